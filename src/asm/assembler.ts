@@ -1,0 +1,355 @@
+/**
+ * Assembler driver: turns an {@link AsmUnit} into an ELF64 relocatable object
+ * with llvm-mc, caching results in memory and on disk, and reporting errors
+ * against the chunk and line the text came from.
+ */
+
+import { type AsmUnit, locateLine, unitText } from "./source.ts";
+import { parseElf } from "./elf.ts";
+
+/** The assembler command; LLVM 19 is what the timing models were checked against. */
+export const LLVM_MC = "llvm-mc-19";
+/** Target triple used for assembling. */
+export const TRIPLE = "aarch64-linux-gnu";
+/** Features always enabled: BTI landing pads, pointer auth, LSE atomics. */
+export const BASE_FEATURES: readonly string[] = ["+bti", "+pauth", "+lse"];
+
+/** A required external tool is not installed. */
+export class ToolMissingError extends Error {
+  /** @param command the missing command, @param packageName the Debian package providing it */
+  constructor(readonly command: string, readonly packageName: string) {
+    super(
+      `${command} not found on PATH; install it with \`apt-get install ${packageName}\``,
+    );
+    this.name = "ToolMissingError";
+  }
+}
+
+/** llvm-mc rejected the source. Carries where the first error is and what LLVM said. */
+export class AssemblyError extends Error {
+  constructor(
+    message: string,
+    /** Name of the unit being assembled. */
+    readonly unit: string,
+    /** Origin of the chunk holding the failing line; undefined if LLVM gave no line. */
+    readonly origin: string | undefined,
+    /** 1-based line within that chunk. */
+    readonly line: number | undefined,
+    /** The offending source line. */
+    readonly sourceLine: string | undefined,
+    /** LLVM's message for the first error. */
+    readonly llvmMessage: string,
+    /** Number of further errors LLVM reported. */
+    readonly otherErrors: number,
+    /** Full llvm-mc stderr, for logs. */
+    readonly stderr: string,
+  ) {
+    super(message);
+    this.name = "AssemblyError";
+  }
+}
+
+/** Options of {@link assemble}. */
+export interface AssembleOptions {
+  /** Extra -mattr features, e.g. ["+v8.5a"] or ["mte"] (a missing sign means "+"). */
+  features?: string[];
+}
+
+/** Cache counters; tests use them to prove that repeated assembly does not respawn llvm-mc. */
+export interface AssemblerStats {
+  /** Results served from the in-memory or on-disk cache. */
+  hits: number;
+  /** The subset of `hits` that came from disk. */
+  diskHits: number;
+  /** Results that had to be assembled. */
+  misses: number;
+  /** llvm-mc processes started to assemble (the one-off version query is not counted). */
+  spawns: number;
+}
+
+/** Live counters of the assembler caches. */
+export const assemblerStats: AssemblerStats = { hits: 0, diskHits: 0, misses: 0, spawns: 0 };
+
+const memoryCache = new Map<string, Promise<Uint8Array>>();
+let diskCacheDir: string | null = defaultCacheDir();
+
+/** Forgets the in-memory cache (the disk cache stays). */
+export function clearMemoryCache(): void {
+  memoryCache.clear();
+}
+
+/** Sets the on-disk cache directory; null disables the disk cache. */
+export function setCacheDir(dir: string | null): void {
+  diskCacheDir = dir;
+}
+
+/** The on-disk cache directory in use, or null when disabled. */
+export function cacheDir(): string | null {
+  return diskCacheDir;
+}
+
+function defaultCacheDir(): string | null {
+  // Project root is two levels above src/asm/.
+  const url = new URL("../../.cache/asm", import.meta.url);
+  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : null;
+}
+
+const toolPaths = new Map<string, string>();
+
+/**
+ * Absolute path of an executable on PATH, e.g. findTool("llvm-objdump-19").
+ * Throws {@link ToolMissingError} naming the Debian package when it is missing.
+ */
+export function findTool(name: string): string {
+  const known = toolPaths.get(name);
+  if (known) return known;
+  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
+    if (!dir) continue;
+    const path = `${dir}/${name}`;
+    if (isExecutable(path)) {
+      toolPaths.set(name, path);
+      return path;
+    }
+  }
+  throw new ToolMissingError(name, debianPackage(name));
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    const info = Deno.statSync(path);
+    return info.isFile && ((info.mode ?? 0o111) & 0o111) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Debian ships versioned LLVM tools (llvm-mc-19) in the llvm-19 package. */
+function debianPackage(command: string): string {
+  const llvm = /^llvm-[a-z-]+-(\d+)$/.exec(command);
+  return llvm ? `llvm-${llvm[1]}` : command;
+}
+
+/** The -mattr value for the base features plus `extra`. */
+export function mattr(extra: readonly string[] = []): string {
+  const all: string[] = [...BASE_FEATURES];
+  for (const raw of extra) {
+    const feature = /^[+-]/.test(raw) ? raw : `+${raw}`;
+    if (!/^[+-][A-Za-z0-9._-]+$/.test(feature)) {
+      throw new Error(`invalid llvm-mc feature ${JSON.stringify(raw)}`);
+    }
+    if (!all.includes(feature)) all.push(feature);
+  }
+  return all.join(",");
+}
+
+let versionPromise: Promise<string> | undefined;
+
+/** The `llvm-mc-19 --version` text, queried once per process (part of the cache key). */
+export function llvmMcVersion(): Promise<string> {
+  versionPromise ??= (async () => {
+    const out = await new Deno.Command(findTool(LLVM_MC), { args: ["--version"] }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  })();
+  return versionPromise;
+}
+
+/**
+ * Assembles a unit into an ELF64 relocatable object (bytes of a `.o` file).
+ * Results are cached by content; throws {@link AssemblyError} on bad source and
+ * {@link ToolMissingError} when llvm-mc-19 is not installed.
+ */
+export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Promise<Uint8Array> {
+  const tool = findTool(LLVM_MC);
+  const attrs = mattr(options.features);
+  const text = unitText(unit);
+  const key = await sha256Hex(JSON.stringify([await llvmMcVersion(), attrs, text]));
+  let pending = memoryCache.get(key);
+  if (pending) {
+    assemblerStats.hits++;
+  } else {
+    pending = fromDiskOrAssemble(key, () => runAssembler(tool, unit, attrs, text));
+    memoryCache.set(key, pending);
+    // A failed assembly must not be remembered: the next call reports it again.
+    pending.catch(() => memoryCache.delete(key));
+  }
+  return (await pending).slice();
+}
+
+async function fromDiskOrAssemble(
+  key: string,
+  build: () => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  const cached = await readDiskCache(key);
+  if (cached) {
+    assemblerStats.hits++;
+    assemblerStats.diskHits++;
+    return cached;
+  }
+  assemblerStats.misses++;
+  const object = await build();
+  await writeDiskCache(key, object);
+  return object;
+}
+
+async function readDiskCache(key: string): Promise<Uint8Array | undefined> {
+  if (diskCacheDir === null) return undefined;
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(`${diskCacheDir}/${key}.o`);
+  } catch {
+    return undefined;
+  }
+  try {
+    parseElf(bytes); // a truncated or garbage entry fails here and gets rewritten
+    return bytes;
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeDiskCache(key: string, bytes: Uint8Array): Promise<void> {
+  if (diskCacheDir === null) return;
+  const final = `${diskCacheDir}/${key}.o`;
+  const temp = `${final}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
+  try {
+    await Deno.mkdir(diskCacheDir, { recursive: true });
+    await Deno.writeFile(temp, bytes);
+    // rename is atomic: readers see the old entry or the complete new one.
+    await Deno.rename(temp, final);
+  } catch {
+    // The cache is an optimisation; a read-only tree must not break assembly.
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function runAssembler(
+  tool: string,
+  unit: AsmUnit,
+  attrs: string,
+  text: string,
+): Promise<Uint8Array> {
+  assemblerStats.spawns++;
+  const args = [`-triple=${TRIPLE}`, `-mattr=${attrs}`, "-filetype=obj", "-o", "-"];
+  const { code, stdout, stderr } = await runWithInput(tool, args, text);
+  const diagnostics = new TextDecoder().decode(stderr);
+  const badFeature = /'([^']+)' is not a recognized feature/.exec(diagnostics);
+  if (badFeature) throw new Error(`${LLVM_MC} does not know the feature ${badFeature[1]}`);
+  if (code !== 0) throw assemblyError(unit, diagnostics);
+  return stdout;
+}
+
+/** Runs a command feeding `input` on stdin; shared with the disassembler. */
+export async function runWithInput(
+  tool: string,
+  args: string[],
+  input: string,
+): Promise<Deno.CommandOutput> {
+  const child = new Deno.Command(tool, {
+    args,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  // Collect output while writing, so a large input cannot deadlock on full pipes.
+  const output = child.output();
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode(input));
+    await writer.close();
+  } catch {
+    // The tool may exit before reading everything (fatal error); its status tells.
+  }
+  return await output;
+}
+
+/** One diagnostic line of llvm-mc: `<stdin>:12:5: error: message`. */
+interface Diagnostic {
+  file: string;
+  line: number;
+  kind: string;
+  message: string;
+}
+
+const DIAGNOSTIC = /^(.*?):(\d+):(?:\d+:)? (error|warning|note): (.*)$/;
+
+function parseDiagnostics(stderr: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const text of stderr.split("\n")) {
+    const m = DIAGNOSTIC.exec(text);
+    if (m) out.push({ file: m[1], line: Number(m[2]), kind: m[3], message: m[4] });
+  }
+  return out;
+}
+
+/** An error plus the <stdin> line it belongs to (through macro notes if needed). */
+interface Located {
+  error: Diagnostic;
+  stdinLine: number | undefined;
+}
+
+function locateErrors(diagnostics: Diagnostic[]): Located[] {
+  const located: Located[] = [];
+  const seen = new Set<string>();
+  diagnostics.forEach((d, i) => {
+    if (d.kind !== "error") return;
+    let stdinLine = d.file === "<stdin>" ? d.line : undefined;
+    // Errors inside macro expansions point at <instantiation>; the following
+    // "while in macro instantiation" note names the invoking source line.
+    for (let j = i + 1; stdinLine === undefined && j < diagnostics.length; j++) {
+      if (diagnostics[j].kind !== "note") break;
+      if (diagnostics[j].file === "<stdin>") stdinLine = diagnostics[j].line;
+    }
+    // llvm-mc sometimes reports the same error twice.
+    const id = `${stdinLine}:${d.file}:${d.line}:${d.message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      located.push({ error: d, stdinLine });
+    }
+  });
+  return located;
+}
+
+function assemblyError(unit: AsmUnit, stderr: string): AssemblyError {
+  const errors = locateErrors(parseDiagnostics(stderr));
+  const tail = (others: number) =>
+    `(${LLVM_MC}; unit ${unit.name}${others > 0 ? `; ${others} more error(s)` : ""})`;
+  if (errors.length === 0) {
+    const text = stderr.trim().replaceAll(/\s*\n\s*/g, " / ") || "no diagnostics";
+    return new AssemblyError(
+      `assembly failed: ${text} ${tail(0)}`,
+      unit.name,
+      undefined,
+      undefined,
+      undefined,
+      text,
+      0,
+      stderr,
+    );
+  }
+  const { error, stdinLine } = errors[0];
+  const others = errors.length - 1;
+  const where = stdinLine === undefined ? undefined : locateLine(unit, stdinLine);
+  const message = error.file === "<stdin>"
+    ? error.message
+    : `${error.message} (in macro expansion)`;
+  const prefix = where
+    ? `assembly error in ${where.chunk.origin}, line ${where.line}: ${
+      JSON.stringify(where.text.trim())
+    }`
+    : `assembly error in unit ${unit.name}`;
+  return new AssemblyError(
+    `${prefix}: ${message} ${tail(others)}`,
+    unit.name,
+    where?.chunk.origin,
+    where?.line,
+    where?.text,
+    error.message,
+    others,
+    stderr,
+  );
+}

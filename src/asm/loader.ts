@@ -1,0 +1,571 @@
+/**
+ * Loader: places the allocated sections of a relocatable AArch64 object at
+ * caller-chosen addresses, resolves symbols and applies relocations, with
+ * range checks taken from the ARM "ELF for the Arm 64-bit Architecture" ABI.
+ */
+
+import {
+  type ElfObject,
+  type ElfRelocation,
+  type ElfSection,
+  type ElfSymbol,
+  EM_AARCH64,
+  ET_REL,
+  R_AARCH64,
+  relocationTypeName,
+  SHF_ALLOC,
+  SHF_EXECINSTR,
+  SHF_WRITE,
+  SHN_ABS,
+  SHN_COMMON,
+  SHN_UNDEF,
+  SHT_NOBITS,
+} from "./elf.ts";
+
+/** What the `place` callback of {@link load} is asked to place. */
+export interface PlaceRequest {
+  name: string;
+  /** Bytes in memory (may be 0). */
+  size: number;
+  /** Required alignment in bytes (at least 1). */
+  align: number;
+  /** sh_flags, see SHF_* in elf.ts. */
+  flags: number;
+}
+
+/** A section after placement and relocation. */
+export interface LoadedSection {
+  name: string;
+  /** Index of the section in the object. */
+  index: number;
+  address: bigint;
+  size: number;
+  /** Contents after relocation; zeroes for SHT_NOBITS. */
+  bytes: Uint8Array;
+  flags: number;
+  exec: boolean;
+  write: boolean;
+}
+
+/** A symbol's name and address. */
+export interface NamedAddress {
+  name: string;
+  address: bigint;
+}
+
+/** The result of {@link load}. */
+export interface LoadedImage {
+  /** Allocated sections in object order. */
+  sections: LoadedSection[];
+  /**
+   * Named symbols (not section, file or $x/$d mapping symbols) and resolved
+   * externs; for duplicate local names the first wins, see `duplicates`.
+   */
+  symbols: ReadonlyMap<string, bigint>;
+  /** Later definitions of local names already in `symbols`. */
+  duplicates: readonly NamedAddress[];
+  /** Address of a named symbol; throws a clear error when unknown. */
+  address(name: string): bigint;
+  /** The loaded section with this name, if any. */
+  section(name: string): LoadedSection | undefined;
+  /**
+   * Nearest preceding func/object/notype symbol in the section containing
+   * `address`, ignoring `__phase.` markers, `__anchor.` points and `$` mapping symbols.
+   */
+  symbolize(address: bigint): { name: string; offset: number } | undefined;
+  /** Symbols whose name starts with `prefix`, sorted by address then name. */
+  markers(prefix: string): NamedAddress[];
+}
+
+/** Loading failed: placement, unknown or undefined symbols, unsupported relocations. */
+export class LoadError extends Error {
+  /** @param message what went wrong, naming the symbols involved */
+  constructor(message: string) {
+    super(message);
+    this.name = "LoadError";
+  }
+}
+
+/** A relocation's value does not fit its field or is misaligned for it. */
+export class RelocationError extends LoadError {
+  /** @param message full description: type, place, target, distance and limit */
+  constructor(
+    message: string,
+    /** e.g. "R_AARCH64_CALL26". */
+    readonly type: string,
+    /** Address being patched. */
+    readonly place: bigint,
+    /** S + A. */
+    readonly target: bigint,
+  ) {
+    super(message);
+    this.name = "RelocationError";
+  }
+}
+
+/**
+ * Places every SHF_ALLOC section at the address `place` returns, resolves
+ * symbols (undefined ones from `externs`; undefined weak ones to 0) and
+ * applies the supported AArch64 relocations.
+ */
+export function load(
+  obj: ElfObject,
+  place: (section: PlaceRequest) => bigint,
+  externs: ReadonlyMap<string, bigint> = new Map(),
+): LoadedImage {
+  if (obj.fileType !== ET_REL) {
+    throw new LoadError(`not a relocatable object (e_type ${obj.fileType})`);
+  }
+  if (obj.machine !== EM_AARCH64) {
+    throw new LoadError(`not an AArch64 object (e_machine ${obj.machine})`);
+  }
+  const sections = placeSections(obj, place);
+  const bySection = new Map(sections.map((s) => [s.index, s]));
+  const resolved = resolveSymbols(obj, bySection, externs);
+  const image = buildImage(obj, sections, resolved);
+  for (const rel of obj.relocations) {
+    const target = bySection.get(rel.section);
+    if (target) applyRelocation(rel, target, obj, resolved, image);
+  }
+  return image;
+}
+
+function placeSections(obj: ElfObject, place: (s: PlaceRequest) => bigint): LoadedSection[] {
+  const sections = obj.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0).map((s) => {
+    // Code sections may come with sh_addralign 1; instructions still need 4.
+    const align = Math.max(s.flags & SHF_EXECINSTR ? 4 : 1, s.align);
+    const address = place({ name: s.name, size: s.size, align, flags: s.flags });
+    if (address < 0n || address + BigInt(s.size) > 1n << 64n) {
+      throw new LoadError(`section ${s.name} placed outside the address space at ${hex(address)}`);
+    }
+    if (address % BigInt(align) !== 0n) {
+      throw new LoadError(
+        `section ${s.name} placed at ${hex(address)}, which is not ${align}-byte aligned`,
+      );
+    }
+    return loadedSection(s, address);
+  });
+  checkOverlaps(sections);
+  return sections;
+}
+
+function loadedSection(s: ElfSection, address: bigint): LoadedSection {
+  return {
+    name: s.name,
+    index: s.index,
+    address,
+    size: s.size,
+    // Copy: relocation patches must not write into the caller's object bytes.
+    bytes: s.type === SHT_NOBITS || !s.data ? new Uint8Array(s.size) : s.data.slice(),
+    flags: s.flags,
+    exec: (s.flags & SHF_EXECINSTR) !== 0,
+    write: (s.flags & SHF_WRITE) !== 0,
+  };
+}
+
+function checkOverlaps(sections: LoadedSection[]): void {
+  const sorted = sections.filter((s) => s.size > 0).sort((a, b) => cmp(a.address, b.address));
+  for (let i = 1; i < sorted.length; i++) {
+    const prev = sorted[i - 1];
+    if (prev.address + BigInt(prev.size) > sorted[i].address) {
+      throw new LoadError(
+        `sections ${prev.name} (${hex(prev.address)}, ${prev.size} bytes) and ${sorted[i].name} (${
+          hex(sorted[i].address)
+        }) overlap`,
+      );
+    }
+  }
+}
+
+/** Absolute address per symbol index; undefined for symbols that cannot be resolved. */
+type Resolved = (bigint | undefined)[];
+
+function resolveSymbols(
+  obj: ElfObject,
+  bySection: Map<number, LoadedSection>,
+  externs: ReadonlyMap<string, bigint>,
+): Resolved {
+  const resolved: Resolved = obj.symbols.map((sym) => {
+    if (sym.index === 0) return 0n;
+    if (sym.sectionIndex === SHN_UNDEF) {
+      return externs.get(sym.name) ?? (sym.binding === "weak" ? 0n : undefined);
+    }
+    if (sym.sectionIndex === SHN_ABS) return sym.value;
+    if (sym.sectionIndex === SHN_COMMON) {
+      throw new LoadError(`common symbol ${sym.name} is not supported; define it in .bss`);
+    }
+    const section = bySection.get(sym.sectionIndex);
+    return section ? section.address + sym.value : undefined;
+  });
+  checkUndefined(obj, resolved, bySection);
+  return resolved;
+}
+
+/** Reports every undefined symbol a relocation uses, with its first referencing places. */
+function checkUndefined(
+  obj: ElfObject,
+  resolved: Resolved,
+  bySection: Map<number, LoadedSection>,
+): void {
+  const refs = new Map<string, string[]>();
+  for (const rel of obj.relocations) {
+    const section = bySection.get(rel.section);
+    if (!section || resolved[rel.symbol] !== undefined) continue;
+    const sym = obj.symbols[rel.symbol];
+    const name = sym.sectionIndex === SHN_UNDEF ? sym.name : `${sym.name} (not allocated)`;
+    const list = refs.get(name) ?? [];
+    list.push(`${placeName(obj, section, rel.offset)} (${rel.typeName})`);
+    refs.set(name, list);
+  }
+  if (refs.size === 0) return;
+  const parts = [...refs].map(([name, where]) =>
+    `${name}, referenced from ${where.slice(0, 3).join(", ")}${
+      where.length > 3 ? ` and ${where.length - 3} more` : ""
+    }`
+  );
+  throw new LoadError(`undefined symbol${refs.size > 1 ? "s" : ""}: ${parts.join("; ")}`);
+}
+
+/** Place name for messages before symbols are indexed: nearest symbol in the object. */
+function placeName(obj: ElfObject, section: LoadedSection, offset: number): string {
+  return `${nearestInSection(obj, section.index, BigInt(offset))} (${
+    hex(section.address + BigInt(offset))
+  })`;
+}
+
+/** `label+0xoff` for an offset into a section, from the nearest preceding label. */
+function nearestInSection(obj: ElfObject, sectionIndex: number, offset: bigint): string {
+  let best: ElfSymbol | undefined;
+  for (const sym of obj.symbols) {
+    if (sym.sectionIndex !== sectionIndex || !isCodeOrDataSymbol(sym)) continue;
+    if (sym.value <= offset && (!best || sym.value > best.value)) best = sym;
+  }
+  const base = best ? best.name : obj.sections[sectionIndex]?.name ?? "?";
+  return `${base}+${hex(offset - (best ? best.value : 0n))}`;
+}
+
+function isMappingSymbol(name: string): boolean {
+  return /^\$[adtx](\.|$)/.test(name);
+}
+
+function isCodeOrDataSymbol(sym: ElfSymbol): boolean {
+  return (sym.type === "func" || sym.type === "object" || sym.type === "notype") &&
+    sym.name !== "" && !sym.name.startsWith("$") && !sym.name.startsWith("__phase.") &&
+    !sym.name.startsWith("__anchor.");
+}
+
+function buildImage(obj: ElfObject, sections: LoadedSection[], resolved: Resolved): LoadedImage {
+  const symbols = new Map<string, bigint>();
+  const duplicates: NamedAddress[] = [];
+  const all: NamedAddress[] = [];
+  for (const sym of obj.symbols) {
+    const address = resolved[sym.index];
+    if (!isNamed(sym) || address === undefined) continue;
+    if (sym.sectionIndex !== SHN_UNDEF) all.push({ name: sym.name, address });
+    if (symbols.has(sym.name)) duplicates.push({ name: sym.name, address });
+    else symbols.set(sym.name, address);
+  }
+  const symbolize = symbolizer(obj, sections, resolved);
+  return {
+    sections,
+    symbols,
+    duplicates,
+    address(name) {
+      const value = symbols.get(name);
+      if (value === undefined) throw new LoadError(`unknown symbol ${JSON.stringify(name)}`);
+      return value;
+    },
+    section: (name) => sections.find((s) => s.name === name),
+    symbolize,
+    markers: (prefix) =>
+      all.filter((s) => s.name.startsWith(prefix))
+        .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1)),
+  };
+}
+
+function isNamed(sym: ElfSymbol): boolean {
+  return sym.index !== 0 && sym.name !== "" && sym.type !== "section" && sym.type !== "file" &&
+    !isMappingSymbol(sym.name);
+}
+
+interface Candidate {
+  address: bigint;
+  sym: ElfSymbol;
+}
+
+/** Builds the lookup behind LoadedImage.symbolize: sorted candidates per section. */
+function symbolizer(obj: ElfObject, sections: LoadedSection[], resolved: Resolved) {
+  const perSection = new Map<number, Candidate[]>();
+  for (const sym of obj.symbols) {
+    const address = resolved[sym.index];
+    if (!isCodeOrDataSymbol(sym) || address === undefined) continue;
+    const list = perSection.get(sym.sectionIndex) ?? [];
+    list.push({ address, sym });
+    perSection.set(sym.sectionIndex, list);
+  }
+  // At equal addresses the preferred symbol sorts last, where the search lands.
+  for (const list of perSection.values()) {
+    list.sort((a, b) => cmp(a.address, b.address) || preference(a.sym, b.sym));
+  }
+  return (address: bigint): { name: string; offset: number } | undefined => {
+    const section = sections.find((s) =>
+      address >= s.address && address < s.address + BigInt(s.size)
+    );
+    const list = section && perSection.get(section.index);
+    const hit = list && lastAtOrBefore(list, address);
+    return hit && { name: hit.sym.name, offset: Number(address - hit.address) };
+  };
+}
+
+/**
+ * Orders symbols at one address, least preferred first: plain labels before
+ * functions/objects, locals before weak before globals, later definitions first.
+ */
+function preference(a: ElfSymbol, b: ElfSymbol): number {
+  const typeRank = (s: ElfSymbol) => s.type === "notype" ? 0 : 1;
+  const bindRank = (s: ElfSymbol) => ["local", "weak", "global"].indexOf(s.binding);
+  return typeRank(a) - typeRank(b) || bindRank(a) - bindRank(b) || b.index - a.index;
+}
+
+function lastAtOrBefore(list: Candidate[], address: bigint): Candidate | undefined {
+  let lo = 0;
+  let hi = list.length; // invariant: list[<lo] <= address < list[>=hi]
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].address <= address) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1] : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// Relocations
+
+/** How the value X of a relocation is computed from S (symbol), A (addend), P (place). */
+type Formula = "S+A" | "S+A-P" | "Page(S+A)-Page(P)";
+
+interface RelocSpec {
+  formula: Formula;
+  /** Bytes patched at the place. */
+  width: 4 | 8;
+  /** Allowed X range, [min, max). Omitted for _NC types and 64-bit data. */
+  range?: [bigint, bigint];
+  /** Required alignment of X (the low bits the field drops). */
+  align?: number;
+  /** Produces the new 32-bit word (or 64-bit data) from the old one and X. */
+  encode: (old: bigint, x: bigint) => bigint;
+}
+
+const MiB = 1n << 20n;
+
+const branch = (bits: number): Pick<RelocSpec, "formula" | "width" | "range" | "align"> => ({
+  formula: "S+A-P",
+  width: 4,
+  range: [-(1n << BigInt(bits + 1)), 1n << BigInt(bits + 1)],
+  align: 4,
+});
+
+/** A load/store unsigned-offset immediate: X[11:scale] into bits [21:10]. */
+const ldst = (scale: number): RelocSpec => ({
+  formula: "S+A",
+  width: 4,
+  align: 1 << scale,
+  encode: (old, x) => field(old, (x & 0xfffn) >> BigInt(scale), 10, 12),
+});
+
+/** Supported relocation types and their ABI semantics. */
+const SPECS = new Map<number, RelocSpec>([
+  [R_AARCH64.ABS64, { formula: "S+A", width: 8, encode: (_, x) => BigInt.asUintN(64, x) }],
+  [R_AARCH64.PREL64, { formula: "S+A-P", width: 8, encode: (_, x) => BigInt.asUintN(64, x) }],
+  [R_AARCH64.ABS32, data32("S+A")],
+  [R_AARCH64.PREL32, data32("S+A-P")],
+  [R_AARCH64.CALL26, { ...branch(26), encode: (old, x) => field(old, x >> 2n, 0, 26) }],
+  [R_AARCH64.JUMP26, { ...branch(26), encode: (old, x) => field(old, x >> 2n, 0, 26) }],
+  [R_AARCH64.CONDBR19, { ...branch(19), encode: (old, x) => field(old, x >> 2n, 5, 19) }],
+  [R_AARCH64.LD_PREL_LO19, { ...branch(19), encode: (old, x) => field(old, x >> 2n, 5, 19) }],
+  [R_AARCH64.TSTBR14, { ...branch(14), encode: (old, x) => field(old, x >> 2n, 5, 14) }],
+  [R_AARCH64.ADR_PREL_LO21, {
+    formula: "S+A-P",
+    width: 4,
+    range: [-MiB, MiB],
+    encode: adrImmediate,
+  }],
+  [R_AARCH64.ADR_PREL_PG_HI21, {
+    formula: "Page(S+A)-Page(P)",
+    width: 4,
+    range: [-(1n << 32n), 1n << 32n],
+    encode: (old, x) => adrImmediate(old, x >> 12n),
+  }],
+  [R_AARCH64.ADD_ABS_LO12_NC, {
+    formula: "S+A",
+    width: 4,
+    encode: (old, x) => field(old, x & 0xfffn, 10, 12),
+  }],
+  [R_AARCH64.LDST8_ABS_LO12_NC, ldst(0)],
+  [R_AARCH64.LDST16_ABS_LO12_NC, ldst(1)],
+  [R_AARCH64.LDST32_ABS_LO12_NC, ldst(2)],
+  [R_AARCH64.LDST64_ABS_LO12_NC, ldst(3)],
+  [R_AARCH64.LDST128_ABS_LO12_NC, ldst(4)],
+]);
+
+/** The AArch64 relocation types {@link load} applies. */
+export const SUPPORTED_RELOCATIONS: readonly string[] = [...SPECS.keys()].map(relocationTypeName);
+
+/** 32-bit data: the ABI allows -2^31 <= X < 2^32 (signed or unsigned use). */
+function data32(formula: Formula): RelocSpec {
+  return {
+    formula,
+    width: 4,
+    range: [-(1n << 31n), 1n << 32n],
+    encode: (_, x) => BigInt.asUintN(32, x),
+  };
+}
+
+/** Replaces `width` bits at `lsb` of an instruction word with the low bits of `value`. */
+function field(word: bigint, value: bigint, lsb: number, width: number): bigint {
+  const mask = ((1n << BigInt(width)) - 1n) << BigInt(lsb);
+  return (word & ~mask) | ((BigInt.asUintN(width, value) << BigInt(lsb)) & mask);
+}
+
+/** ADR/ADRP immediate: immlo = imm[1:0] in bits [30:29], immhi = imm[20:2] in bits [23:5]. */
+function adrImmediate(word: bigint, imm: bigint): bigint {
+  return field(field(word, imm, 29, 2), imm >> 2n, 5, 19);
+}
+
+/** Context shared by the relocation helpers. */
+interface RelocSite {
+  rel: ElfRelocation;
+  section: LoadedSection;
+  obj: ElfObject;
+  image: LoadedImage;
+  place: bigint;
+  target: bigint;
+}
+
+function applyRelocation(
+  rel: ElfRelocation,
+  section: LoadedSection,
+  obj: ElfObject,
+  resolved: Resolved,
+  image: LoadedImage,
+): void {
+  if (rel.type === R_AARCH64.NONE) return;
+  const place = section.address + BigInt(rel.offset);
+  const target = resolved[rel.symbol]! + rel.addend;
+  const site: RelocSite = { rel, section, obj, image, place, target };
+  const spec = SPECS.get(rel.type);
+  if (!spec) {
+    throw new LoadError(
+      `unsupported relocation ${rel.typeName} (type ${rel.type}) at ${where(site)} against ${
+        targetName(site)
+      }; supported: ${SUPPORTED_RELOCATIONS.join(", ")}`,
+    );
+  }
+  if (section.bytes.length === 0 || rel.offset + spec.width > section.size) {
+    throw new LoadError(`${rel.typeName} at ${where(site)} lies outside section ${section.name}`);
+  }
+  const x = computeX(spec.formula, target, place);
+  checkValue(site, spec, x);
+  writeValue(section.bytes, rel.offset, spec, x);
+}
+
+function computeX(formula: Formula, target: bigint, place: bigint): bigint {
+  if (formula === "S+A") return target;
+  if (formula === "S+A-P") return target - place;
+  const page = (v: bigint) => v & ~0xfffn;
+  return page(target) - page(place);
+}
+
+function writeValue(bytes: Uint8Array, offset: number, spec: RelocSpec, x: bigint): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (spec.width === 8) {
+    view.setBigUint64(offset, spec.encode(view.getBigUint64(offset, true), x), true);
+  } else {
+    const old = BigInt(view.getUint32(offset, true));
+    view.setUint32(offset, Number(spec.encode(old, x)), true);
+  }
+}
+
+function checkValue(site: RelocSite, spec: RelocSpec, x: bigint): void {
+  const what = spec.formula === "S+A"
+    ? "value"
+    : spec.formula === "S+A-P"
+    ? "distance"
+    : "page distance";
+  if (spec.align && x % BigInt(spec.align) !== 0n) {
+    fail(site, `${what} ${signedHex(x)} is not a multiple of ${spec.align} bytes`);
+  }
+  if (spec.range && (x < spec.range[0] || x >= spec.range[1])) {
+    const [min, max] = spec.range;
+    fail(
+      site,
+      `${what} ${x > 0n ? "+" : ""}${x} bytes (${size(x)}) is out of range: the limit is ${
+        limit(min, max)
+      } (${signedHex(min)} <= ${what} < ${signedHex(max)})`,
+    );
+  }
+}
+
+function fail(site: RelocSite, problem: string): never {
+  throw new RelocationError(
+    `${site.rel.typeName} at ${where(site)} to ${targetName(site)}: ${problem}`,
+    site.rel.typeName,
+    site.place,
+    site.target,
+  );
+}
+
+/** The patched place as `symbol+0xoff (0xaddress)`. */
+function where(site: RelocSite): string {
+  const { image, place, section } = site;
+  const sym = image.symbolize(place);
+  const base = sym
+    ? `${sym.name}+${hex(BigInt(sym.offset))}`
+    : `${section.name}+${hex(place - section.address)}`;
+  return `${base} (${hex(place)})`;
+}
+
+/** The relocation's target as symbol(+addend) and address. */
+function targetName(site: RelocSite): string {
+  const { rel, obj, target } = site;
+  const sym = obj.symbols[rel.symbol];
+  if (sym.type !== "section") return `${sym.name}${addend(rel.addend)} (${hex(target)})`;
+  // Local labels are referenced through their section symbol: name the label.
+  const label = nearestInSection(obj, sym.sectionIndex, sym.value + rel.addend);
+  return `${label} (${sym.name}${addend(rel.addend)}, ${hex(target)})`;
+}
+
+function addend(a: bigint): string {
+  return a === 0n ? "" : a > 0n ? `+${hex(a)}` : `-${hex(-a)}`;
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+function signedHex(v: bigint): string {
+  return v < 0n ? `-0x${(-v).toString(16)}` : `+0x${v.toString(16)}`;
+}
+
+const UNITS: [string, number][] = [["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]];
+
+/** Bytes in the largest fitting binary unit, e.g. 200 MiB -> "200.00 MiB" (or "128 MiB" exact). */
+function inUnits(bytes: number, exact: boolean): string {
+  const [unit, scale] = UNITS.find(([, scale]) => bytes >= scale) ?? ["bytes", 1];
+  return `${exact ? bytes / scale : (bytes / scale).toFixed(2)} ${unit}`;
+}
+
+/** A signed byte count, e.g. "+200.00 MiB". */
+function size(v: bigint): string {
+  return `${v < 0n ? "-" : "+"}${inUnits(Number(v < 0n ? -v : v), false)}`;
+}
+
+/** A range limit, e.g. "±128 MiB" or "-2 GiB to +4 GiB". */
+function limit(min: bigint, max: bigint): string {
+  const unit = (v: bigint) => inUnits(Number(v < 0n ? -v : v), true);
+  return -min === max ? `±${unit(max)}` : `-${unit(min)} to +${unit(max)}`;
+}
+
+function cmp(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+/**
+ * Turning any failure into the one-paragraph message a user sees.
+ */
+import { AssemblyError, ToolMissingError } from "../asm/assembler.ts";
+import { LoadError } from "../asm/loader.ts";
+import { EngineError } from "../engine/engine.ts";
+import { OopsError } from "../runner/oops.ts";
+import { ScenarioError } from "../runner/scenario.ts";
+import { UndecodedInstructionError } from "../measure/recorder.ts";
+
+/** A mistake in how the command was called. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const KNOWN = [
+  UsageError,
+  ScenarioError,
+  AssemblyError,
+  ToolMissingError,
+  LoadError,
+  EngineError,
+  OopsError,
+  UndecodedInstructionError,
+  RangeError,
+];
+
+/** The text printed for an error: known errors without a stack trace. */
+export function describeError(e: unknown): string {
+  if (KNOWN.some((k) => e instanceof k)) return `error: ${(e as Error).message}`;
+  if (e instanceof Error && /libunicorn/.test(e.message)) return `error: ${e.message}`;
+  return `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`;
+}

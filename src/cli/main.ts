@@ -1,0 +1,156 @@
+/**
+ * Command-line entry: `run` one scenario, or `main`, the default comparison
+ * over every scenario in scenarios/.
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { unicornFactory } from "../engine/unicorn.ts";
+import type { ParamValue, ScenarioResult } from "../runner/result.ts";
+import { runScenario } from "../runner/run_scenario.ts";
+import { isScenario, parseParamValue, type Scenario } from "../runner/scenario.ts";
+import { renderTable } from "../report/table.ts";
+import { resultJson, writeFileAtomic } from "../report/results_file.ts";
+import { describeError, UsageError } from "./errors.ts";
+
+const USAGE = `usage:
+  deno task run <scenario file> [--variant V]... [--param k=v[,v2...]]... [--json FILE|-] [--quiet]
+  deno task bench            run every scenario in scenarios/, write results/<scenario>.json`;
+
+/** Import a scenario file and check it default-exports a scenario. */
+export async function loadScenario(path: string): Promise<Scenario> {
+  const absolute = resolve(path);
+  try {
+    await Deno.stat(absolute);
+  } catch {
+    throw new UsageError(`scenario file ${path} not found`);
+  }
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(absolute).href);
+  } catch (e) {
+    throw new UsageError(`scenario file ${path} failed to load: ${(e as Error).message}`);
+  }
+  if (!isScenario(module.default)) {
+    throw new UsageError(
+      `scenario file ${path} must default-export a scenario made with defineScenario() from mod.ts`,
+    );
+  }
+  return module.default;
+}
+
+function parseOverrides(scenario: Scenario, params: string[]): Map<string, ParamValue[]> {
+  const overrides = new Map<string, ParamValue[]>();
+  for (const p of params) {
+    const eq = p.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--param ${p}: expected name=value[,value...]`);
+    const name = p.slice(0, eq);
+    const values = p.slice(eq + 1).split(",").map((raw) => parseParamValue(scenario, name, raw));
+    overrides.set(name, values);
+  }
+  return overrides;
+}
+
+function rejectCpu(cpu: string | undefined): void {
+  if (cpu !== undefined) {
+    throw new UsageError(
+      `--cpu ${cpu}: the cycle timing model is not implemented yet; ` +
+        `this version reports exact instruction, load, store and branch counts only`,
+    );
+  }
+}
+
+async function runCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      variant: { type: "string", multiple: true },
+      param: { type: "string", multiple: true },
+      json: { type: "string" },
+      cpu: { type: "string" },
+      quiet: { type: "boolean" },
+    },
+  });
+  rejectCpu(values.cpu);
+  if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${USAGE}`);
+  const scenario = await loadScenario(positionals[0]);
+  const result = await runScenario(scenario, {
+    variants: values.variant,
+    overrides: parseOverrides(scenario, values.param ?? []),
+    factory: unicornFactory,
+  });
+  const table = renderTable(result);
+  if (values.json === "-") {
+    if (!values.quiet) console.error(table);
+    await writeStdout(resultJson(result));
+  } else {
+    if (!values.quiet) console.log(table);
+    if (values.json) await writeFileAtomic(values.json, resultJson(result));
+  }
+  if (result.runs.some((r) => r.status === "failed")) Deno.exitCode = 1;
+}
+
+async function writeStdout(text: string): Promise<void> {
+  const bytes = new TextEncoder().encode(text);
+  let written = 0;
+  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+}
+
+/** The default comparison: every scenario, tables on screen, JSON under results/. */
+async function mainCommand(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { cpu: { type: "string" }, out: { type: "string", default: "results" } },
+  });
+  rejectCpu(values.cpu);
+  const root = new URL("../../", import.meta.url).pathname;
+  const files = [...Deno.readDirSync(`${root}scenarios`)]
+    .filter((e) => e.isFile && e.name.endsWith(".ts"))
+    .map((e) => e.name)
+    .sort();
+  const outDir = resolve(values.out!);
+  await Deno.mkdir(outDir, { recursive: true }).catch((e) => {
+    throw new UsageError(`cannot create ${outDir}: ${e.message}`);
+  });
+  const started = performance.now();
+  let cases = 0, instructions = 0, failed = 0;
+  const results: ScenarioResult[] = [];
+  for (const file of files) {
+    const scenario = await loadScenario(`${root}scenarios/${file}`);
+    const result = await runScenario(scenario, { factory: unicornFactory });
+    results.push(result);
+    console.log(renderTable(result) + "\n");
+    for (const r of result.runs) {
+      cases++;
+      instructions += r.metrics?.instructions ?? 0;
+      if (r.status === "failed") failed++;
+    }
+  }
+  for (const result of results) {
+    await writeFileAtomic(`${outDir}/${result.scenario}.json`, resultJson(result));
+  }
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `${files.length} scenarios, ${cases} cases (${failed} failed), ` +
+      `${instructions} emulated instructions measured, ${seconds} s; results in ${outDir}/`,
+  );
+  if (failed) Deno.exitCode = 1;
+}
+
+/** Dispatch a command line; prints one-paragraph errors and sets the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "run") await runCommand(rest);
+    else if (command === "main") await mainCommand(rest);
+    else throw new UsageError(USAGE);
+  } catch (e) {
+    const known = e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+      ? new UsageError(`${e.message}\n${USAGE}`)
+      : e;
+    console.error(describeError(known));
+    return known instanceof UsageError ? 2 : 1;
+  }
+  return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
+}

@@ -1,0 +1,154 @@
+/**
+ * The small interface the rest of the harness uses to execute arm64 code.
+ *
+ * Only this folder knows about Unicorn or FFI; a wasm build of Unicorn can
+ * replace `unicorn.ts` by implementing `Engine` again.
+ */
+
+/** Registers the harness reads and writes. */
+export type Register =
+  | `x${
+    | 0
+    | 1
+    | 2
+    | 3
+    | 4
+    | 5
+    | 6
+    | 7
+    | 8
+    | 9
+    | 10
+    | 11
+    | 12
+    | 13
+    | 14
+    | 15
+    | 16
+    | 17
+    | 18
+    | 19
+    | 20
+    | 21
+    | 22
+    | 23
+    | 24
+    | 25
+    | 26
+    | 27
+    | 28
+    | 29
+    | 30}`
+  | "sp"
+  | "pc"
+  | "nzcv"
+  | "sp_el0"
+  | "tpidr_el1";
+
+/** All general-purpose registers in order, x0..x30. */
+export const GPRS: readonly Register[] = Array.from(
+  { length: 31 },
+  (_, i) => `x${i}` as Register,
+);
+
+/** Memory permissions of a mapping. */
+export interface Permissions {
+  read: boolean;
+  write: boolean;
+  exec: boolean;
+}
+
+/** Why `Engine.run` stopped without an exception. */
+export type StopReason =
+  | "until" // pc reached the `until` address
+  | "budget" // the instruction budget ran out first
+  | "stopped"; // a hook asked the engine to stop
+
+/** Called once when the engine enters a translated block. */
+export type BlockHook = (address: bigint, size: number) => void;
+/** Called for each instruction in [begin, end]. */
+export type CodeHook = (address: bigint, size: number) => void;
+/** Called for each data access in [begin, end] (after address translation). */
+export type MemoryHook = (
+  access: "read" | "write",
+  address: bigint,
+  size: number,
+  value: bigint,
+) => void;
+/** Called when an access hits unmapped or protected memory. The run then stops with a fault. */
+export type InvalidMemoryHook = (
+  access: "read" | "write" | "fetch",
+  address: bigint,
+  size: number,
+) => void;
+
+/** Handle returned by the hook registration functions. */
+export interface HookHandle {
+  readonly id: number;
+}
+
+/** The kinds of failure the engine reports. */
+export type EngineErrorKind =
+  | "unmapped" // read/write/fetch of unmapped memory
+  | "protection" // access against the mapping's permissions
+  | "invalid-instruction" // undefined / unallocated encoding
+  | "exception" // any other unhandled CPU exception (e.g. brk, svc, LSE on a CPU without it)
+  | "api"; // misuse: bad mapping, bad register, library failure
+
+/** A Unicorn error, with the library's own `uc_strerror` text and the pc at fault when known. */
+export class EngineError extends Error {
+  constructor(
+    readonly kind: EngineErrorKind,
+    /** Unicorn's uc_err code (0 when not from the library). */
+    readonly code: number,
+    /** uc_strerror(code). */
+    readonly libraryMessage: string,
+    /** pc of the faulting instruction, when the error comes from a run. */
+    readonly pc?: bigint,
+    /** Data address of a memory fault. */
+    readonly address?: bigint,
+    message?: string,
+  ) {
+    super(
+      message ??
+        `${libraryMessage}${pc !== undefined ? ` at pc 0x${pc.toString(16)}` : ""}${
+          address !== undefined ? ` (address 0x${address.toString(16)})` : ""
+        }`,
+    );
+    this.name = "EngineError";
+  }
+}
+
+/** An arm64 CPU that can run code. One instance = one emulated machine. */
+export interface Engine {
+  /** Map [address, address+size) (both 4 KiB aligned). */
+  map(address: bigint, size: number, perms: Permissions): void;
+  /** Change the permissions of an already mapped range. */
+  protect(address: bigint, size: number, perms: Permissions): void;
+  write(address: bigint, bytes: Uint8Array): void;
+  read(address: bigint, size: number): Uint8Array;
+  readRegister(reg: Register): bigint;
+  writeRegister(reg: Register, value: bigint): void;
+  /** Read several registers in one call (cheaper than one call each). */
+  readRegisters(regs: readonly Register[]): bigint[];
+  /**
+   * Execute from `begin` until pc == `until`, or `budget` instructions have run,
+   * or a hook called `stop()`. Throws `EngineError` on a fault, with the pc.
+   */
+  run(begin: bigint, until: bigint, budget: number): StopReason;
+  /** Ask a running `run` to stop (callable from hooks). */
+  stop(): void;
+  onBlock(hook: BlockHook, begin?: bigint, end?: bigint): HookHandle;
+  onCode(hook: CodeHook, begin?: bigint, end?: bigint): HookHandle;
+  onMemory(hook: MemoryHook, begin?: bigint, end?: bigint): HookHandle;
+  onInvalidMemory(hook: InvalidMemoryHook): HookHandle;
+  removeHook(handle: HookHandle): void;
+  /** Release the emulator and every callback. Idempotent. */
+  close(): void;
+}
+
+/** Creates engines; the CPU model is chosen at creation. */
+export interface EngineFactory {
+  readonly name: string;
+  create(): Engine;
+}

@@ -1,0 +1,527 @@
+/**
+ * `Engine` implemented with Unicorn 2 (arm64, little endian, "max" CPU)
+ * through Deno FFI. See `unicorn_ffi.ts` for the raw binding.
+ *
+ * Unicorn 2.0.1 behaviour this file relies on (measured, see tests/engine/):
+ * - pc is only written back at block starts unless a code hook covers the
+ *   instruction. uc_emu_start's `count` argument installs such a hook, so
+ *   `run` always passes a count: that makes the pc exact after a data fault
+ *   and inside memory hooks, for about 1 ns per instruction.
+ * - An undefined instruction, brk, svc... all end a run with UC_ERR_EXCEPTION
+ *   and no detail. An internal UC_HOOK_INTR records the exception number and
+ *   stops, so `run` can tell "invalid-instruction" (EXCP_UDEF) from the rest.
+ * - Exceptions thrown inside an FFI callback are swallowed by Deno, so every
+ *   hook is wrapped: the first error stops the run and `run` rethrows it.
+ * - uc_emu_start with begin == until poisons the next call (see `run`).
+ */
+
+import {
+  type BlockHook,
+  type CodeHook,
+  type Engine,
+  EngineError,
+  type EngineErrorKind,
+  type EngineFactory,
+  type HookHandle,
+  type InvalidMemoryHook,
+  type MemoryHook,
+  type Permissions,
+  type Register,
+  type StopReason,
+} from "./engine.ts";
+import {
+  EXCP,
+  HOOK_CODE_DEF,
+  HOOK_EVENTMEM_DEF,
+  HOOK_INTR_DEF,
+  HOOK_MEM_DEF,
+  strerror,
+  UC_ARCH_ARM64,
+  UC_ARM64_REG,
+  UC_CPU_ARM64_MAX,
+  UC_CTL_CPU_MODEL_WRITE,
+  UC_ERR,
+  UC_HOOK,
+  UC_MEM,
+  UC_MODE_ARM,
+  UC_PROT_EXEC,
+  UC_PROT_READ,
+  UC_PROT_WRITE,
+  unicorn,
+  type UnicornSymbols,
+} from "./unicorn_ffi.ts";
+
+/** Unicorn register id of every `Register` name. */
+const REGISTER_IDS: ReadonlyMap<string, number> = new Map<string, number>([
+  ...Array.from({ length: 29 }, (_, i) => [`x${i}`, UC_ARM64_REG.X0 + i] as [string, number]),
+  ["x29", UC_ARM64_REG.X29],
+  ["x30", UC_ARM64_REG.X30],
+  ["sp", UC_ARM64_REG.SP],
+  ["pc", UC_ARM64_REG.PC],
+  ["nzcv", UC_ARM64_REG.NZCV],
+  ["sp_el0", UC_ARM64_REG.SP_EL0],
+  ["tpidr_el1", UC_ARM64_REG.TPIDR_EL1],
+]);
+
+/** Registers read per uc_reg_read_batch call (more than all `Register` names). */
+const BATCH = 40;
+/** Count passed for an unlimited budget: still non-zero so the pc stays exact. */
+const UNLIMITED_COUNT = Number.MAX_SAFE_INTEGER;
+
+const EXCEPTION_NAMES: Readonly<Record<number, string>> = {
+  [EXCP.UDEF]: "undefined instruction (EXCP_UDEF)",
+  [EXCP.SWI]: "svc (EXCP_SWI)",
+  [EXCP.PREFETCH_ABORT]: "prefetch abort (EXCP_PREFETCH_ABORT)",
+  [EXCP.DATA_ABORT]: "data abort (EXCP_DATA_ABORT)",
+  [EXCP.BKPT]: "brk (EXCP_BKPT)",
+  [EXCP.HVC]: "hvc (EXCP_HVC)",
+  [EXCP.SMC]: "smc (EXCP_SMC)",
+};
+
+/** Error kind of a uc_err code. */
+function kindOf(code: number): EngineErrorKind {
+  switch (code) {
+    case UC_ERR.READ_UNMAPPED:
+    case UC_ERR.WRITE_UNMAPPED:
+    case UC_ERR.FETCH_UNMAPPED:
+      return "unmapped";
+    case UC_ERR.READ_PROT:
+    case UC_ERR.WRITE_PROT:
+    case UC_ERR.FETCH_PROT:
+      return "protection";
+    case UC_ERR.INSN_INVALID:
+      return "invalid-instruction";
+    case UC_ERR.EXCEPTION:
+    case UC_ERR.READ_UNALIGNED:
+    case UC_ERR.WRITE_UNALIGNED:
+    case UC_ERR.FETCH_UNALIGNED:
+      return "exception";
+    default:
+      return "api";
+  }
+}
+
+/** Access kind of an invalid-memory uc_mem_type. */
+function invalidAccess(type: number): "read" | "write" | "fetch" {
+  switch (type) {
+    case UC_MEM.WRITE_UNMAPPED:
+    case UC_MEM.WRITE_PROT:
+      return "write";
+    case UC_MEM.FETCH_UNMAPPED:
+    case UC_MEM.FETCH_PROT:
+      return "fetch";
+    default:
+      return "read";
+  }
+}
+
+function protBits(perms: Permissions): number {
+  return (perms.read ? UC_PROT_READ : 0) | (perms.write ? UC_PROT_WRITE : 0) |
+    (perms.exec ? UC_PROT_EXEC : 0);
+}
+
+function hex(value: bigint): string {
+  return `0x${value.toString(16)}`;
+}
+
+function apiError(message: string, code = 0): EngineError {
+  return new EngineError(
+    "api",
+    code,
+    code === 0 ? message : strerror(code),
+    undefined,
+    undefined,
+    message,
+  );
+}
+
+/** Anything holding native resources that must be released. */
+interface Closable {
+  close(): void;
+}
+
+/** A Deno.UnsafeCallback of any signature. */
+interface NativeCallback extends Closable {
+  readonly pointer: Deno.PointerObject;
+}
+
+/** A hook registered with uc_hook_add. */
+interface NativeHook {
+  readonly handle: bigint; // uc_hook
+  readonly callback: Closable;
+}
+
+/**
+ * One emulated arm64 machine backed by a Unicorn 2 instance.
+ *
+ * Hooks run synchronously inside `run`. A hook may call `stop()`,
+ * `removeHook()`, and read/write registers and memory; it must not call `run`
+ * or `close`.
+ */
+export class UnicornEngine implements Engine, Disposable {
+  readonly #lib: UnicornSymbols;
+  #uc: Deno.PointerObject | null;
+
+  // Scratch memory shared by all FFI calls of this engine, in one ArrayBuffer
+  // larger than V8's on-heap typed array limit so its address never moves
+  // (uc_reg_read_batch receives raw pointers into it).
+  readonly #scratch = new ArrayBuffer(1024);
+  readonly #reg = new BigUint64Array(this.#scratch, 0, 1);
+  readonly #hookOut = new BigUint64Array(this.#scratch, 8, 1);
+  readonly #batchValues = new BigUint64Array(this.#scratch, 64, BATCH);
+  readonly #batchPointers = new BigUint64Array(this.#scratch, 64 + 8 * BATCH, BATCH);
+  readonly #batchIds = new Int32Array(this.#scratch, 64 + 16 * BATCH, BATCH);
+
+  readonly #native = new Map<number, NativeHook>();
+  readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
+  readonly #internal: Closable[] = [];
+  #deferredClose: Closable[] = [];
+  #nextHookId = 1;
+
+  // State of the current run.
+  #running = false;
+  #stopRequested = false;
+  #hookFailed = false;
+  #hookError: unknown = undefined;
+  #exception = -1; // EXCP_* seen by the interrupt hook, or -1
+  #faultAddress: bigint | undefined = undefined;
+
+  constructor() {
+    this.#lib = unicorn();
+    const err = this.#lib.uc_open(UC_ARCH_ARM64, UC_MODE_ARM, this.#hookOut);
+    if (err !== UC_ERR.OK) throw apiError(`uc_open: ${strerror(err)}`, err);
+    this.#uc = Deno.UnsafePointer.create(this.#hookOut[0]);
+    try {
+      // The default Cortex-A72 model lacks LSE atomics; "max" has them.
+      this.#check(
+        this.#lib.uc_ctl(this.#uc, UC_CTL_CPU_MODEL_WRITE, UC_CPU_ARM64_MAX),
+        "uc_ctl(CPU_MODEL)",
+      );
+      const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#batchValues));
+      for (let i = 0; i < BATCH; i++) this.#batchPointers[i] = base + BigInt(8 * i);
+      this.#addInternalHooks();
+    } catch (e) {
+      this.close();
+      throw e;
+    }
+  }
+
+  /** False once `close` has run. */
+  get isOpen(): boolean {
+    return this.#uc !== null;
+  }
+
+  map(address: bigint, size: number, perms: Permissions): void {
+    this.#check(
+      this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
+      `map ${hex(address)}+${size.toString(16)}`,
+    );
+  }
+
+  protect(address: bigint, size: number, perms: Permissions): void {
+    this.#check(
+      this.#lib.uc_mem_protect(this.#handle(), address, BigInt(size), protBits(perms)),
+      `protect ${hex(address)}+${size.toString(16)}`,
+    );
+  }
+
+  write(address: bigint, bytes: Uint8Array): void {
+    const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
+    this.#check(err, `write ${hex(address)}+${bytes.length}`, address);
+  }
+
+  read(address: bigint, size: number): Uint8Array {
+    const bytes = new Uint8Array(size);
+    const err = this.#lib.uc_mem_read(this.#handle(), address, bytes, BigInt(size));
+    this.#check(err, `read ${hex(address)}+${size}`, address);
+    return bytes;
+  }
+
+  readRegister(reg: Register): bigint {
+    const uc = this.#handle();
+    this.#reg[0] = 0n; // nzcv is written as 32 bits only
+    this.#check(this.#lib.uc_reg_read(uc, registerId(reg), this.#reg), `read ${reg}`);
+    return this.#reg[0];
+  }
+
+  writeRegister(reg: Register, value: bigint): void {
+    const uc = this.#handle();
+    this.#reg[0] = value; // wraps negative values to their 64-bit pattern
+    this.#check(this.#lib.uc_reg_write(uc, registerId(reg), this.#reg), `write ${reg}`);
+  }
+
+  readRegisters(regs: readonly Register[]): bigint[] {
+    const uc = this.#handle();
+    const out = new Array<bigint>(regs.length);
+    for (let start = 0; start < regs.length; start += BATCH) {
+      const n = Math.min(BATCH, regs.length - start);
+      for (let i = 0; i < n; i++) this.#batchIds[i] = registerId(regs[start + i]);
+      this.#batchValues.fill(0n, 0, n);
+      this.#check(
+        this.#lib.uc_reg_read_batch(uc, this.#batchIds, this.#batchPointers, n),
+        "read registers",
+      );
+      for (let i = 0; i < n; i++) out[start + i] = this.#batchValues[i];
+    }
+    return out;
+  }
+
+  /**
+   * `budget` is a positive integer number of instructions (exact: Unicorn
+   * stops after precisely that many) or `Infinity` for no limit.
+   */
+  run(begin: bigint, until: bigint, budget: number): StopReason {
+    const uc = this.#handle();
+    if (this.#running) throw apiError("run() called from inside a hook");
+    if (!(budget === Infinity || (Number.isSafeInteger(budget) && budget > 0))) {
+      throw apiError(`budget must be a positive integer or Infinity, got ${budget}`);
+    }
+    if (begin === until) {
+      // Unicorn 2.0.1 returns at once here but leaves a stop request behind
+      // that makes the *next* uc_emu_start return before executing anything.
+      this.writeRegister("pc", begin);
+      return "until";
+    }
+    this.#running = true;
+    this.#stopRequested = false;
+    this.#hookFailed = false;
+    this.#hookError = undefined;
+    this.#exception = -1;
+    this.#faultAddress = undefined;
+    let err: number;
+    try {
+      const count = BigInt(budget === Infinity ? UNLIMITED_COUNT : budget);
+      err = this.#lib.uc_emu_start(uc, begin, until, 0n, count);
+    } finally {
+      this.#running = false;
+      this.#closeDeferred();
+    }
+    if (this.#hookFailed) throw this.#hookError;
+    if (err !== UC_ERR.OK) throw this.#runError(err);
+    if (this.#exception >= 0) throw this.#exceptionError(this.#exception);
+    if (this.readRegister("pc") === until) return "until";
+    return this.#stopRequested ? "stopped" : "budget";
+  }
+
+  stop(): void {
+    if (this.#uc === null || !this.#running) return;
+    this.#stopRequested = true;
+    this.#lib.uc_emu_stop(this.#uc);
+  }
+
+  onBlock(hook: BlockHook, begin = 1n, end = 0n): HookHandle {
+    this.#handle();
+    const callback = new Deno.UnsafeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
+      try {
+        hook(address, size);
+      } catch (e) {
+        this.#fail(e);
+      }
+    });
+    return this.#addNative(UC_HOOK.BLOCK, callback, begin, end);
+  }
+
+  onCode(hook: CodeHook, begin = 1n, end = 0n): HookHandle {
+    this.#handle();
+    const callback = new Deno.UnsafeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
+      try {
+        hook(address, size);
+      } catch (e) {
+        this.#fail(e);
+      }
+    });
+    return this.#addNative(UC_HOOK.CODE, callback, begin, end);
+  }
+
+  /**
+   * The hook runs before the access. `value` is the value being written
+   * (zero-extended to 64 bits), or 0 for reads. `begin`/`end` bound the data
+   * address. Note: in Unicorn 2.0.1 a memory hook whose range does not
+   * contain the accessing instruction's own pc leaves pc stale unless a code
+   * hook or budget is active; `run` always sets a budget, so pc is exact.
+   */
+  onMemory(hook: MemoryHook, begin = 1n, end = 0n): HookHandle {
+    this.#handle();
+    const callback = new Deno.UnsafeCallback(
+      HOOK_MEM_DEF,
+      (_uc, type, address, size, value) => {
+        try {
+          hook(type === UC_MEM.WRITE ? "write" : "read", address, size, value);
+        } catch (e) {
+          this.#fail(e);
+        }
+      },
+    );
+    return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
+  }
+
+  /** Observers only: the run always stops with the fault (no demand paging). */
+  onInvalidMemory(hook: InvalidMemoryHook): HookHandle {
+    this.#handle();
+    const id = this.#nextHookId++;
+    this.#invalidHooks.set(id, hook);
+    return { id };
+  }
+
+  removeHook(handle: HookHandle): void {
+    const uc = this.#handle();
+    if (this.#invalidHooks.delete(handle.id)) return;
+    const hook = this.#native.get(handle.id);
+    if (hook === undefined) throw apiError(`unknown hook id ${handle.id}`);
+    this.#native.delete(handle.id);
+    const err = this.#lib.uc_hook_del(uc, hook.handle);
+    // The callback may be on the stack right now: release it after the run.
+    if (this.#running) this.#deferredClose.push(hook.callback);
+    else hook.callback.close();
+    this.#check(err, "uc_hook_del");
+  }
+
+  close(): void {
+    if (this.#uc === null) return;
+    if (this.#running) throw apiError("close() called from inside a hook");
+    const err = this.#lib.uc_close(this.#uc);
+    this.#uc = null;
+    for (const hook of this.#native.values()) hook.callback.close();
+    for (const callback of this.#internal) callback.close();
+    this.#native.clear();
+    this.#invalidHooks.clear();
+    this.#internal.length = 0;
+    if (err !== UC_ERR.OK) throw apiError(`uc_close: ${strerror(err)}`, err);
+  }
+
+  /** `using engine = unicornFactory.create()` closes it at scope end. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  // -------------------------------------------------------------------------
+
+  #handle(): Deno.PointerObject {
+    if (this.#uc === null) {
+      throw new EngineError(
+        "api",
+        UC_ERR.HANDLE,
+        strerror(UC_ERR.HANDLE),
+        undefined,
+        undefined,
+        "engine is closed",
+      );
+    }
+    return this.#uc;
+  }
+
+  #check(err: number, what: string, address?: bigint): void {
+    if (err === UC_ERR.OK) return;
+    const kind = kindOf(err);
+    const text = strerror(err);
+    const at = kind === "api" ? undefined : address;
+    throw new EngineError(kind, err, text, undefined, at, `${what}: ${text}`);
+  }
+
+  #addNative(type: number, callback: NativeCallback, begin: bigint, end: bigint): HookHandle {
+    const err = this.#lib.uc_hook_add(
+      this.#handle(),
+      this.#hookOut,
+      type,
+      callback.pointer,
+      null,
+      begin,
+      end,
+    );
+    if (err !== UC_ERR.OK) {
+      callback.close();
+      this.#check(err, "uc_hook_add");
+    }
+    const id = this.#nextHookId++;
+    this.#native.set(id, { handle: this.#hookOut[0], callback });
+    return { id };
+  }
+
+  /** Hooks every engine has: fault address capture and exception capture. */
+  #addInternalHooks(): void {
+    const invalid = new Deno.UnsafeCallback(HOOK_EVENTMEM_DEF, (_uc, type, address, size) => {
+      this.#faultAddress = address;
+      if (this.#invalidHooks.size > 0) {
+        const access = invalidAccess(type);
+        for (const hook of this.#invalidHooks.values()) {
+          try {
+            hook(access, address, size);
+          } catch (e) {
+            this.#fail(e);
+          }
+        }
+      }
+      return false; // never handled: the run stops with the fault
+    });
+    this.#internal.push(invalid);
+    const interrupt = new Deno.UnsafeCallback(HOOK_INTR_DEF, (_uc, intno) => {
+      // With an INTR hook Unicorn treats the exception as handled and would
+      // resume (at the same pc for udf/brk: forever), so stop here.
+      this.#exception = intno;
+      if (this.#uc !== null) this.#lib.uc_emu_stop(this.#uc);
+    });
+    this.#internal.push(interrupt);
+    for (
+      const [type, callback] of [[UC_HOOK.MEM_INVALID, invalid], [UC_HOOK.INTR, interrupt]] as const
+    ) {
+      this.#check(
+        this.#lib.uc_hook_add(this.#uc, this.#hookOut, type, callback.pointer, null, 1n, 0n),
+        "uc_hook_add(internal)",
+      );
+    }
+  }
+
+  /** Records the first error thrown by a hook and stops the run. */
+  #fail(error: unknown): void {
+    if (!this.#hookFailed) {
+      this.#hookFailed = true;
+      this.#hookError = error;
+    }
+    if (this.#uc !== null) this.#lib.uc_emu_stop(this.#uc);
+  }
+
+  #closeDeferred(): void {
+    if (this.#deferredClose.length === 0) return;
+    for (const callback of this.#deferredClose) callback.close();
+    this.#deferredClose = [];
+  }
+
+  #runError(err: number): EngineError {
+    const kind = kindOf(err);
+    const pc = this.readRegister("pc");
+    const memory = kind === "unmapped" || kind === "protection";
+    return new EngineError(kind, err, strerror(err), pc, memory ? this.#faultAddress : undefined);
+  }
+
+  #exceptionError(intno: number): EngineError {
+    let pc = this.readRegister("pc");
+    // These exceptions report the preferred return address, after the insn.
+    if (intno === EXCP.SWI || intno === EXCP.HVC || intno === EXCP.SMC) pc -= 4n;
+    const udef = intno === EXCP.UDEF;
+    const code = udef ? UC_ERR.INSN_INVALID : UC_ERR.EXCEPTION;
+    const text = strerror(code);
+    const what = EXCEPTION_NAMES[intno] ?? `CPU exception ${intno}`;
+    return new EngineError(
+      udef ? "invalid-instruction" : "exception",
+      code,
+      text,
+      pc,
+      undefined,
+      `${text}: ${what} at pc ${hex(pc)}`,
+    );
+  }
+}
+
+function registerId(reg: Register): number {
+  const id = REGISTER_IDS.get(reg);
+  if (id === undefined) throw apiError(`unknown register ${String(reg)}`);
+  return id;
+}
+
+/** Factory for the Unicorn 2 engine ("max" arm64 CPU). */
+export const unicornFactory: EngineFactory = {
+  name: "unicorn-2",
+  create(): Engine {
+    return new UnicornEngine();
+  },
+};

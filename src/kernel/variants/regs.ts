@@ -1,0 +1,61 @@
+/**
+ * `regs`: regs-saving ftrace (FTRACE_WITH_REGS, v5.5 to v6.1). The site calls
+ * `ftrace_regs_caller`, which builds a full 336-byte pt_regs (x0-x30, sp, pc)
+ * plus two frame records, and calls the global tracer function through a
+ * patched `bl`: the single ops' func, the assist function or the list function.
+ */
+import { AsmWriter, type CodegenOptions } from "../asm_writer.ts";
+import { PT_REGS } from "../structs.ts";
+import { ftraceProbes, globalDispatch, tracingOps, type Variant } from "./variant.ts";
+import type { AsmChunk } from "../../asm/source.ts";
+
+const ORIGIN = "src/kernel/variants/regs.ts";
+const TRAMPOLINE = "ftrace_regs_caller";
+/** pt_regs plus the callsite's frame record above it. */
+const FRAME = PT_REGS.size + 16;
+
+function ftraceRegsCallerChunk(options: CodegenOptions, target: string): AsmChunk {
+  const a = new AsmWriter(ORIGIN, options, "ftrace_regs_caller").section(".text");
+  a.func(TRAMPOLINE).phase("save").landingPad().i(`sub sp, sp, #${FRAME}`);
+  // Every general-purpose register except x29/x30, which get their own slots.
+  for (let i = 0; i < 28; i += 2) a.i(`stp x${i}, x${i + 1}, [sp, #PT_REGS_X${i}]`);
+  a.i(
+    "str x28, [sp, #PT_REGS_X28]",
+    "str x29, [sp, #PT_REGS_X29]",
+    `add x10, sp, #${FRAME}`,
+    "stp x9, x10, [sp, #PT_REGS_X30]", // lr = the traced function's return address, sp = the callsite's
+    "str x30, [sp, #PT_REGS_PC]",
+    // Frame record for the callsite above pt_regs, then ours inside pt_regs.
+    `stp x29, x9, [sp, #${PT_REGS.size}]`,
+    `add x29, sp, #${PT_REGS.size}`,
+    "stp x29, x30, [sp, #PT_REGS_STACKFRAME]",
+    "add x29, sp, #PT_REGS_STACKFRAME",
+  ).phase("dispatch").i("sub x0, x30, #4", "mov x1, x9")
+    .loadFrom("x2", "function_trace_op").i("mov x3, sp", `bl ${target}`)
+    .phase("restore");
+  for (let i = 0; i < 8; i += 2) a.i(`ldp x${i}, x${i + 1}, [sp, #PT_REGS_X${i}]`);
+  a.i(
+    "ldr x8, [sp, #PT_REGS_X8]",
+    "ldr x29, [sp, #PT_REGS_X29]",
+    "ldr x30, [sp, #PT_REGS_X30]",
+    "ldr x9, [sp, #PT_REGS_PC]",
+    `add sp, sp, #${FRAME}`,
+    "ret x9",
+  );
+  return a.chunk();
+}
+
+export const regsVariant: Variant = {
+  name: "regs",
+  summary: "regs-saving ftrace_regs_caller: full pt_regs, global tracer call (v5.5-v6.1)",
+  build(workload) {
+    const dispatch = globalDispatch(workload);
+    const traced = tracingOps(workload).length > 0;
+    return {
+      site: { target: traced ? TRAMPOLINE : undefined },
+      chunks: [ftraceRegsCallerChunk(workload.codegen, dispatch.call)],
+      data: { functionTraceOp: dispatch.traceOp },
+      probes: traced ? ftraceProbes(workload, "pt_regs", TRAMPOLINE, dispatch.call) : [],
+    };
+  },
+};

@@ -1,0 +1,97 @@
+/**
+ * A variant is one way for a traced call to enter its tracer. It decides how
+ * the patch site is left, which trampolines exist, and what the tracer sees.
+ */
+import type { AsmChunk } from "../../asm/source.ts";
+import type { PatchSite } from "../functions.ts";
+import type { DataOptions } from "../data.ts";
+import type { Workload } from "../workload.ts";
+import { FTRACE_CORE } from "../ftrace_core.ts";
+import { tracerFunction } from "../functions.ts";
+import { opsTracesTarget } from "../workload.ts";
+
+/** How a probe at the tracer's entry reads what the tracer was given. */
+export type TracerView =
+  | "pt_regs" // x0 ip, x1 parent ip, x2 op, x3 struct pt_regs *
+  | "ftrace_regs" // x0 ip, x1 parent ip, x2 op, x3 struct ftrace_regs *
+  | "bpf_ctx"; // x0 ctx: args at ctx[0..], ip at ctx[-2]
+
+/** A tracer entry the harness watches, and what it must observe there. */
+export interface Probe {
+  /** Symbol of the tracer's first instruction. */
+  readonly symbol: string;
+  readonly view: TracerView;
+  /** Expected call chain at the probe, innermost first (function names). */
+  readonly chain: readonly string[];
+  /** How many times the tracer must be called in one traced call. */
+  readonly calls: number;
+}
+
+export interface VariantBuild {
+  readonly site: PatchSite;
+  /** Trampolines and other code only this variant has. */
+  readonly chunks: readonly AsmChunk[];
+  readonly data: DataOptions;
+  readonly probes: readonly Probe[];
+}
+
+/** A case the variant cannot express, with the reason (reported, not omitted). */
+export interface NotApplicable {
+  readonly notApplicable: string;
+}
+
+export interface Variant {
+  readonly name: string;
+  /** One line for tables and reports. */
+  readonly summary: string;
+  build(workload: Workload): VariantBuild | NotApplicable;
+}
+
+/** The ops whose filters let them trace the target function. */
+export function tracingOps(workload: Workload) {
+  return workload.ops.filter(opsTracesTarget);
+}
+
+/**
+ * What the global ftrace trampoline calls, and what `function_trace_op`
+ * holds, for the registered ops (the kernel's update_ftrace_function()).
+ */
+export function globalDispatch(workload: Workload): { call: string; traceOp: string } {
+  const ops = workload.ops;
+  if (ops.length === 0) return { call: FTRACE_CORE.stub, traceOp: "ftrace_list_end" };
+  if (ops.length > 1) return { call: FTRACE_CORE.listFunc, traceOp: "ftrace_list_end" };
+  const [only] = ops;
+  if (only.dynamic || only.rcu) return { call: FTRACE_CORE.listFunc, traceOp: only.name };
+  if (!only.recursionSafe) return { call: FTRACE_CORE.assistFunc, traceOp: only.name };
+  return { call: tracerFunction(only.tracer), traceOp: only.name };
+}
+
+/**
+ * Probes for ftrace callbacks reached from `trampoline` through `via`
+ * (a tracer itself, or the list/assist function in between).
+ */
+export function ftraceProbes(
+  workload: Workload,
+  view: TracerView,
+  trampoline: string,
+  via: string,
+): Probe[] {
+  const byTracer = new Map<string, number>();
+  for (const op of tracingOps(workload)) {
+    const symbol = tracerFunction(op.tracer);
+    byTracer.set(symbol, (byTracer.get(symbol) ?? 0) + 1);
+  }
+  return [...byTracer].map(([symbol, calls]) => ({
+    symbol,
+    view,
+    calls,
+    chain: [
+      symbol,
+      ...(via === symbol ? [] : [via]),
+      trampoline,
+      workload.target.name,
+      "caller",
+      "harness_exit",
+    ],
+  }));
+}

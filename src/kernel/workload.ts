@@ -1,0 +1,82 @@
+/**
+ * What a scenario asks the kernel model to set up for one run: the traced
+ * function, the registered ftrace_ops and how the kernel was built.
+ */
+import type { CodegenOptions } from "./asm_writer.ts";
+import type { MemoryLayout } from "./layout.ts";
+
+/** What a tracer does when called. */
+export type TracerKind = "empty" | "ringbuf";
+
+/** One registered `ftrace_ops`. */
+export interface OpsSpec {
+  /** Symbol of the ops structure (unique within a workload). */
+  readonly name: string;
+  readonly tracer: TracerKind;
+  /** Which function's ip the filter hash holds: the traced one, another one, or empty (all). */
+  readonly filter: "target" | "other" | "all";
+  /** Whether the notrace hash excludes the traced function. */
+  readonly notraceTarget?: boolean;
+  /** Allocated at run time (a module's ops): forces the list function when alone. */
+  readonly dynamic: boolean;
+  /** Needs rcu_is_watching() before its func is called. */
+  readonly rcu: boolean;
+  /** The tracer protects itself against recursion (FTRACE_OPS_FL_RECURSION). */
+  readonly recursionSafe: boolean;
+}
+
+export interface Workload {
+  /** The traced function and its argument count (0..8, all in registers). */
+  readonly target: { readonly name: string; readonly args: number };
+  readonly ops: readonly OpsSpec[];
+  readonly codegen: CodegenOptions;
+  readonly layout: MemoryLayout;
+}
+
+/** The largest argument count passed in registers (x0..x7). */
+export const MAX_REGISTER_ARGS = 8;
+
+/** Does this ops trace the target function? */
+export function opsTracesTarget(ops: OpsSpec): boolean {
+  return ops.filter !== "other" && !ops.notraceTarget;
+}
+
+/** A single tracer on the target, as a built-in (non-dynamic) ops would register it. */
+export function singleTracerOps(tracer: TracerKind): OpsSpec {
+  return {
+    name: "tracer_ops",
+    tracer,
+    filter: "target",
+    dynamic: false,
+    rcu: false,
+    recursionSafe: true,
+  };
+}
+
+/** Deterministic argument values: distinct per position, with high bits set. */
+export function argumentValues(count: number): bigint[] {
+  return Array.from(
+    { length: count },
+    (_, i) => 0xa000_0000_0000_0000n | (BigInt(i + 1) << 32n) | BigInt(0x1111 * (i + 1)),
+  );
+}
+
+/** The constant the traced function starts its result from. */
+export const RESULT_SEED = 0x5eed_0000_c0de_0000n;
+
+/** Rotation applied to argument i by the traced function's result computation. */
+export function argumentRotation(i: number): number {
+  return 3 + 7 * i;
+}
+
+/** What the traced function returns for the given arguments. */
+export function expectedResult(args: readonly bigint[]): bigint {
+  const mask = 0xffff_ffff_ffff_ffffn;
+  let result = RESULT_SEED;
+  args.forEach((value, i) => {
+    const r = BigInt(argumentRotation(i));
+    const rotated = ((value >> r) | (value << (64n - r))) & mask;
+    result ^= rotated;
+  });
+  return result;
+}

@@ -1,0 +1,127 @@
+/**
+ * Counts a run from the sequence of translated blocks the engine entered.
+ *
+ * Each distinct block is decoded and summarised once (instructions, loads,
+ * stores and bytes per phase, and its terminating branch); the run's figures
+ * are sums of summaries, plus branch outcomes read off the next block's address.
+ */
+import type { BranchInfo } from "../isa/types.ts";
+import type { CodeImage } from "./code_image.ts";
+import { addInto, type Metrics, zeroMetrics } from "./metrics.ts";
+import type { PhaseMap } from "./phases.ts";
+
+/** An instruction the decoder cannot classify was executed. */
+export class UndecodedInstructionError extends Error {
+  constructor(readonly pc: number, readonly word: number, reason: string, where: string) {
+    super(
+      `cannot measure instruction word 0x${word.toString(16).padStart(8, "0")} at ${where} ` +
+        `(pc 0x${pc.toString(16)}): ${reason}`,
+    );
+    this.name = "UndecodedInstructionError";
+  }
+}
+
+interface Terminator {
+  phase: string;
+  kind: BranchInfo["kind"];
+}
+
+export interface BlockSummary {
+  readonly size: number;
+  readonly end: number;
+  readonly perPhase: readonly (readonly [string, Metrics])[];
+  readonly terminator?: Terminator;
+}
+
+const INDIRECT = new Set<BranchInfo["kind"]>(["indirect-jump", "indirect-call", "return"]);
+
+export class TraceRecorder {
+  private readonly summaries = new Map<number, BlockSummary>();
+  /** Block start addresses in execution order. */
+  readonly trace: number[] = [];
+  private readonly entered: BlockSummary[] = [];
+
+  constructor(private readonly code: CodeImage, private readonly phases: PhaseMap) {}
+
+  /** Record entry into a block; returns its summary (decoded on first sight). */
+  enter(address: number, size: number): BlockSummary {
+    this.trace.push(address);
+    let summary = this.summaries.get(address);
+    if (!summary || summary.size !== size) {
+      summary = this.summarise(address, size);
+      this.summaries.set(address, summary);
+    }
+    this.entered.push(summary);
+    return summary;
+  }
+
+  private summarise(address: number, size: number): BlockSummary {
+    const perPhase = new Map<string, Metrics>();
+    let terminator: Terminator | undefined;
+    for (let pc = address; pc < address + size; pc += 4) {
+      const insn = this.code.instruction(pc);
+      if (!insn || insn.cls === null) {
+        throw new UndecodedInstructionError(
+          pc,
+          insn?.word ?? 0,
+          insn ? insn.reason : "no code loaded here",
+          this.code.describe(pc),
+        );
+      }
+      const phase = this.phases.at(pc);
+      let m = perPhase.get(phase);
+      if (!m) perPhase.set(phase, m = zeroMetrics());
+      m.instructions++;
+      const mem = insn.mem;
+      if (mem) {
+        if (mem.kind !== "store") {
+          m.loads++;
+          m.loadBytes += mem.bytes;
+        }
+        if (mem.kind !== "load") {
+          m.stores++;
+          m.storeBytes += mem.bytes;
+        }
+      }
+      terminator = insn.branch ? { phase, kind: insn.branch.kind } : undefined;
+    }
+    return { size, end: address + size, perPhase: [...perPhase], terminator };
+  }
+
+  /** Whether the block at `address` ends in a call (bl/blr). */
+  endsInCall(summary: BlockSummary): boolean {
+    const kind = summary.terminator?.kind;
+    return kind === "call" || kind === "indirect-call";
+  }
+
+  /**
+   * Totals and per-phase figures. `stopAddress` is where the run ended
+   * (the target of the last block's branch).
+   */
+  totals(stopAddress: number): { total: Metrics; phases: Record<string, Metrics> } {
+    const phases: Record<string, Metrics> = {};
+    const total = zeroMetrics();
+    const add = (phase: string, m: Metrics) => {
+      addInto(phases[phase] ??= zeroMetrics(), m);
+      addInto(total, m);
+    };
+    for (let i = 0; i < this.trace.length; i++) {
+      const s = this.entered[i];
+      for (const [phase, m] of s.perPhase) add(phase, m);
+      const t = s.terminator;
+      if (!t) continue;
+      const next = i + 1 < this.trace.length ? this.trace[i + 1] : stopAddress;
+      if (t.kind === "cond" && next === s.end) continue; // not taken
+      const branch = zeroMetrics();
+      branch.branches = 1;
+      if (INDIRECT.has(t.kind)) branch.indirectBranches = 1;
+      add(t.phase, branch);
+    }
+    return { total, phases };
+  }
+
+  /** The last `n` blocks entered, oldest first. */
+  lastBlocks(n: number): number[] {
+    return this.trace.slice(-n);
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The correctness checks run on every case. A variant that fails one is
+ * reported as failed and not measured.
+ *
+ * The observer watches the run (tracer entries, stack accesses, calls) and
+ * evaluates afterwards: return value, callee-saved registers, what the
+ * tracer saw, SP alignment, and the unwinder's view from inside the tracer.
+ */
+import type { Engine, Register } from "../engine/engine.ts";
+import { REG_SP } from "../isa/types.ts";
+import { patchSiteBlOffset } from "../kernel/functions.ts";
+import type { Probe } from "../kernel/variants/variant.ts";
+import { expectedResult } from "../kernel/workload.ts";
+import { FTRACE_REGS, PT_REGS } from "../kernel/structs.ts";
+import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
+import type { CheckResult } from "./result.ts";
+
+const MAX_FRAMES = 16;
+
+/** What a probe recorded at one entry into a tracer. */
+interface ProbeHit {
+  symbol: string;
+  ip: bigint;
+  parentIp: bigint | undefined;
+  args: bigint[];
+  /** Function names and return addresses found by walking frame records. */
+  chain: string[];
+  chainAddresses: bigint[];
+  chainError?: string;
+}
+
+interface SpViolation {
+  pc: number;
+  sp: bigint;
+  what: string;
+}
+
+const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+function readU64(engine: Engine, address: bigint): bigint {
+  const b = engine.read(address, 8);
+  return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
+}
+
+export class CheckObserver {
+  private readonly hits: ProbeHit[] = [];
+  private readonly spViolations: SpViolation[] = [];
+  private readonly stackLow: bigint;
+  private readonly probeBySymbol: Map<string, Probe>;
+  /** Every tracer entry point in the image, with expected call counts (0 unless probed). */
+  readonly tracerEntries: ReadonlyMap<string, bigint>;
+
+  constructor(
+    private readonly loaded: LoadedWorld,
+    private readonly engine: Engine,
+    private readonly initial: InitialState,
+  ) {
+    this.stackLow = loaded.layout.stackBase;
+    this.probeBySymbol = new Map(loaded.world.probes.map((p) => [p.symbol, p]));
+    const entries = new Map<string, bigint>();
+    for (const [name, address] of loaded.image.symbols) {
+      const isTracer = name.startsWith("tracer_") ||
+        (name.startsWith("bpf_prog_") && !name.endsWith("_struct"));
+      if (isTracer) entries.set(name, address);
+    }
+    this.tracerEntries = entries;
+  }
+
+  /** A tracer's first instruction is about to run: record what it was given. */
+  onTracerEntry(symbol: string): void {
+    const e = this.engine;
+    const regs = e.readRegisters(["x0", "x1", "x3", "x29", "x30", "pc"] as Register[]);
+    const [x0, x1, x3, fp, lr, pc] = regs;
+    const probe = this.probeBySymbol.get(symbol);
+    const nargs = this.loaded.world.workload.target.args;
+    const hit: ProbeHit = { symbol, ip: x0, parentIp: x1, args: [], chain: [], chainAddresses: [] };
+    this.walkFrames(hit, pc, lr, fp);
+    if (probe?.view === "bpf_ctx") {
+      hit.ip = readU64(e, x0 - 16n);
+      for (let i = 0; i < nargs; i++) hit.args.push(readU64(e, x0 + BigInt(8 * i)));
+      // A BPF prog is not given its parent ip: take it from the callsite's frame record.
+      const callerAt = hit.chain.indexOf("caller");
+      hit.parentIp = callerAt >= 0 ? hit.chainAddresses[callerAt] : undefined;
+    } else if (probe) {
+      const base = probe.view === "pt_regs" ? PT_REGS.offsets : FTRACE_REGS.offsets;
+      for (let i = 0; i < nargs; i++) hit.args.push(readU64(e, x3 + BigInt(base[`x${i}`])));
+    }
+    this.hits.push(hit);
+  }
+
+  /** Unwind like the kernel: pc, lr, then frame records from x29 up to the final {0, 0}. */
+  private walkFrames(hit: ProbeHit, pc: bigint, lr: bigint, fp: bigint): void {
+    const push = (address: bigint) => {
+      hit.chainAddresses.push(address);
+      hit.chain.push(this.loaded.image.symbolize(address)?.name ?? hex(address));
+    };
+    push(pc);
+    push(lr);
+    const top = this.initial.stackTop;
+    for (let depth = 0; depth < MAX_FRAMES; depth++) {
+      if (fp % 16n !== 0n || fp < this.stackLow || fp + 16n > top) {
+        hit.chainError = `frame pointer ${hex(fp)} is not a 16-byte aligned stack address`;
+        return;
+      }
+      const prev = readU64(this.engine, fp);
+      const ret = readU64(this.engine, fp + 8n);
+      if (prev === 0n && ret === 0n) return; // the final frame record
+      push(ret);
+      fp = prev;
+    }
+    hit.chainError = `more than ${MAX_FRAMES} frames`;
+  }
+
+  /** A data access hit the stack: if it is based on sp, sp must be 16-byte aligned. */
+  onStackAccess(): void {
+    if (this.spViolations.length >= 4) return;
+    const [pc, sp] = this.engine.readRegisters(["pc", "sp"]);
+    if (sp % 16n === 0n) return;
+    const insn = this.loaded.code.instruction(Number(pc));
+    if (insn?.cls && insn.mem?.base === REG_SP) {
+      this.spViolations.push({ pc: Number(pc), sp, what: `${insn.mnemonic} through sp` });
+    }
+  }
+
+  /** Just entered a function by bl/blr: sp must be 16-byte aligned at every call. */
+  onCallEntered(callee: number): void {
+    if (this.spViolations.length >= 4) return;
+    const sp = this.engine.readRegister("sp");
+    if (sp % 16n !== 0n) {
+      this.spViolations.push({ pc: callee, sp, what: "call" });
+    }
+  }
+
+  /** Evaluate every check after the run; `final` holds the registers at the stop. */
+  evaluate(final: ReadonlyMap<Register, bigint>): CheckResult[] {
+    return [
+      this.returnValue(final),
+      this.calleeSaved(final),
+      this.tracerCalls(),
+      this.tracerSaw(),
+      this.spAlignment(),
+      this.unwind(),
+    ];
+  }
+
+  private returnValue(final: ReadonlyMap<Register, bigint>): CheckResult {
+    const want = expectedResult(this.initial.args);
+    const got = final.get("x0")!;
+    return {
+      name: "return-value",
+      ok: got === want,
+      detail: got === want ? `x0 = ${hex(got)}` : `x0 = ${hex(got)}, expected ${hex(want)}`,
+    };
+  }
+
+  private calleeSaved(final: ReadonlyMap<Register, bigint>): CheckResult {
+    const regs: Register[] = [
+      ...Array.from({ length: 10 }, (_, i) => `x${19 + i}` as Register),
+      "x29",
+      "sp",
+    ];
+    const bad = regs.filter((r) => final.get(r) !== this.initial.registers.get(r));
+    return {
+      name: "callee-saved",
+      ok: bad.length === 0,
+      detail: bad.length === 0
+        ? "x19-x28, x29 and sp preserved"
+        : bad.map((r) =>
+          `${r} = ${hex(final.get(r)!)} (was ${hex(this.initial.registers.get(r)!)})`
+        ).join(", "),
+    };
+  }
+
+  private tracerCalls(): CheckResult {
+    const counts = new Map<string, number>();
+    for (const h of this.hits) counts.set(h.symbol, (counts.get(h.symbol) ?? 0) + 1);
+    const wrong: string[] = [];
+    const seen = new Set([...counts.keys(), ...this.probeBySymbol.keys()]);
+    for (const symbol of seen) {
+      const want = this.probeBySymbol.get(symbol)?.calls ?? 0;
+      const got = counts.get(symbol) ?? 0;
+      if (got !== want) wrong.push(`${symbol} called ${got} times, expected ${want}`);
+    }
+    const expected = [...this.probeBySymbol.values()].map((p) => `${p.symbol} x${p.calls}`);
+    return {
+      name: "tracer-calls",
+      ok: wrong.length === 0,
+      detail: wrong.length ? wrong.join("; ") : expected.length ? expected.join(", ") : "no tracer called",
+    };
+  }
+
+  private tracerSaw(): CheckResult {
+    const image = this.loaded.image;
+    const site = image.address(this.loaded.world.workload.target.name) +
+      BigInt(patchSiteBlOffset(this.loaded.world.workload.codegen));
+    const parent = anchor(image, "caller_ret");
+    const want = this.initial.args;
+    const problems: string[] = [];
+    for (const h of this.hits.filter((h) => this.probeBySymbol.has(h.symbol))) {
+      if (h.ip !== site) problems.push(`${h.symbol}: ip ${hex(h.ip)}, expected BL at ${hex(site)}`);
+      if (h.parentIp !== parent) {
+        problems.push(
+          `${h.symbol}: parent ip ${h.parentIp === undefined ? "unknown" : hex(h.parentIp)}, ` +
+            `expected ${hex(parent)}`,
+        );
+      }
+      want.forEach((v, i) => {
+        if (h.args[i] !== v) problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
+      });
+    }
+    return {
+      name: "tracer-saw",
+      ok: problems.length === 0,
+      detail: problems.length ? problems.join("; ") : this.hits.length
+        ? `ip ${hex(site)}, parent ip ${hex(parent)}, ${want.length} argument(s)`
+        : "no tracer called",
+    };
+  }
+
+  private spAlignment(): CheckResult {
+    const v = this.spViolations[0];
+    return {
+      name: "sp-alignment",
+      ok: v === undefined,
+      detail: v
+        ? `sp = ${hex(v.sp)} at ${this.loaded.code.describe(v.pc)} (${v.what})` +
+          (this.spViolations.length > 1 ? ` and ${this.spViolations.length - 1} more` : "")
+        : "sp 16-byte aligned at every sp-based access and call",
+    };
+  }
+
+  private unwind(): CheckResult {
+    const problems: string[] = [];
+    for (const h of this.hits) {
+      const probe = this.probeBySymbol.get(h.symbol);
+      if (!probe) continue;
+      const got = h.chain.join(" <- ");
+      if (h.chainError) problems.push(`from ${h.symbol}: ${h.chainError} after ${got}`);
+      else if (got !== probe.chain.join(" <- ")) {
+        problems.push(`from ${h.symbol}: ${got}; expected ${probe.chain.join(" <- ")}`);
+      }
+    }
+    const first = this.hits.find((h) => this.probeBySymbol.has(h.symbol));
+    return {
+      name: "unwind",
+      ok: problems.length === 0,
+      detail: problems.length ? problems.join("; ") : first ? first.chain.join(" <- ") : "no tracer called",
+    };
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Turns a built world into a ready-to-run emulated machine: assemble, load at
+ * the layout's addresses, map memory with kernel-like permissions (text is not
+ * writable), and set the registers a traced call starts with.
+ */
+import { assemble } from "../asm/assembler.ts";
+import { parseElf } from "../asm/elf.ts";
+import { type LoadedImage, load } from "../asm/loader.ts";
+import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
+import { pageSpan, SectionPlacer, type MemoryLayout } from "../kernel/layout.ts";
+import type { World } from "../kernel/world.ts";
+import { ANCHOR_PREFIX, PHASE_PREFIX } from "../kernel/asm_writer.ts";
+import { CodeImage } from "../measure/code_image.ts";
+import { PhaseMap } from "../measure/phases.ts";
+import { argumentValues } from "../kernel/workload.ts";
+
+/** A world assembled and relocated for a layout; reusable across runs. */
+export interface LoadedWorld {
+  readonly world: World;
+  readonly layout: MemoryLayout;
+  readonly image: LoadedImage;
+  readonly code: CodeImage;
+  readonly phases: PhaseMap;
+}
+
+export async function loadWorld(world: World, layout: MemoryLayout): Promise<LoadedWorld> {
+  const object = parseElf(await assemble(world.unit));
+  const placer = new SectionPlacer(layout);
+  const image = load(object, (s) => placer.place(s));
+  return {
+    world,
+    layout,
+    image,
+    code: new CodeImage(image),
+    phases: new PhaseMap(image.markers(PHASE_PREFIX)),
+  };
+}
+
+/** Address of a `__anchor.` point. */
+export function anchor(image: LoadedImage, name: string): bigint {
+  return image.address(`${ANCHOR_PREFIX}${name}`);
+}
+
+interface Span {
+  start: bigint;
+  end: bigint;
+  write: boolean;
+  exec: boolean;
+}
+
+/** Page spans of the loaded sections, merged where they touch. */
+function spans(image: LoadedImage): Span[] {
+  const list = image.sections.filter((s) => s.size > 0).map((s) => {
+    const p = pageSpan(s.address, s.size);
+    return { start: p.start, end: p.start + BigInt(p.size), write: s.write, exec: s.exec };
+  }).sort((a, b) => (a.start < b.start ? -1 : 1));
+  const merged: Span[] = [];
+  for (const s of list) {
+    const last = merged[merged.length - 1];
+    if (last && s.start <= last.end) {
+      if (s.end > last.end) last.end = s.end;
+      last.write ||= s.write;
+      last.exec ||= s.exec;
+    } else merged.push({ ...s });
+  }
+  return merged;
+}
+
+/** Distinct values that identify which register a stray value came from. */
+export const POISON = (i: number) => 0xdead_0000_0000_0000n | BigInt(i);
+export const CALLEE_SAVED_SENTINEL = (i: number) => 0xc0de_5a7e_0000_0000n | BigInt(i);
+
+/** The state a run starts from; the checks compare against it. */
+export interface InitialState {
+  readonly registers: ReadonlyMap<Register, bigint>;
+  readonly args: readonly bigint[];
+  readonly stackTop: bigint;
+  /** The terminal frame record {0, 0} the unwinder stops at. */
+  readonly finalFrame: bigint;
+}
+
+/** Map memory, write the image, set registers. The caller owns (and closes) the engine. */
+export function boot(factory: EngineFactory, loaded: LoadedWorld): {
+  engine: Engine;
+  initial: InitialState;
+} {
+  const { image, layout, world } = loaded;
+  const engine = factory.create();
+  try {
+    for (const s of spans(image)) {
+      engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
+    }
+    for (const s of image.sections) if (s.size > 0) engine.write(s.address, s.bytes);
+    engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+
+    const stackTop = layout.stackBase + BigInt(layout.stackSize);
+    const finalFrame = stackTop - 16n;
+    const args = argumentValues(world.workload.target.args);
+    const registers = new Map<Register, bigint>();
+    for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
+    args.forEach((v, i) => registers.set(`x${i}` as Register, v));
+    for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
+    registers.set("x29", finalFrame);
+    registers.set("x30", image.address("harness_exit"));
+    registers.set("sp", finalFrame);
+    registers.set("sp_el0", image.address("current_task"));
+    registers.set("nzcv", 0n);
+    for (const [reg, value] of registers) engine.writeRegister(reg, value);
+    return { engine, initial: { registers, args, stackTop, finalFrame } };
+  } catch (e) {
+    engine.close();
+    throw e;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * Runs a scenario's sweep: every parameter set, every selected variant, plus
+ * the `nop` baseline of each parameter set that overheads are measured against.
+ */
+import type { EngineFactory } from "../engine/engine.ts";
+import { defaultLayout } from "../kernel/layout.ts";
+import { findVariant } from "../kernel/variants/index.ts";
+import { nopVariant } from "../kernel/variants/nop.ts";
+import type { Variant } from "../kernel/variants/variant.ts";
+import type { Workload } from "../kernel/workload.ts";
+import { buildWorld } from "../kernel/world.ts";
+import { subtract } from "../measure/metrics.ts";
+import { loadWorld } from "./machine.ts";
+import { measure, type Measurement } from "./run_case.ts";
+import type { ParamValue, Params, RunResult, ScenarioResult } from "./result.ts";
+import { expandSweep, type Scenario, ScenarioError, type WorkloadSpec } from "./scenario.ts";
+import { TOOL } from "../version.ts";
+
+export interface RunOptions {
+  /** Variant names to run (default: the scenario's). */
+  variants?: readonly string[];
+  /** Parameter values replacing the scenario's sweep for that parameter. */
+  overrides?: ReadonlyMap<string, ParamValue[]>;
+  factory: EngineFactory;
+  /** Called after each case, for progress display. */
+  onCase?: (done: number, total: number) => void;
+}
+
+/** The kernel model's workload for a scenario's spec. */
+export function toWorkload(spec: WorkloadSpec): Workload {
+  return {
+    target: { name: spec.target.name ?? "traced_fn", args: spec.target.args },
+    ops: spec.ops,
+    codegen: { bti: spec.codegen?.bti ?? false, pac: spec.codegen?.pac ?? false },
+    layout: defaultLayout({ textSize: spec.textSize, placement: spec.placement }),
+  };
+}
+
+function selectVariants(scenario: Scenario, names?: readonly string[]): Variant[] {
+  const chosen = names?.length ? names : scenario.variants;
+  return chosen.map((name) => {
+    if (!scenario.variants.includes(name)) {
+      throw new ScenarioError(
+        `scenario ${scenario.name} has no variant ${name} (variants: ${scenario.variants.join(", ")})`,
+      );
+    }
+    return findVariant(name)!;
+  });
+}
+
+/** Build, load and measure one variant on one workload; undefined when not applicable. */
+export async function measureCase(
+  variant: Variant,
+  workload: Workload,
+  unitName: string,
+  factory: EngineFactory,
+  budget?: number,
+): Promise<Measurement | { notApplicable: string }> {
+  const world = buildWorld(variant, workload, unitName);
+  if ("notApplicable" in world) return world;
+  return measure(await loadWorld(world, workload.layout), factory, budget);
+}
+
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+  const variants = selectVariants(scenario, options.variants);
+  const sets = expandSweep(scenario, options.overrides);
+  const runs: RunResult[] = [];
+  const total = sets.length * variants.length;
+  for (const params of sets) {
+    const workload = toWorkload(scenario.workload(params));
+    const label = (v: Variant) => `${scenario.name}/${v.name}/${paramsLabel(params)}`;
+    const baseline = await measureCase(nopVariant, workload, label(nopVariant), options.factory, scenario.budget);
+    for (const variant of variants) {
+      const m = variant === nopVariant
+        ? baseline
+        : await measureCase(variant, workload, label(variant), options.factory, scenario.budget);
+      runs.push(toResult(variant.name, params, m, baseline));
+      options.onCase?.(runs.length, total);
+    }
+  }
+  return {
+    schema: 1,
+    tool: TOOL,
+    scenario: scenario.name,
+    question: scenario.question,
+    cpu: null,
+    runs,
+  };
+}
+
+function toResult(
+  variant: string,
+  params: Params,
+  m: Measurement | { notApplicable: string },
+  baseline: Measurement | { notApplicable: string },
+): RunResult {
+  if ("notApplicable" in m) {
+    return {
+      variant,
+      params,
+      status: "n/a",
+      ok: true,
+      reason: m.notApplicable,
+      checks: [],
+      metrics: null,
+      overhead: null,
+      phases: null,
+    };
+  }
+  const failed = m.checks.filter((c) => !c.ok);
+  if (failed.length) {
+    return {
+      variant,
+      params,
+      status: "failed",
+      ok: false,
+      reason: failed.map((c) => `${c.name}: ${c.detail}`).join("; "),
+      checks: m.checks,
+      metrics: null,
+      overhead: null,
+      phases: null,
+    };
+  }
+  const base = "notApplicable" in baseline ? null : baseline;
+  return {
+    variant,
+    params,
+    status: "ok",
+    ok: true,
+    checks: m.checks,
+    metrics: m.metrics,
+    overhead: base ? subtract(m.metrics, base.metrics) : null,
+    phases: m.phases,
+  };
+}
+
+export function paramsLabel(params: Params): string {
+  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(",");
+}
