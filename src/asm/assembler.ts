@@ -338,7 +338,7 @@ function assemblyError(unit: AsmUnit, stderr: string): AssemblyError {
     ? error.message
     : `${error.message} (in macro expansion)`;
   const prefix = where
-    ? `assembly error in ${where.chunk.origin}, line ${where.line}: ${
+    ? `assembly error in the code from ${where.chunk.origin}, line ${where.line} of its text: ${
       JSON.stringify(where.text.trim())
     }`
     : `assembly error in unit ${unit.name}`;

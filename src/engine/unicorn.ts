@@ -151,6 +151,33 @@ interface NativeHook {
   readonly callback: Closable;
 }
 
+let liveEngines = 0;
+let liveCallbacks = 0;
+
+/** Unicorn instances and FFI callbacks currently open in this process (for leak checks). */
+export function openNativeResources(): { engines: number; callbacks: number } {
+  return { engines: liveEngines, callbacks: liveCallbacks };
+}
+
+/** A Deno.UnsafeCallback that keeps `liveCallbacks` right; close() is idempotent. */
+function nativeCallback<const D extends Deno.UnsafeCallbackDefinition>(
+  definition: D,
+  fn: Deno.UnsafeCallbackFunction<D["parameters"], D["result"]>,
+): NativeCallback {
+  const callback = new Deno.UnsafeCallback(definition, fn);
+  liveCallbacks++;
+  let open = true;
+  return {
+    pointer: callback.pointer,
+    close() {
+      if (!open) return;
+      open = false;
+      liveCallbacks--;
+      callback.close();
+    },
+  };
+}
+
 /**
  * One emulated arm64 machine backed by a Unicorn 2 instance.
  *
@@ -191,6 +218,7 @@ export class UnicornEngine implements Engine, Disposable {
     const err = this.#lib.uc_open(UC_ARCH_ARM64, UC_MODE_ARM, this.#hookOut);
     if (err !== UC_ERR.OK) throw apiError(`uc_open: ${strerror(err)}`, err);
     this.#uc = Deno.UnsafePointer.create(this.#hookOut[0]);
+    liveEngines++;
     try {
       // The default Cortex-A72 model lacks LSE atomics; "max" has them.
       this.#check(
@@ -311,7 +339,7 @@ export class UnicornEngine implements Engine, Disposable {
 
   onBlock(hook: BlockHook, begin = 1n, end = 0n): HookHandle {
     this.#handle();
-    const callback = new Deno.UnsafeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
+    const callback = nativeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
       try {
         hook(address, size);
       } catch (e) {
@@ -323,7 +351,7 @@ export class UnicornEngine implements Engine, Disposable {
 
   onCode(hook: CodeHook, begin = 1n, end = 0n): HookHandle {
     this.#handle();
-    const callback = new Deno.UnsafeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
+    const callback = nativeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
       try {
         hook(address, size);
       } catch (e) {
@@ -342,7 +370,7 @@ export class UnicornEngine implements Engine, Disposable {
    */
   onMemory(hook: MemoryHook, begin = 1n, end = 0n): HookHandle {
     this.#handle();
-    const callback = new Deno.UnsafeCallback(
+    const callback = nativeCallback(
       HOOK_MEM_DEF,
       (_uc, type, address, size, value) => {
         try {
@@ -381,6 +409,7 @@ export class UnicornEngine implements Engine, Disposable {
     if (this.#running) throw apiError("close() called from inside a hook");
     const err = this.#lib.uc_close(this.#uc);
     this.#uc = null;
+    liveEngines--;
     for (const hook of this.#native.values()) hook.callback.close();
     for (const callback of this.#internal) callback.close();
     this.#native.clear();
@@ -439,7 +468,7 @@ export class UnicornEngine implements Engine, Disposable {
 
   /** Hooks every engine has: fault address capture and exception capture. */
   #addInternalHooks(): void {
-    const invalid = new Deno.UnsafeCallback(HOOK_EVENTMEM_DEF, (_uc, type, address, size) => {
+    const invalid = nativeCallback(HOOK_EVENTMEM_DEF, (_uc, type, address, size) => {
       this.#faultAddress = address;
       if (this.#invalidHooks.size > 0) {
         const access = invalidAccess(type);
@@ -454,7 +483,7 @@ export class UnicornEngine implements Engine, Disposable {
       return false; // never handled: the run stops with the fault
     });
     this.#internal.push(invalid);
-    const interrupt = new Deno.UnsafeCallback(HOOK_INTR_DEF, (_uc, intno) => {
+    const interrupt = nativeCallback(HOOK_INTR_DEF, (_uc, intno) => {
       // With an INTR hook Unicorn treats the exception as handled and would
       // resume (at the same pc for udf/brk: forever), so stop here.
       this.#exception = intno;

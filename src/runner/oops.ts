@@ -54,6 +54,18 @@ function registerDump(engine: Engine): string[] {
   return lines;
 }
 
+/** Block entries as symbol+offset, repeats folded ("loop+0x4 x7"). */
+function branchTrail(code: CodeImage, blocks: readonly number[]): string {
+  const runs: { at: number; count: number }[] = [];
+  for (const at of blocks) {
+    const last = runs[runs.length - 1];
+    if (last?.at === at) last.count++;
+    else runs.push({ at, count: 1 });
+  }
+  return runs.map((r) => `${code.describe(r.at)}${r.count > 1 ? ` x${r.count}` : ""}`).join(" -> ") ||
+    "none";
+}
+
 /** Build the oops text for what stopped the run. */
 export async function oops(
   headline: string,
@@ -70,9 +82,7 @@ export async function oops(
     ...(await codeAround(code, pc)),
     "Registers:",
     ...registerDump(engine),
-    `Last branch targets (oldest first): ${
-      lastBlocks.map((a) => code.describe(a)).join(" -> ") || "none"
-    }`,
+    `Last branch targets (oldest first): ${branchTrail(code, lastBlocks)}`,
   ];
   return new OopsError(lines.join("\n"), pc);
 }

@@ -4,7 +4,6 @@
  */
 import type { EngineFactory } from "../engine/engine.ts";
 import { defaultLayout } from "../kernel/layout.ts";
-import { findVariant } from "../kernel/variants/index.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
@@ -13,7 +12,13 @@ import { subtract } from "../measure/metrics.ts";
 import { loadWorld } from "./machine.ts";
 import { measure, type Measurement } from "./run_case.ts";
 import type { ParamValue, Params, RunResult, ScenarioResult } from "./result.ts";
-import { expandSweep, type Scenario, ScenarioError, type WorkloadSpec } from "./scenario.ts";
+import {
+  expandSweep,
+  type Scenario,
+  ScenarioError,
+  scenarioVariants,
+  type WorkloadSpec,
+} from "./scenario.ts";
 import { TOOL } from "../version.ts";
 
 export interface RunOptions {
@@ -37,14 +42,18 @@ export function toWorkload(spec: WorkloadSpec): Workload {
 }
 
 function selectVariants(scenario: Scenario, names?: readonly string[]): Variant[] {
-  const chosen = names?.length ? names : scenario.variants;
-  return chosen.map((name) => {
-    if (!scenario.variants.includes(name)) {
+  const available = scenarioVariants(scenario);
+  if (!names?.length) return available;
+  return names.map((name) => {
+    const found = available.find((v) => v.name === name);
+    if (!found) {
       throw new ScenarioError(
-        `scenario ${scenario.name} has no variant ${name} (variants: ${scenario.variants.join(", ")})`,
+        `scenario ${scenario.name} has no variant ${name} (variants: ${
+          available.map((v) => v.name).join(", ")
+        })`,
       );
     }
-    return findVariant(name)!;
+    return found;
   });
 }
 

@@ -4,6 +4,7 @@
  * turns a parameter set into a workload for the kernel model.
  */
 import { VARIANTS } from "../kernel/variants/index.ts";
+import type { Variant } from "../kernel/variants/variant.ts";
 import type { CodegenOptions } from "../kernel/asm_writer.ts";
 import type { TrampolinePlacement } from "../kernel/layout.ts";
 import type { OpsSpec } from "../kernel/workload.ts";
@@ -41,8 +42,8 @@ export interface ScenarioDefinition {
   /** The question the scenario answers, in a kernel developer's words. */
   question: string;
   params: Record<string, ParamSpec>;
-  /** Variant names to compare (see `VARIANTS`). */
-  variants: string[];
+  /** Variants to compare: built-in names (see `VARIANTS`) or custom `Variant` objects. */
+  variants: (string | Variant)[];
   workload(params: Params): WorkloadSpec;
   /** Instruction budget per traced call. */
   budget?: number;
@@ -88,8 +89,13 @@ export function defineScenario(definition: ScenarioDefinition): Scenario {
     throw new ScenarioError(`${what}: a scenario needs a name and the question it answers`);
   }
   for (const v of definition.variants) {
-    if (!VARIANTS.some((known) => known.name === v)) {
-      throw new ScenarioError(`${what}: unknown variant ${v} (known: ${VARIANTS.map((k) => k.name).join(", ")})`);
+    if (typeof v === "string" && !VARIANTS.some((known) => known.name === v)) {
+      throw new ScenarioError(
+        `${what}: unknown variant ${v} (known: ${VARIANTS.map((k) => k.name).join(", ")})`,
+      );
+    }
+    if (typeof v !== "string" && (typeof v?.name !== "string" || typeof v?.build !== "function")) {
+      throw new ScenarioError(`${what}: a custom variant needs a name and a build() function`);
     }
   }
   for (const [name, spec] of Object.entries(definition.params)) {
@@ -117,6 +123,13 @@ export function parseParamValue(scenario: Scenario, name: string, raw: string): 
   if (spec.type === "int") value = /^-?\d+$/.test(raw.trim()) ? Number(raw) : raw;
   if (spec.type === "bool") value = raw === "true" ? true : raw === "false" ? false : raw;
   return checkValue(name, spec, value, `scenario ${scenario.name}`);
+}
+
+/** The scenario's variants as objects, in its order. */
+export function scenarioVariants(scenario: Scenario): Variant[] {
+  return scenario.variants.map((v) =>
+    typeof v === "string" ? VARIANTS.find((known) => known.name === v)! : v
+  );
 }
 
 /** Every parameter set of the sweep: overrides replace a parameter's sweep. */

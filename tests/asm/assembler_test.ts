@@ -133,7 +133,8 @@ Deno.test("an assembly error names the chunk origin, its line and the source tex
   assert.match(error.llvmMessage, /index must be/);
   assert.equal(
     error.message,
-    `assembly error in src/kernel/variants/args.ts: ftrace_caller, line 3: ` +
+    `assembly error in the code from src/kernel/variants/args.ts: ftrace_caller, ` +
+      `line 3 of its text: ` +
       `"ldr x0, [sp, #40001]": ${error.llvmMessage} (llvm-mc-19; unit single-tracer/args)`,
   );
   assert.ok(!error.message.includes("\n"), "one paragraph");
@@ -144,7 +145,7 @@ Deno.test("further errors are counted; the first one is reported", async () => {
   assert.ok(error instanceof AssemblyError);
   assert.equal(error.line, 2);
   assert.equal(error.otherErrors, 2);
-  assert.match(error.message, /line 2: "foo x1": unrecognized instruction mnemonic/);
+  assert.match(error.message, /line 2 of its text: "foo x1": unrecognized instruction mnemonic/);
   assert.match(error.message, /2 more error\(s\)/);
 });
 

@@ -1,0 +1,76 @@
+/**
+ * Every correctness check must be able to fail: each broken fixture trips
+ * the check it targets, while the real variants pass all of them.
+ */
+import assert from "node:assert/strict";
+import { unicornFactory } from "../../src/engine/unicorn.ts";
+import { VARIANTS } from "../../src/kernel/variants/index.ts";
+import type { Variant } from "../../src/kernel/variants/variant.ts";
+import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { measureCase, toWorkload } from "../../src/runner/run_scenario.ts";
+import { OopsError } from "../../src/runner/oops.ts";
+import { AssemblyError } from "../../src/asm/assembler.ts";
+import * as broken from "../fixtures/broken_variants.ts";
+
+const workload = (args = 3) =>
+  toWorkload({ target: { args }, ops: [singleTracerOps("ringbuf")] });
+
+async function failedChecks(variant: Variant, args = 3): Promise<string[]> {
+  const m = await measureCase(variant, workload(args), `test/${variant.name}`, unicornFactory);
+  assert.ok(!("notApplicable" in m));
+  return m.checks.filter((c) => !c.ok).map((c) => c.name);
+}
+
+for (const variant of VARIANTS) {
+  Deno.test(`${variant.name}: every check passes for 0, 3 and 8 arguments`, async () => {
+    for (const args of [0, 3, 8]) assert.deepEqual(await failedChecks(variant, args), []);
+  });
+}
+
+Deno.test("a trampoline that clobbers x19 fails callee-saved", async () => {
+  assert.deepEqual(await failedChecks(broken.clobbersX19), ["callee-saved"]);
+});
+
+Deno.test("a trampoline with a misaligned sp fails sp-alignment", async () => {
+  assert.ok((await failedChecks(broken.misalignedSp)).includes("sp-alignment"));
+});
+
+Deno.test("a trampoline that corrupts x0 fails return-value", async () => {
+  assert.deepEqual(await failedChecks(broken.corruptsX0), ["return-value"]);
+});
+
+Deno.test("a trampoline without the callsite frame record fails unwind", async () => {
+  assert.deepEqual(await failedChecks(broken.breaksFrameChain), ["unwind"]);
+});
+
+Deno.test("an emulated fault is an oops with pc, symbol+offset, disassembly and registers", async () => {
+  const e = await measureCase(broken.faults, workload(), "test/faults", unicornFactory).catch((e) => e);
+  assert.ok(e instanceof OopsError, String(e));
+  assert.match(e.message, /unmapped fault accessing 0x10/);
+  assert.match(e.message, /is at ftrace_caller\+0x[0-9a-f]+/);
+  assert.match(e.message, /> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x[0-9a-f]{8} +ldr x4, \[x4\]/);
+  assert.match(e.message, /x19: 0x/);
+});
+
+Deno.test("a run over its budget names the budget and the last pcs", async () => {
+  const e = await measureCase(broken.spins, workload(), "test/spins", unicornFactory, 3000)
+    .catch((e) => e);
+  assert.ok(e instanceof OopsError, String(e));
+  assert.match(e.message, /instruction budget of 3000 exhausted/);
+  assert.match(e.message, /Last branch targets.*ftrace_caller\+0x[0-9a-f]+ x\d+/);
+});
+
+Deno.test("an assembly error names the code's origin and line", async () => {
+  const e = await measureCase(broken.syntaxError, workload(), "test/syntax", unicornFactory)
+    .catch((e) => e);
+  assert.ok(e instanceof AssemblyError, String(e));
+  assert.equal(e.origin, "tests/fixtures/broken_variants.ts");
+  assert.equal(e.sourceLine?.trim(), "mov x1, x9, x10");
+});
+
+Deno.test("nine register arguments are refused with the reason", async () => {
+  await assert.rejects(
+    () => measureCase(VARIANTS[2], workload(9), "test/nine", unicornFactory),
+    /takes 9 arguments; the model passes 0..8/,
+  );
+});
