@@ -1,0 +1,144 @@
+/**
+ * The command line as a user runs it, from a fresh copy of the working tree
+ * (what a clone would contain), including every bad input of the harness core.
+ */
+import assert from "node:assert/strict";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Copy the files git would ship (tracked and untracked-but-not-ignored) into a temp dir. */
+async function freshCopy(): Promise<string> {
+  const list = await new Deno.Command("git", {
+    args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    cwd: ROOT,
+    stdout: "piped",
+  }).output();
+  assert.ok(list.success, "git ls-files failed");
+  const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-clone-" });
+  for (const file of new TextDecoder().decode(list.stdout).split("\0").filter(Boolean)) {
+    try {
+      const data = await Deno.readFile(`${ROOT}${file}`);
+      const slash = file.lastIndexOf("/");
+      if (slash > 0) await Deno.mkdir(`${dir}/${file.slice(0, slash)}`, { recursive: true });
+      await Deno.writeFile(`${dir}/${file}`, data);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e; // deleted but not yet committed
+    }
+  }
+  return dir;
+}
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd ?? ROOT,
+    env: options.env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) } as Outcome;
+}
+
+const run = (...args: string[]) => cli(["run", "-A", "mod.ts", "run", ...args]);
+
+Deno.test("deno task run single-tracer --json - from a fresh copy: same metrics twice", async () => {
+  const dir = await freshCopy();
+  try {
+    const first = await cli(["task", "-q", "run", "scenarios/single-tracer.ts", "--json", "-"], {
+      cwd: dir,
+    });
+    assert.equal(first.code, 0, first.stderr);
+    const second = await cli(["task", "-q", "run", "scenarios/single-tracer.ts", "--json", "-"], {
+      cwd: dir,
+    });
+    assert.equal(second.code, 0, second.stderr);
+    const a = JSON.parse(first.stdout), b = JSON.parse(second.stdout);
+    assert.equal(a.schema, 1);
+    assert.equal(a.cpu, null);
+    assert.equal(a.tool.name, "ftrace-bench");
+    assert.equal(a.runs.length, 9 * 5, "args 0..8 x five variants");
+    for (const r of a.runs) {
+      assert.equal(r.ok, true, `${r.variant} ${JSON.stringify(r.params)}: ${r.reason}`);
+      for (const key of ["instructions", "loads", "stores", "loadBytes", "storeBytes", "branches"]) {
+        assert.equal(typeof r.metrics[key], "number");
+        assert.equal(typeof r.overhead[key], "number");
+      }
+      assert.ok(r.phases.body.instructions > 0);
+    }
+    assert.deepEqual(a.runs, b.runs, "two runs give identical results");
+    // The table went to stderr, so stdout is pure JSON.
+    assert.match(first.stderr, /variant +params +insns/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the table lists every variant with overhead and check status", async () => {
+  const r = await run("scenarios/single-tracer.ts", "--param", "args=2");
+  assert.equal(r.code, 0, r.stderr);
+  for (const v of ["nop", "regs", "args", "call-ops", "direct"]) {
+    assert.match(r.stdout, new RegExp(`^${v} +args=2 tracer=empty +\\d+ +\\d+ +\\d+ +\\d+ +\\+\\d+ insns +ok$`, "m"));
+  }
+});
+
+/** A bad input: non-zero exit, a one-paragraph error, nothing written. */
+async function assertRefused(args: string[], message: RegExp, env?: Record<string, string>) {
+  const json = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.remove(json);
+  const r = await cli(["run", "-A", "mod.ts", "run", ...args, "--json", json], { env });
+  assert.notEqual(r.code, 0, `expected failure for ${args.join(" ")}`);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, /internal error|    at /, "no stack trace");
+  await assert.rejects(() => Deno.stat(json), Deno.errors.NotFound, "no partial JSON left behind");
+}
+
+Deno.test("bad input: unknown scenario file", () =>
+  assertRefused(["scenarios/nope.ts"], /^error: scenario file scenarios\/nope.ts not found/));
+
+Deno.test("bad input: a module that is not a scenario, or throws at import", async () => {
+  await assertRefused(["tests/fixtures/not-a-scenario.ts"], /must default-export a scenario/);
+  await assertRefused(["tests/fixtures/throws-at-import.ts"], /failed to load: .*broken on purpose/);
+});
+
+Deno.test("bad input: unknown variant and unknown parameter", async () => {
+  await assertRefused(["scenarios/single-tracer.ts", "--variant", "fentry"], /no variant fentry \(variants: nop, regs/);
+  await assertRefused(["scenarios/single-tracer.ts", "--param", "nargs=2"], /no parameter nargs \(parameters: args, tracer\)/);
+});
+
+Deno.test("bad input: parameter of the wrong type or out of range", async () => {
+  await assertRefused(["scenarios/single-tracer.ts", "--param", "args=two"], /parameter args expects an integer, got "two"/);
+  await assertRefused(["scenarios/single-tracer.ts", "--param", "args=9"], /parameter args expects an integer <= 8, got 9/);
+  await assertRefused(["scenarios/single-tracer.ts", "--param", "tracer=loud"], /expects one of empty, ringbuf/);
+});
+
+Deno.test("bad input: --cpu is refused until the timing model exists", () =>
+  assertRefused(["scenarios/single-tracer.ts", "--cpu", "neoverse-n1"], /--cpu neoverse-n1: the cycle timing model is not implemented/));
+
+Deno.test("bad input: assembly syntax error names the file and line", () =>
+  assertRefused(
+    ["tests/fixtures/broken-scenario.ts", "--variant", "syntax-error"],
+    /assembly error in the code from tests\/fixtures\/broken_variants.ts, line \d+ of its text: "mov x1, x9, x10": invalid operand/,
+  ));
+
+Deno.test("bad input: emulated fault prints an oops", () =>
+  assertRefused(["tests/fixtures/broken-scenario.ts", "--variant", "faults"], /Oops: unmapped fault[\s\S]*Registers:/));
+
+Deno.test("bad input: instruction budget exceeded", () =>
+  assertRefused(["tests/fixtures/broken-scenario.ts", "--variant", "spins"], /instruction budget of 5000 exhausted[\s\S]*Last branch targets/));
+
+Deno.test("bad input: llvm-mc missing names the package", () =>
+  assertRefused(["scenarios/single-tracer.ts", "--param", "args=1"], /llvm-mc-19.*llvm-19/, { PATH: "/nonexistent" }));
+
+Deno.test("a failing check exits non-zero but still reports every case", async () => {
+  const r = await run("tests/fixtures/broken-scenario.ts", "--variant", "args", "--variant", "clobbers-x19");
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /^args .* ok$/m);
+  assert.match(r.stdout, /^clobbers-x19 .*FAILED: callee-saved$/m);
+});
