@@ -19,7 +19,7 @@ export {
   ScenarioError,
   type WorkloadSpec,
 } from "./src/runner/scenario.ts";
-export { runScenario, type RunOptions } from "./src/runner/run_scenario.ts";
+export { type RunOptions, runScenario } from "./src/runner/run_scenario.ts";
 export type {
   CheckResult,
   Params,

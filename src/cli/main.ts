@@ -146,9 +146,10 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "main") await mainCommand(rest);
     else throw new UsageError(USAGE);
   } catch (e) {
-    const known = e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-      ? new UsageError(`${e.message}\n${USAGE}`)
-      : e;
+    const known =
+      e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+        ? new UsageError(`${e.message}\n${USAGE}`)
+        : e;
     console.error(describeError(known));
     return known instanceof UsageError ? 2 : 1;
   }

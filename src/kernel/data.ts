@@ -41,7 +41,9 @@ function emitStruct(
     if (value === undefined) a.i(`.zero ${end - offset}`);
     else {
       const size = end - offset;
-      if (size !== 8 && size !== 4) throw new Error(`${layout.name}.${field}: cannot set a ${size}-byte field`);
+      if (size !== 8 && size !== 4) {
+        throw new Error(`${layout.name}.${field}: cannot set a ${size}-byte field`);
+      }
       a.i(`${size === 8 ? ".quad" : ".word"} ${value}`);
     }
     at = end;

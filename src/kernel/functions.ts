@@ -62,7 +62,9 @@ export function tracedFunctionChunk(workload: Workload, site: PatchSite): AsmChu
   }
   a.i("mov x0, x10").epilogue();
   // Another traceable function, never called: the ip that "irrelevant" ops filter on.
-  traceable(a, SYMBOLS.otherFunction, { opsLiteral: site.opsLiteral ? "ftrace_nop_ops" : undefined })
+  traceable(a, SYMBOLS.otherFunction, {
+    opsLiteral: site.opsLiteral ? "ftrace_nop_ops" : undefined,
+  })
     .i("mov x0, #0", "ret");
   return a.chunk();
 }

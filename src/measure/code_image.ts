@@ -20,7 +20,8 @@ export class CodeImage {
       const offset = address - Number(s.address);
       if (offset >= 0 && offset + 4 <= s.size) {
         const b = s.bytes;
-        return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) | (b[offset + 3] << 24)) >>>
+        return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) |
+          (b[offset + 3] << 24)) >>>
           0;
       }
     }

@@ -12,7 +12,9 @@ export class PhaseMap {
   constructor(markers: readonly NamedAddress[]) {
     const sorted = [...markers].sort((a, b) => (a.address < b.address ? -1 : 1));
     this.starts = sorted.map((m) => Number(m.address));
-    this.names = sorted.map((m) => m.name.slice(PHASE_PREFIX.length).split(".")[0].replace("_", "-"));
+    this.names = sorted.map((m) =>
+      m.name.slice(PHASE_PREFIX.length).split(".")[0].replace("_", "-")
+    );
   }
 
   /** The phase of the last marker at or below `address`, or "other". */

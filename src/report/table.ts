@@ -33,7 +33,11 @@ export function renderTable(result: ScenarioResult): string {
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells.map((cell, i) =>
-      i === cells.length - 1 ? cell : RIGHT.has(COLUMNS[i]) ? cell.padStart(widths[i]) : cell.padEnd(widths[i])
+      i === cells.length - 1
+        ? cell
+        : RIGHT.has(COLUMNS[i])
+        ? cell.padStart(widths[i])
+        : cell.padEnd(widths[i])
     ).join("  ").trimEnd();
   return [
     `${result.scenario}: ${result.question}`,

@@ -185,7 +185,11 @@ export class CheckObserver {
     return {
       name: "tracer-calls",
       ok: wrong.length === 0,
-      detail: wrong.length ? wrong.join("; ") : expected.length ? expected.join(", ") : "no tracer called",
+      detail: wrong.length
+        ? wrong.join("; ")
+        : expected.length
+        ? expected.join(", ")
+        : "no tracer called",
     };
   }
 
@@ -205,13 +209,17 @@ export class CheckObserver {
         );
       }
       want.forEach((v, i) => {
-        if (h.args[i] !== v) problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
+        if (h.args[i] !== v) {
+          problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
+        }
       });
     }
     return {
       name: "tracer-saw",
       ok: problems.length === 0,
-      detail: problems.length ? problems.join("; ") : this.hits.length
+      detail: problems.length
+        ? problems.join("; ")
+        : this.hits.length
         ? `ip ${hex(site)}, parent ip ${hex(parent)}, ${want.length} argument(s)`
         : "no tracer called",
     };
@@ -244,7 +252,11 @@ export class CheckObserver {
     return {
       name: "unwind",
       ok: problems.length === 0,
-      detail: problems.length ? problems.join("; ") : first ? first.chain.join(" <- ") : "no tracer called",
+      detail: problems.length
+        ? problems.join("; ")
+        : first
+        ? first.chain.join(" <- ")
+        : "no tracer called",
     };
   }
 }

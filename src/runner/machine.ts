@@ -5,9 +5,9 @@
  */
 import { assemble } from "../asm/assembler.ts";
 import { parseElf } from "../asm/elf.ts";
-import { type LoadedImage, load } from "../asm/loader.ts";
+import { load, type LoadedImage } from "../asm/loader.ts";
 import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
-import { pageSpan, SectionPlacer, type MemoryLayout } from "../kernel/layout.ts";
+import { type MemoryLayout, pageSpan, SectionPlacer } from "../kernel/layout.ts";
 import type { World } from "../kernel/world.ts";
 import { ANCHOR_PREFIX, PHASE_PREFIX } from "../kernel/asm_writer.ts";
 import { CodeImage } from "../measure/code_image.ts";

@@ -3,7 +3,7 @@
  * symbol+offset, disassembly around the pc, registers, last branch targets.
  */
 import { disassemble } from "../asm/disasm.ts";
-import { type Engine, EngineError, GPRS, type Register } from "../engine/engine.ts";
+import { type Engine, type EngineError, GPRS, type Register } from "../engine/engine.ts";
 import type { CodeImage } from "../measure/code_image.ts";
 
 /** A fault or budget overrun inside the emulated kernel. The message is the oops text. */
@@ -62,7 +62,9 @@ function branchTrail(code: CodeImage, blocks: readonly number[]): string {
     if (last?.at === at) last.count++;
     else runs.push({ at, count: 1 });
   }
-  return runs.map((r) => `${code.describe(r.at)}${r.count > 1 ? ` x${r.count}` : ""}`).join(" -> ") ||
+  return runs.map((r) => `${code.describe(r.at)}${r.count > 1 ? ` x${r.count}` : ""}`).join(
+    " -> ",
+  ) ||
     "none";
 }
 

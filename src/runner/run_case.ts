@@ -60,7 +60,14 @@ export async function measure(
       stop = engine.run(start, exit, budget);
     } catch (e) {
       if (!(e instanceof EngineError) || e.pc === undefined) throw e;
-      throw await oops(faultHeadline(e), e.pc, engine, code, recorder.lastBlocks(64), loaded.world.unit.name);
+      throw await oops(
+        faultHeadline(e),
+        e.pc,
+        engine,
+        code,
+        recorder.lastBlocks(64),
+        loaded.world.unit.name,
+      );
     }
     if (hookError) throw hookError;
     if (stop !== "until") {

@@ -11,7 +11,7 @@ import { buildWorld } from "../kernel/world.ts";
 import { subtract } from "../measure/metrics.ts";
 import { loadWorld } from "./machine.ts";
 import { measure, type Measurement } from "./run_case.ts";
-import type { ParamValue, Params, RunResult, ScenarioResult } from "./result.ts";
+import type { Params, ParamValue, RunResult, ScenarioResult } from "./result.ts";
 import {
   expandSweep,
   type Scenario,
@@ -70,7 +70,10 @@ export async function measureCase(
   return measure(await loadWorld(world, workload.layout), factory, budget);
 }
 
-export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
+export async function runScenario(
+  scenario: Scenario,
+  options: RunOptions,
+): Promise<ScenarioResult> {
   const variants = selectVariants(scenario, options.variants);
   const sets = expandSweep(scenario, options.overrides);
   const runs: RunResult[] = [];
@@ -78,7 +81,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   for (const params of sets) {
     const workload = toWorkload(scenario.workload(params));
     const label = (v: Variant) => `${scenario.name}/${v.name}/${paramsLabel(params)}`;
-    const baseline = await measureCase(nopVariant, workload, label(nopVariant), options.factory, scenario.budget);
+    const baseline = await measureCase(
+      nopVariant,
+      workload,
+      label(nopVariant),
+      options.factory,
+      scenario.budget,
+    );
     for (const variant of variants) {
       const m = variant === nopVariant
         ? baseline

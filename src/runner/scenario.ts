@@ -8,7 +8,7 @@ import type { Variant } from "../kernel/variants/variant.ts";
 import type { CodegenOptions } from "../kernel/asm_writer.ts";
 import type { TrampolinePlacement } from "../kernel/layout.ts";
 import type { OpsSpec } from "../kernel/workload.ts";
-import type { ParamValue, Params } from "./result.ts";
+import type { Params, ParamValue } from "./result.ts";
 
 /** A parameter's type, default and the values the default run sweeps over. */
 export type ParamSpec =
@@ -65,7 +65,9 @@ export class ScenarioError extends Error {
 
 function checkValue(name: string, spec: ParamSpec, value: unknown, what: string): ParamValue {
   const fail = (expected: string): never => {
-    throw new ScenarioError(`${what}: parameter ${name} expects ${expected}, got ${JSON.stringify(value)}`);
+    throw new ScenarioError(
+      `${what}: parameter ${name} expects ${expected}, got ${JSON.stringify(value)}`,
+    );
   };
   switch (spec.type) {
     case "int":
@@ -77,7 +79,9 @@ function checkValue(name: string, spec: ParamSpec, value: unknown, what: string)
       if (typeof value !== "boolean") fail("true or false");
       return value as boolean;
     case "enum":
-      if (typeof value !== "string" || !spec.values.includes(value)) fail(`one of ${spec.values.join(", ")}`);
+      if (typeof value !== "string" || !spec.values.includes(value)) {
+        fail(`one of ${spec.values.join(", ")}`);
+      }
       return value as string;
   }
 }

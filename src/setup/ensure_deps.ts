@@ -28,7 +28,9 @@ function onPath(command: string): boolean {
 
 function canLoadUnicorn(): boolean {
   try {
-    Deno.dlopen("libunicorn.so.2", { uc_version: { parameters: ["pointer", "pointer"], result: "u32" } })
+    Deno.dlopen("libunicorn.so.2", {
+      uc_version: { parameters: ["pointer", "pointer"], result: "u32" },
+    })
       .close();
     return true;
   } catch {
@@ -37,7 +39,11 @@ function canLoadUnicorn(): boolean {
 }
 
 export const REQUIREMENTS: readonly Requirement[] = [
-  { what: "libunicorn.so.2 (Unicorn 2 emulator)", debianPackage: "libunicorn2", present: canLoadUnicorn },
+  {
+    what: "libunicorn.so.2 (Unicorn 2 emulator)",
+    debianPackage: "libunicorn2",
+    present: canLoadUnicorn,
+  },
   {
     what: "llvm-mc-19, llvm-objdump-19 and llvm-mca-19 (LLVM 19)",
     debianPackage: "llvm-19",
@@ -70,9 +76,13 @@ export async function ensureDependencies(): Promise<void> {
   if (missing.length === 0) return;
   const packages = missing.map((r) => r.debianPackage);
   const need = missing.map((r) => `${r.what} (package ${r.debianPackage})`).join("; ");
-  const manual = `install them with: sudo apt-get update && sudo apt-get install -y ${packages.join(" ")}`;
+  const manual = `install them with: sudo apt-get update && sudo apt-get install -y ${
+    packages.join(" ")
+  }`;
   if (Deno.build.os !== "linux" || !onPath("apt-get")) {
-    throw new Error(`missing ${need}; this machine has no apt-get: ${manual} on Debian 12 or similar`);
+    throw new Error(
+      `missing ${need}; this machine has no apt-get: ${manual} on Debian 12 or similar`,
+    );
   }
   if (!isRoot()) throw new Error(`missing ${need}; not running as root, so ${manual}`);
   console.error(`ensure-deps: missing ${need}; installing`);
@@ -81,7 +91,9 @@ export async function ensureDependencies(): Promise<void> {
   const still = REQUIREMENTS.filter((r) => !r.present());
   if (!ok || still.length) {
     throw new Error(
-      `could not install ${still.map((r) => r.debianPackage).join(" ") || packages.join(" ")}; ${manual}`,
+      `could not install ${
+        still.map((r) => r.debianPackage).join(" ") || packages.join(" ")
+      }; ${manual}`,
     );
   }
   console.error(`ensure-deps: installed ${packages.join(" ")}`);

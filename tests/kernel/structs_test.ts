@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { FTRACE_OPS, FTRACE_REGS, hashIp, PT_REGS, structConstants } from "../../src/kernel/structs.ts";
+import {
+  FTRACE_OPS,
+  FTRACE_REGS,
+  hashIp,
+  PT_REGS,
+  structConstants,
+} from "../../src/kernel/structs.ts";
 import { argumentValues, expectedResult } from "../../src/kernel/workload.ts";
 
 Deno.test("pt_regs of the regs-saving era is 336 bytes with x30, sp, pc in order", () => {
@@ -13,7 +19,12 @@ Deno.test("pt_regs of the regs-saving era is 336 bytes with x30, sp, pc in order
 Deno.test("ftrace_regs holds x0-x8, a direct-call slot, fp, lr, sp, pc: 14 slots", () => {
   assert.equal(FTRACE_REGS.size, 14 * 8);
   assert.deepEqual(
-    [FTRACE_REGS.offsets.x8, FTRACE_REGS.offsets.fp, FTRACE_REGS.offsets.lr, FTRACE_REGS.offsets.pc],
+    [
+      FTRACE_REGS.offsets.x8,
+      FTRACE_REGS.offsets.fp,
+      FTRACE_REGS.offsets.lr,
+      FTRACE_REGS.offsets.pc,
+    ],
     [64, 80, 88, 104],
   );
 });

@@ -12,8 +12,7 @@ import { OopsError } from "../../src/runner/oops.ts";
 import { AssemblyError } from "../../src/asm/assembler.ts";
 import * as broken from "../fixtures/broken_variants.ts";
 
-const workload = (args = 3) =>
-  toWorkload({ target: { args }, ops: [singleTracerOps("ringbuf")] });
+const workload = (args = 3) => toWorkload({ target: { args }, ops: [singleTracerOps("ringbuf")] });
 
 async function failedChecks(variant: Variant, args = 3): Promise<string[]> {
   const m = await measureCase(variant, workload(args), `test/${variant.name}`, unicornFactory);
@@ -44,11 +43,16 @@ Deno.test("a trampoline without the callsite frame record fails unwind", async (
 });
 
 Deno.test("an emulated fault is an oops with pc, symbol+offset, disassembly and registers", async () => {
-  const e = await measureCase(broken.faults, workload(), "test/faults", unicornFactory).catch((e) => e);
+  const e = await measureCase(broken.faults, workload(), "test/faults", unicornFactory).catch((e) =>
+    e
+  );
   assert.ok(e instanceof OopsError, String(e));
   assert.match(e.message, /unmapped fault accessing 0x10/);
   assert.match(e.message, /is at ftrace_caller\+0x[0-9a-f]+/);
-  assert.match(e.message, /> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x[0-9a-f]{8} +ldr x4, \[x4\]/);
+  assert.match(
+    e.message,
+    /> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x[0-9a-f]{8} +ldr x4, \[x4\]/,
+  );
   assert.match(e.message, /x19: 0x/);
 });
 

@@ -68,4 +68,3 @@ export function ftraceCallerChunk(options: CodegenOptions, call: TracerCall): As
   );
   return a.chunk();
 }
-
