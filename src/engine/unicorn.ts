@@ -13,6 +13,9 @@
  * - Exceptions thrown inside an FFI callback are swallowed by Deno, so every
  *   hook is wrapped: the first error stops the run and `run` rethrows it.
  * - uc_emu_start with begin == until poisons the next call (see `run`).
+ * - Hooks added or removed after code was translated do not apply to the
+ *   cached blocks, and a faulting block can hide a later `until`: the
+ *   translation cache is flushed after hook changes and after faults.
  */
 
 import {
@@ -40,6 +43,7 @@ import {
   UC_ARM64_REG,
   UC_CPU_ARM64_MAX,
   UC_CTL_CPU_MODEL_WRITE,
+  UC_CTL_TB_FLUSH_WRITE,
   UC_ERR,
   UC_HOOK,
   UC_MEM,
@@ -203,6 +207,7 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
+  #flushPending = false;
   #nextHookId = 1;
 
   // State of the current run.
@@ -324,6 +329,12 @@ export class UnicornEngine implements Engine, Disposable {
       this.#running = false;
       this.#closeDeferred();
     }
+    if (err !== UC_ERR.OK || this.#exception >= 0) {
+      // After a fault, 2.0.1 may ignore a later `until` that falls inside the
+      // cached block which faulted (seen with udf/brk); start clean.
+      this.#flushPending = true;
+    }
+    if (this.#flushPending) this.#flushTranslations();
     if (this.#hookFailed) throw this.#hookError;
     if (err !== UC_ERR.OK) throw this.#runError(err);
     if (this.#exception >= 0) throw this.#exceptionError(this.#exception);
@@ -402,6 +413,7 @@ export class UnicornEngine implements Engine, Disposable {
     if (this.#running) this.#deferredClose.push(hook.callback);
     else hook.callback.close();
     this.#check(err, "uc_hook_del");
+    this.#flushTranslations();
   }
 
   close(): void {
@@ -463,6 +475,7 @@ export class UnicornEngine implements Engine, Disposable {
     }
     const id = this.#nextHookId++;
     this.#native.set(id, { handle: this.#hookOut[0], callback });
+    this.#flushTranslations();
     return { id };
   }
 
@@ -507,6 +520,21 @@ export class UnicornEngine implements Engine, Disposable {
       this.#hookError = error;
     }
     if (this.#uc !== null) this.#lib.uc_emu_stop(this.#uc);
+  }
+
+  /**
+   * Drops every translated block. Unicorn 2.0.1 only applies a hook added or
+   * removed after translation to blocks translated later, so this runs after
+   * every hook change (cheap: it is usually done before any code ran). Not
+   * safe while a block executes, hence deferred to the end of a run.
+   */
+  #flushTranslations(): void {
+    if (this.#running) {
+      this.#flushPending = true;
+      return;
+    }
+    this.#flushPending = false;
+    this.#check(this.#lib.uc_ctl(this.#handle(), UC_CTL_TB_FLUSH_WRITE, 0), "uc_ctl(TB_FLUSH)");
   }
 
   #closeDeferred(): void {

@@ -27,6 +27,10 @@ export function ucCtl(type: number, nargs: number, rw: number): number {
 }
 /** `UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1)` = 0x44000007. */
 export const UC_CTL_CPU_MODEL_WRITE = ucCtl(UC_CTL_CPU_MODEL, 1, UC_CTL_IO_WRITE);
+/** uc_control_type: flush the translation-block cache (`UC_CTL_TB_FLUSH`). */
+export const UC_CTL_TB_FLUSH = 10;
+/** `UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)` = 0x4000000a (the `uc_ctl_flush_tb` macro). */
+export const UC_CTL_TB_FLUSH_WRITE = ucCtl(UC_CTL_TB_FLUSH, 0, UC_CTL_IO_WRITE);
 /** uc_cpu_arm64: "max" CPU (all features QEMU implements, incl. LSE atomics). */
 export const UC_CPU_ARM64_MAX = 3;
 
@@ -138,7 +142,8 @@ const SYMBOLS = {
   /**
    * uc_err uc_ctl(uc_engine *, uc_control_type, ...): variadic; declared with
    * the one int argument CPU-model writes take (integer varargs are passed
-   * like fixed ones on x86-64 and aarch64 SysV).
+   * like fixed ones on x86-64 and aarch64 SysV). Controls that take no
+   * argument (TB flush) ignore it.
    */
   uc_ctl: { parameters: ["pointer", "u32", "i32"], result: "i32" },
   /** const char *uc_strerror(uc_err) */

@@ -44,7 +44,7 @@ export function buildWorld(
   const cg = workload.codegen;
   const chunks = [
     { origin: "src/kernel/structs.ts: offsets", text: structConstants() },
-    callerChunk(workload),
+    built.caller ?? callerChunk(workload),
     tracedFunctionChunk(workload, built.site),
     ftraceCoreChunk(cg),
     tracersChunk(cg),

@@ -201,6 +201,12 @@ export class CheckObserver {
     const want = this.initial.args;
     const problems: string[] = [];
     for (const h of this.hits.filter((h) => this.probeBySymbol.has(h.symbol))) {
+      want.forEach((v, i) => {
+        if (h.args[i] !== v) {
+          problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
+        }
+      });
+      if (this.probeBySymbol.get(h.symbol)!.expect === "arguments-only") continue;
       if (h.ip !== site) problems.push(`${h.symbol}: ip ${hex(h.ip)}, expected BL at ${hex(site)}`);
       if (h.parentIp !== parent) {
         problems.push(
@@ -208,11 +214,6 @@ export class CheckObserver {
             `expected ${hex(parent)}`,
         );
       }
-      want.forEach((v, i) => {
-        if (h.args[i] !== v) {
-          problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
-        }
-      });
     }
     return {
       name: "tracer-saw",

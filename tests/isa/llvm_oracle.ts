@@ -114,15 +114,11 @@ export function operandRegs(operands: string): number[] {
 export function memOperand(
   operands: string,
 ): { base: number; writeback: "none" | "pre" | "post" } | undefined {
-  const open = operands.indexOf("[");
-  if (open < 0) return undefined;
-  const close = operands.indexOf("]", open);
-  const inner = operands.slice(open + 1, close);
-  const first = inner.split(",")[0].trim();
-  const base = regNum(first);
-  const after = operands.slice(close + 1);
-  const writeback = after.startsWith("!") ? "pre" : after.startsWith(",") ? "post" : "none";
-  return { base, writeback };
+  // A memory operand starts with "[" and a base register; lane indices ("v0.s[1]") do not.
+  const m = /\[(x\d+|sp)[^\]]*\](!?)(,?)/.exec(operands);
+  if (!m) return undefined;
+  const writeback = m[2] ? "pre" : m[3] ? "post" : "none";
+  return { base: regNum(m[1]), writeback };
 }
 
 /** Registers an instruction uses without naming them in LLVM's text. */

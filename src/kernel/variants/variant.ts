@@ -25,10 +25,18 @@ export interface Probe {
   readonly chain: readonly string[];
   /** How many times the tracer must be called in one traced call. */
   readonly calls: number;
+  /**
+   * What ip and parent ip the tracer must see: the patch site's BL and the
+   * caller's return address (default), or nothing to check (e.g. a struct_ops
+   * program called through a function pointer has no traced ip).
+   */
+  readonly expect?: "site-and-parent" | "arguments-only";
 }
 
 export interface VariantBuild {
   readonly site: PatchSite;
+  /** Replaces the standard caller (which calls the traced function with `bl`). */
+  readonly caller?: AsmChunk;
   /** Trampolines and other code only this variant has. */
   readonly chunks: readonly AsmChunk[];
   readonly data: DataOptions;
