@@ -13,9 +13,11 @@
  * - Exceptions thrown inside an FFI callback are swallowed by Deno, so every
  *   hook is wrapped: the first error stops the run and `run` rethrows it.
  * - uc_emu_start with begin == until poisons the next call (see `run`).
- * - Hooks added or removed after code was translated do not apply to the
- *   cached blocks, and a faulting block can hide a later `until`: the
- *   translation cache is flushed after hook changes and after faults.
+ * - `until` is only honoured by blocks translated while it was the `until`;
+ *   hooks added or removed after translation do not apply to cached blocks;
+ *   a faulting block can hide a later `until`. So the translation cache is
+ *   flushed before a run whenever `until` changed, hooks changed, or the
+ *   previous run faulted. Runs that repeat the same `until` keep the cache.
  */
 
 import {
@@ -208,6 +210,8 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
   #flushPending = false;
+  /** `until` the cached translations were made for (-1n: none yet). */
+  #translatedUntil = -1n;
   #nextHookId = 1;
 
   // State of the current run.
@@ -315,6 +319,13 @@ export class UnicornEngine implements Engine, Disposable {
       this.writeRegister("pc", begin);
       return "until";
     }
+    if (until !== this.#translatedUntil) {
+      // 2.0.1 checks `until` when it translates a block, and ignores a new
+      // `until` that falls inside a block translated earlier: drop them all.
+      if (this.#translatedUntil !== -1n) this.#flushPending = true;
+      this.#translatedUntil = until;
+    }
+    if (this.#flushPending) this.#flushTranslations();
     this.#running = true;
     this.#stopRequested = false;
     this.#hookFailed = false;
@@ -334,7 +345,6 @@ export class UnicornEngine implements Engine, Disposable {
       // cached block which faulted (seen with udf/brk); start clean.
       this.#flushPending = true;
     }
-    if (this.#flushPending) this.#flushTranslations();
     if (this.#hookFailed) throw this.#hookError;
     if (err !== UC_ERR.OK) throw this.#runError(err);
     if (this.#exception >= 0) throw this.#exceptionError(this.#exception);
@@ -412,8 +422,8 @@ export class UnicornEngine implements Engine, Disposable {
     // The callback may be on the stack right now: release it after the run.
     if (this.#running) this.#deferredClose.push(hook.callback);
     else hook.callback.close();
+    this.#flushPending = true;
     this.#check(err, "uc_hook_del");
-    this.#flushTranslations();
   }
 
   close(): void {
@@ -475,7 +485,7 @@ export class UnicornEngine implements Engine, Disposable {
     }
     const id = this.#nextHookId++;
     this.#native.set(id, { handle: this.#hookOut[0], callback });
-    this.#flushTranslations();
+    this.#flushPending = true;
     return { id };
   }
 
@@ -524,15 +534,11 @@ export class UnicornEngine implements Engine, Disposable {
 
   /**
    * Drops every translated block. Unicorn 2.0.1 only applies a hook added or
-   * removed after translation to blocks translated later, so this runs after
-   * every hook change (cheap: it is usually done before any code ran). Not
-   * safe while a block executes, hence deferred to the end of a run.
+   * removed after translation to blocks translated later, and checks `until`
+   * only at translation. Called lazily at the start of the next run (cheap
+   * when nothing was translated yet); never while a block executes.
    */
   #flushTranslations(): void {
-    if (this.#running) {
-      this.#flushPending = true;
-      return;
-    }
     this.#flushPending = false;
     this.#check(this.#lib.uc_ctl(this.#handle(), UC_CTL_TB_FLUSH_WRITE, 0), "uc_ctl(TB_FLUSH)");
   }

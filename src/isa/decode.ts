@@ -166,7 +166,10 @@ function dpImmediate(w: number): Decoded | Undecoded {
       return mk(w, m, "int-alu", [rn], [zr(rd), NZ]);
     }
     case 3:
-      return none(w, "MTE not modelled (addg/subg)");
+      return none(
+        w,
+        (w >>> 22) & 1 ? "CSSC not modelled (min/max immediate)" : "MTE not modelled (addg/subg)",
+      );
     case 4: { // logical (immediate)
       const n = (w >>> 22) & 1;
       const immr = (w >>> 16) & 63;
@@ -271,6 +274,7 @@ function branchSystem(w: number): Decoded | Undecoded {
   }
   if (top === 0xd4) return exceptionGen(w);
   if ((w >>> 22) === 0x354) return system(w);
+  if ((w >>> 22) === 0x355) return none(w, "D128 not modelled (sysp/mrrs/msrr) or unallocated");
   if ((w >>> 25) === 0x6b) { // unconditional branch (register)
     const opc = (w >>> 21) & 15;
     const op3 = (w >>> 10) & 63;
@@ -445,9 +449,14 @@ function system(w: number): Decoded | Undecoded {
     if (crn === 2 && op1 === 3 && rt === 31) return hint(w);
     if (crn === 3 && op1 === 3 && rt === 31) return barrier(w, crm, op2);
     if (crn === 4 && rt === 31) {
-      if (op1 === 0 && crm === 0 && op2 <= 2) {
-        // Flag manipulation (FEAT_FlagM/FlagM2): rewrite NZCV in place.
+      if (op1 === 0 && (op2 === 1 || op2 === 2 || (op2 === 0 && crm === 0))) {
+        // Flag manipulation (FEAT_FlagM/FlagM2): rewrite NZCV in place. LLVM ignores
+        // CRm for xaflag/axflag but not for cfinv; follow it.
         return mk(w, PSTATE_FLAGS[op2], "int-alu", [NZ], [NZ]);
+      }
+      // msr svcr* (SME streaming mode / ZA): LLVM names these smstart/smstop.
+      if (op1 === 3 && op2 === 3 && crm >= 2 && crm <= 7) {
+        return mk(w, crm & 1 ? "smstart" : "smstop", "system", [], []);
       }
       return mk(w, "msr", "system", [], []);
     }
@@ -458,12 +467,22 @@ function system(w: number): Decoded | Undecoded {
   }
   if (op0 === 1) {
     if (l) return mk(w, "sysl", "system", [], [zr(rt)]);
-    return mk(w, sysAlias(op1, crn, crm, op2), "system", [zr(rt)], []);
+    const alias = sysAlias(op1, crn, crm, op2);
+    // Whole-cache / whole-TLB operations take no address: Rt is ignored.
+    const noReg = (alias === "ic" && op2 === 0) || (alias === "tlbi" && tlbiNoReg(op1, crm, op2));
+    return mk(w, alias, "system", noReg ? [] : [zr(rt)], []);
   }
   // mrs / msr (register); NZCV is the one system register the timing model tracks.
   const isNzcv = op0 === 3 && op1 === 3 && crn === 4 && crm === 2 && op2 === 0;
   if (l) return mk(w, "mrs", "system", isNzcv ? [NZ] : [], [zr(rt)]);
   return mk(w, "msr", "system", [zr(rt)], isNzcv ? [NZ] : []);
+}
+
+/** v8.0 TLBI operations without an address operand (vmalle1, alle2is, ...). */
+function tlbiNoReg(op1: number, crm: number, op2: number): boolean {
+  if (crm !== 3 && crm !== 7) return false;
+  if (op1 === 0 || op1 === 6) return op2 === 0;
+  return op1 === 4 && (op2 === 0 || op2 === 4 || op2 === 6);
 }
 
 /** Common SYS aliases (v8.0 cache maintenance, address translation, TLB invalidation). */

@@ -176,7 +176,22 @@ const TWO_MISC = table(64, [
   [U | 19, "shll", N3 | WIDE],
   [U | 20, "uqxtn", N3 | NARROW],
 ]);
-const SCALAR_TWO_MISC = new Set([3, 7, 8, 9, 10, 11, 20, U | 3, U | 7, U | 8, U | 9, U | 11, U | 18, U | 20]);
+const SCALAR_TWO_MISC = new Set([
+  3,
+  7,
+  8,
+  9,
+  10,
+  11,
+  20,
+  U | 3,
+  U | 7,
+  U | 8,
+  U | 9,
+  U | 11,
+  U | 18,
+  U | 20,
+]);
 
 // FP two-register misc, index U<<6 | a<<5 | opcode. Flags: NARROW/WIDE for the
 // precision-changing forms, and these extra markers:
@@ -532,7 +547,9 @@ function twoMiscFp(w: number, scalar: boolean, fp16: boolean): Decoded | Undecod
   if (!e) return none(w, "unallocated");
   const f = e[1];
   if (f & BF16) {
-    return sz === 0 && !scalar && !fp16 ? none(w, "BF16 not modelled (bfcvtn)") : none(w, "unallocated");
+    return sz === 0 && !scalar && !fp16
+      ? none(w, "BF16 not modelled (bfcvtn)")
+      : none(w, "unallocated");
   }
   if (fp16 && (f & NOT16)) return none(w, "unallocated");
   if (scalar && !SCALAR_FP_MISC.has(idx)) return none(w, "unallocated");
@@ -886,7 +903,9 @@ function fpScalar(w: number, op1: number, op2: number): Decoded | Undecoded {
   if ((op3 & 31) === 16) { // 1 source
     const opc = (w >>> 15) & 63;
     const m = opc < FP1.length ? FP1[opc] : "";
-    if (opc === 6) return ftype === 1 ? none(w, "BF16 not modelled (bfcvt)") : none(w, "unallocated");
+    if (opc === 6) {
+      return ftype === 1 ? none(w, "BF16 not modelled (bfcvt)") : none(w, "unallocated");
+    }
     if (m === "") return none(w, "unallocated");
     if ((opc === 4 && ftype === 0) || (opc === 5 && ftype === 1) || (opc === 7 && ftype === 3)) {
       return none(w, "unallocated");
@@ -953,7 +972,13 @@ function fpInt(w: number, ftype: number, sf: number, rd: number, rn: number): De
   return simd(w, m, [v(rn)], [zr(rd)]);
 }
 
-function fpFixed(w: number, ftype: number, sf: number, rd: number, rn: number): Decoded | Undecoded {
+function fpFixed(
+  w: number,
+  ftype: number,
+  sf: number,
+  rd: number,
+  rn: number,
+): Decoded | Undecoded {
   const rmode = (w >>> 19) & 3;
   const opc = (w >>> 16) & 7;
   if (ftype === 2 || (sf === 0 && ((w >>> 15) & 1) === 0)) return none(w, "unallocated");

@@ -84,6 +84,7 @@ function opsFlags(ops: OpsSpec): string {
   if (ops.dynamic) flags |= OPS_FLAGS.DYNAMIC;
   if (ops.rcu) flags |= OPS_FLAGS.RCU;
   if (ops.recursionSafe) flags |= OPS_FLAGS.RECURSION;
+  if (ops.saveRegs) flags |= OPS_FLAGS.SAVE_REGS;
   return `0x${flags.toString(16)}`;
 }
 

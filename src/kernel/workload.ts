@@ -23,6 +23,8 @@ export interface OpsSpec {
   readonly rcu: boolean;
   /** The tracer protects itself against recursion (FTRACE_OPS_FL_RECURSION). */
   readonly recursionSafe: boolean;
+  /** Wants full pt_regs (FTRACE_OPS_FL_SAVE_REGS): only regs-saving kernels can register it. */
+  readonly saveRegs?: boolean;
 }
 
 export interface Workload {
@@ -30,7 +32,14 @@ export interface Workload {
   readonly target: { readonly name: string; readonly args: number };
   readonly ops: readonly OpsSpec[];
   readonly codegen: CodegenOptions;
+  /** Tracers and BPF programs built without landing pads (a module built without BTI). */
+  readonly tracersWithoutBti?: boolean;
   readonly layout: MemoryLayout;
+}
+
+/** Code generation for tracers: the kernel's, minus BTI when they were built without it. */
+export function tracerCodegen(workload: Workload): CodegenOptions {
+  return { ...workload.codegen, bti: workload.codegen.bti && !workload.tracersWithoutBti };
 }
 
 /** The largest argument count passed in registers (x0..x7). */

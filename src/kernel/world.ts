@@ -8,7 +8,7 @@ import { ftraceCoreChunk } from "./ftrace_core.ts";
 import { callerChunk, type PatchSite, tracedFunctionChunk, tracersChunk } from "./functions.ts";
 import { structConstants } from "./structs.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
-import { MAX_REGISTER_ARGS, type Workload } from "./workload.ts";
+import { MAX_REGISTER_ARGS, tracerCodegen, type Workload } from "./workload.ts";
 
 export interface World {
   readonly workload: Workload;
@@ -47,7 +47,7 @@ export function buildWorld(
     built.caller ?? callerChunk(workload),
     tracedFunctionChunk(workload, built.site),
     ftraceCoreChunk(cg),
-    tracersChunk(cg),
+    tracersChunk(tracerCodegen(workload)),
     ...built.chunks,
     dataChunk(workload, built.data),
   ];

@@ -24,6 +24,10 @@ export class UndecodedInstructionError extends Error {
 interface Terminator {
   phase: string;
   kind: BranchInfo["kind"];
+  /** Address of the branch instruction. */
+  pc: number;
+  /** Target register of an indirect branch. */
+  register?: number;
 }
 
 export interface BlockSummary {
@@ -83,15 +87,11 @@ export class TraceRecorder {
           m.storeBytes += mem.bytes;
         }
       }
-      terminator = insn.branch ? { phase, kind: insn.branch.kind } : undefined;
+      terminator = insn.branch
+        ? { phase, kind: insn.branch.kind, pc, register: insn.branch.register }
+        : undefined;
     }
     return { size, end: address + size, perPhase: [...perPhase], terminator };
-  }
-
-  /** Whether the block at `address` ends in a call (bl/blr). */
-  endsInCall(summary: BlockSummary): boolean {
-    const kind = summary.terminator?.kind;
-    return kind === "call" || kind === "indirect-call";
   }
 
   /**

@@ -45,6 +45,7 @@ function readU64(engine: Engine, address: bigint): bigint {
 export class CheckObserver {
   private readonly hits: ProbeHit[] = [];
   private readonly spViolations: SpViolation[] = [];
+  private readonly btiFaults: string[] = [];
   private readonly stackLow: bigint;
   private readonly probeBySymbol: Map<string, Probe>;
   /** Every tracer entry point in the image, with expected call counts (0 unless probed). */
@@ -131,6 +132,34 @@ export class CheckObserver {
     }
   }
 
+  /**
+   * An indirect branch landed at `target`. With BTI, a `blr` must land on
+   * `bti c`/`bti jc` (or paciasp), a `br` on `bti j`/`bti jc`, except that
+   * `br x16`/`br x17` may also land on `bti c`.
+   */
+  onIndirectBranch(
+    from: number,
+    kind: "indirect-call" | "indirect-jump",
+    reg: number,
+    target: number,
+  ) {
+    if (!this.loaded.world.workload.codegen.bti || this.btiFaults.length >= 4) return;
+    const insn = this.loaded.code.instruction(target);
+    const pad = insn?.cls ? insn.landingPad : undefined;
+    const ok = kind === "indirect-call"
+      ? pad === "c" || pad === "jc"
+      : pad === "j" || pad === "jc" || ((reg === 16 || reg === 17) && pad === "c");
+    if (!ok) {
+      const branch = this.loaded.code.instruction(from);
+      this.btiFaults.push(
+        `${branch?.cls ? branch.mnemonic : "branch"} at ${this.loaded.code.describe(from)} ` +
+          `landed on ${this.loaded.code.describe(target)}, which is ${
+            pad ? `bti ${pad}` : "not a landing pad"
+          }`,
+      );
+    }
+  }
+
   /** Evaluate every check after the run; `final` holds the registers at the stop. */
   evaluate(final: ReadonlyMap<Register, bigint>): CheckResult[] {
     return [
@@ -140,6 +169,7 @@ export class CheckObserver {
       this.tracerSaw(),
       this.spAlignment(),
       this.unwind(),
+      this.landingPads(),
     ];
   }
 
@@ -235,6 +265,19 @@ export class CheckObserver {
         ? `sp = ${hex(v.sp)} at ${this.loaded.code.describe(v.pc)} (${v.what})` +
           (this.spViolations.length > 1 ? ` and ${this.spViolations.length - 1} more` : "")
         : "sp 16-byte aligned at every sp-based access and call",
+    };
+  }
+
+  private landingPads(): CheckResult {
+    const bti = this.loaded.world.workload.codegen.bti;
+    return {
+      name: "bti",
+      ok: this.btiFaults.length === 0,
+      detail: !bti
+        ? "kernel built without BTI: not checked"
+        : this.btiFaults.length
+        ? `BTI fault: ${this.btiFaults.join("; ")}`
+        : "every br/blr landed on a compatible landing pad",
     };
   }
 

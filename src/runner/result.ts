@@ -25,6 +25,42 @@ export interface RunResult {
   /** metrics minus the `nop` run of the same parameters. */
   overhead: Metrics | null;
   phases: Record<string, Metrics> | null;
+  /** The executed hot path, one entry per instruction (see src/store/listing.ts). */
+  listing?: ListingEntry[];
+}
+
+/** One instruction the traced call executed: plain data for the annotated listing. */
+export interface ListingEntry {
+  /** Hex address, "0x...". */
+  address: string;
+  /** "symbol+0xoff" or the hex address. */
+  symbol: string;
+  /** The instruction word, 8 hex digits. */
+  word: string;
+  disasm: string;
+  /** Times executed in the traced call. */
+  count: number;
+  phase: string;
+  /** Cycles charged, when a timing model provides them. */
+  cycles?: number;
+}
+
+/** Where and when a result was produced: run metadata, never part of the metrics. */
+export interface RunMeta {
+  /** ISO 8601, UTC. */
+  date: string;
+  /** The project's `git rev-parse HEAD`, and whether the tree had changes; null outside a checkout. */
+  project: { commit: string | null; dirty: boolean | null };
+  /** The scenario file: path, last commit touching it, sha256 of its content. */
+  scenarioFile: { path: string; commit: string | null; sha256: string } | null;
+}
+
+/** Which slice of a sweep a sharded run measured (`--shard index/count`). */
+export interface ShardInfo {
+  index: number;
+  count: number;
+  /** Parameter sets in the whole sweep. */
+  parameterSets: number;
 }
 
 export interface ScenarioResult {
@@ -33,5 +69,11 @@ export interface ScenarioResult {
   scenario: string;
   question: string;
   cpu: null;
+  /** Run metadata (added by the command line). */
+  meta?: RunMeta;
+  /** The scenario's default parameter values. */
+  defaults?: Params;
+  /** Present on a shard's file only. */
+  shard?: ShardInfo;
   runs: RunResult[];
 }

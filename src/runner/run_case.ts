@@ -42,7 +42,13 @@ export async function measure(
     let previous: ReturnType<TraceRecorder["enter"]> | undefined;
     engine.onBlock(guarded((address: bigint, size: number) => {
       const summary = recorder.enter(Number(address), size);
-      if (previous && recorder.endsInCall(previous)) observer.onCallEntered(Number(address));
+      const from = previous?.terminator;
+      if (from?.kind === "call" || from?.kind === "indirect-call") {
+        observer.onCallEntered(Number(address));
+      }
+      if (from?.kind === "indirect-call" || from?.kind === "indirect-jump") {
+        observer.onIndirectBranch(from.pc, from.kind, from.register ?? -1, Number(address));
+      }
       previous = summary;
     }));
     engine.onMemory(

@@ -29,6 +29,14 @@ export interface RunOptions {
   factory: EngineFactory;
   /** Called after each case, for progress display. */
   onCase?: (done: number, total: number) => void;
+  /** Run only shard `index` (1-based) of `count`: a contiguous, deterministic slice of the sweep. */
+  shard?: { index: number; count: number };
+}
+
+/** The parameter sets shard `index` of `count` runs; the shards in order concatenate to `sets`. */
+export function shardSlice<T>(sets: readonly T[], shard: { index: number; count: number }): T[] {
+  const from = Math.floor(((shard.index - 1) * sets.length) / shard.count);
+  return sets.slice(from, Math.floor((shard.index * sets.length) / shard.count));
 }
 
 /** The kernel model's workload for a scenario's spec. */
@@ -37,6 +45,7 @@ export function toWorkload(spec: WorkloadSpec): Workload {
     target: { name: spec.target.name ?? "traced_fn", args: spec.target.args },
     ops: spec.ops,
     codegen: { bti: spec.codegen?.bti ?? false, pac: spec.codegen?.pac ?? false },
+    tracersWithoutBti: spec.tracersWithoutBti,
     layout: defaultLayout({ textSize: spec.textSize, placement: spec.placement }),
   };
 }
@@ -75,7 +84,8 @@ export async function runScenario(
   options: RunOptions,
 ): Promise<ScenarioResult> {
   const variants = selectVariants(scenario, options.variants);
-  const sets = expandSweep(scenario, options.overrides);
+  const sweep = expandSweep(scenario, options.overrides);
+  const sets = options.shard ? shardSlice(sweep, options.shard) : sweep;
   const runs: RunResult[] = [];
   const total = sets.length * variants.length;
   for (const params of sets) {
@@ -102,6 +112,7 @@ export async function runScenario(
     scenario: scenario.name,
     question: scenario.question,
     cpu: null,
+    ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
     runs,
   };
 }

@@ -31,6 +31,8 @@ export interface WorkloadSpec {
   ops: OpsSpec[];
   /** BTI landing pads and PAC prologues (default: neither). */
   codegen?: Partial<CodegenOptions>;
+  /** Tracers and BPF programs lack landing pads (built without BTI). */
+  tracersWithoutBti?: boolean;
   /** Kernel text size in bytes and where dynamic trampolines land. */
   textSize?: number;
   placement?: TrampolinePlacement;

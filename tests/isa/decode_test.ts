@@ -7,7 +7,17 @@
 import assert from "node:assert/strict";
 import { decode } from "../../src/isa/decode.ts";
 import type { BranchInfo, Decoded, InstrClass, MemoryAccess } from "../../src/isa/types.ts";
-import { hex32 } from "./llvm_oracle.ts";
+import {
+  BASE_ATTRS,
+  differences,
+  hasVReg,
+  hex32,
+  isLlvmOnlySysreg,
+  isPartA,
+  llvmDisassemble,
+  type LlvmInsn,
+  prng,
+} from "./llvm_oracle.ts";
 
 interface Extra {
   mem?: MemoryAccess;
@@ -477,4 +487,181 @@ Deno.test("decode: unallocated and unmodelled words are Undecoded with a reason"
     if (d.cls === null) assert.match(d.reason, re, hex32(w));
     else assert.ok(re.source === ".", `${hex32(w)} decoded as ${d.mnemonic}`);
   }
+});
+
+// ---------------------------------------------------------------------------
+// Comparison with LLVM
+
+function llvmAvailable(): boolean {
+  try {
+    return new Deno.Command("llvm-mc-19", { args: ["--version"] }).outputSync().success;
+  } catch {
+    return false;
+  }
+}
+const HAVE_LLVM = llvmAvailable();
+
+interface Tally {
+  words: number;
+  llvmDecoded: number;
+  agreed: number;
+  undecodedByUs: number;
+  rejectedByLlvm: number;
+  decodedButRejected: number[];
+  disagreements: string[];
+  badUndecoded: string[];
+}
+
+/** Compare the decoder with LLVM's disassembly of the same words. */
+function compare(words: Uint32Array, llvm: (LlvmInsn | null)[]): Tally {
+  const t: Tally = {
+    words: words.length,
+    llvmDecoded: 0,
+    agreed: 0,
+    undecodedByUs: 0,
+    rejectedByLlvm: 0,
+    decodedButRejected: [],
+    disagreements: [],
+    badUndecoded: [],
+  };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const d = decode(w);
+    const l = llvm[i];
+    if (d.cls === null && d.reason.startsWith("decoder error")) {
+      t.disagreements.push(`${hex32(w)}: ${d.reason}`);
+      continue;
+    }
+    // LLVM without the feature prints e.g. "dsb nXS" as msr S0_...; check those with +all.
+    if (!l || (d.cls !== null && isLlvmOnlySysreg(l))) {
+      t.rejectedByLlvm++;
+      if (d.cls !== null) t.decodedButRejected.push(w);
+      continue;
+    }
+    t.llvmDecoded++;
+    const text = `${hex32(w)} ${l.mnemonic} ${l.operands}`;
+    if (d.cls === null) {
+      t.undecodedByUs++;
+      // Allowed: an unmodelled extension outside part A, or LLVM's S0_ system-register
+      // moves (unallocated in the Arm ARM).
+      const partA = isPartA(l.mnemonic, hasVReg(l.operands));
+      if (isLlvmOnlySysreg(l)) continue;
+      if (partA || !/not modelled/.test(d.reason)) t.badUndecoded.push(`${text} :: ${d.reason}`);
+      continue;
+    }
+    const diff = differences(d, l);
+    if (diff.length === 0) t.agreed++;
+    else t.disagreements.push(`${text} :: ${d.mnemonic} ${d.cls} :: ${diff.join("; ")}`);
+  }
+  return t;
+}
+
+function summary(label: string, t: Tally): string {
+  return `${label}: words=${t.words} llvm-decoded=${t.llvmDecoded} agreed=${t.agreed} ` +
+    `undecoded-by-us=${t.undecodedByUs} rejected-by-llvm=${t.rejectedByLlvm} ` +
+    `decoded-but-rejected=${t.decodedButRejected.length}`;
+}
+
+/**
+ * Words LLVM rejects with the base features but the decoder accepts must be real
+ * instructions of some extension: LLVM with every feature enabled must decode
+ * them and agree with us.
+ */
+async function checkWithAllFeatures(words: number[]): Promise<string[]> {
+  const bad: string[] = [];
+  if (words.length === 0) return bad;
+  const all = await llvmDisassemble(words, "+all");
+  for (let i = 0; i < words.length; i++) {
+    const d = decode(words[i]) as Decoded;
+    const l = all[i];
+    if (!l) bad.push(`${hex32(words[i])} ${d.mnemonic}: rejected by llvm-mc even with +all`);
+    else {
+      const diff = differences(d, l);
+      if (diff.length) bad.push(`${hex32(words[i])} ${l.mnemonic} ${l.operands} :: ${diff}`);
+    }
+  }
+  return bad;
+}
+
+function report(t: Tally, extra: string[]): void {
+  const problems = [...t.badUndecoded, ...t.disagreements, ...extra];
+  if (problems.length) console.log("first disagreements:\n  " + problems.slice(0, 10).join("\n  "));
+  assert.deepEqual(t.badUndecoded.slice(0, 10), [], "LLVM-decoded words we leave undecoded");
+  assert.deepEqual(t.disagreements.slice(0, 10), [], "disagreements with LLVM");
+  assert.deepEqual(extra.slice(0, 10), [], "words only we decode");
+}
+
+Deno.test({
+  name: "decode: agrees with llvm-mc on 100,000 random words",
+  ignore: !HAVE_LLVM,
+  async fn() {
+    const next = prng(0x5eed);
+    const words = new Uint32Array(100_000);
+    for (let i = 0; i < words.length; i++) words[i] = next();
+    const llvm = await llvmDisassemble(words, BASE_ATTRS);
+    const t = compare(words, llvm);
+    const extra = await checkWithAllFeatures(t.decodedButRejected);
+    console.log(summary("random", t) + ` (all valid with other extensions: ${extra.length === 0})`);
+    report(t, extra);
+  },
+});
+
+/** Random words inside the general-purpose groups, biased towards alias-triggering fields. */
+function focusedWords(n: number, seed: number): Uint32Array {
+  const next = prng(seed);
+  // [mask, value] of: DP immediate, branches/system, DP register, GPR loads/stores,
+  // hints, system, exclusives/CAS, atomics/register offset, SIMD/FP data processing,
+  // SIMD/FP loads/stores.
+  const groups = [
+    [0x1c000000, 0x10000000],
+    [0x1c000000, 0x14000000],
+    [0x0e000000, 0x0a000000],
+    [0x0e000000, 0x08000000],
+    [0xfffff000, 0xd5032000],
+    [0xffc00000, 0xd5000000],
+    [0x3f000000, 0x08000000],
+    [0x3b200c00, 0x38200000],
+    [0x0e000000, 0x0e000000],
+    [0x0e000000, 0x0c000000],
+  ];
+  const words = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const [m, v] = groups[next() % groups.length];
+    let x = (next() & ~m) | v;
+    const rn = (x >>> 5) & 31;
+    switch (next() % 8) {
+      case 0: // Rm = Rn (cinc, ror, mov v, ...)
+        x = (x & ~(31 << 16)) | (rn << 16);
+        break;
+      case 1:
+        x |= 31; // Rd/Rt = 31
+        break;
+      case 2:
+        x |= 31 << 5; // Rn = 31
+        break;
+      case 3:
+        x |= 31 << 16; // Rm/Rs = 31
+        break;
+      case 4:
+        x |= 31 << 10; // Ra/Rt2 = 31
+        break;
+      case 5:
+        x |= (31 << 5) | (31 << 16); // Rn = Rm = 31 (cset, ...)
+        break;
+    }
+    words[i] = x >>> 0;
+  }
+  return words;
+}
+
+Deno.test({
+  name: "decode: agrees with llvm-mc on 40,000 words from the base groups",
+  ignore: !HAVE_LLVM,
+  async fn() {
+    const words = focusedWords(40_000, 0xa64);
+    const t = compare(words, await llvmDisassemble(words, BASE_ATTRS));
+    const extra = await checkWithAllFeatures(t.decodedButRejected);
+    console.log(summary("focused", t));
+    report(t, extra);
+  },
 });

@@ -6,8 +6,8 @@
  * @module
  */
 
-import { REG_SP, REG_V0 } from "../../src/isa/types.ts";
-import type { InstrClass } from "../../src/isa/types.ts";
+import { REG_NZCV, REG_SP, REG_V0 } from "../../src/isa/types.ts";
+import type { Decoded, InstrClass } from "../../src/isa/types.ts";
 
 /** The features the harness targets; the comparison test uses exactly these. */
 export const BASE_ATTRS = "+bti,+pauth,+lse";
@@ -203,7 +203,7 @@ put(
   C("pac"),
 );
 put("dmb dsb isb sb clrex ssbb pssbb", C("barrier"));
-put("mrs msr sys sysl dc ic at tlbi", C("system"));
+put("mrs msr sys sysl dc ic at tlbi smstart smstop", C("system"));
 put(
   "brk svc hvc smc hlt udf dcps1 dcps2 dcps3 eret eretaa eretab drps",
   C("exception"),
@@ -234,21 +234,54 @@ export function isPartA(mnemonic: string, hasV: boolean): boolean {
   return expectedClasses(mnemonic, false) !== undefined;
 }
 
-/** Outcome of comparing the decoder with LLVM over a set of words. */
-export interface Comparison {
-  total: number;
-  llvmDecoded: number;
-  agreed: number;
-  undecodedByUs: number;
-  rejectedByLlvm: number;
-  decodedButRejected: number[];
-  mnemonicAgreed: number;
-  mnemonicDiffs: string[];
-  disagreements: string[];
-  partAUndecoded: string[];
-}
-
 /** Hex string of a word, for messages. */
 export function hex32(w: number): string {
   return "0x" + (w >>> 0).toString(16).padStart(8, "0");
+}
+
+const SYS_ALIASES = new Set(["sys", "sysl", "dc", "ic", "at", "tlbi"]);
+
+/** Whether the decoder's mnemonic matches LLVM's, allowing for feature-dependent names. */
+export function mnemonicMatches(ours: string, ourCls: InstrClass, llvm: string): boolean {
+  if (ours === llvm) return true;
+  // LLVM prints "hint #n" for hints whose feature is not enabled (esb, psb, ...).
+  if (llvm === "hint" && ourCls === "hint") return true;
+  // LLVM only uses dc/ic/at/tlbi for operations it knows by name.
+  return ourCls === "system" && SYS_ALIASES.has(ours) && SYS_ALIASES.has(llvm);
+}
+
+/** Whether any SIMD/FP register appears in LLVM's operand text. */
+export function hasVReg(operands: string): boolean {
+  return operandRegs(operands).some((r) => r >= REG_V0);
+}
+
+/** LLVM decodes op0 = 0 system-register moves (S0_...) that the Arm ARM leaves unallocated. */
+export function isLlvmOnlySysreg(insn: LlvmInsn): boolean {
+  return (insn.mnemonic === "mrs" || insn.mnemonic === "msr") && /\bS0_/.test(insn.operands);
+}
+
+/**
+ * Differences between a decoded word and LLVM's text: register set (union of reads
+ * and writes without NZCV, against named plus implicit registers), class, memory
+ * operand base/writeback and mnemonic. Empty when they agree.
+ */
+export function differences(d: Decoded, l: LlvmInsn): string[] {
+  const out: string[] = [];
+  const exp = [...new Set([...operandRegs(l.operands), ...implicitRegs(l.mnemonic, l.operands)])]
+    .sort((a, b) => a - b);
+  const got = [...new Set([...d.reads, ...d.writes])].filter((r) => r !== REG_NZCV)
+    .sort((a, b) => a - b);
+  if (exp.join() !== got.join()) out.push(`registers: llvm [${exp}] ours [${got}]`);
+  const cls = expectedClasses(l.mnemonic, hasVReg(l.operands));
+  if (!cls) out.push(`no expected class for ${l.mnemonic}`);
+  else if (!cls.includes(d.cls)) out.push(`class: ours ${d.cls}, expected ${cls.join("|")}`);
+  const mo = memOperand(l.operands);
+  if (mo) {
+    if (!d.mem) out.push("no mem");
+    else if (d.mem.base !== mo.base || d.mem.writeback !== mo.writeback) {
+      out.push(`mem: llvm ${mo.base}/${mo.writeback} ours ${d.mem.base}/${d.mem.writeback}`);
+    }
+  } else if (d.mem && d.mem.base !== -1) out.push("unexpected mem");
+  if (!mnemonicMatches(d.mnemonic, d.cls, l.mnemonic)) out.push(`mnemonic: ours ${d.mnemonic}`);
+  return out;
 }

@@ -4,12 +4,20 @@
  * tracer function through a patched `bl` (single ops' func, assist or list function).
  */
 import { FTRACE_CALLER, ftraceCallerChunk } from "./ftrace_caller.ts";
-import { ftraceProbes, globalDispatch, tracingOps, type Variant } from "./variant.ts";
+import {
+  ftraceProbes,
+  globalDispatch,
+  refusesSaveRegs,
+  tracingOps,
+  type Variant,
+} from "./variant.ts";
 
 export const argsVariant: Variant = {
   name: "args",
   summary: "minimal-regs ftrace_caller: ftrace_regs, global tracer call (v6.2+)",
   build(workload) {
+    const refused = refusesSaveRegs(workload);
+    if (refused) return refused;
     const dispatch = globalDispatch(workload);
     const traced = tracingOps(workload).length > 0;
     return {

@@ -8,12 +8,20 @@
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import { tracerFunction } from "../functions.ts";
 import { FTRACE_CALLER, ftraceCallerChunk } from "./ftrace_caller.ts";
-import { ftraceProbes, globalDispatch, tracingOps, type Variant } from "./variant.ts";
+import {
+  ftraceProbes,
+  globalDispatch,
+  refusesSaveRegs,
+  tracingOps,
+  type Variant,
+} from "./variant.ts";
 
 export const callOpsVariant: Variant = {
   name: "call-ops",
   summary: "per-callsite ops: ops literal before the entry, ops->func called with blr (v6.3+)",
   build(workload) {
+    const refused = refusesSaveRegs(workload);
+    if (refused) return refused;
     const ops = tracingOps(workload);
     const literal = ops.length === 0
       ? "ftrace_nop_ops"

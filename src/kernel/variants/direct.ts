@@ -7,6 +7,7 @@
 import { BPF_SYMBOLS, bpfHooksChunk, bpfTrampolineChunk } from "../bpf.ts";
 import { bpfProgFunction, bpfProgsChunk } from "../functions.ts";
 import { globalDispatch, tracingOps, type Variant } from "./variant.ts";
+import { tracerCodegen } from "../workload.ts";
 
 export const directVariant: Variant = {
   name: "direct",
@@ -26,7 +27,7 @@ export const directVariant: Variant = {
       chunks: [
         bpfTrampolineChunk(workload.codegen, args, prog),
         bpfHooksChunk(workload.codegen),
-        bpfProgsChunk(workload.codegen, args),
+        bpfProgsChunk(tracerCodegen(workload), args),
       ],
       data: {
         functionTraceOp: globalDispatch(workload).traceOp,

@@ -61,6 +61,19 @@ export function tracingOps(workload: Workload) {
 }
 
 /**
+ * Minimal-regs kernels (FTRACE_WITH_ARGS) refuse an ops that needs full
+ * pt_regs; the reason, when the workload registers one.
+ */
+export function refusesSaveRegs(workload: Workload): NotApplicable | undefined {
+  const needy = workload.ops.find((op) => op.saveRegs);
+  if (!needy) return undefined;
+  return {
+    notApplicable: `${needy.name} asks for FTRACE_OPS_FL_SAVE_REGS, which a FTRACE_WITH_ARGS ` +
+      `kernel (v6.2+) cannot provide: registering it fails`,
+  };
+}
+
+/**
  * What the global ftrace trampoline calls, and what `function_trace_op`
  * holds, for the registered ops (the kernel's update_ftrace_function()).
  */

@@ -1,0 +1,115 @@
+/**
+ * The annotated hot path of a run as plain data: every instruction the traced
+ * call executed, in first-execution order, with its address, symbol+offset,
+ * word, disassembly, execution count and phase.
+ *
+ * The measurement core is not touched: the case is run once more with an
+ * engine factory that also records the executed blocks (emulation is
+ * deterministic, so it is the same run), and the loaded image symbolizes,
+ * the phase map attributes and llvm-mc disassembles. Rendering is src/report's.
+ */
+import { disassemble } from "../asm/disasm.ts";
+import type { Engine, EngineFactory } from "../engine/engine.ts";
+import { buildWorld } from "../kernel/world.ts";
+import type { Variant } from "../kernel/variants/variant.ts";
+import type { Workload } from "../kernel/workload.ts";
+import { loadWorld } from "../runner/machine.ts";
+import { measure } from "../runner/run_case.ts";
+import { paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import type { ListingEntry, Params, ScenarioResult } from "../runner/result.ts";
+import { type Scenario, scenarioVariants } from "../runner/scenario.ts";
+
+/** Which runs get a listing: the default parameter set's, every ok run's, or none. */
+export type ListingMode = "default" | "all" | "none";
+export const LISTING_MODES: readonly ListingMode[] = ["default", "all", "none"];
+
+/** A factory whose engines also report every executed block to `onBlock`. */
+function recordingFactory(
+  inner: EngineFactory,
+  onBlock: (address: number, size: number) => void,
+): EngineFactory {
+  return {
+    name: inner.name,
+    create(): Engine {
+      const engine = inner.create();
+      engine.onBlock((address, size) => onBlock(Number(address), size));
+      return engine;
+    },
+  };
+}
+
+/** The executed instructions of one case; null when the variant cannot express it. */
+export async function collectListing(
+  variant: Variant,
+  workload: Workload,
+  unitName: string,
+  factory: EngineFactory,
+  budget?: number,
+): Promise<ListingEntry[] | null> {
+  const world = buildWorld(variant, workload, unitName);
+  if ("notApplicable" in world) return null;
+  const loaded = await loadWorld(world, workload.layout);
+  // Map insertion order is first-execution order: the listing reads like the path.
+  const counts = new Map<number, number>();
+  await measure(
+    loaded,
+    recordingFactory(factory, (address, size) => {
+      for (let pc = address; pc < address + size; pc += 4) {
+        counts.set(pc, (counts.get(pc) ?? 0) + 1);
+      }
+    }),
+    budget,
+  );
+  const pcs = [...counts.keys()];
+  const words = pcs.map((pc) => ({ address: BigInt(pc), word: loaded.code.word(pc) ?? 0 }));
+  const texts = await disassemble(words);
+  return pcs.map((pc, i) => ({
+    address: `0x${pc.toString(16)}`,
+    symbol: loaded.code.describe(pc),
+    word: words[i].word.toString(16).padStart(8, "0"),
+    disasm: texts[i],
+    count: counts.get(pc)!,
+    phase: loaded.phases.at(pc),
+  }));
+}
+
+/** The scenario's default parameter values. */
+export function defaultParams(scenario: Scenario): Params {
+  return Object.fromEntries(Object.entries(scenario.params).map(([k, s]) => [k, s.default]));
+}
+
+/** Same keys and values. */
+export function sameParams(a: Params, b: Params): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/** The parameter set listings and summary charts show: the defaults if run, else the first run's. */
+export function focusParams(
+  runs: readonly { params: Params }[],
+  defaults: Params | undefined,
+): Params | undefined {
+  if (defaults && runs.some((r) => sameParams(r.params, defaults))) return defaults;
+  return runs[0]?.params;
+}
+
+/** Attach listings to a scenario result's ok runs, as `mode` says (in place). */
+export async function attachListings(
+  result: ScenarioResult,
+  scenario: Scenario,
+  factory: EngineFactory,
+  mode: ListingMode,
+): Promise<void> {
+  if (mode === "none") return;
+  const focus = focusParams(result.runs, defaultParams(scenario));
+  const variants = scenarioVariants(scenario);
+  for (const run of result.runs) {
+    if (run.status !== "ok" || (mode === "default" && !sameParams(run.params, focus!))) continue;
+    const variant = variants.find((v) => v.name === run.variant)!;
+    // Same unit name as the measured run, so the assembler's cache is hit.
+    const unit = `${scenario.name}/${variant.name}/${paramsLabel(run.params)}`;
+    const workload = toWorkload(scenario.workload(run.params));
+    run.listing = (await collectListing(variant, workload, unit, factory, scenario.budget)) ??
+      undefined;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Run metadata: when a result was produced, from which commit of the project
+ * and of the scenario file, and a content hash of the scenario so uncommitted
+ * edits show. Outside a git checkout (or without git) commits are null: the
+ * metadata never makes a run fail.
+ */
+import { dirname, relative, resolve } from "node:path";
+import type { RunMeta } from "../runner/result.ts";
+
+/** Output of a read-only git command, or null when git or the checkout is missing. */
+export async function gitOutput(args: string[], cwd: string): Promise<string | null> {
+  try {
+    // --no-optional-locks: `status` must not refresh the index of a tree others work in.
+    const out = await new Deno.Command("git", {
+      args: ["--no-optional-locks", ...args],
+      cwd,
+      stdout: "piped",
+      stderr: "null",
+      stdin: "null",
+    }).output();
+    return out.success ? new TextDecoder().decode(out.stdout).trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The project's HEAD commit and whether tracked files differ from it. */
+export async function projectState(root: string): Promise<RunMeta["project"]> {
+  const commit = await gitOutput(["rev-parse", "HEAD"], root);
+  if (!commit) return { commit: null, dirty: null };
+  const status = await gitOutput(["status", "--porcelain", "--untracked-files=no"], root);
+  return { commit, dirty: status === null ? null : status !== "" };
+}
+
+/** sha256 of bytes, hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Path (relative to the project when inside it), last commit touching it, content hash. */
+export async function scenarioFileState(
+  file: string,
+  root: string,
+): Promise<NonNullable<RunMeta["scenarioFile"]>> {
+  const absolute = resolve(file);
+  const rel = relative(root, absolute);
+  const path = rel.startsWith("..") ? absolute : rel;
+  const commit = await gitOutput(["log", "-1", "--format=%H", "--", absolute], dirname(absolute));
+  return { path, commit: commit || null, sha256: await sha256Hex(await Deno.readFile(absolute)) };
+}
+
+/** Metadata for a run of `scenarioFile` (null: no file, e.g. a scenario object). */
+export async function runMeta(
+  scenarioFile: string | null,
+  root: string,
+  now: Date = new Date(),
+): Promise<RunMeta> {
+  return {
+    date: now.toISOString(),
+    project: await projectState(root),
+    scenarioFile: scenarioFile ? await scenarioFileState(scenarioFile, root) : null,
+  };
+}

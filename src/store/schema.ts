@@ -1,0 +1,56 @@
+/**
+ * The results store's data as read back from disk. Result files are the
+ * runner's `ScenarioResult`; a history record is one main-job run over every
+ * scenario. Both carry `schema`, and readers refuse a schema newer than theirs.
+ *
+ * The types are a little wider than the runner's today: `cpu` may name a
+ * timing model and metrics may carry `cycles`, so files from a harness with
+ * the timing model read and display without a change here.
+ */
+import type { Metrics } from "../measure/metrics.ts";
+import type { ListingEntry, RunMeta, RunResult, ScenarioResult } from "../runner/result.ts";
+
+/** The newest results-file schema this harness reads and writes. */
+export const RESULT_SCHEMA = 1;
+/** The newest history-record schema this harness reads and writes. */
+export const HISTORY_SCHEMA = 1;
+/** `kind` of a history record, telling it apart from a results file. */
+export const HISTORY_KIND = "ftrace-bench-history";
+
+/** A timing model: CPU name and model version. */
+export interface CpuInfo {
+  name: string;
+  version: string;
+}
+
+/** Metrics, possibly with cycles from a timing model. */
+export type StoredMetrics = Metrics & { cycles?: number };
+
+/** A run as stored: the runner's run, metrics possibly with cycles. */
+export interface StoredRun extends Omit<RunResult, "metrics" | "overhead" | "phases" | "listing"> {
+  metrics: StoredMetrics | null;
+  overhead: StoredMetrics | null;
+  phases: Record<string, StoredMetrics> | null;
+  listing?: ListingEntry[];
+}
+
+/** A results file as stored: one scenario's runs. */
+export interface StoredResult extends Omit<ScenarioResult, "cpu" | "runs"> {
+  cpu: CpuInfo | null;
+  runs: StoredRun[];
+}
+
+/** One main-job run: every scenario's results, without listings (they stay in results/). */
+export interface HistoryRecord {
+  kind: typeof HISTORY_KIND;
+  schema: typeof HISTORY_SCHEMA;
+  tool: { name: string; version: string };
+  /** Run metadata of the job (project commit, date); each result keeps its own too. */
+  meta: Omit<RunMeta, "scenarioFile">;
+  results: StoredResult[];
+}
+
+/** "name version" of a timing model, or "no timing model". */
+export function cpuLabel(cpu: CpuInfo | null | undefined): string {
+  return cpu ? `${cpu.name} ${cpu.version}` : "no timing model";
+}
