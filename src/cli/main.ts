@@ -7,15 +7,37 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { unicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
-import { runScenario } from "../runner/run_scenario.ts";
 import { isScenario, parseParamValue, type Scenario } from "../runner/scenario.ts";
 import { renderTable } from "../report/table.ts";
 import { resultJson, writeFileAtomic } from "../report/results_file.ts";
 import { describeError, UsageError } from "./errors.ts";
+import { stderrProgress } from "../report/progress.ts";
+import { historyRecord, writeHistory } from "../store/history.ts";
+import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
+import { runMeta } from "../store/meta.ts";
+import { recordRun } from "../store/record.ts";
+import { COMPARE_USAGE, compareCommand } from "./compare.ts";
+import { MERGE_USAGE, mergeCommand, parseShard } from "./merge.ts";
+import { REPORT_USAGE, reportCommand, writeReport } from "./report.ts";
 
 const USAGE = `usage:
   deno task run <scenario file> [--variant V]... [--param k=v[,v2...]]... [--json FILE|-] [--quiet]
-  deno task bench            run every scenario in scenarios/, write results/<scenario>.json`;
+                [--shard i/n] [--listing default|all|none]
+  deno task bench            run every scenario in scenarios/, write results/<scenario>.json,
+                             results/history/<date>-<commit>.json and results/report.html
+  ${REPORT_USAGE}
+  ${COMPARE_USAGE}
+  ${MERGE_USAGE}`;
+
+const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
+
+function parseListing(mode: string | undefined): ListingMode {
+  if (mode === undefined) return "default";
+  if (!LISTING_MODES.includes(mode as ListingMode)) {
+    throw new UsageError(`--listing ${mode}: expected one of ${LISTING_MODES.join(", ")}`);
+  }
+  return mode as ListingMode;
+}
 
 /** Import a scenario file and check it default-exports a scenario. */
 export async function loadScenario(path: string): Promise<Scenario> {
@@ -70,16 +92,26 @@ async function runCommand(args: string[]): Promise<void> {
       json: { type: "string" },
       cpu: { type: "string" },
       quiet: { type: "boolean" },
+      shard: { type: "string" },
+      listing: { type: "string" },
     },
   });
   rejectCpu(values.cpu);
   if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${USAGE}`);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard);
+  const listing = parseListing(values.listing);
   const scenario = await loadScenario(positionals[0]);
-  const result = await runScenario(scenario, {
+  const progress = stderrProgress(!!values.quiet, values.json === "-");
+  const result = await recordRun(scenario, {
     variants: values.variant,
     overrides: parseOverrides(scenario, values.param ?? []),
     factory: unicornFactory,
-  });
+    shard,
+    onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+    file: positionals[0],
+    root: PROJECT_ROOT,
+    listing,
+  }).finally(() => progress?.clear());
   const table = renderTable(result);
   if (values.json === "-") {
     if (!values.quiet) console.error(table);
@@ -116,9 +148,16 @@ async function mainCommand(args: string[]): Promise<void> {
   const started = performance.now();
   let cases = 0, instructions = 0, failed = 0;
   const results: ScenarioResult[] = [];
+  const progress = stderrProgress(false, false);
   for (const file of files) {
     const scenario = await loadScenario(`${root}scenarios/${file}`);
-    const result = await runScenario(scenario, { factory: unicornFactory });
+    const result = await recordRun(scenario, {
+      factory: unicornFactory,
+      onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+      file: `${root}scenarios/${file}`,
+      root,
+      listing: "default",
+    }).finally(() => progress?.clear());
     results.push(result);
     console.log(renderTable(result) + "\n");
     for (const r of result.runs) {
@@ -130,10 +169,18 @@ async function mainCommand(args: string[]): Promise<void> {
   for (const result of results) {
     await writeFileAtomic(`${outDir}/${result.scenario}.json`, resultJson(result));
   }
+  // The run joins the history, then the report covers this run and every stored one.
+  const stored = await writeHistory(
+    `${outDir}/history`,
+    historyRecord(results, await runMeta(null, root)),
+  );
+  const sources = results.map((r) => `${outDir}/${r.scenario}.json`);
+  await writeReport(`${outDir}/report.html`, results, sources, `${outDir}/history`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
     `${files.length} scenarios, ${cases} cases (${failed} failed), ` +
-      `${instructions} emulated instructions measured, ${seconds} s; results in ${outDir}/`,
+      `${instructions} emulated instructions measured, ${seconds} s; results in ${outDir}/, ` +
+      `this run in ${stored}, report in ${outDir}/report.html`,
   );
   if (failed) Deno.exitCode = 1;
 }
@@ -144,6 +191,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (command === "run") await runCommand(rest);
     else if (command === "main") await mainCommand(rest);
+    else if (command === "report") await reportCommand(rest);
+    else if (command === "compare") await compareCommand(rest);
+    else if (command === "merge") await mergeCommand(rest);
     else throw new UsageError(USAGE);
   } catch (e) {
     const known =

@@ -13,11 +13,11 @@
  * - Exceptions thrown inside an FFI callback are swallowed by Deno, so every
  *   hook is wrapped: the first error stops the run and `run` rethrows it.
  * - uc_emu_start with begin == until poisons the next call (see `run`).
- * - `until` is only honoured by blocks translated while it was the `until`;
- *   hooks added or removed after translation do not apply to cached blocks;
- *   a faulting block can hide a later `until`. So the translation cache is
- *   flushed before a run whenever `until` changed, hooks changed, or the
- *   previous run faulted. Runs that repeat the same `until` keep the cache.
+ * - `until` is only honoured by blocks translated while it was the `until`,
+ *   and block/code hooks added or removed after translation do not apply to
+ *   cached blocks. Before a run, cached blocks are dropped where it matters:
+ *   around a new `until`, and over the mapped part of a changed hook's range.
+ *   Runs that repeat the same `until` keep their translations.
  */
 
 import {
@@ -45,7 +45,7 @@ import {
   UC_ARM64_REG,
   UC_CPU_ARM64_MAX,
   UC_CTL_CPU_MODEL_WRITE,
-  UC_CTL_TB_FLUSH_WRITE,
+  UC_CTL_TB_REMOVE_CACHE_WRITE,
   UC_ERR,
   UC_HOOK,
   UC_MEM,
@@ -71,6 +71,8 @@ const REGISTER_IDS: ReadonlyMap<string, number> = new Map<string, number>([
 
 /** Registers read per uc_reg_read_batch call (more than all `Register` names). */
 const BATCH = 40;
+/** Highest 64-bit address. */
+const MAX_ADDRESS = 0xffff_ffff_ffff_ffffn;
 /** Count passed for an unlimited budget: still non-zero so the pc stays exact. */
 const UNLIMITED_COUNT = Number.MAX_SAFE_INTEGER;
 
@@ -155,6 +157,9 @@ interface NativeCallback extends Closable {
 interface NativeHook {
   readonly handle: bigint; // uc_hook
   readonly callback: Closable;
+  readonly type: number; // UC_HOOK_* bits
+  readonly begin: bigint;
+  readonly end: bigint;
 }
 
 let liveEngines = 0;
@@ -209,9 +214,12 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
-  #flushPending = false;
-  /** `until` the cached translations were made for (-1n: none yet). */
-  #translatedUntil = -1n;
+  /** Mapped regions, to bound translation-cache invalidation. */
+  readonly #regions: { begin: bigint; end: bigint }[] = []; // end exclusive
+  /** Ranges [begin, end) whose cached translations must go before the next run. */
+  #staleRanges: [bigint, bigint][] = [];
+  /** `until` of the previous run (-1n: none yet). */
+  #lastUntil = -1n;
   #nextHookId = 1;
 
   // State of the current run.
@@ -253,6 +261,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
       `map ${hex(address)}+${size.toString(16)}`,
     );
+    this.#regions.push({ begin: address, end: address + BigInt(size) });
   }
 
   protect(address: bigint, size: number, perms: Permissions): void {
@@ -319,13 +328,13 @@ export class UnicornEngine implements Engine, Disposable {
       this.writeRegister("pc", begin);
       return "until";
     }
-    if (until !== this.#translatedUntil) {
-      // 2.0.1 checks `until` when it translates a block, and ignores a new
-      // `until` that falls inside a block translated earlier: drop them all.
-      if (this.#translatedUntil !== -1n) this.#flushPending = true;
-      this.#translatedUntil = until;
+    if (until !== this.#lastUntil) {
+      // 2.0.1 checks `until` when it translates a block, and runs straight
+      // through a cached block that contains (or is chained to) a new one.
+      this.#lastUntil = until;
+      if (until < MAX_ADDRESS) this.#staleRanges.push([until, until + 1n]);
     }
-    if (this.#flushPending) this.#flushTranslations();
+    if (this.#staleRanges.length > 0) this.#dropStaleTranslations();
     this.#running = true;
     this.#stopRequested = false;
     this.#hookFailed = false;
@@ -339,11 +348,6 @@ export class UnicornEngine implements Engine, Disposable {
     } finally {
       this.#running = false;
       this.#closeDeferred();
-    }
-    if (err !== UC_ERR.OK || this.#exception >= 0) {
-      // After a fault, 2.0.1 may ignore a later `until` that falls inside the
-      // cached block which faulted (seen with udf/brk); start clean.
-      this.#flushPending = true;
     }
     if (this.#hookFailed) throw this.#hookError;
     if (err !== UC_ERR.OK) throw this.#runError(err);
@@ -422,7 +426,7 @@ export class UnicornEngine implements Engine, Disposable {
     // The callback may be on the stack right now: release it after the run.
     if (this.#running) this.#deferredClose.push(hook.callback);
     else hook.callback.close();
-    this.#flushPending = true;
+    this.#markHookRangeStale(hook.type, hook.begin, hook.end);
     this.#check(err, "uc_hook_del");
   }
 
@@ -484,8 +488,8 @@ export class UnicornEngine implements Engine, Disposable {
       this.#check(err, "uc_hook_add");
     }
     const id = this.#nextHookId++;
-    this.#native.set(id, { handle: this.#hookOut[0], callback });
-    this.#flushPending = true;
+    this.#native.set(id, { handle: this.#hookOut[0], callback, type, begin, end });
+    this.#markHookRangeStale(type, begin, end);
     return { id };
   }
 
@@ -533,14 +537,27 @@ export class UnicornEngine implements Engine, Disposable {
   }
 
   /**
-   * Drops every translated block. Unicorn 2.0.1 only applies a hook added or
-   * removed after translation to blocks translated later, and checks `until`
-   * only at translation. Called lazily at the start of the next run (cheap
-   * when nothing was translated yet); never while a block executes.
+   * Block and code hooks are compiled into translated blocks: queue the
+   * mapped part of the hook's range for invalidation (begin > end = all).
    */
-  #flushTranslations(): void {
-    this.#flushPending = false;
-    this.#check(this.#lib.uc_ctl(this.#handle(), UC_CTL_TB_FLUSH_WRITE, 0), "uc_ctl(TB_FLUSH)");
+  #markHookRangeStale(type: number, begin: bigint, end: bigint): void {
+    if (type !== UC_HOOK.BLOCK && type !== UC_HOOK.CODE) return;
+    const all = begin > end;
+    for (const region of this.#regions) {
+      const from = all || begin < region.begin ? region.begin : begin;
+      const to = all || end >= region.end ? region.end : end + 1n;
+      if (from < to) this.#staleRanges.push([from, to]);
+    }
+  }
+
+  /** Applies the queued invalidations (only between runs: blocks may be executing). */
+  #dropStaleTranslations(): void {
+    const uc = this.#handle();
+    for (const [from, to] of this.#staleRanges) {
+      const err = this.#lib.uc_ctl_u64_u64(uc, UC_CTL_TB_REMOVE_CACHE_WRITE, from, to);
+      this.#check(err, `uc_ctl(TB_REMOVE_CACHE ${hex(from)}..${hex(to)})`);
+    }
+    this.#staleRanges = [];
   }
 
   #closeDeferred(): void {

@@ -27,10 +27,15 @@ export function ucCtl(type: number, nargs: number, rw: number): number {
 }
 /** `UC_CTL_WRITE(UC_CTL_CPU_MODEL, 1)` = 0x44000007. */
 export const UC_CTL_CPU_MODEL_WRITE = ucCtl(UC_CTL_CPU_MODEL, 1, UC_CTL_IO_WRITE);
-/** uc_control_type: flush the translation-block cache (`UC_CTL_TB_FLUSH`). */
-export const UC_CTL_TB_FLUSH = 10;
-/** `UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0)` = 0x4000000a (the `uc_ctl_flush_tb` macro). */
-export const UC_CTL_TB_FLUSH_WRITE = ucCtl(UC_CTL_TB_FLUSH, 0, UC_CTL_IO_WRITE);
+/**
+ * uc_control_type: drop cached translations overlapping [begin, end)
+ * (`UC_CTL_TB_REMOVE_CACHE`). Unlike UC_CTL_TB_FLUSH (about 100 ms per flush
+ * plus re-translation in 2.0.1) it costs microseconds. `begin` must be mapped:
+ * 2.0.1 silently does nothing when it is not.
+ */
+export const UC_CTL_TB_REMOVE_CACHE = 9;
+/** `UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2)` = 0x48000009. */
+export const UC_CTL_TB_REMOVE_CACHE_WRITE = ucCtl(UC_CTL_TB_REMOVE_CACHE, 2, UC_CTL_IO_WRITE);
 /** uc_cpu_arm64: "max" CPU (all features QEMU implements, incl. LSE atomics). */
 export const UC_CPU_ARM64_MAX = 3;
 
@@ -142,10 +147,11 @@ const SYMBOLS = {
   /**
    * uc_err uc_ctl(uc_engine *, uc_control_type, ...): variadic; declared with
    * the one int argument CPU-model writes take (integer varargs are passed
-   * like fixed ones on x86-64 and aarch64 SysV). Controls that take no
-   * argument (TB flush) ignore it.
+   * like fixed ones on x86-64 and aarch64 SysV).
    */
   uc_ctl: { parameters: ["pointer", "u32", "i32"], result: "i32" },
+  /** The same uc_ctl, for controls taking two uint64_t (TB_REMOVE_CACHE). */
+  uc_ctl_u64_u64: { name: "uc_ctl", parameters: ["pointer", "u32", "u64", "u64"], result: "i32" },
   /** const char *uc_strerror(uc_err) */
   uc_strerror: { parameters: ["i32"], result: "pointer" },
   /** uc_err uc_mem_map(uc_engine *, uint64_t address, size_t size, uint32_t perms) */

@@ -9,6 +9,24 @@
  * decoder does not model (SVE, SME, MTE, ...), come back as `Undecoded` with a
  * reason; `decode` never throws.
  *
+ * Conventions beyond types.ts:
+ * - prfm/prfum/rprfm are class "load" with `prefetch: true`, `mem.bytes` 0 and no data register.
+ * - ldar/ldapr/ldlar are "load" and stlr/stllr/stlur "store"; exclusives (ldxr/stxr/...),
+ *   CAS and LSE atomics are "atomic" (mem.kind "load-store" for CAS/LSE, the direction for
+ *   exclusives). paciasp/pacibsp report `landingPad: "c"` (they are implicit BTI c pads).
+ * - eret/eretaa/drps are "exception". SIMD post-index by register puts the increment
+ *   register in `mem.index` (writeback "post").
+ * - Only NZCV is tracked among system registers (mrs/msr nzcv, flag-setting forms);
+ *   FPCR/FPSR and other PSTATE bits are not.
+ * - SIMD/FP: Vd is also listed as read when only part of it is written (accumulate,
+ *   insert, lane loads, "2" narrowing forms).
+ *
+ * Known gaps (returned as Undecoded): SVE, SME, MTE, MOPS, RCpc3, LS64, CSSC, CPA,
+ * D128, TME, FlagM rmif/setf, FCMA, I8MM, BF16, SHA512/SHA3/SM3/SM4. Encodings from
+ * newer extensions this decoder does not know at all (FP8, FAMINMAX, THE rcw*, LUT,
+ * ...) report "unallocated". LLVM also decodes op0 = 0 system-register moves
+ * (`msr S0_...`), which the Arm ARM leaves unallocated; they are "unallocated" here.
+ *
  * @module
  */
 

@@ -19,12 +19,14 @@ export function zr(r: number): number {
 }
 
 /**
- * Sort ascending, drop duplicates and negative entries (absent registers), in place.
- * Arrays hold at most a handful of entries, so insertion sort is cheapest.
+ * Sort ascending, drop duplicates and negative entries (absent registers).
+ * Arrays hold at most a handful of entries, so insertion sort is cheapest; the
+ * input is reused when nothing is dropped (setting `length` is slow in V8).
  */
 export function norm(a: number[]): number[] {
+  const len = a.length;
   let n = 0;
-  for (let i = 0; i < a.length; i++) {
+  for (let i = 0; i < len; i++) {
     const v = a[i];
     if (v < 0) continue;
     let j = n;
@@ -34,8 +36,10 @@ export function norm(a: number[]): number[] {
     a[j] = v;
     n++;
   }
-  a.length = n;
-  return a;
+  if (n === len) return a;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(a[i]);
+  return out;
 }
 
 /** Build a `Decoded`; `reads`/`writes` may contain -1 placeholders and are normalised. */

@@ -5,9 +5,8 @@
  */
 import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
 import { FTRACE_CORE } from "./ftrace_core.ts";
-import { patchSiteBlOffset, SYMBOLS, tracerFunction } from "./functions.ts";
+import { bpfProgFunction, patchSiteBlOffset, SYMBOLS, tracerFunction } from "./functions.ts";
 import { bpfProgStruct } from "./bpf.ts";
-import { bpfProgFunction } from "./functions.ts";
 import {
   BPF_PROG,
   FTRACE_FUNC_ENTRY,
@@ -18,7 +17,7 @@ import {
   type StructLayout,
   TASK_STRUCT,
 } from "./structs.ts";
-import type { OpsSpec, TracerKind, Workload } from "./workload.ts";
+import type { OpsSpec, ProgKind, Workload } from "./workload.ts";
 import type { AsmChunk } from "../asm/source.ts";
 
 const ORIGIN = "src/kernel/data.ts";
@@ -94,7 +93,9 @@ export interface DataOptions {
   /** ops name → custom trampoline it carries as direct_call. */
   readonly directCalls?: ReadonlyMap<string, string>;
   /** BPF programs the world contains. */
-  readonly bpfProgs?: readonly TracerKind[];
+  readonly bpfProgs?: readonly ProgKind[];
+  /** Ops funcs that differ from the tracer's (e.g. call_direct_funcs for a direct ops). */
+  readonly opsFunc?: ReadonlyMap<string, string>;
 }
 
 export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
@@ -111,10 +112,10 @@ export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
       ? []
       : [siteIp(op.filter === "target" ? workload.target.name : SYMBOLS.otherFunction)];
     emitStruct(a, op.name, FTRACE_OPS, {
-      func: tracerFunction(op.tracer),
+      func: options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer),
       next: k + 1 < ops.length ? ops[k + 1].name : "ftrace_list_end",
       flags: opsFlags(op),
-      saved_func: tracerFunction(op.tracer),
+      saved_func: options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer),
       // An empty hash (count 0) stands for the kernel's EMPTY_HASH: trace all / exclude none.
       local_hash_notrace: `${op.name}_notrace`,
       local_hash_filter: `${op.name}_filter`,

@@ -4,7 +4,13 @@
  * (ftrace callbacks and JIT-style BPF programs).
  */
 import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
-import { argumentRotation, RESULT_SEED, type TracerKind, type Workload } from "./workload.ts";
+import {
+  argumentRotation,
+  type ProgKind,
+  RESULT_SEED,
+  type TracerKind,
+  type Workload,
+} from "./workload.ts";
 import type { AsmChunk } from "../asm/source.ts";
 
 const ORIGIN = "src/kernel/functions.ts";
@@ -51,15 +57,28 @@ function traceable(a: AsmWriter, name: string, site: PatchSite): AsmWriter {
 }
 
 /**
- * The traced function: returns RESULT_SEED xor each argument rotated by a
- * position-dependent amount, so a lost, swapped or corrupted argument changes the result.
+ * x10 = RESULT_SEED xor each argument rotated by a position-dependent amount
+ * (what `expectedResult` predicts), so a lost, swapped or corrupted argument
+ * changes the result. `argument(i)` names the register holding argument i and
+ * may first emit the load that fetches it (a BPF program reads ctx[i]).
  */
+export function emitResult(
+  a: AsmWriter,
+  args: number,
+  argument: (i: number) => string = (i) => `x${i}`,
+): AsmWriter {
+  a.movConst("x10", RESULT_SEED);
+  for (let i = 0; i < args; i++) {
+    const reg = argument(i);
+    a.i(`eor x10, x10, ${reg}, ror #${argumentRotation(i)}`);
+  }
+  return a;
+}
+
+/** The traced function: returns what {@link emitResult} computes from its arguments. */
 export function tracedFunctionChunk(workload: Workload, site: PatchSite): AsmChunk {
   const a = new AsmWriter(ORIGIN, workload.codegen, "traced").section(".text");
-  traceable(a, workload.target.name, site).prologue().movConst("x10", RESULT_SEED);
-  for (let i = 0; i < workload.target.args; i++) {
-    a.i(`eor x10, x10, x${i}, ror #${argumentRotation(i)}`);
-  }
+  emitResult(traceable(a, workload.target.name, site).prologue(), workload.target.args);
   a.i("mov x0, x10").epilogue();
   // Another traceable function, never called: the ip that "irrelevant" ops filter on.
   traceable(a, SYMBOLS.otherFunction, {
@@ -71,11 +90,12 @@ export function tracedFunctionChunk(workload: Workload, site: PatchSite): AsmChu
 
 /** Symbol of the ftrace callback implementing a tracer kind. */
 export function tracerFunction(kind: TracerKind): string {
-  return `tracer_${kind}`;
+  // The "bpf" ops func only dispatches to the program; it lives with the BPF code.
+  return kind === "bpf" ? "bpf_ftrace_func" : `tracer_${kind}`;
 }
 
 /** Symbol of the JIT-compiled BPF program implementing a tracer kind. */
-export function bpfProgFunction(kind: TracerKind): string {
+export function bpfProgFunction(kind: ProgKind): string {
   return `bpf_prog_${kind}`;
 }
 
@@ -116,7 +136,7 @@ export function tracersChunk(options: CodegenOptions): AsmChunk {
  */
 export function bpfProgsChunk(options: CodegenOptions, args: number): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "progs").section(".module.text");
-  const prog = (kind: TracerKind, body: () => void) => {
+  const prog = (kind: ProgKind, body: () => void) => {
     a.func(bpfProgFunction(kind)).phase("tracer").landingPad().prologue().i(
       "stp x19, x20, [sp, #-16]!",
       "stp x25, x26, [sp, #-16]!",

@@ -104,6 +104,15 @@ export class SectionPlacer {
   }
 }
 
+/**
+ * Whether a BL at `from` reaches code near `to`, keeping a 1 MiB margin for
+ * the code around both ends (the exact check is the loader's, at relocation).
+ */
+export function withinBranchRange(from: bigint, to: bigint): boolean {
+  const distance = from > to ? from - to : to - from;
+  return distance < BigInt(BRANCH_RANGE - MIB);
+}
+
 /** Round [address, address+size) out to whole pages. */
 export function pageSpan(address: bigint, size: number): { start: bigint; size: number } {
   const page = BigInt(PAGE_SIZE);

@@ -5,8 +5,18 @@
 import type { CodegenOptions } from "./asm_writer.ts";
 import type { MemoryLayout } from "./layout.ts";
 
-/** What a tracer does when called. */
-export type TracerKind = "empty" | "ringbuf";
+/**
+ * What a tracer does when called: nothing, record ip and parent ip in a ring
+ * buffer, or ("bpf") run the ring-buffer BPF program with a ctx built from the
+ * saved registers, as an ops func attaching a BPF program would.
+ */
+export type TracerKind = "empty" | "ringbuf" | "bpf";
+
+/** What a BPF program does: nothing, or record ip and every argument. */
+export type ProgKind = "empty" | "ringbuf";
+
+/** Where a BPF program runs relative to the traced function. */
+export type BpfAttach = "fentry" | "fexit" | "fmod_ret";
 
 /** One registered `ftrace_ops`. */
 export interface OpsSpec {
@@ -25,6 +35,11 @@ export interface OpsSpec {
   readonly recursionSafe: boolean;
   /** Wants full pt_regs (FTRACE_OPS_FL_SAVE_REGS): only regs-saving kernels can register it. */
   readonly saveRegs?: boolean;
+  /**
+   * Carries a custom (BPF) trampoline as direct_call: mechanisms with direct
+   * calls branch to it; the others run the BPF program from the ops func.
+   */
+  readonly direct?: boolean;
 }
 
 export interface Workload {
@@ -32,6 +47,8 @@ export interface Workload {
   readonly target: { readonly name: string; readonly args: number };
   readonly ops: readonly OpsSpec[];
   readonly codegen: CodegenOptions;
+  /** How the BPF program of a direct ops is attached (default fentry). */
+  readonly bpfAttach?: BpfAttach;
   /** Tracers and BPF programs built without landing pads (a module built without BTI). */
   readonly tracersWithoutBti?: boolean;
   readonly layout: MemoryLayout;

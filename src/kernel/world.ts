@@ -3,14 +3,22 @@
  * assembly unit to assemble and load, and what the harness must probe.
  */
 import type { AsmUnit } from "../asm/source.ts";
+import { bpfHooksChunk, bpfOpsFuncChunk, bpfTrampolineChunk } from "./bpf.ts";
 import { dataChunk } from "./data.ts";
 import { ftraceCoreChunk } from "./ftrace_core.ts";
-import { callerChunk, type PatchSite, tracedFunctionChunk, tracersChunk } from "./functions.ts";
+import {
+  bpfProgsChunk,
+  callerChunk,
+  type PatchSite,
+  tracedFunctionChunk,
+  tracersChunk,
+} from "./functions.ts";
 import { structConstants } from "./structs.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
 import { MAX_REGISTER_ARGS, tracerCodegen, type Workload } from "./workload.ts";
 
 export interface World {
+  /** The workload as built, with the variant's layout when it replaced the workload's. */
   readonly workload: Workload;
   readonly unit: AsmUnit;
   readonly site: PatchSite;
@@ -35,13 +43,24 @@ export function validateWorkload(workload: Workload): void {
 
 export function buildWorld(
   variant: Variant,
-  workload: Workload,
+  requested: Workload,
   unitName: string,
 ): World | NotApplicable {
-  validateWorkload(workload);
-  const built = variant.build(workload);
+  validateWorkload(requested);
+  const built = variant.build(requested);
   if ("notApplicable" in built) return built;
+  const workload = built.layout ? { ...requested, layout: built.layout } : requested;
   const cg = workload.codegen;
+  const args = workload.target.args;
+  const opsFuncBpf = workload.ops.some((op) => op.tracer === "bpf");
+  const needsBpf = built.bpf !== undefined || opsFuncBpf;
+  const bpfChunks = [
+    ...(needsBpf ? [bpfHooksChunk(cg), bpfProgsChunk(tracerCodegen(workload), args)] : []),
+    ...(opsFuncBpf ? [bpfOpsFuncChunk(cg, args)] : []),
+    ...(built.bpf?.trampolineProg
+      ? [bpfTrampolineChunk(cg, args, built.bpf.trampolineProg, workload.bpfAttach ?? "fentry")]
+      : []),
+  ];
   const chunks = [
     { origin: "src/kernel/structs.ts: offsets", text: structConstants() },
     built.caller ?? callerChunk(workload),
@@ -49,7 +68,8 @@ export function buildWorld(
     ftraceCoreChunk(cg),
     tracersChunk(tracerCodegen(workload)),
     ...built.chunks,
-    dataChunk(workload, built.data),
+    ...bpfChunks,
+    dataChunk(workload, { ...built.data, bpfProgs: needsBpf ? ["empty", "ringbuf"] : [] }),
   ];
   return { workload, unit: { name: unitName, chunks }, site: built.site, probes: built.probes };
 }

@@ -2,10 +2,10 @@
  * Writing result files: atomically (temp file + rename), so an interrupted or
  * failed run never leaves a half-written file where a good one was.
  */
-import type { ScenarioResult } from "../runner/result.ts";
+import type { StoredResult } from "../store/schema.ts";
 
 /** Stable JSON: the same result always serialises to the same bytes. */
-export function resultJson(result: ScenarioResult): string {
+export function resultJson(result: StoredResult): string {
   return JSON.stringify(result, null, 2) + "\n";
 }
 

@@ -1,17 +1,23 @@
 /**
  * The aligned text table printed after a run.
  */
-import type { ScenarioResult } from "../runner/result.ts";
+import type { StoredResult } from "../store/schema.ts";
+import { alignTable } from "./align.ts";
 
 const COLUMNS = ["variant", "params", "insns", "loads", "stores", "branches", "overhead", "checks"];
-const RIGHT = new Set(["insns", "loads", "stores", "branches", "overhead"]);
+const RIGHT = new Set(["insns", "loads", "stores", "branches", "cycles", "overhead"]);
 
 function paramsText(params: Record<string, unknown>): string {
   return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(" ");
 }
 
-/** Render one scenario's runs as an aligned table (plain text, no colour). */
-export function renderTable(result: ScenarioResult): string {
+/**
+ * Render one scenario's runs as an aligned table (plain text, no colour).
+ * A `cycles` column appears when a timing model provided cycles.
+ */
+export function renderTable(result: StoredResult): string {
+  const cycles = result.runs.some((r) => r.metrics?.cycles !== undefined);
+  const columns = cycles ? [...COLUMNS.slice(0, 6), "cycles", ...COLUMNS.slice(6)] : COLUMNS;
   const rows = result.runs.map((r) => {
     const m = r.metrics;
     const status = r.status === "ok"
@@ -19,6 +25,10 @@ export function renderTable(result: ScenarioResult): string {
       : r.status === "n/a"
       ? `n/a: ${r.reason}`
       : `FAILED: ${r.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`;
+    const overhead = r.overhead
+      ? `+${r.overhead.instructions} insns` +
+        (cycles && r.overhead.cycles !== undefined ? `, +${r.overhead.cycles} cycles` : "")
+      : "-";
     return [
       r.variant,
       paramsText(r.params),
@@ -26,23 +36,13 @@ export function renderTable(result: ScenarioResult): string {
       m ? String(m.loads) : "-",
       m ? String(m.stores) : "-",
       m ? String(m.branches) : "-",
-      r.overhead ? `+${r.overhead.instructions} insns` : "-",
+      ...(cycles ? [m?.cycles !== undefined ? String(m.cycles) : "-"] : []),
+      overhead,
       status,
     ];
   });
-  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) =>
-      i === cells.length - 1
-        ? cell
-        : RIGHT.has(COLUMNS[i])
-        ? cell.padStart(widths[i])
-        : cell.padEnd(widths[i])
-    ).join("  ").trimEnd();
-  return [
-    `${result.scenario}: ${result.question}`,
-    line(COLUMNS),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
-  ].join("\n");
+  const cpu = result.cpu ? ` [${result.cpu.name} ${result.cpu.version}]` : "";
+  return [`${result.scenario}: ${result.question}${cpu}`, alignTable(columns, rows, RIGHT)].join(
+    "\n",
+  );
 }

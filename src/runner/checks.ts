@@ -23,6 +23,8 @@ interface ProbeHit {
   ip: bigint;
   parentIp: bigint | undefined;
   args: bigint[];
+  /** ctx[nargs] at a BPF program's entry, when the probe expects the return value there. */
+  returnValue?: bigint;
   /** Function names and return addresses found by walking frame records. */
   chain: string[];
   chainAddresses: bigint[];
@@ -79,6 +81,7 @@ export class CheckObserver {
     if (probe?.view === "bpf_ctx") {
       hit.ip = readU64(e, x0 - 16n);
       for (let i = 0; i < nargs; i++) hit.args.push(readU64(e, x0 + BigInt(8 * i)));
+      if (probe.returnValue) hit.returnValue = readU64(e, x0 + BigInt(8 * nargs));
       // A BPF prog is not given its parent ip: take it from the callsite's frame record.
       const callerAt = hit.chain.indexOf("caller");
       hit.parentIp = callerAt >= 0 ? hit.chainAddresses[callerAt] : undefined;
@@ -236,7 +239,17 @@ export class CheckObserver {
           problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
         }
       });
-      if (this.probeBySymbol.get(h.symbol)!.expect === "arguments-only") continue;
+      const probe = this.probeBySymbol.get(h.symbol)!;
+      const result = expectedResult(want);
+      if (probe.returnValue && h.returnValue !== result) {
+        problems.push(
+          `${h.symbol}: return value ${
+            h.returnValue === undefined ? "unknown" : hex(h.returnValue)
+          }, ` +
+            `expected ${hex(result)}`,
+        );
+      }
+      if (probe.expect === "arguments-only") continue;
       if (h.ip !== site) problems.push(`${h.symbol}: ip ${hex(h.ip)}, expected BL at ${hex(site)}`);
       if (h.parentIp !== parent) {
         problems.push(

@@ -46,6 +46,7 @@ export function toWorkload(spec: WorkloadSpec): Workload {
     ops: spec.ops,
     codegen: { bti: spec.codegen?.bti ?? false, pac: spec.codegen?.pac ?? false },
     tracersWithoutBti: spec.tracersWithoutBti,
+    bpfAttach: spec.bpfAttach,
     layout: defaultLayout({ textSize: spec.textSize, placement: spec.placement }),
   };
 }
@@ -76,7 +77,7 @@ export async function measureCase(
 ): Promise<Measurement | { notApplicable: string }> {
   const world = buildWorld(variant, workload, unitName);
   if ("notApplicable" in world) return world;
-  return measure(await loadWorld(world, workload.layout), factory, budget);
+  return measure(await loadWorld(world, world.workload.layout), factory, budget);
 }
 
 export async function runScenario(

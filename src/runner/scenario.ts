@@ -7,7 +7,7 @@ import { VARIANTS } from "../kernel/variants/index.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { CodegenOptions } from "../kernel/asm_writer.ts";
 import type { TrampolinePlacement } from "../kernel/layout.ts";
-import type { OpsSpec } from "../kernel/workload.ts";
+import type { BpfAttach, OpsSpec } from "../kernel/workload.ts";
 import type { Params, ParamValue } from "./result.ts";
 
 /** A parameter's type, default and the values the default run sweeps over. */
@@ -31,6 +31,8 @@ export interface WorkloadSpec {
   ops: OpsSpec[];
   /** BTI landing pads and PAC prologues (default: neither). */
   codegen?: Partial<CodegenOptions>;
+  /** How a direct ops' BPF program is attached (default fentry). */
+  bpfAttach?: BpfAttach;
   /** Tracers and BPF programs lack landing pads (built without BTI). */
   tracersWithoutBti?: boolean;
   /** Kernel text size in bytes and where dynamic trampolines land. */

@@ -5,6 +5,7 @@
  *
  *   libunicorn.so.2               Debian package libunicorn2
  *   llvm-mc-19, llvm-objdump-19   Debian package llvm-19 (llvm-mca-19 too)
+ *   /usr/bin/chromium             Debian package chromium (with --browser: the report's browser test)
  */
 
 interface Requirement {
@@ -51,6 +52,19 @@ export const REQUIREMENTS: readonly Requirement[] = [
   },
 ];
 
+/** Needed only by the HTML report's browser test, so only `deno task test` asks for it. */
+export const BROWSER_REQUIREMENT: Requirement = {
+  what: "/usr/bin/chromium (headless browser for the HTML report test)",
+  debianPackage: "chromium",
+  present: () => {
+    try {
+      return Deno.statSync("/usr/bin/chromium").isFile;
+    } catch {
+      return false;
+    }
+  },
+};
+
 function isRoot(): boolean {
   try {
     return Deno.uid() === 0;
@@ -71,8 +85,9 @@ async function run(command: string, args: string[]): Promise<boolean> {
 }
 
 /** Install the missing packages, or throw naming them. */
-export async function ensureDependencies(): Promise<void> {
-  const missing = REQUIREMENTS.filter((r) => !r.present());
+export async function ensureDependencies(options: { browser?: boolean } = {}): Promise<void> {
+  const wanted = options.browser ? [...REQUIREMENTS, BROWSER_REQUIREMENT] : REQUIREMENTS;
+  const missing = wanted.filter((r) => !r.present());
   if (missing.length === 0) return;
   const packages = missing.map((r) => r.debianPackage);
   const need = missing.map((r) => `${r.what} (package ${r.debianPackage})`).join("; ");
@@ -88,7 +103,7 @@ export async function ensureDependencies(): Promise<void> {
   console.error(`ensure-deps: missing ${need}; installing`);
   const ok = await run("apt-get", ["update"]) &&
     await run("apt-get", ["install", "-y", "--no-install-recommends", ...packages]);
-  const still = REQUIREMENTS.filter((r) => !r.present());
+  const still = wanted.filter((r) => !r.present());
   if (!ok || still.length) {
     throw new Error(
       `could not install ${
@@ -101,7 +116,7 @@ export async function ensureDependencies(): Promise<void> {
 
 if (import.meta.main) {
   try {
-    await ensureDependencies();
+    await ensureDependencies({ browser: Deno.args.includes("--browser") });
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     Deno.exit(1);

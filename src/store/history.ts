@@ -45,7 +45,8 @@ export async function writeHistory(dir: string, record: HistoryRecord): Promise<
     try {
       await Deno.lstat(path);
     } catch {
-      await writeFileAtomic(path, JSON.stringify(record, null, 2) + "\n");
+      // Compact: a record per run adds up; `deno task compare` reads it like any results file.
+      await writeFileAtomic(path, JSON.stringify(record) + "\n");
       return path;
     }
   }

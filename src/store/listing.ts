@@ -13,11 +13,13 @@ import type { Engine, EngineFactory } from "../engine/engine.ts";
 import { buildWorld } from "../kernel/world.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
+import type { CodeImage } from "../measure/code_image.ts";
 import { loadWorld } from "../runner/machine.ts";
 import { measure } from "../runner/run_case.ts";
 import { paramsLabel, toWorkload } from "../runner/run_scenario.ts";
 import type { ListingEntry, Params, ScenarioResult } from "../runner/result.ts";
 import { type Scenario, scenarioVariants } from "../runner/scenario.ts";
+import { sameParams } from "./params.ts";
 
 /** Which runs get a listing: the default parameter set's, every ok run's, or none. */
 export type ListingMode = "default" | "all" | "none";
@@ -36,6 +38,14 @@ function recordingFactory(
       return engine;
     },
   };
+}
+
+/** "bl 0x8008000354" -> "bl 0x8008000354 <ftrace_regs_caller>": name pc-relative targets. */
+function withTargetSymbol(text: string, code: CodeImage): string {
+  const m = /\b0x([0-9a-f]+)$/.exec(text);
+  if (!m) return text;
+  const name = code.describe(BigInt(`0x${m[1]}`));
+  return name.startsWith("0x") ? text : `${text} <${name}>`;
 }
 
 /** The executed instructions of one case; null when the variant cannot express it. */
@@ -67,7 +77,7 @@ export async function collectListing(
     address: `0x${pc.toString(16)}`,
     symbol: loaded.code.describe(pc),
     word: words[i].word.toString(16).padStart(8, "0"),
-    disasm: texts[i],
+    disasm: withTargetSymbol(texts[i], loaded.code),
     count: counts.get(pc)!,
     phase: loaded.phases.at(pc),
   }));
@@ -78,33 +88,22 @@ export function defaultParams(scenario: Scenario): Params {
   return Object.fromEntries(Object.entries(scenario.params).map(([k, s]) => [k, s.default]));
 }
 
-/** Same keys and values. */
-export function sameParams(a: Params, b: Params): boolean {
-  const ka = Object.keys(a);
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
-}
-
-/** The parameter set listings and summary charts show: the defaults if run, else the first run's. */
-export function focusParams(
-  runs: readonly { params: Params }[],
-  defaults: Params | undefined,
-): Params | undefined {
-  if (defaults && runs.some((r) => sameParams(r.params, defaults))) return defaults;
-  return runs[0]?.params;
-}
-
-/** Attach listings to a scenario result's ok runs, as `mode` says (in place). */
+/**
+ * Attach listings to a scenario result's ok runs (in place): `all` lists every
+ * ok run, `default` only the runs of the `focus` parameter set.
+ */
 export async function attachListings(
   result: ScenarioResult,
   scenario: Scenario,
   factory: EngineFactory,
   mode: ListingMode,
+  focus: Params | undefined,
 ): Promise<void> {
   if (mode === "none") return;
-  const focus = focusParams(result.runs, defaultParams(scenario));
   const variants = scenarioVariants(scenario);
   for (const run of result.runs) {
-    if (run.status !== "ok" || (mode === "default" && !sameParams(run.params, focus!))) continue;
+    if (run.status !== "ok") continue;
+    if (mode === "default" && !(focus && sameParams(run.params, focus))) continue;
     const variant = variants.find((v) => v.name === run.variant)!;
     // Same unit name as the measured run, so the assembler's cache is hit.
     const unit = `${scenario.name}/${variant.name}/${paramsLabel(run.params)}`;

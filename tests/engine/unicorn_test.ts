@@ -333,6 +333,46 @@ Deno.test("LSE ldaddal works on the max CPU", () => {
   }
 });
 
+Deno.test("a new until inside an already translated block is honoured", () => {
+  const e = machine([...Array(15).fill(I.addX0_1), I.nop]);
+  try {
+    assert.equal(e.run(CODE, at(15), 100), "until");
+    e.writeRegister("x0", 0n);
+    assert.equal(e.run(CODE, at(5), 100), "until");
+    assert.deepEqual(e.readRegisters(["x0", "pc"]), [5n, at(5)]);
+    e.writeRegister("x0", 0n);
+    assert.equal(e.run(at(2), at(15), 100), "until");
+    assert.equal(e.readRegister("x0"), 13n);
+  } finally {
+    e.close();
+  }
+});
+
+Deno.test("hooks added or removed after code ran take effect", () => {
+  const e = machine(LOOP);
+  try {
+    const runLoop = () => {
+      e.writeRegister("x2", 3n);
+      e.writeRegister("sp", STACK_TOP);
+      assert.equal(e.run(CODE, at(5), 100), "until");
+    };
+    let first = 0;
+    let second = 0;
+    const a = e.onBlock(() => first++);
+    runLoop();
+    const b = e.onCode(() => second++);
+    runLoop();
+    assert.equal(first, 6);
+    assert.equal(second, 15);
+    e.removeHook(a);
+    e.removeHook(b);
+    runLoop();
+    assert.deepEqual([first, second], [6, 15]);
+  } finally {
+    e.close();
+  }
+});
+
 Deno.test("run with begin == until does not poison the next run", () => {
   const e = machine([I.addX0_1, I.addX0_1, I.nop]);
   try {

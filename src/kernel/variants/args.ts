@@ -7,6 +7,7 @@ import { FTRACE_CALLER, ftraceCallerChunk } from "./ftrace_caller.ts";
 import {
   ftraceProbes,
   globalDispatch,
+  refusesReturnAttach,
   refusesSaveRegs,
   tracingOps,
   type Variant,
@@ -16,7 +17,7 @@ export const argsVariant: Variant = {
   name: "args",
   summary: "minimal-regs ftrace_caller: ftrace_regs, global tracer call (v6.2+)",
   build(workload) {
-    const refused = refusesSaveRegs(workload);
+    const refused = refusesSaveRegs(workload) ?? refusesReturnAttach(workload);
     if (refused) return refused;
     const dispatch = globalDispatch(workload);
     const traced = tracingOps(workload).length > 0;

@@ -11,6 +11,7 @@ import { FTRACE_CALLER, ftraceCallerChunk } from "./ftrace_caller.ts";
 import {
   ftraceProbes,
   globalDispatch,
+  refusesReturnAttach,
   refusesSaveRegs,
   tracingOps,
   type Variant,
@@ -20,7 +21,7 @@ export const callOpsVariant: Variant = {
   name: "call-ops",
   summary: "per-callsite ops: ops literal before the entry, ops->func called with blr (v6.3+)",
   build(workload) {
-    const refused = refusesSaveRegs(workload);
+    const refused = refusesSaveRegs(workload) ?? refusesReturnAttach(workload);
     if (refused) return refused;
     const ops = tracingOps(workload);
     const literal = ops.length === 0

@@ -1,53 +1,71 @@
 /**
- * `direct`: a direct call (DIRECT_CALLS, v6.4+ on arm64). The ops carries a
- * custom trampoline (a BPF trampoline) and, being the only ops on the site,
- * the site branches straight to it; the trampoline converts the native call
- * into prog(ctx). Out of BL range the loader refuses the branch, naming both ends.
+ * `direct`: direct calls as arm64 has them since v6.4 (DIRECT_CALLS on top of
+ * CALL_OPS). An ops may carry a custom trampoline (a BPF trampoline). When it
+ * is the only ops on the site and within BL range, the site branches straight
+ * to it. Otherwise the site calls ftrace_caller with its ops literal. The ops
+ * func `call_direct_funcs` leaves the trampoline in ftrace_regs, and
+ * ftrace_caller jumps there on its way out, with the registers as the site left them.
  */
-import { BPF_SYMBOLS, bpfHooksChunk, bpfTrampolineChunk } from "../bpf.ts";
-import { bpfProgFunction, bpfProgsChunk } from "../functions.ts";
-import { globalDispatch, tracingOps, type Variant } from "./variant.ts";
-import { tracerCodegen } from "../workload.ts";
+import { BPF_SYMBOLS, directFuncChunk } from "../bpf.ts";
+import { FTRACE_CORE } from "../ftrace_core.ts";
+import { defaultLayout, withinBranchRange } from "../layout.ts";
+import { FTRACE_CALLER, ftraceCallerChunk } from "./ftrace_caller.ts";
+import { ftraceProbes, globalDispatch, type Variant } from "./variant.ts";
+import { progOf, splitDirectOps, trampolineProgProbe } from "./direct_ops.ts";
 
 export const directVariant: Variant = {
   name: "direct",
-  summary: "direct call: site branches to a BPF trampoline that calls prog(ctx) (v6.4+)",
+  summary: "direct call to a BPF trampoline; via ftrace_caller when shared or out of range (v6.4+)",
   build(workload) {
-    const ops = tracingOps(workload);
-    if (ops.length > 1) {
+    const split = splitDirectOps(workload);
+    if ("notApplicable" in split) return split;
+    const { direct, others } = split;
+    const data = {
+      functionTraceOp: globalDispatch(workload).traceOp,
+      directCalls: new Map([[direct.name, BPF_SYMBOLS.trampoline]]),
+    };
+    const bpf = { trampolineProg: progOf(direct) };
+    const progProbe = trampolineProgProbe(workload, direct);
+    if (
+      others.length === 0 && withinBranchRange(workload.layout.textBase, workload.layout.moduleBase)
+    ) {
       return {
-        notApplicable: "a site can branch straight to only one custom trampoline; " +
-          `${ops.length} ops trace this function`,
+        site: { target: BPF_SYMBOLS.trampoline, opsLiteral: direct.name },
+        chunks: [],
+        data,
+        bpf,
+        probes: [progProbe],
       };
     }
-    const prog = ops[0]?.tracer ?? "empty";
-    const args = workload.target.args;
     return {
-      site: { target: ops.length ? BPF_SYMBOLS.trampoline : undefined },
+      site: { target: FTRACE_CALLER, opsLiteral: others.length ? "ftrace_list_ops" : direct.name },
       chunks: [
-        bpfTrampolineChunk(workload.codegen, args, prog),
-        bpfHooksChunk(workload.codegen),
-        bpfProgsChunk(tracerCodegen(workload), args),
+        ftraceCallerChunk(workload.codegen, { kind: "call-ops" }, true),
+        directFuncChunk(workload.codegen, "fregs"),
       ],
-      data: {
-        functionTraceOp: globalDispatch(workload).traceOp,
-        directCalls: new Map(ops.map((op) => [op.name, BPF_SYMBOLS.trampoline])),
-        bpfProgs: ["empty", "ringbuf"],
-      },
-      probes: ops.length
-        ? [{
-          symbol: bpfProgFunction(prog),
-          view: "bpf_ctx",
-          calls: 1,
-          chain: [
-            bpfProgFunction(prog),
-            BPF_SYMBOLS.trampoline,
-            workload.target.name,
-            "caller",
-            "harness_exit",
-          ],
-        }]
-        : [],
+      data: { ...data, opsFunc: new Map([[direct.name, BPF_SYMBOLS.directFunc]]) },
+      bpf,
+      probes: [
+        progProbe,
+        // Other tracers share the site with the direct ops: the list function calls them.
+        ...(others.length
+          ? ftraceProbes(workload, "ftrace_regs", FTRACE_CALLER, FTRACE_CORE.listFunc, others)
+          : []),
+      ],
     };
+  },
+};
+
+/**
+ * `direct-far`: the same mechanism with the trampoline allocated 2 GiB away
+ * from kernel text, out of BL range: the site always goes through ftrace_caller.
+ */
+export const directFarVariant: Variant = {
+  name: "direct-far",
+  summary: "direct call, trampoline out of BL range: through ftrace_caller (v6.4+)",
+  build(workload) {
+    const layout = defaultLayout({ textSize: workload.layout.textSize, placement: "far" });
+    const built = directVariant.build({ ...workload, layout });
+    return "notApplicable" in built ? built : { ...built, layout };
   },
 };

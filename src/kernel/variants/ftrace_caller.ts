@@ -25,10 +25,20 @@ function saveArgs(a: AsmWriter, op: "st" | "ld"): void {
   a.i(`${op}r x8, [sp, #FTRACE_REGS_X8]`);
 }
 
-export function ftraceCallerChunk(options: CodegenOptions, call: TracerCall): AsmChunk {
+/**
+ * `direct`: the v6.4+ direct-call support. An ops func may leave a custom
+ * trampoline in ftrace_regs->direct_tramp; on the way out ftrace_caller then
+ * jumps there with the registers as the patch site left them.
+ */
+export function ftraceCallerChunk(
+  options: CodegenOptions,
+  call: TracerCall,
+  direct = false,
+): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "ftrace_caller").section(".text");
   a.func(FTRACE_CALLER).phase("save").landingPad().i(`sub sp, sp, #${FRAME}`);
   saveArgs(a, "st");
+  if (direct) a.i("str xzr, [sp, #FTRACE_REGS_DIRECT_TRAMP]");
   a.i(
     "str x29, [sp, #FTRACE_REGS_FP]",
     "str x9, [sp, #FTRACE_REGS_LR]", // the traced function's return address
@@ -63,8 +73,17 @@ export function ftraceCallerChunk(options: CodegenOptions, call: TracerCall): As
     "ldr x29, [sp, #FTRACE_REGS_FP]",
     "ldr x30, [sp, #FTRACE_REGS_LR]",
     "ldr x9, [sp, #FTRACE_REGS_PC]",
-    `add sp, sp, #${FRAME}`,
-    "ret x9",
   );
+  if (direct) a.i("ldr x17, [sp, #FTRACE_REGS_DIRECT_TRAMP]", "cbnz x17, .Lftrace_caller_direct");
+  a.i(`add sp, sp, #${FRAME}`, "ret x9");
+  if (direct) {
+    // As at the patch site: x9 = the parent's return address, x30 = the function body.
+    a.label(".Lftrace_caller_direct").i(
+      "ldr x9, [sp, #FTRACE_REGS_LR]",
+      "ldr x30, [sp, #FTRACE_REGS_PC]",
+      `add sp, sp, #${FRAME}`,
+      "br x17",
+    );
+  }
   return a.chunk();
 }

@@ -1,7 +1,8 @@
 /** The built-in variants, in the order reports show them. */
 import { argsVariant } from "./args.ts";
 import { callOpsVariant } from "./call_ops.ts";
-import { directVariant } from "./direct.ts";
+import { coexistVariant } from "./coexist.ts";
+import { directFarVariant, directVariant } from "./direct.ts";
 import { nopVariant } from "./nop.ts";
 import { regsVariant } from "./regs.ts";
 import type { Variant } from "./variant.ts";
@@ -12,6 +13,8 @@ export const VARIANTS: readonly Variant[] = [
   argsVariant,
   callOpsVariant,
   directVariant,
+  directFarVariant,
+  coexistVariant,
 ];
 
 export function findVariant(name: string): Variant | undefined {

@@ -6,17 +6,34 @@
  */
 import { AsmWriter, type CodegenOptions } from "../asm_writer.ts";
 import { PT_REGS } from "../structs.ts";
-import { ftraceProbes, globalDispatch, tracingOps, type Variant } from "./variant.ts";
+import {
+  ftraceProbes,
+  globalDispatch,
+  refusesReturnAttach,
+  tracingOps,
+  type Variant,
+} from "./variant.ts";
 import type { AsmChunk } from "../../asm/source.ts";
 
 const ORIGIN = "src/kernel/variants/regs.ts";
-const TRAMPOLINE = "ftrace_regs_caller";
+export const FTRACE_REGS_CALLER = "ftrace_regs_caller";
+const TRAMPOLINE = FTRACE_REGS_CALLER;
 /** pt_regs plus the callsite's frame record above it. */
 const FRAME = PT_REGS.size + 16;
 
-function ftraceRegsCallerChunk(options: CodegenOptions, target: string): AsmChunk {
+/**
+ * `coexist`: the design of the v5 direct-call patch in the mailing-list
+ * thread. An ops func may leave a custom trampoline in the otherwise unused
+ * pt_regs->orig_x0; on the way out the trampoline jumps there.
+ */
+export function ftraceRegsCallerChunk(
+  options: CodegenOptions,
+  target: string,
+  coexist = false,
+): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "ftrace_regs_caller").section(".text");
   a.func(TRAMPOLINE).phase("save").landingPad().i(`sub sp, sp, #${FRAME}`);
+  if (coexist) a.i("str xzr, [sp, #PT_REGS_ORIG_X0]");
   // Every general-purpose register except x29/x30, which get their own slots.
   for (let i = 0; i < 28; i += 2) a.i(`stp x${i}, x${i + 1}, [sp, #PT_REGS_X${i}]`);
   a.i(
@@ -39,9 +56,18 @@ function ftraceRegsCallerChunk(options: CodegenOptions, target: string): AsmChun
     "ldr x29, [sp, #PT_REGS_X29]",
     "ldr x30, [sp, #PT_REGS_X30]",
     "ldr x9, [sp, #PT_REGS_PC]",
-    `add sp, sp, #${FRAME}`,
-    "ret x9",
   );
+  if (coexist) a.i("ldr x17, [sp, #PT_REGS_ORIG_X0]", "cbnz x17, .Lftrace_regs_caller_direct");
+  a.i(`add sp, sp, #${FRAME}`, "ret x9");
+  if (coexist) {
+    // As at the patch site: x9 = the parent's return address, x30 = the function body.
+    a.label(".Lftrace_regs_caller_direct").i(
+      "ldr x9, [sp, #PT_REGS_X30]",
+      "ldr x30, [sp, #PT_REGS_PC]",
+      `add sp, sp, #${FRAME}`,
+      "br x17",
+    );
+  }
   return a.chunk();
 }
 
@@ -49,6 +75,8 @@ export const regsVariant: Variant = {
   name: "regs",
   summary: "regs-saving ftrace_regs_caller: full pt_regs, global tracer call (v5.5-v6.1)",
   build(workload) {
+    const refused = refusesReturnAttach(workload);
+    if (refused) return refused;
     const dispatch = globalDispatch(workload);
     const traced = tracingOps(workload).length > 0;
     return {

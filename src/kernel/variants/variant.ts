@@ -6,9 +6,11 @@ import type { AsmChunk } from "../../asm/source.ts";
 import type { PatchSite } from "../functions.ts";
 import type { DataOptions } from "../data.ts";
 import type { Workload } from "../workload.ts";
+import type { MemoryLayout } from "../layout.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
-import { tracerFunction } from "../functions.ts";
-import { opsTracesTarget } from "../workload.ts";
+import { bpfProgFunction, tracerFunction } from "../functions.ts";
+import { ATTACHED_PROG } from "../bpf.ts";
+import { type OpsSpec, opsTracesTarget, type ProgKind, type TracerKind } from "../workload.ts";
 
 /** How a probe at the tracer's entry reads what the tracer was given. */
 export type TracerView =
@@ -31,6 +33,8 @@ export interface Probe {
    * program called through a function pointer has no traced ip).
    */
   readonly expect?: "site-and-parent" | "arguments-only";
+  /** The traced function's return value must be in ctx[nargs] (fexit programs). */
+  readonly returnValue?: boolean;
 }
 
 export interface VariantBuild {
@@ -41,6 +45,10 @@ export interface VariantBuild {
   readonly chunks: readonly AsmChunk[];
   readonly data: DataOptions;
   readonly probes: readonly Probe[];
+  /** A memory layout replacing the workload's (e.g. trampolines allocated far away). */
+  readonly layout?: MemoryLayout;
+  /** The world needs the BPF hooks and programs, and a BPF trampoline running `trampolineProg`. */
+  readonly bpf?: { readonly trampolineProg?: ProgKind };
 }
 
 /** A case the variant cannot express, with the reason (reported, not omitted). */
@@ -74,6 +82,20 @@ export function refusesSaveRegs(workload: Workload): NotApplicable | undefined {
 }
 
 /**
+ * An ftrace ops func runs before the traced function and cannot run after
+ * it: a BPF program attached as fexit or fmod_ret needs a trampoline that
+ * calls the function itself. The reason, when the workload asks for that.
+ */
+export function refusesReturnAttach(workload: Workload): NotApplicable | undefined {
+  const attach = workload.bpfAttach ?? "fentry";
+  if (attach === "fentry" || !workload.ops.some((op) => op.tracer === "bpf")) return undefined;
+  return {
+    notApplicable: `${attach} needs a trampoline that calls the traced function itself; ` +
+      `an ftrace ops func only runs before it`,
+  };
+}
+
+/**
  * What the global ftrace trampoline calls, and what `function_trace_op`
  * holds, for the registered ops (the kernel's update_ftrace_function()).
  */
@@ -89,30 +111,29 @@ export function globalDispatch(workload: Workload): { call: string; traceOp: str
 
 /**
  * Probes for ftrace callbacks reached from `trampoline` through `via`
- * (a tracer itself, or the list/assist function in between).
+ * (a tracer itself, or the list/assist function in between). A "bpf" tracer
+ * is probed at the BPF program it runs, one frame deeper.
  */
 export function ftraceProbes(
   workload: Workload,
   view: TracerView,
   trampoline: string,
   via: string,
+  ops: readonly OpsSpec[] = tracingOps(workload),
 ): Probe[] {
-  const byTracer = new Map<string, number>();
-  for (const op of tracingOps(workload)) {
-    const symbol = tracerFunction(op.tracer);
-    byTracer.set(symbol, (byTracer.get(symbol) ?? 0) + 1);
-  }
-  return [...byTracer].map(([symbol, calls]) => ({
-    symbol,
-    view,
-    calls,
-    chain: [
-      symbol,
-      ...(via === symbol ? [] : [via]),
+  const byTracer = new Map<TracerKind, number>();
+  for (const op of ops) byTracer.set(op.tracer, (byTracer.get(op.tracer) ?? 0) + 1);
+  return [...byTracer].map(([kind, calls]) => {
+    const callback = tracerFunction(kind);
+    const outer = [
+      ...(via === callback ? [] : [via]),
       trampoline,
       workload.target.name,
       "caller",
       "harness_exit",
-    ],
-  }));
+    ];
+    if (kind !== "bpf") return { symbol: callback, view, calls, chain: [callback, ...outer] };
+    const prog = bpfProgFunction(ATTACHED_PROG);
+    return { symbol: prog, view: "bpf_ctx", calls, chain: [prog, callback, ...outer] };
+  });
 }

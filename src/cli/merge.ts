@@ -1,0 +1,58 @@
+/**
+ * `--shard i/n` parsing and `deno task merge`: joining the shard files of one
+ * sweep into the results file an unsharded run would have written.
+ */
+import { parseArgs } from "node:util";
+import { renderTable } from "../report/table.ts";
+import { resultJson, writeFileAtomic } from "../report/results_file.ts";
+import { mergeShards } from "../store/merge.ts";
+import { readStoreFile } from "../store/read.ts";
+import { UsageError } from "./errors.ts";
+import { asUsage } from "./report.ts";
+
+export const MERGE_USAGE = "deno task merge <shard.json>... -o <merged.json|->";
+
+/** "2/4" -> { index: 2, count: 4 }. */
+export function parseShard(spec: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new UsageError(
+      `--shard ${spec}: expected i/n with 1 <= i <= n, e.g. --shard 2/4 runs the second of four slices`,
+    );
+  }
+  return { index, count };
+}
+
+export async function mergeCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { out: { type: "string", short: "o" }, quiet: { type: "boolean" } },
+  });
+  if (positionals.length === 0 || !values.out) {
+    throw new UsageError(`expected shard files and -o FILE\n  ${MERGE_USAGE}`);
+  }
+  const merged = await asUsage(async () => {
+    const files = [];
+    for (const path of positionals) {
+      const file = await readStoreFile(path);
+      if (file.kind !== "result") throw new UsageError(`${path} is a history record, not a shard`);
+      files.push({ path, result: file.result });
+    }
+    return mergeShards(files);
+  });
+  const text = resultJson(merged);
+  if (values.out === "-") {
+    if (!values.quiet) console.error(renderTable(merged));
+    const bytes = new TextEncoder().encode(text);
+    let written = 0;
+    while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+  } else {
+    await writeFileAtomic(values.out, text);
+    if (!values.quiet) {
+      console.log(renderTable(merged));
+      console.log(`merged ${positionals.length} shards into ${values.out}`);
+    }
+  }
+}
