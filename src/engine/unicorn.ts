@@ -214,8 +214,8 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
-  /** Mapped regions, to bound translation-cache invalidation. */
-  readonly #regions: { begin: bigint; end: bigint }[] = []; // end exclusive
+  /** Regions ever mapped or made executable: where translations can exist. */
+  readonly #codeRegions: { begin: bigint; end: bigint }[] = []; // end exclusive
   /** Ranges [begin, end) whose cached translations must go before the next run. */
   #staleRanges: [bigint, bigint][] = [];
   /** `until` of the previous run (-1n: none yet). */
@@ -261,7 +261,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
       `map ${hex(address)}+${size.toString(16)}`,
     );
-    this.#regions.push({ begin: address, end: address + BigInt(size) });
+    if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
   }
 
   protect(address: bigint, size: number, perms: Permissions): void {
@@ -269,6 +269,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#lib.uc_mem_protect(this.#handle(), address, BigInt(size), protBits(perms)),
       `protect ${hex(address)}+${size.toString(16)}`,
     );
+    if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
   }
 
   write(address: bigint, bytes: Uint8Array): void {
@@ -314,7 +315,9 @@ export class UnicornEngine implements Engine, Disposable {
 
   /**
    * `budget` is a positive integer number of instructions (exact: Unicorn
-   * stops after precisely that many) or `Infinity` for no limit.
+   * stops after precisely that many) or `Infinity` for no limit. Returns
+   * "until" whenever pc == until at the end, even if a hook also called stop().
+   * begin == until runs nothing and returns "until".
    */
   run(begin: bigint, until: bigint, budget: number): StopReason {
     const uc = this.#handle();
@@ -356,6 +359,10 @@ export class UnicornEngine implements Engine, Disposable {
     return this.#stopRequested ? "stopped" : "budget";
   }
 
+  /**
+   * From a block hook: the block does not run (pc = its address). From a code
+   * hook: that instruction does not run. No effect outside a run.
+   */
   stop(): void {
     if (this.#uc === null || !this.#running) return;
     this.#stopRequested = true;
@@ -538,12 +545,12 @@ export class UnicornEngine implements Engine, Disposable {
 
   /**
    * Block and code hooks are compiled into translated blocks: queue the
-   * mapped part of the hook's range for invalidation (begin > end = all).
+   * executable part of the hook's range for invalidation (begin > end = all).
    */
   #markHookRangeStale(type: number, begin: bigint, end: bigint): void {
     if (type !== UC_HOOK.BLOCK && type !== UC_HOOK.CODE) return;
     const all = begin > end;
-    for (const region of this.#regions) {
+    for (const region of this.#codeRegions) {
       const from = all || begin < region.begin ? region.begin : begin;
       const to = all || end >= region.end ? region.end : end + 1n;
       if (from < to) this.#staleRanges.push([from, to]);

@@ -16,6 +16,8 @@ export const PHASES = [
   "tracer",
   "restore",
   "body",
+  // After the body: code a rewritten return address runs (function-graph's return_to_handler).
+  "return",
 ] as const;
 export type Phase = typeof PHASES[number];
 

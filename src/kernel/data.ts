@@ -23,7 +23,7 @@ import type { AsmChunk } from "../asm/source.ts";
 const ORIGIN = "src/kernel/data.ts";
 
 /** Emit a structure: given fields as `.quad`/`.word` expressions, the rest zero. */
-function emitStruct(
+export function emitStruct(
   a: AsmWriter,
   name: string,
   layout: StructLayout,
@@ -96,6 +96,8 @@ export interface DataOptions {
   readonly bpfProgs?: readonly ProgKind[];
   /** Ops funcs that differ from the tracer's (e.g. call_direct_funcs for a direct ops). */
   readonly opsFunc?: ReadonlyMap<string, string>;
+  /** Further initial values of `current_task` fields (e.g. its function-graph return stack). */
+  readonly task?: Readonly<Record<string, string>>;
 }
 
 export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
@@ -141,6 +143,7 @@ export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
   });
   emitStruct(a, "current_task", TASK_STRUCT, {
     need_resched: "1", // inverted: set means no reschedule pending
+    ...options.task,
   });
   a.object("rcu_watching").i(".quad 1");
   for (const kind of options.bpfProgs ?? []) {

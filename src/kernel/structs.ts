@@ -123,7 +123,16 @@ export const TASK_STRUCT = layout("task_struct", [
   ["pad_a", 8 * 39],
   ["migration_disabled", 4],
   ["rcu_read_lock_nesting", 4],
-  ["pad_b", 8 * 60],
+  ["pad_b", 8 * 56],
+  // Function-graph state (CONFIG_FUNCTION_GRAPH_TRACER), carved out of the padding
+  // so every other offset stays put: the index of the top ret_stack entry (-1
+  // when empty), the call depth, the return stack itself, and the pause count.
+  ["curr_ret_stack", 4],
+  ["curr_ret_depth", 4],
+  ["ret_stack", 8],
+  ["ftrace_timestamp", 8],
+  ["trace_overrun", 4],
+  ["tracing_graph_pause", 4],
   ["trace_recursion", 8],
   ["pad_c", 8 * 20],
 ]);
@@ -182,6 +191,61 @@ export function hashIp(ip: bigint, bits: number): number {
   return Number(product >> BigInt(64 - bits));
 }
 
+/**
+ * One entry of the function-graph return stack (`struct ftrace_ret_stack` up
+ * to v6.8, arm64 without the profiler): the original return address, the
+ * traced function, its entry time, the callsite's frame pointer (checked on
+ * return) and where the return address lived (for the unwinder).
+ */
+export const FTRACE_RET_STACK = layout("ftrace_ret_stack", [
+  ["ret", 8],
+  ["func", 8],
+  ["calltime", 8],
+  ["fp", 8],
+  ["retp", 8],
+]);
+
+/** Entries in a task's return stack (FTRACE_RETFUNC_DEPTH). */
+export const FTRACE_RETFUNC_DEPTH = 50;
+
+/** `struct ftrace_graph_ent` (packed): what a graph entry handler is told. */
+export const FTRACE_GRAPH_ENT = layout("ftrace_graph_ent", [["func", 8], ["depth", 4]], 4);
+
+/** `struct ftrace_graph_ret` (packed, with the return value since v6.5): what an exit handler is told. */
+export const FTRACE_GRAPH_RET = layout("ftrace_graph_ret", [
+  ["func", 8],
+  ["retval", 8],
+  ["depth", 4],
+  ["overrun", 4],
+  ["calltime", 8],
+  ["rettime", 8],
+]);
+
+/**
+ * `struct tcp_congestion_ops` (v6.x): the fast-path function pointers fill the
+ * first cache line, the slow path follows; cache-line aligned.
+ */
+export const TCP_CONGESTION_OPS = layout("tcp_congestion_ops", [
+  ["ssthresh", 8],
+  ["cong_avoid", 8],
+  ["set_state", 8],
+  ["cwnd_event", 8],
+  ["in_ack_event", 8],
+  ["pkts_acked", 8],
+  ["min_tso_segs", 8],
+  ["cong_control", 8],
+  ["undo_cwnd", 8],
+  ["sndbuf_expand", 8],
+  ["get_info", 8],
+  ["name", 16],
+  ["owner", 8],
+  ["list", 16],
+  ["key", 4],
+  ["flags", 4],
+  ["init", 8],
+  ["release", 8],
+], 64);
+
 /** Every layout, for emitting `.equ` constants and for documentation. */
 export const ALL_STRUCTS: readonly StructLayout[] = [
   PT_REGS,
@@ -194,6 +258,10 @@ export const ALL_STRUCTS: readonly StructLayout[] = [
   BPF_PROG,
   RING_RECORD,
   RING_BUFFER,
+  FTRACE_RET_STACK,
+  FTRACE_GRAPH_ENT,
+  FTRACE_GRAPH_RET,
+  TCP_CONGESTION_OPS,
 ];
 
 /** `.equ` lines naming every offset as `STRUCT_FIELD` and size as `STRUCT_SIZE`, upper case. */
