@@ -29,9 +29,10 @@ export function ucCtl(type: number, nargs: number, rw: number): number {
 export const UC_CTL_CPU_MODEL_WRITE = ucCtl(UC_CTL_CPU_MODEL, 1, UC_CTL_IO_WRITE);
 /**
  * uc_control_type: drop cached translations overlapping [begin, end)
- * (`UC_CTL_TB_REMOVE_CACHE`). Unlike UC_CTL_TB_FLUSH (about 100 ms per flush
- * plus re-translation in 2.0.1) it costs microseconds. `begin` must be mapped:
- * 2.0.1 silently does nothing when it is not.
+ * (`UC_CTL_TB_REMOVE_CACHE`). Costs microseconds, where UC_CTL_TB_FLUSH
+ * measured about 11 ms plus about 100 ms extra on the next run. `begin` should
+ * be mapped: with an unmapped `begin`, 2.0.1 returns OK at once and seems to
+ * drop nothing.
  */
 export const UC_CTL_TB_REMOVE_CACHE = 9;
 /** `UC_CTL_WRITE(UC_CTL_TB_REMOVE_CACHE, 2)` = 0x48000009. */
@@ -146,8 +147,9 @@ const SYMBOLS = {
   uc_close: { parameters: ["pointer"], result: "i32" },
   /**
    * uc_err uc_ctl(uc_engine *, uc_control_type, ...): variadic; declared with
-   * the one int argument CPU-model writes take (integer varargs are passed
-   * like fixed ones on x86-64 and aarch64 SysV).
+   * the one int argument CPU-model writes take. Integer varargs are passed
+   * like fixed ones on x86-64 and aarch64 SysV; on x86-64 a stray %al (vector
+   * register count) only decides whether the callee saves xmm registers.
    */
   uc_ctl: { parameters: ["pointer", "u32", "i32"], result: "i32" },
   /** The same uc_ctl, for controls taking two uint64_t (TB_REMOVE_CACHE). */

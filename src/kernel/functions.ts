@@ -38,9 +38,14 @@ export function patchSiteBlOffset(options: CodegenOptions): number {
   return (options.bti ? 4 : 0) + 4;
 }
 
+/** Kernel text section of the caller and traced function: its start, or its far end. */
+export function targetSection(workload: Workload): string {
+  return workload.layout.targetAtTextEnd ? ".text.end" : ".text";
+}
+
 /** The caller: a frame, one `bl` to the traced function, return to the harness. */
 export function callerChunk(workload: Workload): AsmChunk {
-  const a = new AsmWriter(ORIGIN, workload.codegen, "caller").section(".text");
+  const a = new AsmWriter(ORIGIN, workload.codegen, "caller").section(targetSection(workload));
   a.func(SYMBOLS.caller).phase("caller").landingPad().prologue()
     .i(`bl ${workload.target.name}`).anchor(SYMBOLS.callerReturn).epilogue();
   a.func(SYMBOLS.harnessExit).i("brk #0x4242");
@@ -77,7 +82,7 @@ export function emitResult(
 
 /** The traced function: returns what {@link emitResult} computes from its arguments. */
 export function tracedFunctionChunk(workload: Workload, site: PatchSite): AsmChunk {
-  const a = new AsmWriter(ORIGIN, workload.codegen, "traced").section(".text");
+  const a = new AsmWriter(ORIGIN, workload.codegen, "traced").section(targetSection(workload));
   emitResult(traceable(a, workload.target.name, site).prologue(), workload.target.args);
   a.i("mov x0, x10").epilogue();
   // Another traceable function, never called: the ip that "irrelevant" ops filter on.

@@ -26,22 +26,46 @@ export interface MemoryLayout {
   /** Lowest address of the task stack; it grows down from stackBase + stackSize. */
   readonly stackBase: bigint;
   readonly stackSize: number;
+  /** The caller and traced function sit at the far end of kernel text (else at its start). */
+  readonly targetAtTextEnd: boolean;
+}
+
+/** Where the traced function's patch site is, near enough for range decisions. */
+export function siteAddress(layout: MemoryLayout): bigint {
+  return layout.targetAtTextEnd ? textEndBase(layout) : layout.textBase;
+}
+
+/** Start of the last 64 KiB of kernel text, where `.text.end*` sections go. */
+function textEndBase(layout: MemoryLayout): bigint {
+  return layout.textBase + BigInt(layout.textSize) - 0x10000n;
 }
 
 /** How far from kernel text a dynamically allocated trampoline lands. */
 export type TrampolinePlacement = "near" | "far";
 
-/** The default machine: a 30 MiB kernel text, trampolines allocated near it. */
-export function defaultLayout(
-  options: { textSize?: number; placement?: TrampolinePlacement } = {},
-): MemoryLayout {
+export interface LayoutOptions {
+  textSize?: number;
+  placement?: TrampolinePlacement;
+  targetAtTextEnd?: boolean;
+}
+
+/**
+ * The default machine: a 30 MiB kernel text with the traced code at its
+ * start, trampolines allocated near it. Module space is 64 MiB below the image
+ * ("near"), or 2 GiB beyond BL range ("far"); with the traced code at the end
+ * of text, "near" is 16 MiB past the image's end instead.
+ */
+export function defaultLayout(options: LayoutOptions = {}): MemoryLayout {
   const textBase = 0x80_0800_0000n;
   const textSize = options.textSize ?? 30 * MIB;
-  // Module space: the 128 MiB below the image ("near"), or 2 GiB further down ("far").
-  const moduleBase = options.placement === "far"
-    ? textBase - 0x8000_0000n - 0x800_0000n
-    : textBase - 0x400_0000n;
+  const atEnd = options.targetAtTextEnd ?? false;
+  const textEnd = textBase + BigInt(textSize);
+  const far = 0x8000_0000n + 0x800_0000n;
+  const moduleBase = atEnd
+    ? (options.placement === "far" ? textEnd + far : textEnd + 0x100_0000n)
+    : (options.placement === "far" ? textBase - far : textBase - 0x400_0000n);
   return {
+    targetAtTextEnd: atEnd,
     textBase,
     textSize,
     moduleBase,
@@ -94,8 +118,7 @@ export class SectionPlacer {
       case "text":
         return l.textBase;
       case "text-end":
-        // The last 64 KiB of the image.
-        return l.textBase + BigInt(l.textSize) - 0x10000n;
+        return textEndBase(l);
       case "module":
         return l.moduleBase;
       default:

@@ -3,7 +3,10 @@
  * assembly unit to assemble and load, and what the harness must probe.
  */
 import type { AsmUnit } from "../asm/source.ts";
-import { bpfHooksChunk, bpfOpsFuncChunk, bpfTrampolineChunk } from "./bpf.ts";
+import { BPF_SYMBOLS, bpfHooksChunk, bpfOpsFuncChunk, bpfTrampolineChunk } from "./bpf.ts";
+import { AsmWriter } from "./asm_writer.ts";
+import { siteAddress, withinBranchRange } from "./layout.ts";
+import type { AsmChunk } from "../asm/source.ts";
 import { dataChunk } from "./data.ts";
 import { ftraceCoreChunk } from "./ftrace_core.ts";
 import {
@@ -17,12 +20,33 @@ import { structConstants } from "./structs.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
 import { MAX_REGISTER_ARGS, tracerCodegen, type Workload } from "./workload.ts";
 
+/** Trampolines that live in module space rather than kernel text. */
+const MODULE_TRAMPOLINES = new Set<string>([BPF_SYMBOLS.trampoline]);
+
+/**
+ * A patch site whose BL cannot reach an in-kernel trampoline goes through a
+ * veneer next to the function (as a module's PLT entry does):
+ * `adrp x16, target; add x16, x16, :lo12:target; br x16`.
+ */
+function withVeneer(workload: Workload, site: PatchSite): { site: PatchSite; veneer?: AsmChunk } {
+  const target = site.target;
+  if (!target || MODULE_TRAMPOLINES.has(target)) return { site };
+  if (withinBranchRange(siteAddress(workload.layout), workload.layout.textBase)) return { site };
+  const name = `${target}_veneer`;
+  const a = new AsmWriter("src/kernel/world.ts: veneer", workload.codegen, "veneer")
+    .section(".text.end.veneers");
+  a.func(name).phase("patch-site").addressOf("x16", target).i("br x16");
+  return { site: { ...site, target: name }, veneer: a.chunk() };
+}
+
 export interface World {
   /** The workload as built, with the variant's layout when it replaced the workload's. */
   readonly workload: Workload;
   readonly unit: AsmUnit;
   readonly site: PatchSite;
   readonly probes: readonly Probe[];
+  /** How the site reaches the tracer: "bl ftrace_caller", "... via veneer", ... */
+  readonly path: string;
 }
 
 /** Check what the model cannot represent before generating anything. */
@@ -50,6 +74,12 @@ export function buildWorld(
   const built = variant.build(requested);
   if ("notApplicable" in built) return built;
   const workload = built.layout ? { ...requested, layout: built.layout } : requested;
+  const { site, veneer } = withVeneer(workload, built.site);
+  const basePath = built.path ?? (built.site.target ? `bl ${built.site.target}` : "nop");
+  const target = built.site.target;
+  const path = veneer && target
+    ? basePath.replace(`bl ${target}`, `bl ${target} via a veneer (br x16)`)
+    : basePath;
   const cg = workload.codegen;
   const args = workload.target.args;
   const opsFuncBpf = workload.ops.some((op) => op.tracer === "bpf");
@@ -64,12 +94,13 @@ export function buildWorld(
   const chunks = [
     { origin: "src/kernel/structs.ts: offsets", text: structConstants() },
     built.caller ?? callerChunk(workload),
-    tracedFunctionChunk(workload, built.site),
+    tracedFunctionChunk(workload, site),
+    ...(veneer ? [veneer] : []),
     ftraceCoreChunk(cg),
     tracersChunk(tracerCodegen(workload)),
     ...built.chunks,
     ...bpfChunks,
     dataChunk(workload, { ...built.data, bpfProgs: needsBpf ? ["empty", "ringbuf"] : [] }),
   ];
-  return { workload, unit: { name: unitName, chunks }, site: built.site, probes: built.probes };
+  return { workload, unit: { name: unitName, chunks }, site, probes: built.probes, path };
 }

@@ -11,7 +11,14 @@ import { REG_SP } from "../isa/types.ts";
 import { patchSiteBlOffset } from "../kernel/functions.ts";
 import type { Probe } from "../kernel/variants/variant.ts";
 import { expectedResult } from "../kernel/workload.ts";
-import { FTRACE_REGS, PT_REGS } from "../kernel/structs.ts";
+import {
+  FTRACE_GRAPH_ENT,
+  FTRACE_GRAPH_RET,
+  FTRACE_REGS,
+  FTRACE_RET_STACK,
+  PT_REGS,
+  TASK_STRUCT,
+} from "../kernel/structs.ts";
 import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { CheckResult } from "./result.ts";
 
@@ -72,13 +79,24 @@ export class CheckObserver {
   /** A tracer's first instruction is about to run: record what it was given. */
   onTracerEntry(symbol: string): void {
     const e = this.engine;
-    const regs = e.readRegisters(["x0", "x1", "x3", "x29", "x30", "pc"] as Register[]);
-    const [x0, x1, x3, fp, lr, pc] = regs;
+    const regs = e.readRegisters(["x0", "x1", "x2", "x3", "x29", "x30", "pc"] as Register[]);
+    const [x0, x1, x2, x3, fp, lr, pc] = regs;
     const probe = this.probeBySymbol.get(symbol);
     const nargs = this.loaded.world.workload.target.args;
     const hit: ProbeHit = { symbol, ip: x0, parentIp: x1, args: [], chain: [], chainAddresses: [] };
-    this.walkFrames(hit, pc, lr, fp);
-    if (probe?.view === "bpf_ctx") {
+    this.walkFrames(hit, pc, lr, fp, probe?.resolveReturnHook);
+    if (probe?.view === "fgraph_ent") {
+      // Told the function; the parent (still unrewritten) and arguments are in fregs.
+      hit.ip = readU64(e, x0 + BigInt(FTRACE_GRAPH_ENT.offsets.func));
+      hit.parentIp = readU64(e, x2 + BigInt(FTRACE_REGS.offsets.lr));
+      for (let i = 0; i < nargs; i++) {
+        hit.args.push(readU64(e, x2 + BigInt(FTRACE_REGS.offsets[`x${i}`])));
+      }
+    } else if (probe?.view === "fgraph_ret") {
+      hit.ip = readU64(e, x0 + BigInt(FTRACE_GRAPH_RET.offsets.func));
+      hit.parentIp = undefined;
+      hit.returnValue = readU64(e, x0 + BigInt(FTRACE_GRAPH_RET.offsets.retval));
+    } else if (probe?.view === "bpf_ctx") {
       hit.ip = readU64(e, x0 - 16n);
       for (let i = 0; i < nargs; i++) hit.args.push(readU64(e, x0 + BigInt(8 * i)));
       if (probe.returnValue) hit.returnValue = readU64(e, x0 + BigInt(8 * nargs));
@@ -92,9 +110,22 @@ export class CheckObserver {
     this.hits.push(hit);
   }
 
-  /** Unwind like the kernel: pc, lr, then frame records from x29 up to the final {0, 0}. */
-  private walkFrames(hit: ProbeHit, pc: bigint, lr: bigint, fp: bigint): void {
-    const push = (address: bigint) => {
+  /**
+   * Unwind like the kernel: pc, lr, then frame records from x29 up to the final {0, 0}.
+   * With `returnHook`, its address is replaced by the return stack's entries, newest first.
+   */
+  private walkFrames(
+    hit: ProbeHit,
+    pc: bigint,
+    lr: bigint,
+    fp: bigint,
+    returnHook?: string,
+  ): void {
+    const hook = returnHook === undefined ? undefined : this.loaded.image.address(returnHook);
+    let resolved = 0;
+    const push = (found: bigint) => {
+      let address = found;
+      if (address === hook) address = this.graphReturnAddress(resolved++) ?? address;
       hit.chainAddresses.push(address);
       hit.chain.push(this.loaded.image.symbolize(address)?.name ?? hex(address));
     };
@@ -113,6 +144,18 @@ export class CheckObserver {
       fp = prev;
     }
     hit.chainError = `more than ${MAX_FRAMES} frames`;
+  }
+
+  /** current->ret_stack[curr_ret_stack - k].ret, or undefined when there is no such entry. */
+  private graphReturnAddress(k: number): bigint | undefined {
+    const task = this.engine.readRegister("sp_el0");
+    const t = TASK_STRUCT.offsets;
+    const top = this.engine.read(task + BigInt(t.curr_ret_stack), 4);
+    const index = new DataView(top.buffer, top.byteOffset, 4).getInt32(0, true) - k;
+    const stack = readU64(this.engine, task + BigInt(t.ret_stack));
+    if (index < 0 || stack === 0n) return undefined;
+    const entry = stack + BigInt(index * FTRACE_RET_STACK.size);
+    return readU64(this.engine, entry + BigInt(FTRACE_RET_STACK.offsets.ret));
   }
 
   /** A data access hit the stack: if it is based on sp, sp must be 16-byte aligned. */
@@ -234,12 +277,14 @@ export class CheckObserver {
     const want = this.initial.args;
     const problems: string[] = [];
     for (const h of this.hits.filter((h) => this.probeBySymbol.has(h.symbol))) {
+      const probe = this.probeBySymbol.get(h.symbol)!;
+      // A function-graph exit handler is told the function and its return value only.
+      const siteOnly = probe.expect === "site-only";
       want.forEach((v, i) => {
-        if (h.args[i] !== v) {
+        if (!siteOnly && h.args[i] !== v) {
           problems.push(`${h.symbol}: arg${i} = ${hex(h.args[i])}, expected ${hex(v)}`);
         }
       });
-      const probe = this.probeBySymbol.get(h.symbol)!;
       const result = expectedResult(want);
       if (probe.returnValue && h.returnValue !== result) {
         problems.push(
@@ -251,7 +296,7 @@ export class CheckObserver {
       }
       if (probe.expect === "arguments-only") continue;
       if (h.ip !== site) problems.push(`${h.symbol}: ip ${hex(h.ip)}, expected BL at ${hex(site)}`);
-      if (h.parentIp !== parent) {
+      if (!siteOnly && h.parentIp !== parent) {
         problems.push(
           `${h.symbol}: parent ip ${h.parentIp === undefined ? "unknown" : hex(h.parentIp)}, ` +
             `expected ${hex(parent)}`,

@@ -25,6 +25,8 @@ export interface RunResult {
   /** metrics minus the `nop` run of the same parameters. */
   overhead: Metrics | null;
   phases: Record<string, Metrics> | null;
+  /** How the patch site reached the tracer, e.g. "bl ftrace_caller via a veneer (br x16)". */
+  path?: string;
   /** The executed hot path, one entry per instruction (see src/store/listing.ts). */
   listing?: ListingEntry[];
 }

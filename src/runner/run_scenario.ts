@@ -47,7 +47,11 @@ export function toWorkload(spec: WorkloadSpec): Workload {
     codegen: { bti: spec.codegen?.bti ?? false, pac: spec.codegen?.pac ?? false },
     tracersWithoutBti: spec.tracersWithoutBti,
     bpfAttach: spec.bpfAttach,
-    layout: defaultLayout({ textSize: spec.textSize, placement: spec.placement }),
+    layout: defaultLayout({
+      textSize: spec.textSize,
+      placement: spec.placement,
+      targetAtTextEnd: spec.targetAtTextEnd,
+    }),
   };
 }
 
@@ -74,10 +78,11 @@ export async function measureCase(
   unitName: string,
   factory: EngineFactory,
   budget?: number,
-): Promise<Measurement | { notApplicable: string }> {
+): Promise<(Measurement & { path: string }) | { notApplicable: string }> {
   const world = buildWorld(variant, workload, unitName);
   if ("notApplicable" in world) return world;
-  return measure(await loadWorld(world, world.workload.layout), factory, budget);
+  const m = await measure(await loadWorld(world, world.workload.layout), factory, budget);
+  return { ...m, path: world.path };
 }
 
 export async function runScenario(
@@ -121,7 +126,7 @@ export async function runScenario(
 function toResult(
   variant: string,
   params: Params,
-  m: Measurement | { notApplicable: string },
+  m: (Measurement & { path: string }) | { notApplicable: string },
   baseline: Measurement | { notApplicable: string },
 ): RunResult {
   if ("notApplicable" in m) {
@@ -144,6 +149,7 @@ function toResult(
       params,
       status: "failed",
       ok: false,
+      path: m.path,
       reason: failed.map((c) => `${c.name}: ${c.detail}`).join("; "),
       checks: m.checks,
       metrics: null,
@@ -157,6 +163,7 @@ function toResult(
     params,
     status: "ok",
     ok: true,
+    path: m.path,
     checks: m.checks,
     metrics: m.metrics,
     overhead: base ? subtract(m.metrics, base.metrics) : null,

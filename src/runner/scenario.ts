@@ -38,6 +38,8 @@ export interface WorkloadSpec {
   /** Kernel text size in bytes and where dynamic trampolines land. */
   textSize?: number;
   placement?: TrampolinePlacement;
+  /** Put the caller and traced function at the far end of kernel text. */
+  targetAtTextEnd?: boolean;
 }
 
 export interface ScenarioDefinition {

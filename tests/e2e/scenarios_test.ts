@@ -132,3 +132,26 @@ Deno.test("bti-pac: a tracer without a landing pad faults only where it is reach
     /BTI fault: blr at ftrace_caller\+0x[0-9a-f]+ landed on tracer_empty/,
   );
 });
+
+Deno.test("branch-range: out of BL range, each mechanism takes its fallback or is unsupported", async () => {
+  const { code, runs } = await runScenario("branch-range.ts");
+  assert.equal(code, 0);
+  const path = (variant: string, text_mib: number, placement: string) =>
+    (find(runs, variant, { text_mib, placement }) as Run & { path?: string }).path;
+  assert.equal(path("args", 30, "near"), "bl ftrace_caller");
+  assert.equal(path("args", 200, "near"), "bl ftrace_caller via a veneer (br x16)");
+  assert.equal(path("direct", 30, "near"), "bl bpf_trampoline");
+  assert.equal(path("direct", 30, "far"), "bl ftrace_caller, then br x17 to bpf_trampoline");
+  const refused = find(runs, "coexist", { text_mib: 30, placement: "far" });
+  assert.equal(refused.status, "n/a");
+  assert.match(refused.reason!, /unsupported: .*-ENOTSUPP/);
+  // The veneer costs instructions; so does the ftrace_caller detour of a far direct call.
+  assert.ok(
+    insns(find(runs, "args", { text_mib: 200, placement: "near" })) >
+      insns(find(runs, "args", { text_mib: 30, placement: "near" })),
+  );
+  assert.ok(
+    insns(find(runs, "direct", { text_mib: 30, placement: "far" })) >
+      insns(find(runs, "direct", { text_mib: 30, placement: "near" })),
+  );
+});

@@ -29,7 +29,11 @@ Deno.test("truncated, empty and garbage files are refused with their name", () =
 
 Deno.test("a newer schema is refused, naming the version that wrote it", () => {
   refused(
-    JSON.stringify({ ...sampleResult(), schema: 2, tool: { name: "ftrace-bench", version: "9.0.0" } }),
+    JSON.stringify({
+      ...sampleResult(),
+      schema: 2,
+      tool: { name: "ftrace-bench", version: "9.0.0" },
+    }),
     /results file schema 2 \(written by ftrace-bench 9\.0\.0\) is newer than this harness reads \(schema 1\)/,
   );
   refused(

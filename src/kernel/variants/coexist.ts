@@ -7,7 +7,7 @@
  * there on its way out. An out-of-range trampoline was refused (-ENOTSUPP).
  */
 import { BPF_SYMBOLS, directFuncChunk } from "../bpf.ts";
-import { withinBranchRange } from "../layout.ts";
+import { siteAddress, withinBranchRange } from "../layout.ts";
 import { FTRACE_REGS_CALLER, ftraceRegsCallerChunk } from "./regs.ts";
 import { ftraceProbes, globalDispatch, type Variant } from "./variant.ts";
 import { progOf, splitDirectOps, trampolineProgProbe } from "./direct_ops.ts";
@@ -25,7 +25,7 @@ export const coexistVariant: Variant = {
     const directCalls = new Map([[direct.name, BPF_SYMBOLS.trampoline]]);
     const progProbe = trampolineProgProbe(workload, direct);
     if (others.length === 0) {
-      if (!withinBranchRange(workload.layout.textBase, workload.layout.moduleBase)) {
+      if (!withinBranchRange(siteAddress(workload.layout), workload.layout.moduleBase)) {
         return {
           notApplicable: "unsupported: the trampoline is out of BL range and the v5 patch " +
             "refused such trampolines (-ENOTSUPP)",
@@ -41,6 +41,7 @@ export const coexistVariant: Variant = {
     }
     return {
       site: { target: FTRACE_REGS_CALLER },
+      path: `bl ${FTRACE_REGS_CALLER}, then br x17 to ${BPF_SYMBOLS.trampoline} (orig_x0)`,
       chunks: [
         ftraceRegsCallerChunk(workload.codegen, dispatch.call, true),
         directFuncChunk(workload.codegen, "orig_x0"),

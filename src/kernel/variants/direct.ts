@@ -8,7 +8,7 @@
  */
 import { BPF_SYMBOLS, directFuncChunk } from "../bpf.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
-import { defaultLayout, withinBranchRange } from "../layout.ts";
+import { defaultLayout, siteAddress, withinBranchRange } from "../layout.ts";
 import { FTRACE_CALLER, ftraceCallerChunk } from "./ftrace_caller.ts";
 import { ftraceProbes, globalDispatch, type Variant } from "./variant.ts";
 import { progOf, splitDirectOps, trampolineProgProbe } from "./direct_ops.ts";
@@ -27,7 +27,8 @@ export const directVariant: Variant = {
     const bpf = { trampolineProg: progOf(direct) };
     const progProbe = trampolineProgProbe(workload, direct);
     if (
-      others.length === 0 && withinBranchRange(workload.layout.textBase, workload.layout.moduleBase)
+      others.length === 0 &&
+      withinBranchRange(siteAddress(workload.layout), workload.layout.moduleBase)
     ) {
       return {
         site: { target: BPF_SYMBOLS.trampoline, opsLiteral: direct.name },
@@ -39,6 +40,7 @@ export const directVariant: Variant = {
     }
     return {
       site: { target: FTRACE_CALLER, opsLiteral: others.length ? "ftrace_list_ops" : direct.name },
+      path: `bl ${FTRACE_CALLER}, then br x17 to ${BPF_SYMBOLS.trampoline}`,
       chunks: [
         ftraceCallerChunk(workload.codegen, { kind: "call-ops" }, true),
         directFuncChunk(workload.codegen, "fregs"),
@@ -64,7 +66,11 @@ export const directFarVariant: Variant = {
   name: "direct-far",
   summary: "direct call, trampoline out of BL range: through ftrace_caller (v6.4+)",
   build(workload) {
-    const layout = defaultLayout({ textSize: workload.layout.textSize, placement: "far" });
+    const layout = defaultLayout({
+      textSize: workload.layout.textSize,
+      targetAtTextEnd: workload.layout.targetAtTextEnd,
+      placement: "far",
+    });
     const built = directVariant.build({ ...workload, layout });
     return "notApplicable" in built ? built : { ...built, layout };
   },

@@ -16,7 +16,9 @@ import { type OpsSpec, opsTracesTarget, type ProgKind, type TracerKind } from ".
 export type TracerView =
   | "pt_regs" // x0 ip, x1 parent ip, x2 op, x3 struct pt_regs *
   | "ftrace_regs" // x0 ip, x1 parent ip, x2 op, x3 struct ftrace_regs *
-  | "bpf_ctx"; // x0 ctx: args at ctx[0..], ip at ctx[-2]
+  | "bpf_ctx" // x0 ctx: args at ctx[0..], ip at ctx[-2]
+  | "fgraph_ent" // x0 struct ftrace_graph_ent * (func), x1 gops, x2 struct ftrace_regs *
+  | "fgraph_ret"; // x0 struct ftrace_graph_ret * (func, retval), x1 gops, x2 fregs
 
 /** A tracer entry the harness watches, and what it must observe there. */
 export interface Probe {
@@ -32,9 +34,18 @@ export interface Probe {
    * caller's return address (default), or nothing to check (e.g. a struct_ops
    * program called through a function pointer has no traced ip).
    */
-  readonly expect?: "site-and-parent" | "arguments-only";
-  /** The traced function's return value must be in ctx[nargs] (fexit programs). */
+  readonly expect?: "site-and-parent" | "arguments-only" | "site-only";
+  /**
+   * The traced function's return value must be in ctx[nargs] (fexit programs)
+   * or in the `struct ftrace_graph_ret` (function-graph exit handlers, `site-only`).
+   */
   readonly returnValue?: boolean;
+  /**
+   * A return address equal to this symbol (function-graph's `return_to_handler`)
+   * is resolved, as the kernel's unwinder does with ftrace_graph_ret_addr(),
+   * to the original return address kept in current's return stack.
+   */
+  readonly resolveReturnHook?: string;
 }
 
 export interface VariantBuild {
@@ -45,6 +56,8 @@ export interface VariantBuild {
   readonly chunks: readonly AsmChunk[];
   readonly data: DataOptions;
   readonly probes: readonly Probe[];
+  /** How the site reaches the tracer, for reports (default: derived from the site). */
+  readonly path?: string;
   /** A memory layout replacing the workload's (e.g. trampolines allocated far away). */
   readonly layout?: MemoryLayout;
   /** The world needs the BPF hooks and programs, and a BPF trampoline running `trampolineProg`. */

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { CompareRefused, compareResults, DEFAULT_THRESHOLDS } from "../../src/report/compare.ts";
+import { renderComparison } from "../../src/report/compare_text.ts";
+import { parseThresholds } from "../../src/cli/compare.ts";
+import type { StoredResult } from "../../src/store/schema.ts";
+import { clone, sampleResult } from "./fixtures/results.ts";
+
+const side = (path: string, ...results: StoredResult[]) => ({ path, results });
+
+Deno.test("compare: identical results do not regress", () => {
+  const cmp = compareResults(side("a", sampleResult()), side("b", sampleResult()));
+  assert.equal(cmp.regressed, false);
+  assert.equal(cmp.summary.unchanged, 6);
+  assert.match(renderComparison(cmp), /6 cases: 0 regressed, 0 improved, 6 unchanged/);
+});
+
+Deno.test("compare: any extra instruction, load or store regresses; fewer improves", () => {
+  for (const metric of ["instructions", "loads", "stores"] as const) {
+    const cur = clone(sampleResult());
+    cur.runs[3].metrics![metric] += 1;
+    const cmp = compareResults(side("a", sampleResult()), side("b", cur));
+    assert.equal(cmp.regressed, true, metric);
+    const c = cmp.cases[3];
+    assert.equal(c.verdict, "regressed");
+    assert.deepEqual(c.deltas.find((d) => d.metric === metric)?.delta, 1);
+    assert.match(renderComparison(cmp), /REGRESSED/);
+  }
+  const better = clone(sampleResult());
+  better.runs[3].metrics!.instructions -= 2;
+  const cmp = compareResults(side("a", sampleResult()), side("b", better));
+  assert.equal(cmp.regressed, false);
+  assert.equal(cmp.cases[3].verdict, "improved");
+  // Branches are informational by default.
+  const branches = clone(sampleResult());
+  branches.runs[3].metrics!.branches += 1;
+  assert.equal(compareResults(side("a", sampleResult()), side("b", branches)).regressed, false);
+});
+
+Deno.test("compare: cycles may grow 0.5%", () => {
+  const withCycles = (c: number) => {
+    const r = clone(sampleResult({ cpu: { name: "neoverse-n1", version: "llvm19-1" } }));
+    for (const run of r.runs) run.metrics!.cycles = c;
+    return r;
+  };
+  assert.equal(
+    compareResults(side("a", withCycles(1000)), side("b", withCycles(1004))).regressed,
+    false,
+  );
+  const cmp = compareResults(side("a", withCycles(1000)), side("b", withCycles(1006)));
+  assert.equal(cmp.regressed, true);
+  assert.equal(cmp.cases[0].deltas.find((d) => d.metric === "cycles")?.percent, 0.6);
+  assert.match(renderComparison(cmp), /1000 -> 1006 \(\+6, \+0\.60%\) !/);
+});
+
+Deno.test("compare: a case that now fails or is no longer measured regresses", () => {
+  const cur = clone(sampleResult());
+  Object.assign(cur.runs[1], {
+    status: "failed",
+    ok: false,
+    reason: "callee-saved: x19",
+    metrics: null,
+  });
+  Object.assign(cur.runs[3], { status: "n/a", reason: "cannot express", metrics: null });
+  const cmp = compareResults(side("a", sampleResult()), side("b", cur));
+  assert.equal(cmp.cases[1].verdict, "regressed");
+  assert.match(cmp.cases[1].note!, /fails: callee-saved: x19/);
+  assert.equal(cmp.cases[3].verdict, "regressed");
+  assert.match(cmp.cases[3].note!, /no longer measured/);
+});
+
+Deno.test("compare: added and removed cases are listed, not regressions", () => {
+  const cur = clone(sampleResult());
+  const moved = cur.runs.pop()!;
+  cur.runs.push({ ...moved, params: { args: 3 } });
+  const cmp = compareResults(side("a", sampleResult()), side("b", cur));
+  assert.equal(cmp.summary.added, 1);
+  assert.equal(cmp.summary.removed, 1);
+  assert.equal(cmp.regressed, false);
+});
+
+Deno.test("compare: different timing models, model versions or schemas are refused", () => {
+  const n1 = (version: string) => sampleResult({ cpu: { name: "neoverse-n1", version } });
+  assert.throws(
+    () => compareResults(side("base.json", n1("1")), side("cur.json", n1("2"))),
+    (e: unknown) =>
+      e instanceof CompareRefused &&
+      /base\.json was measured with neoverse-n1 1 and cur\.json with neoverse-n1 2/.test(e.message),
+  );
+  assert.throws(
+    () => compareResults(side("a", sampleResult()), side("b", n1("1"))),
+    /no timing model and b with neoverse-n1 1/,
+  );
+  const newer = { ...sampleResult(), schema: 2 } as unknown as StoredResult;
+  assert.throws(
+    () => compareResults(side("a", sampleResult()), side("b", newer)),
+    /results schema 1 and b schema 2; results of different schemas are not compared/,
+  );
+  assert.throws(
+    () => compareResults(side("a", sampleResult()), side("b", sampleResult({ scenario: "other" }))),
+    /no scenario in common/,
+  );
+});
+
+Deno.test("compare: thresholds from the command line", () => {
+  assert.deepEqual(parseThresholds([]), DEFAULT_THRESHOLDS);
+  assert.deepEqual(parseThresholds(["cycles=2", "branches=0", "stores=off"]), {
+    instructions: 0,
+    loads: 0,
+    cycles: 2,
+    branches: 0,
+  });
+  assert.throws(() => parseThresholds(["ipc=1"]), /--threshold ipc=1: expected metric=percent/);
+  assert.throws(() => parseThresholds(["cycles=-1"]), /-1 is not a percentage >= 0/);
+  assert.throws(() => parseThresholds(["cycles="]), /is not a percentage/);
+  const loose = clone(sampleResult());
+  loose.runs[3].metrics!.instructions += 1; // 41 -> 42: +2.4%
+  const ok = compareResults(
+    side("a", sampleResult()),
+    side("b", loose),
+    parseThresholds(["instructions=5"]),
+  );
+  assert.equal(ok.regressed, false);
+});
