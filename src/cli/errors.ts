@@ -7,6 +7,7 @@ import { EngineError } from "../engine/engine.ts";
 import { OopsError } from "../runner/oops.ts";
 import { ScenarioError } from "../runner/scenario.ts";
 import { UndecodedInstructionError } from "../measure/recorder.ts";
+import { WriteError } from "../report/results_file.ts";
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {
@@ -25,6 +26,7 @@ const KNOWN = [
   EngineError,
   OopsError,
   UndecodedInstructionError,
+  WriteError,
   RangeError,
 ];
 

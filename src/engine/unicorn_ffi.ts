@@ -193,6 +193,9 @@ export type UnicornSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
 /** Name passed to dlopen. */
 export const LIBRARY_NAME = "libunicorn.so.2";
 
+/** Environment variable naming another library file to load (e.g. a local Unicorn build). */
+export const LIBRARY_ENV = "FTRACE_BENCH_LIBUNICORN";
+
 let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 
 /**
@@ -202,7 +205,7 @@ let library: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
 export function unicorn(): UnicornSymbols {
   if (library === undefined) {
     try {
-      library = Deno.dlopen(LIBRARY_NAME, SYMBOLS);
+      library = Deno.dlopen(Deno.env.get(LIBRARY_ENV) || LIBRARY_NAME, SYMBOLS);
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e);
       throw new Error(

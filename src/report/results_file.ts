@@ -9,6 +9,14 @@ export function resultJson(result: StoredResult): string {
   return JSON.stringify(result, null, 2) + "\n";
 }
 
+/** A result file could not be written; the message names it and the OS error. */
+export class WriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WriteError";
+  }
+}
+
 /** Write `text` to `path` via a temporary file in the same directory. */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
   const slash = path.lastIndexOf("/");
@@ -19,6 +27,6 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
-    throw new Error(`cannot write ${path}: ${(e as Error).message}`);
+    throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
   }
 }

@@ -182,3 +182,28 @@ Deno.test("a failing check exits non-zero but still reports every case", async (
   assert.match(r.stdout, /^args .* ok$/m);
   assert.match(r.stdout, /^clobbers-x19 .*FAILED: callee-saved$/m);
 });
+
+Deno.test("bad input: undefined instruction prints an oops naming it", () =>
+  assertRefused(
+    ["tests/fixtures/broken-scenario.ts", "--variant", "undefined-instruction"],
+    /Oops: invalid-instruction fault[\s\S]*> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x00000000/,
+  ));
+
+Deno.test("bad input: libunicorn missing names the package", () =>
+  assertRefused(
+    ["scenarios/single-tracer.ts", "--param", "args=1"],
+    /libunicorn.so.2 could not be loaded; install it with `apt-get install libunicorn2`/,
+    { FTRACE_BENCH_LIBUNICORN: "/nonexistent/libunicorn.so.2" },
+  ));
+
+Deno.test("bad input: an unwritable --json path is refused and nothing is left behind", async () => {
+  const r = await run(
+    "scenarios/single-tracer.ts",
+    "--param",
+    "args=1",
+    "--json",
+    "/proc/ftrace-bench/out.json",
+  );
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /^error: cannot write \/proc\/ftrace-bench\/out.json: /m);
+});

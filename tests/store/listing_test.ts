@@ -18,7 +18,10 @@ Deno.test("listing: the executed hot path of each variant sums to its measured i
     const executed: number = listing.reduce((n, e) => n + e.count, 0);
     assert.equal(executed, measured.metrics.instructions, `${variant.name}: counts`);
     for (const [phase, m] of Object.entries(measured.phases)) {
-      const inPhase: number = listing.filter((e) => e.phase === phase).reduce((n, e) => n + e.count, 0);
+      const inPhase: number = listing.filter((e) => e.phase === phase).reduce(
+        (n, e) => n + e.count,
+        0,
+      );
       assert.equal(inPhase, m.instructions, `${variant.name}: phase ${phase}`);
     }
     assert.equal(listing[0].symbol, "caller", "first-execution order starts in the caller");

@@ -38,9 +38,9 @@ function verdictCell(v: Comparison | string | null): string {
         .join(", ");
     return `<li>${e(`${c.scenario} ${c.variant} ${paramsText(c.params)}: ${what}`)}</li>`;
   });
-  return `<td class="failed regressed"><strong>REGRESSED</strong> (${v.summary.regressed} case${v.summary.regressed === 1 ? "" : "s"})<ul>${
-    items.join("")
-  }</ul></td>`;
+  return `<td class="failed regressed"><strong>REGRESSED</strong> (${v.summary.regressed} case${
+    v.summary.regressed === 1 ? "" : "s"
+  })<ul>${items.join("")}</ul></td>`;
 }
 
 /** The history section; `charts` are its chart specs. */

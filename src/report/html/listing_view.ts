@@ -36,7 +36,7 @@ export function renderListings(runs: readonly StoredRun[]): string {
       `<td class="num">${e(x.count)}</td><td>${e(x.phase)}</td>` +
       (cycles ? `<td class="num">${e(x.cycles ?? "")}</td>` : "") + `</tr>`
     ).join("\n");
-    return `<details class="listing-block" open>
+    return `<details class="listing-block">
 <summary>${e(run.variant)} <span class="muted">${
       e(params)
     }: ${listing.length} distinct instructions, ${executed} executed</span></summary>
