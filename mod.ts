@@ -12,6 +12,7 @@
 import { main } from "./src/cli/main.ts";
 
 export {
+  argsParam,
   defineScenario,
   type ParamSpec,
   type Scenario,

@@ -24,20 +24,13 @@
  * ftrace ops on the same function, the case where a direct call cannot
  * branch straight to its trampoline.
  */
-import { defineScenario, type OpsSpec } from "../mod.ts";
+import { argsParam, defineScenario, type OpsSpec } from "../mod.ts";
 
 export default defineScenario({
   name: "bpf-fentry",
   question: "Is a custom BPF trampoline only about overhead? What does each way of attaching cost?",
   params: {
-    args: {
-      type: "int",
-      default: 2,
-      sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8],
-      min: 0,
-      max: 8,
-      doc: "arguments of the traced function",
-    },
+    args: argsParam(),
     attach: {
       type: "enum",
       values: ["fentry", "fexit", "fmod_ret"],

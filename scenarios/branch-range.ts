@@ -16,7 +16,7 @@
  * cell reads "unsupported" and is not counted as a crash. The JSON `path`
  * field says which route each run took.
  */
-import { defineScenario, type OpsSpec } from "../mod.ts";
+import { argsParam, defineScenario, type OpsSpec } from "../mod.ts";
 
 const MIB = 1024 * 1024;
 
@@ -40,7 +40,7 @@ export default defineScenario({
       sweep: ["near", "far"],
       doc: "where the BPF trampoline is allocated: within BL range of the function, or 2 GiB away",
     },
-    args: { type: "int", default: 2, min: 0, max: 8, doc: "traced function's arguments" },
+    args: argsParam({ sweep: [2] }),
   },
   variants: ["nop", "regs", "args", "call-ops", "direct", "coexist"],
   workload(p) {

@@ -18,21 +18,14 @@
  * its first instruction is `paciasp`, which is an implicit `bti c`. The
  * default sweep leaves tracer_bti true, so the main job stays green.
  */
-import { defineScenario, singleTracerOps } from "../mod.ts";
+import { argsParam, defineScenario, singleTracerOps } from "../mod.ts";
 
 export default defineScenario({
   name: "bti-pac",
   question:
     "What do BTI and PAC cost on the traced call, and where must the tracer have a landing pad?",
   params: {
-    args: {
-      type: "int",
-      default: 2,
-      sweep: [0, 2, 8],
-      min: 0,
-      max: 8,
-      doc: "traced function's arguments",
-    },
+    args: argsParam({ sweep: [0, 2, 8] }),
     bti: { type: "bool", default: true, doc: "kernel built with BTI landing pads" },
     pac: { type: "bool", default: true, doc: "kernel built with PAC (paciasp/autiasp) prologues" },
     tracer_bti: {

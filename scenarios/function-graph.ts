@@ -43,7 +43,7 @@
  * its backtraces from an exit handler skip the caller; this one adds a record,
  * 3 instructions, so that the chain ends at caller <- harness_exit.)
  */
-import { defineScenario, singleTracerOps } from "../mod.ts";
+import { argsParam, defineScenario, singleTracerOps } from "../mod.ts";
 import {
   functionTracerVariant,
   graphTracerVariant,
@@ -53,14 +53,7 @@ export default defineScenario({
   name: "function-graph",
   question: "What does return tracing (the function-graph tracer) add to entry tracing?",
   params: {
-    args: {
-      type: "int",
-      default: 2,
-      sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8],
-      min: 0,
-      max: 8,
-      doc: "arguments of the traced function, passed in x0..x(N-1)",
-    },
+    args: argsParam(),
     pac: {
       type: "bool",
       default: false,

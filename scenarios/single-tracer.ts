@@ -14,20 +14,13 @@
  * into a ring buffer. Every run checks the return value, callee-saved
  * registers, what the tracer saw, SP alignment and the unwinder's view.
  */
-import { defineScenario, singleTracerOps } from "../mod.ts";
+import { argsParam, defineScenario, singleTracerOps } from "../mod.ts";
 
 export default defineScenario({
   name: "single-tracer",
   question: "What does one tracer cost on a function of N arguments, for each way of entering it?",
   params: {
-    args: {
-      type: "int",
-      default: 2,
-      sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8],
-      min: 0,
-      max: 8,
-      doc: "arguments of the traced function, passed in x0..x(N-1)",
-    },
+    args: argsParam(),
     tracer: {
       type: "enum",
       values: ["empty", "ringbuf"],

@@ -24,7 +24,7 @@
  * same function reached by a direct `bl`, so for `native` it is the price of
  * the indirect call itself.
  */
-import { defineScenario } from "../mod.ts";
+import { argsParam, defineScenario } from "../mod.ts";
 import {
   structOpsBpfVariant,
   structOpsNativeVariant,
@@ -35,14 +35,7 @@ export default defineScenario({
   question: "What does calling a BPF program through a kernel function pointer cost, " +
     "compared with a native C implementation?",
   params: {
-    args: {
-      type: "int",
-      default: 2,
-      sweep: [0, 1, 2, 3, 4, 5, 6, 7, 8],
-      min: 0,
-      max: 8,
-      doc: "arguments of the operation (dctcp_state(sk, new_state) has 2)",
-    },
+    args: argsParam({ doc: "arguments of the operation (dctcp_state(sk, new_state) has 2)" }),
     bti: {
       type: "bool",
       default: false,

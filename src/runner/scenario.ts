@@ -23,6 +23,23 @@ export type ParamSpec =
   | { type: "bool"; default: boolean; sweep?: boolean[]; doc: string }
   | { type: "enum"; values: string[]; default: string; sweep?: string[]; doc: string };
 
+/**
+ * The traced function's argument count, 0..8 (all in registers), default 2,
+ * sweeping every count unless told otherwise.
+ */
+export function argsParam(
+  options: { default?: number; sweep?: number[]; doc?: string } = {},
+): ParamSpec {
+  return {
+    type: "int",
+    default: options.default ?? 2,
+    sweep: options.sweep ?? [0, 1, 2, 3, 4, 5, 6, 7, 8],
+    min: 0,
+    max: 8,
+    doc: options.doc ?? "arguments of the traced function, passed in x0..x(N-1)",
+  };
+}
+
 /** What a scenario asks the kernel model for, for one parameter set. */
 export interface WorkloadSpec {
   /** The traced function: name and number of register arguments (0..8). */

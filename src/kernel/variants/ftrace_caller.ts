@@ -6,6 +6,7 @@
 import { AsmWriter, type CodegenOptions } from "../asm_writer.ts";
 import { FTRACE_REGS } from "../structs.ts";
 import type { AsmChunk } from "../../asm/source.ts";
+import { trampolineExit } from "./trampoline_exit.ts";
 
 const ORIGIN = "src/kernel/variants/ftrace_caller.ts";
 
@@ -74,16 +75,17 @@ export function ftraceCallerChunk(
     "ldr x30, [sp, #FTRACE_REGS_LR]",
     "ldr x9, [sp, #FTRACE_REGS_PC]",
   );
-  if (direct) a.i("ldr x17, [sp, #FTRACE_REGS_DIRECT_TRAMP]", "cbnz x17, .Lftrace_caller_direct");
-  a.i(`add sp, sp, #${FRAME}`, "ret x9");
-  if (direct) {
-    // As at the patch site: x9 = the parent's return address, x30 = the function body.
-    a.label(".Lftrace_caller_direct").i(
-      "ldr x9, [sp, #FTRACE_REGS_LR]",
-      "ldr x30, [sp, #FTRACE_REGS_PC]",
-      `add sp, sp, #${FRAME}`,
-      "br x17",
-    );
-  }
+  trampolineExit(
+    a,
+    FRAME,
+    direct
+      ? {
+        slot: "FTRACE_REGS_DIRECT_TRAMP",
+        lr: "FTRACE_REGS_LR",
+        pc: "FTRACE_REGS_PC",
+        label: ".Lftrace_caller_direct",
+      }
+      : undefined,
+  );
   return a.chunk();
 }

@@ -14,6 +14,7 @@ import {
   type Variant,
 } from "./variant.ts";
 import type { AsmChunk } from "../../asm/source.ts";
+import { trampolineExit } from "./trampoline_exit.ts";
 
 const ORIGIN = "src/kernel/variants/regs.ts";
 export const FTRACE_REGS_CALLER = "ftrace_regs_caller";
@@ -57,17 +58,18 @@ export function ftraceRegsCallerChunk(
     "ldr x30, [sp, #PT_REGS_X30]",
     "ldr x9, [sp, #PT_REGS_PC]",
   );
-  if (coexist) a.i("ldr x17, [sp, #PT_REGS_ORIG_X0]", "cbnz x17, .Lftrace_regs_caller_direct");
-  a.i(`add sp, sp, #${FRAME}`, "ret x9");
-  if (coexist) {
-    // As at the patch site: x9 = the parent's return address, x30 = the function body.
-    a.label(".Lftrace_regs_caller_direct").i(
-      "ldr x9, [sp, #PT_REGS_X30]",
-      "ldr x30, [sp, #PT_REGS_PC]",
-      `add sp, sp, #${FRAME}`,
-      "br x17",
-    );
-  }
+  trampolineExit(
+    a,
+    FRAME,
+    coexist
+      ? {
+        slot: "PT_REGS_ORIG_X0",
+        lr: "PT_REGS_X30",
+        pc: "PT_REGS_PC",
+        label: ".Lftrace_regs_caller_direct",
+      }
+      : undefined,
+  );
   return a.chunk();
 }
 
