@@ -103,7 +103,7 @@ export function graphCallerChunk(options: CodegenOptions): AsmChunk {
   return a.chunk();
 }
 
-/** curr_ret_stack or curr_ret_depth of current (in `task`) += delta, through w-register `w`. */
+/** A 32-bit field of current (in `task`) += delta, through w-register `w`. */
 function bump(a: AsmWriter, task: string, field: string, delta: 1 | -1, w = "w7"): void {
   a.i(
     `ldr ${w}, [${task}, #TASK_STRUCT_${field}]`,

@@ -58,7 +58,8 @@ export async function collectListing(
 ): Promise<ListingEntry[] | null> {
   const world = buildWorld(variant, workload, unitName);
   if ("notApplicable" in world) return null;
-  const loaded = await loadWorld(world, workload.layout);
+  // The world's own workload: a variant may adjust the layout (as measureCase does).
+  const loaded = await loadWorld(world, world.workload.layout);
   // Map insertion order is first-execution order: the listing reads like the path.
   const counts = new Map<number, number>();
   await measure(

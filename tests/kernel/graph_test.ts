@@ -9,7 +9,7 @@ import type { Engine, EngineFactory } from "../../src/engine/engine.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
 import { patchSiteBlOffset } from "../../src/kernel/functions.ts";
 import { GRAPH } from "../../src/kernel/graph.ts";
-import { FTRACE_RET_STACK, TASK_STRUCT } from "../../src/kernel/structs.ts";
+import { FTRACE_REGS, FTRACE_RET_STACK, TASK_STRUCT } from "../../src/kernel/structs.ts";
 import {
   functionTracerVariant,
   graphTracerVariant,
@@ -145,13 +145,14 @@ Deno.test("after the call the return stack is empty again; its entry held ret, f
   });
 });
 
-Deno.test("without return_to_handler's frame record, the exit handler's backtrace loses the caller", async () => {
-  const noRecord = damaged(
-    "no-record",
-    "\tadd x29, sp, #112\n\tmov x0, sp\n",
+Deno.test("unlinked, return_to_handler's frame record leaves the caller out of the backtrace", async () => {
+  // The record is stored but x29 never points at it: the kernel's situation.
+  const unlinked = damaged(
+    "unlinked-record",
+    `\tadd x29, sp, #${FTRACE_REGS.size}\n\tmov x0, sp\n`,
     "\tmov x0, sp\n",
   );
-  assert.deepEqual(failed(await run(noRecord)), ["unwind"]);
+  assert.deepEqual(failed(await run(unlinked)), ["unwind"]);
 });
 
 Deno.test("an entry that records the wrong frame pointer sends the return into panic", async () => {

@@ -58,6 +58,11 @@ Deno.test("report: every scenario string renders as text, never as markup", asyn
   assert.doesNotMatch(html, /<b>direct<\/b>|<i>check<\/i>|<sym>|<phase>/);
   assert.match(html, /<h2>&lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt;<\/h2>/);
   assert.match(html, /not applicable: &lt;\/td&gt;&lt;\/tr&gt;&lt;script&gt;alert\(2\)/);
+  const withPath = evilResult();
+  withPath.runs[1].path = "bl <ftrace_caller>";
+  const pathHtml = await renderReport({ results: [withPath], history: [], sources: [] });
+  assert.match(pathHtml, /<th>path<\/th>/);
+  assert.match(pathHtml, /<td>bl &lt;ftrace_caller&gt;<\/td>/);
   // Exactly three script elements: chart data (JSON), chart.js, the page's own script.
   assert.equal(html.match(/<script[\s>]/g)?.length, 3);
 });

@@ -62,18 +62,23 @@ function runsTable(r: StoredResult): string {
     "branches",
     ...(cycles ? ["cycles"] : []),
   ] as const;
+  // How the patch site reached the tracer, when the runner recorded it.
+  const paths = r.runs.some((run) => run.path);
   const head = [
     "variant",
     "params",
+    ...(paths ? ["path"] : []),
     ...cols,
     "overhead insns",
     ...(cycles ? ["overhead cycles"] : []),
     "status",
   ];
   const rows = r.runs.map((run) => {
-    const first = `<td>${e(run.variant)}</td><td>${e(paramsText(run.params))}</td>`;
+    const lead = paths ? 3 : 2;
+    const first = `<td>${e(run.variant)}</td><td>${e(paramsText(run.params))}</td>` +
+      (paths ? `<td>${e(run.path ?? "")}</td>` : "");
     if (run.status !== "ok" || !run.metrics) {
-      return `<tr>${first}${statusCell(run, head.length - 2)}</tr>`;
+      return `<tr>${first}${statusCell(run, head.length - lead)}</tr>`;
     }
     const m = run.metrics as unknown as Record<string, number | undefined>;
     const nums = cols.map((c) => `<td class="num">${e(m[c] ?? "-")}</td>`).join("");

@@ -1,0 +1,133 @@
+/**
+ * What the timing model needs from a run, recorded without any presentation:
+ * the executed blocks in order and the address of every data access.
+ *
+ * Only attached when a CPU model is selected, so the counting core stays
+ * hook-light. Block entries and accesses go into growable typed arrays; each
+ * block records where its accesses start in the access log, which is how the
+ * simulator hands every memory instruction its real address.
+ *
+ * @module
+ */
+import type { Engine, EngineFactory, HookHandle } from "../engine/engine.ts";
+
+/** The dynamic trace of one run, as plain typed arrays (valid up to the counts). */
+export interface TimingTrace {
+  readonly blockCount: number;
+  /** Start address of each executed block, in execution order. */
+  readonly blockStart: Float64Array;
+  /** Size in bytes of each executed block. */
+  readonly blockSize: Int32Array;
+  /** Index in the access log of each block's first data access. */
+  readonly blockAccess: Int32Array;
+  readonly accessCount: number;
+  readonly accessAddress: Float64Array;
+  readonly accessSize: Uint16Array;
+  /** 1 for a write, 0 for a read. */
+  readonly accessWrite: Uint8Array;
+  /** Where execution went after the last block (the run's stop address), when known. */
+  readonly stopAddress?: number;
+}
+
+function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
+/** Records blocks and accesses from engine hooks; `trace()` hands them to `simulate`. */
+export class TraceCapture {
+  #blocks = 0;
+  #blockStart = new Float64Array(1024);
+  #blockSize = new Int32Array(1024);
+  #blockAccess = new Int32Array(1024);
+  #accesses = 0;
+  #accessAddress = new Float64Array(4096);
+  #accessSize = new Uint16Array(4096);
+  #accessWrite = new Uint8Array(4096);
+  #stop: number | undefined;
+
+  /** Record entry into a block. */
+  block(address: number, size: number): void {
+    const i = this.#blocks++;
+    if (i >= this.#blockStart.length) {
+      this.#blockStart = grow(this.#blockStart, i + 1);
+      this.#blockSize = grow(this.#blockSize, i + 1);
+      this.#blockAccess = grow(this.#blockAccess, i + 1);
+    }
+    this.#blockStart[i] = address;
+    this.#blockSize[i] = size;
+    this.#blockAccess[i] = this.#accesses;
+  }
+
+  /** Record one data access (in program order). */
+  access(write: boolean, address: number, size: number): void {
+    const i = this.#accesses++;
+    if (i >= this.#accessAddress.length) {
+      this.#accessAddress = grow(this.#accessAddress, i + 1);
+      this.#accessSize = grow(this.#accessSize, i + 1);
+      this.#accessWrite = grow(this.#accessWrite, i + 1);
+    }
+    this.#accessAddress[i] = address;
+    this.#accessSize[i] = size;
+    this.#accessWrite[i] = write ? 1 : 0;
+  }
+
+  /** Set where execution continued after the last recorded block. */
+  stopAt(address: number): void {
+    this.#stop = address;
+  }
+
+  /** Forget everything recorded (the buffers are kept for reuse). */
+  reset(): void {
+    this.#blocks = 0;
+    this.#accesses = 0;
+    this.#stop = undefined;
+  }
+
+  /** Hook `engine`: every block, and every data access over the whole address space. */
+  attach(engine: Engine): HookHandle[] {
+    return [
+      engine.onBlock((address, size) => this.block(Number(address), size)),
+      engine.onMemory((access, address, size) =>
+        this.access(access === "write", Number(address), size)
+      ),
+    ];
+  }
+
+  /**
+   * A factory whose engines are attached to this capture and report their
+   * run's stop address (`until`): the runner's own code is left untouched.
+   */
+  wrap(inner: EngineFactory): EngineFactory {
+    return {
+      name: inner.name,
+      create: (): Engine => {
+        const engine = inner.create();
+        this.attach(engine);
+        const run = engine.run.bind(engine);
+        engine.run = (begin, until, budget) => {
+          this.stopAt(Number(until));
+          return run(begin, until, budget);
+        };
+        return engine;
+      },
+    };
+  }
+
+  /** The recorded trace (views share the capture's buffers until the next record). */
+  trace(): TimingTrace {
+    return {
+      blockCount: this.#blocks,
+      blockStart: this.#blockStart,
+      blockSize: this.#blockSize,
+      blockAccess: this.#blockAccess,
+      accessCount: this.#accesses,
+      accessAddress: this.#accessAddress,
+      accessSize: this.#accessSize,
+      accessWrite: this.#accessWrite,
+      ...(this.#stop === undefined ? {} : { stopAddress: this.#stop }),
+    };
+  }
+}

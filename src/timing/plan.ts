@@ -1,0 +1,266 @@
+/**
+ * Per-block static data for the timing model, built once per distinct block:
+ * each instruction's figure (class or mnemonic override), source registers
+ * with their operand roles, destination registers with their latency kind,
+ * memory access and branch. The simulator's per-instruction loop only
+ * indexes these typed arrays.
+ *
+ * @module
+ */
+import type { Decoded } from "../isa/types.ts";
+import { REG_V0 } from "../isa/types.ts";
+import type { CodeImage } from "../measure/code_image.ts";
+import type { PhaseMap } from "../measure/phases.ts";
+import { type CompiledModel, CpuModelError, OPERAND_ROLES, TIMING_CLASSES } from "./model.ts";
+
+/** Registers tracked: x0..x30, sp (31), nzcv (32), v0..v31 (64..95). */
+export const REGISTER_COUNT = 96;
+
+/** Destination kinds. */
+export const W_RESULT = 0; // the class latency (memory adjustments apply to loads)
+export const W_PAIR_SECOND = 1; // second register of a load pair
+export const W_WRITEBACK = 2; // pre/post-index base update
+
+/** Memory kinds (bit 0: reads, bit 1: writes). */
+export const M_LOAD = 1;
+export const M_STORE = 2;
+
+/** Branch kinds. */
+export const B_NONE = 0;
+export const B_COND = 1;
+export const B_DIRECT = 2;
+export const B_CALL = 3;
+export const B_INDIRECT = 4;
+export const B_INDIRECT_CALL = 5;
+export const B_RETURN = 6;
+
+const BRANCH_KIND: Record<string, number> = {
+  cond: B_COND,
+  uncond: B_DIRECT,
+  call: B_CALL,
+  "indirect-jump": B_INDIRECT,
+  "indirect-call": B_INDIRECT_CALL,
+  return: B_RETURN,
+};
+
+const ROLE = Object.fromEntries(OPERAND_ROLES.map((r, i) => [r, i])) as Record<
+  typeof OPERAND_ROLES[number],
+  number
+>;
+
+/** Static timing data of one block. Per-instruction arrays are indexed 0..count-1. */
+export interface BlockPlan {
+  readonly start: number;
+  readonly size: number;
+  readonly count: number;
+  readonly figure: Int16Array;
+  readonly phase: Int16Array;
+  /** Dispatch slots (micro-ops, at least 1). */
+  readonly slots: Int16Array;
+  readonly readStart: Int32Array;
+  readonly readReg: Uint8Array;
+  readonly readRole: Uint8Array;
+  readonly writeStart: Int32Array;
+  readonly writeReg: Uint8Array;
+  readonly writeKind: Uint8Array;
+  /** Whether the instruction has a writeback (its uops are added to the figure's). */
+  readonly writeback: Uint8Array;
+  readonly memKind: Uint8Array;
+  readonly memBytes: Uint16Array;
+  readonly branch: Uint8Array;
+  /** Direct branch target address (NaN when not a direct branch). */
+  readonly target: Float64Array;
+  /** Cycles charged to each instruction (accumulated by the simulator). */
+  readonly charged: Float64Array;
+}
+
+/** Where the plans of one simulation get their inputs. */
+export interface PlanContext {
+  readonly model: CompiledModel;
+  readonly code: CodeImage;
+  readonly phases: PhaseMap;
+  /** Phase names in first-seen order; plans store indexes into it. */
+  readonly phaseNames: string[];
+}
+
+function hex(n: number, digits = 0): string {
+  return n.toString(16).padStart(digits, "0");
+}
+
+/** Role of a source register of `insn`. */
+function roleOf(insn: Decoded, reg: number): number {
+  const mem = insn.mem;
+  if (mem) {
+    if (reg === mem.base || reg === mem.index) return ROLE.address;
+    return mem.kind === "load" ? ROLE.other : ROLE["store-data"];
+  }
+  switch (insn.cls) {
+    case "int-alu":
+    case "logical":
+    case "move-wide":
+      return ROLE.alu;
+    case "int-shift":
+      return ROLE.shift;
+    case "multiply":
+    case "divide":
+      return ROLE.multiply;
+    case "branch-cond":
+    case "br":
+    case "blr":
+    case "ret":
+      return ROLE.branch;
+    default:
+      return ROLE.other;
+  }
+}
+
+/** The figure of `insn`: a mnemonic override, else its class. Throws naming pc and CPU file. */
+function figureOf(ctx: PlanContext, insn: Decoded, pc: number): number {
+  const { model } = ctx;
+  const override = model.overrideIndex.get(`${insn.cls} ${insn.mnemonic}`);
+  if (override !== undefined) return override;
+  const figure = TIMING_CLASSES.indexOf(insn.cls);
+  if (model.latency[figure] < 0) {
+    throw new CpuModelError(
+      `CPU file ${model.path} (${model.file.name}) has no figure for class "${insn.cls}": ` +
+        `instruction ${insn.mnemonic} (word 0x${hex(insn.word, 8)}) at ` +
+        `${ctx.code.describe(pc)} (pc 0x${hex(pc)})`,
+    );
+  }
+  return figure;
+}
+
+/** Build the plan of the block [start, start + size). */
+export function planBlock(ctx: PlanContext, start: number, size: number): BlockPlan {
+  const { model, code } = ctx;
+  const count = size >>> 2;
+  const figure = new Int16Array(count);
+  const phase = new Int16Array(count);
+  const slots = new Int16Array(count);
+  const readStart = new Int32Array(count + 1);
+  const writeStart = new Int32Array(count + 1);
+  const readReg: number[] = [], readRole: number[] = [];
+  const writeReg: number[] = [], writeKind: number[] = [];
+  const writeback = new Uint8Array(count);
+  const memKind = new Uint8Array(count);
+  const memBytes = new Uint16Array(count);
+  const branch = new Uint8Array(count);
+  const target = new Float64Array(count).fill(NaN);
+  const wbUops = model.uopCount[model.writebackFigure];
+  for (let i = 0; i < count; i++) {
+    const pc = start + 4 * i;
+    const insn = code.instruction(pc);
+    if (!insn || insn.cls === null) {
+      throw new CpuModelError(
+        `cannot time instruction word 0x${hex(insn?.word ?? 0, 8)} at ${code.describe(pc)} ` +
+          `(pc 0x${hex(pc)}) with CPU file ${model.path}: ` +
+          (insn ? `the decoder does not know it (${insn.reason})` : "no code is loaded there"),
+      );
+    }
+    const f = figureOf(ctx, insn, pc);
+    figure[i] = f;
+    const name = ctx.phases.at(pc);
+    let p = ctx.phaseNames.indexOf(name);
+    if (p < 0) p = ctx.phaseNames.push(name) - 1;
+    phase[i] = p;
+
+    readStart[i] = readReg.length;
+    for (const r of insn.reads) {
+      readReg.push(r);
+      readRole.push(roleOf(insn, r));
+    }
+    writeStart[i] = writeReg.length;
+    const mem = insn.mem;
+    const wb = mem !== undefined && mem.writeback !== "none" && mem.base >= 0;
+    // Rt2 of a load pair (bits 14:10), as a GPR or a SIMD register.
+    const rt2 = (insn.word >>> 10) & 0x1f;
+    for (const r of insn.writes) {
+      writeReg.push(r);
+      if (wb && r === mem!.base) writeKind.push(W_WRITEBACK);
+      else if (insn.cls === "load-pair" && (r === rt2 || r === REG_V0 + rt2)) {
+        writeKind.push(W_PAIR_SECOND);
+      } else writeKind.push(W_RESULT);
+    }
+    writeback[i] = wb ? 1 : 0;
+    slots[i] = Math.max(1, model.uopCount[f] + (wb ? wbUops : 0));
+    if (mem && !insn.prefetch && mem.bytes > 0) {
+      memKind[i] = mem.kind === "load" ? M_LOAD : mem.kind === "store" ? M_STORE : M_LOAD | M_STORE;
+      memBytes[i] = mem.bytes;
+    }
+    if (insn.branch) {
+      branch[i] = BRANCH_KIND[insn.branch.kind];
+      if (insn.branch.offset !== undefined) target[i] = pc + insn.branch.offset;
+    }
+  }
+  readStart[count] = readReg.length;
+  writeStart[count] = writeReg.length;
+  return {
+    start,
+    size,
+    count,
+    figure,
+    phase,
+    slots,
+    readStart,
+    readReg: Uint8Array.from(readReg),
+    readRole: Uint8Array.from(readRole),
+    writeStart,
+    writeReg: Uint8Array.from(writeReg),
+    writeKind: Uint8Array.from(writeKind),
+    writeback,
+    memKind,
+    memBytes,
+    branch,
+    target,
+    charged: new Float64Array(count),
+  };
+}
+
+/**
+ * Plans by (start, size), found without allocating: an open-addressing table
+ * of typed arrays (a Map keyed by a 40-bit address would box the key per lookup).
+ */
+export class PlanCache {
+  #keys = new Float64Array(256).fill(-1);
+  #sizes = new Int32Array(256);
+  #slots = new Int32Array(256);
+  readonly plans: BlockPlan[] = [];
+
+  constructor(readonly ctx: PlanContext) {}
+
+  get(start: number, size: number): BlockPlan {
+    const mask = this.#keys.length - 1;
+    let h = ((start / 4) % 65521 * 31 + size) & mask;
+    for (;;) {
+      const k = this.#keys[h];
+      if (k === -1) break;
+      if (k === start && this.#sizes[h] === size) return this.plans[this.#slots[h]];
+      h = (h + 1) & mask;
+    }
+    const plan = planBlock(this.ctx, start, size);
+    this.#insert(start, size, this.plans.push(plan) - 1);
+    return plan;
+  }
+
+  #insert(start: number, size: number, slot: number): void {
+    if ((this.plans.length + 1) * 2 > this.#keys.length) {
+      const old = { keys: this.#keys, sizes: this.#sizes, slots: this.#slots };
+      this.#keys = new Float64Array(old.keys.length * 2).fill(-1);
+      this.#sizes = new Int32Array(old.keys.length * 2);
+      this.#slots = new Int32Array(old.keys.length * 2);
+      for (let i = 0; i < old.keys.length; i++) {
+        if (old.keys[i] !== -1) this.#place(old.keys[i], old.sizes[i], old.slots[i]);
+      }
+    }
+    this.#place(start, size, slot);
+  }
+
+  #place(start: number, size: number, slot: number): void {
+    const mask = this.#keys.length - 1;
+    let h = ((start / 4) % 65521 * 31 + size) & mask;
+    while (this.#keys[h] !== -1) h = (h + 1) & mask;
+    this.#keys[h] = start;
+    this.#sizes[h] = size;
+    this.#slots[h] = slot;
+  }
+}
