@@ -8,6 +8,7 @@ import { OopsError } from "../runner/oops.ts";
 import { ScenarioError } from "../runner/scenario.ts";
 import { UndecodedInstructionError } from "../measure/recorder.ts";
 import { WriteError } from "../report/results_file.ts";
+import { RemoteCaseError } from "../runner/case_pool.ts";
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {
@@ -32,6 +33,8 @@ const KNOWN = [
 
 /** The text printed for an error: known errors without a stack trace. */
 export function describeError(e: unknown): string {
+  // Already described inside a case worker.
+  if (e instanceof RemoteCaseError) return e.message;
   if (KNOWN.some((k) => e instanceof k)) return `error: ${(e as Error).message}`;
   if (e instanceof Error && /libunicorn/.test(e.message)) return `error: ${e.message}`;
   return `internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`;

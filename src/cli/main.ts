@@ -7,7 +7,12 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { unicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
-import { isScenario, parseParamValue, type Scenario } from "../runner/scenario.ts";
+import {
+  isScenario,
+  parseParamValue,
+  type Scenario,
+  setScenarioSource,
+} from "../runner/scenario.ts";
 import { renderTable } from "../report/table.ts";
 import { resultJson, writeFileAtomic } from "../report/results_file.ts";
 import { describeError, UsageError } from "./errors.ts";
@@ -39,6 +44,16 @@ function parseListing(mode: string | undefined): ListingMode {
   return mode as ListingMode;
 }
 
+/** `--workers N`: worker threads for big sweeps (default: one per core). */
+function parseWorkers(raw: string | undefined): number {
+  if (raw === undefined) return Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 8));
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new UsageError(`--workers ${raw}: expected a whole number of threads from 1 to 64`);
+  }
+  return n;
+}
+
 /** Import a scenario file and check it default-exports a scenario. */
 export async function loadScenario(path: string): Promise<Scenario> {
   const absolute = resolve(path);
@@ -48,8 +63,9 @@ export async function loadScenario(path: string): Promise<Scenario> {
     throw new UsageError(`scenario file ${path} not found`);
   }
   let module: { default?: unknown };
+  const url = pathToFileURL(absolute).href;
   try {
-    module = await import(pathToFileURL(absolute).href);
+    module = await import(url);
   } catch (e) {
     throw new UsageError(`scenario file ${path} failed to load: ${(e as Error).message}`);
   }
@@ -58,6 +74,7 @@ export async function loadScenario(path: string): Promise<Scenario> {
       `scenario file ${path} must default-export a scenario made with defineScenario() from mod.ts`,
     );
   }
+  setScenarioSource(module.default, url);
   return module.default;
 }
 
@@ -93,6 +110,7 @@ async function runCommand(args: string[]): Promise<void> {
       cpu: { type: "string" },
       quiet: { type: "boolean" },
       shard: { type: "string" },
+      workers: { type: "string" },
       listing: { type: "string" },
     },
   });
@@ -106,6 +124,7 @@ async function runCommand(args: string[]): Promise<void> {
     variants: values.variant,
     overrides: parseOverrides(scenario, values.param ?? []),
     factory: unicornFactory,
+    workers: parseWorkers(values.workers),
     shard,
     onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
     file: positionals[0],
@@ -133,7 +152,11 @@ async function writeStdout(text: string): Promise<void> {
 async function mainCommand(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
-    options: { cpu: { type: "string" }, out: { type: "string", default: "results" } },
+    options: {
+      workers: { type: "string" },
+      cpu: { type: "string" },
+      out: { type: "string", default: "results" },
+    },
   });
   rejectCpu(values.cpu);
   const root = new URL("../../", import.meta.url).pathname;
@@ -153,6 +176,7 @@ async function mainCommand(args: string[]): Promise<void> {
     const scenario = await loadScenario(`${root}scenarios/${file}`);
     const result = await recordRun(scenario, {
       factory: unicornFactory,
+      workers: parseWorkers(values.workers),
       onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
       file: `${root}scenarios/${file}`,
       root,

@@ -6,6 +6,18 @@ import type { LoadedImage, LoadedSection } from "../asm/loader.ts";
 import { decode } from "../isa/decode.ts";
 import type { Decoded, Undecoded } from "../isa/types.ts";
 
+/**
+ * Decoding is a pure function of the word, so every case in the process
+ * shares one cache: a sweep decodes each distinct instruction once.
+ */
+const decodedWords = new Map<number, Decoded | Undecoded>();
+
+function decodeShared(word: number): Decoded | Undecoded {
+  let insn = decodedWords.get(word);
+  if (!insn) decodedWords.set(word, insn = decode(word));
+  return insn;
+}
+
 export class CodeImage {
   private readonly sections: LoadedSection[];
   private readonly decoded = new Map<number, Decoded | Undecoded>();
@@ -34,7 +46,7 @@ export class CodeImage {
     if (cached) return cached;
     const word = this.word(address);
     if (word === undefined) return undefined;
-    const insn = decode(word);
+    const insn = decodeShared(word);
     this.decoded.set(address, insn);
     return insn;
   }

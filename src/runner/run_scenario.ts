@@ -16,9 +16,11 @@ import {
   expandSweep,
   type Scenario,
   ScenarioError,
+  scenarioSource,
   scenarioVariants,
   type WorkloadSpec,
 } from "./scenario.ts";
+import { CasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
 
 export interface RunOptions {
@@ -31,6 +33,29 @@ export interface RunOptions {
   onCase?: (done: number, total: number) => void;
   /** Run only shard `index` (1-based) of `count`: a contiguous, deterministic slice of the sweep. */
   shard?: { index: number; count: number };
+  /**
+   * Measure cases in this many worker threads (with the Unicorn engine),
+   * when the scenario came from a file and the sweep is big enough to pay
+   * for the workers' start-up. Results are identical and in the same order.
+   */
+  workers?: number;
+}
+
+/** Below this many cases a sweep runs in-process: starting workers costs more. */
+const PARALLEL_MIN_CASES = 40;
+
+/** Run `f` over `items` with at most `limit` in flight; results in input order. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>) {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return out;
 }
 
 /** The parameter sets shard `index` of `count` runs; the shards in order concatenate to `sets`. */
@@ -92,25 +117,34 @@ export async function runScenario(
   const variants = selectVariants(scenario, options.variants);
   const sweep = expandSweep(scenario, options.overrides);
   const sets = options.shard ? shardSlice(sweep, options.shard) : sweep;
-  const runs: RunResult[] = [];
   const total = sets.length * variants.length;
-  for (const params of sets) {
+  const source = scenarioSource(scenario);
+  const parallel = (options.workers ?? 1) > 1 && source !== undefined &&
+    sets.length * (variants.length + 1) >= PARALLEL_MIN_CASES;
+  const pool = parallel ? new CasePool(Math.min(options.workers!, sets.length)) : undefined;
+  let done = 0;
+  const one = (variant: Variant, params: Params, workload: Workload) => {
+    const unitName = `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
+    return pool
+      ? pool.run({ scenarioUrl: source!, params, variant: variant.name, unitName })
+      : measureCase(variant, workload, unitName, options.factory, scenario.budget);
+  };
+  const perSet = async (params: Params): Promise<RunResult[]> => {
     const workload = toWorkload(scenario.workload(params));
-    const label = (v: Variant) => `${scenario.name}/${v.name}/${paramsLabel(params)}`;
-    const baseline = await measureCase(
-      nopVariant,
-      workload,
-      label(nopVariant),
-      options.factory,
-      scenario.budget,
-    );
+    const baseline = await one(nopVariant, params, workload);
+    const runs: RunResult[] = [];
     for (const variant of variants) {
-      const m = variant === nopVariant
-        ? baseline
-        : await measureCase(variant, workload, label(variant), options.factory, scenario.budget);
+      const m = variant === nopVariant ? baseline : await one(variant, params, workload);
       runs.push(toResult(variant.name, params, m, baseline));
-      options.onCase?.(runs.length, total);
+      options.onCase?.(++done, total);
     }
+    return runs;
+  };
+  let runs: RunResult[];
+  try {
+    runs = (await mapLimited(sets, pool ? 2 * options.workers! : 1, perSet)).flat();
+  } finally {
+    pool?.close();
   }
   return {
     schema: 1,

@@ -132,6 +132,18 @@ export function defineScenario(definition: ScenarioDefinition): Scenario {
   return Object.freeze({ ...definition, [SCENARIO_BRAND]: true as const });
 }
 
+const sources = new WeakMap<Scenario, string>();
+
+/** Remember the module URL a scenario was loaded from (workers import it again). */
+export function setScenarioSource(scenario: Scenario, url: string): void {
+  sources.set(scenario, url);
+}
+
+/** The module URL a scenario was loaded from, when known. */
+export function scenarioSource(scenario: Scenario): string | undefined {
+  return sources.get(scenario);
+}
+
 export function isScenario(value: unknown): value is Scenario {
   return typeof value === "object" && value !== null && SCENARIO_BRAND in value;
 }

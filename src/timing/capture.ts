@@ -29,7 +29,10 @@ export interface TimingTrace {
   readonly stopAddress?: number;
 }
 
-function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(a: T, need: number): T {
+function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(
+  a: T,
+  need: number,
+): T {
   if (need <= a.length) return a;
   const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
   bigger.set(a);

@@ -38,6 +38,16 @@ export const TIMING_CLASSES: readonly InstrClass[] = [
   "simd-fp",
 ];
 
+/** Classes that may have a pre/post-index writeback. */
+const MEMORY_CLASSES: readonly InstrClass[] = [
+  "load",
+  "store",
+  "load-pair",
+  "store-pair",
+  "atomic",
+  "simd-fp",
+];
+
 /**
  * How an instruction consumes a source register. Forwarding entries of a CPU
  * file shorten the latency seen by one role (e.g. ALU-to-ALU bypass on an in-order core).
@@ -48,8 +58,9 @@ export const OPERAND_ROLES = [
   "multiply", // multiply and divide sources
   "address", // base and index registers of a memory access
   "store-data", // registers a store writes to memory
-  "branch", // registers and flags a branch reads
-  "other", // everything else
+  "branch", // registers a branch reads
+  "flags", // the condition flags (NZCV), whoever reads them
+  "other", // everything else (pointer-auth operands are "alu")
 ] as const;
 export type OperandRole = typeof OPERAND_ROLES[number];
 
@@ -65,16 +76,28 @@ export interface ClassFigure {
   latency: number;
   /** Load pairs: latency of the second data register (defaults to `latency`). */
   pairLatency?: number;
-  /** Micro-ops with their issue ports; empty = uses no execution port (dispatch slot only). */
+  /** Micro-ops with their issue ports; empty = uses no execution port. */
   uops: UopFigure[];
+  /** Dispatch/issue bandwidth it takes, in micro-ops (default: the number of `uops`). */
+  slots?: number;
   /** Where the figures come from (a key of `sources`, plus a section when useful). */
   source: string;
 }
 
-/** A mnemonic whose figures differ from its class's (e.g. an eliminated `mov`). */
+/**
+ * Instructions of a class whose figures differ from the class's: one mnemonic
+ * (e.g. an eliminated `mov`), one addressing form, or both.
+ */
 export interface OverrideFigure extends ClassFigure {
   class: InstrClass;
-  mnemonic: string;
+  mnemonic?: string;
+  /** "register-offset": a load or store addressed by base + register. */
+  addressing?: "register-offset";
+}
+
+/** The key an override is found by: class, mnemonic or "*", addressing or "*". */
+export function overrideKey(cls: string, mnemonic?: string, addressing?: string): string {
+  return `${cls} ${mnemonic ?? "*"} ${addressing ?? "*"}`;
 }
 
 export interface ForwardingFigure {
@@ -105,6 +128,13 @@ export interface CpuFile {
     window: number;
     /** Instructions retired per cycle. */
     retireWidth: number;
+    /**
+     * In-order cores: results are written back in program order, so an
+     * instruction issues no earlier than lets its first result land after the
+     * previous instruction's last one (classes in `writebackExempt` complete out of order).
+     */
+    inOrderWriteback: boolean;
+    writebackExempt: InstrClass[];
     source: string;
   };
   /** Execution port kinds and how many of each. */
@@ -183,6 +213,18 @@ class Reader {
     return v;
   }
 
+  bool(v: unknown, field: string): boolean {
+    if (v === undefined) this.fail(field, "is missing");
+    if (typeof v !== "boolean") this.fail(field, "is not true or false");
+    return v;
+  }
+
+  classes(v: unknown, field: string): InstrClass[] {
+    if (v === undefined) this.fail(field, "is missing");
+    if (!Array.isArray(v)) this.fail(field, "is not an array of class names");
+    return v.map((x, i) => this.cls(x, `${field}[${i}]`));
+  }
+
   pow2(v: unknown, field: string): number {
     const n = this.int(v, field, 1, 1 << 20);
     if ((n & (n - 1)) !== 0) this.fail(field, `is not a power of two (got ${n})`);
@@ -217,8 +259,15 @@ class Reader {
       this.fail(`${field}.uops`, o.uops === undefined ? "is missing" : "is not an array");
     }
     const uops = (o.uops as unknown[]).map((u, i) => this.uop(u, `${field}.uops[${i}]`, ports));
+    const slots = o.slots === undefined ? undefined : this.int(o.slots, `${field}.slots`, 0, 64);
     const source = this.source(o.source, `${field}.source`, sources as Record<string, string>);
-    return { latency, ...(pairLatency === undefined ? {} : { pairLatency }), uops, source };
+    return {
+      latency,
+      ...(pairLatency === undefined ? {} : { pairLatency }),
+      uops,
+      ...(slots === undefined ? {} : { slots }),
+      source,
+    };
   }
 
   /** A uop is `["P1", "P2"]` (any of these ports, pipelined) or `{ports, cycles}`. */
@@ -265,6 +314,8 @@ export function parseCpuFile(text: string, file: string): CpuFile {
     dispatchWidth: r.int(c.dispatchWidth, "core.dispatchWidth", 1, 64),
     window: r.int(c.window, "core.window", kind === "in-order" ? 0 : 1, 4096),
     retireWidth: r.int(c.retireWidth, "core.retireWidth", 1, 64),
+    inOrderWriteback: r.bool(c.inOrderWriteback, "core.inOrderWriteback"),
+    writebackExempt: r.classes(c.writebackExempt, "core.writebackExempt"),
     source: r.source(c.source, "core.source", sources),
   };
 
@@ -292,11 +343,7 @@ export function parseCpuFile(text: string, file: string): CpuFile {
     if (!(OPERAND_ROLES as readonly string[]).includes(to)) {
       r.fail(`${at}.to`, `is not an operand role (${OPERAND_ROLES.join(", ")})`);
     }
-    let from: InstrClass[] | undefined;
-    if (fo.from !== undefined) {
-      if (!Array.isArray(fo.from)) r.fail(`${at}.from`, "is not an array of class names");
-      from = (fo.from as unknown[]).map((x, j) => r.cls(x, `${at}.from[${j}]`));
-    }
+    const from = fo.from === undefined ? undefined : r.classes(fo.from, `${at}.from`);
     return {
       to: to as OperandRole,
       ...(from ? { from } : {}),
@@ -344,8 +391,24 @@ export function parseCpuFile(text: string, file: string): CpuFile {
     const at = `overrides[${i}]`;
     const ov = r.object(v, at);
     const cls = r.cls(ov.class, `${at}.class`);
-    const mnemonic = r.string(ov.mnemonic, `${at}.mnemonic`);
-    return { class: cls, mnemonic, ...r.figure(ov, at, ports, sources) };
+    const mnemonic = ov.mnemonic === undefined
+      ? undefined
+      : r.string(ov.mnemonic, `${at}.mnemonic`);
+    const addressing = ov.addressing === undefined
+      ? undefined
+      : r.string(ov.addressing, `${at}.addressing`);
+    if (addressing !== undefined && addressing !== "register-offset") {
+      r.fail(`${at}.addressing`, `is not "register-offset" (got "${addressing}")`);
+    }
+    if (mnemonic === undefined && addressing === undefined) {
+      r.fail(at, "has neither mnemonic nor addressing");
+    }
+    return {
+      class: cls,
+      ...(mnemonic === undefined ? {} : { mnemonic }),
+      ...(addressing === undefined ? {} : { addressing: "register-offset" as const }),
+      ...r.figure(ov, at, ports, sources),
+    };
   });
 
   return {
@@ -379,18 +442,25 @@ export interface CompiledModel {
   /** Per figure: latency, pair latency, and -1 latency when the file has no figure. */
   readonly latency: Int16Array;
   readonly pairLatency: Int16Array;
+  /** Per figure: dispatch/issue slots. */
+  readonly slots: Int16Array;
   /** Per figure: first uop index into `uopMask`/`uopCycles`, and the count. */
   readonly uopStart: Int32Array;
   readonly uopCount: Int32Array;
   /** Per uop: bit mask of the port instances it may use, and its occupancy. */
   readonly uopMask: Int32Array;
+  /** Per uop: index of its mask among the model's distinct masks (0..maskCount-1). */
+  readonly uopMaskId: Int32Array;
+  readonly maskCount: number;
   readonly uopCycles: Int32Array;
   /** forward[role * figureCount + producerFigure]: cycles to subtract. */
   readonly forward: Int16Array;
   readonly figureCount: number;
   /** Index of the writeback figure. */
   readonly writebackFigure: number;
-  /** Override figure index by `${class} ${mnemonic}`. */
+  /** Per figure: 1 when it completes out of order on an in-order-writeback core. */
+  readonly writebackExempt: Uint8Array;
+  /** Override figure index by {@link overrideKey}. */
   readonly overrideIndex: ReadonlyMap<string, number>;
 }
 
@@ -410,7 +480,7 @@ export function compileModel(file: CpuFile, path: string): CompiledModel {
   const figureClass: InstrClass[] = [...TIMING_CLASSES];
   const overrideIndex = new Map<string, number>();
   for (const ov of file.overrides) {
-    overrideIndex.set(`${ov.class} ${ov.mnemonic}`, figures.length);
+    overrideIndex.set(overrideKey(ov.class, ov.mnemonic, ov.addressing), figures.length);
     figures.push(ov);
     figureClass.push(ov.class);
   }
@@ -423,19 +493,49 @@ export function compileModel(file: CpuFile, path: string): CompiledModel {
   const pairLatency = new Int16Array(n).fill(-1);
   const uopStart = new Int32Array(n);
   const uopCount = new Int32Array(n);
+  const slots = new Int16Array(n);
   const masks: number[] = [];
   const cycles: number[] = [];
+  const maskOf = (u: UopFigure) => u.ports.reduce((m, p) => m | portBits.get(p)!, 0);
+  const bits = (m: number) => m.toString(2).replaceAll("0", "").length;
+  const wbMasks = file.writeback.uops.map(maskOf);
   figures.forEach((f, i) => {
     uopStart[i] = masks.length;
     if (!f) return;
     latency[i] = f.latency;
     pairLatency[i] = f.pairLatency ?? f.latency;
     uopCount[i] = f.uops.length;
-    for (const u of f.uops) {
-      masks.push(u.ports.reduce((m, p) => m | portBits.get(p)!, 0));
+    slots[i] = f.slots ?? f.uops.length;
+    // Most constrained micro-op first, so first-fit port choice never misses a fit.
+    const sorted = [...f.uops].sort((a, b) => bits(maskOf(a)) - bits(maskOf(b)));
+    for (const u of sorted) {
+      masks.push(maskOf(u));
       cycles.push(u.cycles);
     }
+    // The simulator issues an instruction's micro-ops (and a writeback's) in one cycle.
+    const memory = MEMORY_CLASSES.includes(figureClass[i]) && i !== writebackFigure;
+    const all = [...sorted.map(maskOf), ...(memory ? wbMasks : [])];
+    let used = 0;
+    for (const m of all) {
+      const free = m & ~used;
+      if (free === 0) {
+        const field = i < TIMING_CLASSES.length
+          ? `classes.${TIMING_CLASSES[i]}`
+          : i === writebackFigure
+          ? "writeback"
+          : `overrides[${i - TIMING_CLASSES.length}]`;
+        throw new CpuModelError(
+          `CPU file ${path}: field ${field}.uops needs more ports in one cycle than ports ` +
+            `declares (with a writeback's micro-ops); give one micro-op "cycles" instead`,
+        );
+      }
+      used |= free & -free;
+    }
   });
+  const writebackExempt = Uint8Array.from(
+    figureClass,
+    (c) => file.core.writebackExempt.includes(c) ? 1 : 0,
+  );
   const forward = new Int16Array(OPERAND_ROLES.length * n);
   for (const fw of file.forwarding) {
     const role = OPERAND_ROLES.indexOf(fw.to);
@@ -453,13 +553,17 @@ export function compileModel(file: CpuFile, path: string): CompiledModel {
     portNames,
     latency,
     pairLatency,
+    slots,
     uopStart,
     uopCount,
     uopMask: Int32Array.from(masks),
+    uopMaskId: Int32Array.from(masks, (m) => [...new Set(masks)].indexOf(m)),
+    maskCount: new Set(masks).size,
     uopCycles: Int32Array.from(cycles),
     forward,
     figureCount: n,
     writebackFigure,
+    writebackExempt,
     overrideIndex,
   };
 }

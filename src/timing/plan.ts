@@ -7,11 +7,15 @@
  *
  * @module
  */
-import type { Decoded } from "../isa/types.ts";
-import { REG_V0 } from "../isa/types.ts";
-import type { CodeImage } from "../measure/code_image.ts";
-import type { PhaseMap } from "../measure/phases.ts";
-import { type CompiledModel, CpuModelError, OPERAND_ROLES, TIMING_CLASSES } from "./model.ts";
+import type { Decoded, Undecoded } from "../isa/types.ts";
+import { REG_NZCV, REG_V0 } from "../isa/types.ts";
+import {
+  type CompiledModel,
+  CpuModelError,
+  OPERAND_ROLES,
+  overrideKey,
+  TIMING_CLASSES,
+} from "./model.ts";
 
 /** Registers tracked: x0..x30, sp (31), nzcv (32), v0..v31 (64..95). */
 export const REGISTER_COUNT = 96;
@@ -63,22 +67,39 @@ export interface BlockPlan {
   readonly writeStart: Int32Array;
   readonly writeReg: Uint8Array;
   readonly writeKind: Uint8Array;
+  /** Static latency of the instruction's earliest result (in-order writeback rule). */
+  readonly firstResult: Int16Array;
   /** Whether the instruction has a writeback (its uops are added to the figure's). */
   readonly writeback: Uint8Array;
   readonly memKind: Uint8Array;
+  /** 1 for stores and atomics: they issue in program order among themselves. */
+  readonly storeOrder: Uint8Array;
   readonly memBytes: Uint16Array;
   readonly branch: Uint8Array;
   /** Direct branch target address (NaN when not a direct branch). */
   readonly target: Float64Array;
-  /** Cycles charged to each instruction (accumulated by the simulator). */
+  /** Cycles charged to each instruction (scratch of the simulation using the plan). */
   readonly charged: Float64Array;
+  /** Id of the last simulation that used the plan (scratch, like `charged`). */
+  lastUse: number;
+}
+
+/** The code being timed (a `CodeImage` fits): decoded once per address, cached there. */
+export interface CodeSource {
+  instruction(address: number): Decoded | Undecoded | undefined;
+  describe(address: number): string;
+}
+
+/** Phase of a pc (a `PhaseMap` fits). */
+export interface PhaseSource {
+  at(address: number): string;
 }
 
 /** Where the plans of one simulation get their inputs. */
 export interface PlanContext {
   readonly model: CompiledModel;
-  readonly code: CodeImage;
-  readonly phases: PhaseMap;
+  readonly code: CodeSource;
+  readonly phases: PhaseSource;
   /** Phase names in first-seen order; plans store indexes into it. */
   readonly phaseNames: string[];
 }
@@ -89,6 +110,7 @@ function hex(n: number, digits = 0): string {
 
 /** Role of a source register of `insn`. */
 function roleOf(insn: Decoded, reg: number): number {
+  if (reg === REG_NZCV) return ROLE.flags;
   const mem = insn.mem;
   if (mem) {
     if (reg === mem.base || reg === mem.index) return ROLE.address;
@@ -98,6 +120,7 @@ function roleOf(insn: Decoded, reg: number): number {
     case "int-alu":
     case "logical":
     case "move-wide":
+    case "pac":
       return ROLE.alu;
     case "int-shift":
       return ROLE.shift;
@@ -117,8 +140,12 @@ function roleOf(insn: Decoded, reg: number): number {
 /** The figure of `insn`: a mnemonic override, else its class. Throws naming pc and CPU file. */
 function figureOf(ctx: PlanContext, insn: Decoded, pc: number): number {
   const { model } = ctx;
-  const override = model.overrideIndex.get(`${insn.cls} ${insn.mnemonic}`);
-  if (override !== undefined) return override;
+  const form = insn.mem?.index !== undefined ? "register-offset" : undefined;
+  const index = model.overrideIndex;
+  const override = (form && index.get(overrideKey(insn.cls, insn.mnemonic, form))) ??
+    index.get(overrideKey(insn.cls, insn.mnemonic)) ??
+    (form && index.get(overrideKey(insn.cls, undefined, form)));
+  if (typeof override === "number") return override;
   const figure = TIMING_CLASSES.indexOf(insn.cls);
   if (model.latency[figure] < 0) {
     throw new CpuModelError(
@@ -142,11 +169,12 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
   const readReg: number[] = [], readRole: number[] = [];
   const writeReg: number[] = [], writeKind: number[] = [];
   const writeback = new Uint8Array(count);
+  const firstResult = new Int16Array(count);
   const memKind = new Uint8Array(count);
+  const storeOrder = new Uint8Array(count);
   const memBytes = new Uint16Array(count);
   const branch = new Uint8Array(count);
   const target = new Float64Array(count).fill(NaN);
-  const wbUops = model.uopCount[model.writebackFigure];
   for (let i = 0; i < count; i++) {
     const pc = start + 4 * i;
     const insn = code.instruction(pc);
@@ -181,12 +209,24 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
         writeKind.push(W_PAIR_SECOND);
       } else writeKind.push(W_RESULT);
     }
+    let first = insn.writes.length === 0 ? model.latency[f] : Infinity;
+    for (let w = writeStart[i]; w < writeReg.length; w++) {
+      const k = writeKind[w];
+      const lat = k === W_WRITEBACK
+        ? model.latency[model.writebackFigure]
+        : k === W_PAIR_SECOND
+        ? model.pairLatency[f]
+        : model.latency[f];
+      if (lat < first) first = lat;
+    }
+    firstResult[i] = first;
     writeback[i] = wb ? 1 : 0;
-    slots[i] = Math.max(1, model.uopCount[f] + (wb ? wbUops : 0));
+    slots[i] = Math.max(1, model.slots[f] + (wb ? model.slots[model.writebackFigure] : 0));
     if (mem && !insn.prefetch && mem.bytes > 0) {
       memKind[i] = mem.kind === "load" ? M_LOAD : mem.kind === "store" ? M_STORE : M_LOAD | M_STORE;
       memBytes[i] = mem.bytes;
     }
+    if (insn.cls === "atomic" || (mem && mem.kind !== "load")) storeOrder[i] = 1;
     if (insn.branch) {
       branch[i] = BRANCH_KIND[insn.branch.kind];
       if (insn.branch.offset !== undefined) target[i] = pc + insn.branch.offset;
@@ -207,13 +247,36 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
     writeStart,
     writeReg: Uint8Array.from(writeReg),
     writeKind: Uint8Array.from(writeKind),
+    firstResult,
     writeback,
     memKind,
+    storeOrder,
     memBytes,
     branch,
     target,
     charged: new Float64Array(count),
+    lastUse: -1,
   };
+}
+
+const caches = new WeakMap<CodeSource, WeakMap<CompiledModel, WeakMap<PhaseSource, PlanCache>>>();
+
+/**
+ * The plan cache of (code, model, phases), kept as long as the code is: a
+ * block is planned once however many runs and simulations use it.
+ */
+export function planCacheFor(
+  model: CompiledModel,
+  code: CodeSource,
+  phases: PhaseSource,
+): PlanCache {
+  let byModel = caches.get(code);
+  if (!byModel) caches.set(code, byModel = new WeakMap());
+  let byPhases = byModel.get(model);
+  if (!byPhases) byModel.set(model, byPhases = new WeakMap());
+  let cache = byPhases.get(phases);
+  if (!cache) byPhases.set(phases, cache = new PlanCache({ model, code, phases, phaseNames: [] }));
+  return cache;
 }
 
 /**

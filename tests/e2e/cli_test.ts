@@ -207,3 +207,9 @@ Deno.test("bad input: an unwritable --json path is refused and nothing is left b
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /^error: cannot write \/proc\/ftrace-bench\/out.json: /m);
 });
+
+Deno.test("bad input: --workers must be a whole number from 1 to 64", () =>
+  assertRefused(
+    ["scenarios/single-tracer.ts", "--workers", "0"],
+    /--workers 0: expected a whole number/,
+  ));

@@ -155,3 +155,10 @@ Deno.test("branch-range: out of BL range, each mechanism takes its fallback or i
       insns(find(runs, "direct", { text_mib: 30, placement: "near" })),
   );
 });
+
+Deno.test("worker threads give the same runs, in the same order, as one thread", async () => {
+  const parallel = await runScenario("bpf-fentry.ts", "--workers", "2");
+  const serial = await runScenario("bpf-fentry.ts", "--workers", "1");
+  assert.equal(parallel.runs.length, 9 * 3 * 2 * 7);
+  assert.deepEqual(parallel.runs, serial.runs);
+});

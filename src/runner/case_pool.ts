@@ -1,0 +1,93 @@
+/**
+ * Runs sweep cases in worker threads, one per core. Each worker imports the
+ * scenario file itself (scenarios hold functions, which cannot be sent) and
+ * answers with plain result data; errors come back as the text the CLI
+ * would print, so a fault inside a worker reads the same as one outside.
+ */
+import type { Measurement } from "./run_case.ts";
+import type { Params } from "./result.ts";
+
+/** One case for a worker to measure. */
+export interface CaseRequest {
+  scenarioUrl: string;
+  params: Params;
+  variant: string;
+  unitName: string;
+}
+
+export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };
+
+interface Reply {
+  id: number;
+  result?: CaseOutcome;
+  error?: { text: string; internal: boolean };
+}
+
+/** A failure inside a worker, carrying the one-paragraph text the CLI prints. */
+export class RemoteCaseError extends Error {
+  constructor(text: string, readonly internal: boolean) {
+    super(text);
+    this.name = "RemoteCaseError";
+  }
+}
+
+export class CasePool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly queue: { id: number; request: CaseRequest }[] = [];
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: CaseOutcome) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 0;
+
+  constructor(size: number) {
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(new URL("./case_worker.ts", import.meta.url).href, {
+        type: "module",
+      });
+      worker.onmessage = (e: MessageEvent<Reply>) => this.settle(worker, e.data);
+      worker.onerror = (e) => {
+        e.preventDefault();
+        for (const p of this.pending.values()) {
+          p.reject(new Error(`case worker died: ${e.message}`));
+        }
+        this.pending.clear();
+      };
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  /** Measure one case on the next free worker. */
+  run(request: CaseRequest): Promise<CaseOutcome> {
+    const id = this.nextId++;
+    const promise = new Promise<CaseOutcome>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+    });
+    this.queue.push({ id, request });
+    this.dispatch();
+    return promise;
+  }
+
+  private dispatch(): void {
+    while (this.idle.length && this.queue.length) {
+      const job = this.queue.shift()!;
+      this.idle.pop()!.postMessage({ id: job.id, ...job.request });
+    }
+  }
+
+  private settle(worker: Worker, reply: Reply): void {
+    const waiter = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    this.idle.push(worker);
+    this.dispatch();
+    if (!waiter) return;
+    if (reply.error) waiter.reject(new RemoteCaseError(reply.error.text, reply.error.internal));
+    else waiter.resolve(reply.result!);
+  }
+
+  close(): void {
+    for (const w of this.workers) w.terminate();
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Worker side of the case pool: measure the requested case and post back
+ * plain data. Scenario modules are imported once per worker.
+ */
+/// <reference lib="deno.worker" />
+import { unicornFactory } from "../engine/unicorn.ts";
+import { nopVariant } from "../kernel/variants/nop.ts";
+import { measureCase, toWorkload } from "./run_scenario.ts";
+import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
+import type { CaseRequest } from "./case_pool.ts";
+import { describeError } from "../cli/errors.ts";
+
+const scenarios = new Map<string, Promise<Scenario>>();
+
+async function scenarioAt(url: string): Promise<Scenario> {
+  let loading = scenarios.get(url);
+  if (!loading) {
+    loading = import(url).then((m) => {
+      if (!isScenario(m.default)) throw new Error(`${url} does not default-export a scenario`);
+      return m.default as Scenario;
+    });
+    scenarios.set(url, loading);
+  }
+  return await loading;
+}
+
+self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
+  const { id, scenarioUrl, params, variant, unitName } = e.data;
+  try {
+    const scenario = await scenarioAt(scenarioUrl);
+    const chosen = variant === nopVariant.name
+      ? nopVariant
+      : scenarioVariants(scenario).find((v) => v.name === variant);
+    if (!chosen) throw new Error(`scenario ${scenario.name} has no variant ${variant}`);
+    const workload = toWorkload(scenario.workload(params));
+    const result = await measureCase(chosen, workload, unitName, unicornFactory, scenario.budget);
+    self.postMessage({ id, result });
+  } catch (err) {
+    const text = describeError(err);
+    self.postMessage({ id, error: { text, internal: text.startsWith("internal error") } });
+  }
+};
