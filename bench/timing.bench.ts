@@ -2,134 +2,229 @@
  * `deno bench -A bench/timing.bench.ts`: emulation throughput with and without
  * the cycle timing model, on the same code, in one run.
  *
- * Workload: scenarios/ftrace-ops.ts, variant call-ops, 100 relevant and 100
- * irrelevant ops (the list walk: about 7,200 instructions per traced call).
- * One warm engine runs the traced call again and again (registers reset each
- * time): the first run of a fresh engine with hooks is slow (translation and
- * page set-up) and is excluded, so these are steady-state figures.
+ * Two workloads, each on one warm engine that runs the code again and again
+ * (the first run of a fresh engine with hooks is slow: translation and page
+ * set-up; it is excluded, so these are steady-state figures):
+ * - list walk: scenarios/ftrace-ops.ts, variant call-ops, 100 relevant and 100
+ *   irrelevant ops (about 7,200 instructions per traced call, 2.4 per block,
+ *   one data access per 3 instructions);
+ * - trampoline loop: a save/restore body of 20 instructions (one block) run
+ *   20,000 times per call, 22 data accesses per iteration.
  *
+ * Modes, measured in interleaved rounds:
  * - counting: the harness's counting core (block hook + TraceRecorder + totals);
- * - timing: the same, plus the timing capture (block and memory hooks over the
- *   whole address space) and `simulate` with neoverse-n1 on every run.
+ * - counting + timing: the same with the timing capture wrapped around the
+ *   engine factory, as the runner does (it shares the block hook and adds a
+ *   memory hook over the whole address space), and `simulate` with
+ *   neoverse-n1 after every call.
  *
- * Both are printed as emulated instructions per second, with their ratio; the
- * Deno.bench entries time one traced call of each.
+ * Printed: emulated instructions per second of both and their ratio. The
+ * Deno.bench entries time one call of each.
+ *
+ * Where the time goes with timing on: `simulate` takes 50 to 70 ns per
+ * instruction; every data access costs one memory-hook callback through Deno
+ * FFI (about 250 ns: two u64 arguments become BigInts, two pointers become
+ * objects). Memory-dense code is therefore bound by the hook, not the model.
  */
+import { assemble } from "../src/asm/assembler.ts";
+import { parseElf } from "../src/asm/elf.ts";
+import { load } from "../src/asm/loader.ts";
+import type { Engine, EngineFactory, Register } from "../src/engine/engine.ts";
 import { unicornFactory } from "../src/engine/unicorn.ts";
-import type { Engine } from "../src/engine/engine.ts";
+import { PHASE_PREFIX } from "../src/kernel/asm_writer.ts";
+import { defaultLayout, pageSpan, SectionPlacer } from "../src/kernel/layout.ts";
 import { callOpsVariant } from "../src/kernel/variants/call_ops.ts";
 import { buildWorld } from "../src/kernel/world.ts";
+import { CodeImage } from "../src/measure/code_image.ts";
+import { PhaseMap } from "../src/measure/phases.ts";
 import { TraceRecorder } from "../src/measure/recorder.ts";
-import { boot, type LoadedWorld, loadWorld } from "../src/runner/machine.ts";
+import { boot, loadWorld } from "../src/runner/machine.ts";
 import { toWorkload } from "../src/runner/run_scenario.ts";
 import { TraceCapture } from "../src/timing/capture.ts";
 import { builtinCpu } from "../src/timing/catalog.ts";
 import { simulate } from "../src/timing/simulate.ts";
 import ftraceOps from "../scenarios/ftrace-ops.ts";
 
-const params = {
-  relevant: 100,
-  irrelevant: 100,
-  save_regs: false,
-  assist_recursion: false,
-  assist_rcu: false,
-  dynamic: true,
-};
-const workload = toWorkload(ftraceOps.workload(params));
-const world = buildWorld(callOpsVariant, workload, "timing-bench/call-ops");
-if ("notApplicable" in world) throw new Error(`call-ops is n/a: ${world.notApplicable}`);
-const loaded: LoadedWorld = await loadWorld(world, workload.layout);
 const model = builtinCpu("neoverse-n1");
 
-/** One warm machine that runs the traced call on demand, counting (and maybe timing) it. */
+/** Code to run repeatedly: how to make a ready engine, and where a call starts and stops. */
+interface Workload {
+  name: string;
+  code: CodeImage;
+  phases: PhaseMap;
+  start: bigint;
+  stop: bigint;
+  /** A ready engine from `factory`, and the registers each call starts with. */
+  machine(factory: EngineFactory): { engine: Engine; registers: ReadonlyMap<Register, bigint> };
+}
+
+async function listWalk(): Promise<Workload> {
+  const workload = toWorkload(ftraceOps.workload({
+    relevant: 100,
+    irrelevant: 100,
+    save_regs: false,
+    assist_recursion: false,
+    assist_rcu: false,
+    dynamic: true,
+  }));
+  const world = buildWorld(callOpsVariant, workload, "timing-bench/call-ops");
+  if ("notApplicable" in world) throw new Error(`call-ops is n/a: ${world.notApplicable}`);
+  const loaded = await loadWorld(world, workload.layout);
+  return {
+    name: "list walk (ftrace-ops call-ops, relevant=100 irrelevant=100)",
+    code: loaded.code,
+    phases: loaded.phases,
+    start: loaded.image.address("caller"),
+    stop: loaded.image.address("harness_exit"),
+    machine(factory) {
+      const { engine, initial } = boot(factory, loaded);
+      return { engine, registers: initial.registers };
+    },
+  };
+}
+
+const LOOP = `
+	.section .text, "ax", %progbits
+	.globl loop
+loop:
+	movz x20, #20000
+1:	sub sp, sp, #112
+	stp x0, x1, [sp]
+	stp x2, x3, [sp, #16]
+	stp x4, x5, [sp, #32]
+	stp x6, x7, [sp, #48]
+	str x8, [sp, #64]
+	stp x29, x30, [sp, #80]
+	add x29, sp, #80
+	ldr x9, [x19]
+	add x9, x9, #1
+	str x9, [x19]
+	ldp x0, x1, [sp]
+	ldp x2, x3, [sp, #16]
+	ldp x4, x5, [sp, #32]
+	ldp x6, x7, [sp, #48]
+	ldr x8, [sp, #64]
+	ldp x29, x30, [sp, #80]
+	add sp, sp, #112
+	subs x20, x20, #1
+	b.ne 1b
+	.globl loop_end
+loop_end:
+	nop
+	.section .data, "aw", %progbits
+	.globl counter
+counter:
+	.quad 0
+`;
+
+async function trampolineLoop(): Promise<Workload> {
+  const layout = defaultLayout();
+  const placer = new SectionPlacer(layout);
+  const unit = {
+    name: "timing-bench/loop",
+    chunks: [{ origin: "bench/timing.bench.ts", text: LOOP }],
+  };
+  const image = load(parseElf(await assemble(unit)), (s) => placer.place(s));
+  const stackTop = layout.stackBase + BigInt(layout.stackSize);
+  return {
+    name: "trampoline loop (save/restore body, 20 instructions per block)",
+    code: new CodeImage(image),
+    phases: new PhaseMap(image.markers(PHASE_PREFIX)),
+    start: image.address("loop"),
+    stop: image.address("loop_end"),
+    machine(factory) {
+      const engine = factory.create();
+      for (const s of image.sections.filter((s) => s.size > 0)) {
+        const span = pageSpan(s.address, s.size);
+        engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
+        engine.write(s.address, s.bytes);
+      }
+      engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+      const registers = new Map<Register, bigint>([
+        ["sp", stackTop - 16n],
+        ["x19", image.address("counter")],
+      ]);
+      return { engine, registers };
+    },
+  };
+}
+
+/** One warm machine that runs a workload's call on demand, counting (and maybe timing) it. */
 class WarmMachine {
   readonly engine: Engine;
-  readonly #registers: ReadonlyMap<Parameters<Engine["writeRegister"]>[0], bigint>;
+  readonly #registers: ReadonlyMap<Register, bigint>;
+  readonly #capture: TraceCapture | undefined;
   #recorder: TraceRecorder;
-  readonly capture: TraceCapture | undefined;
-  readonly #start = loaded.image.address("caller");
-  readonly #exit = loaded.image.address("harness_exit");
 
-  constructor(timed: boolean) {
-    const { engine, initial } = boot(unicornFactory, loaded);
-    this.engine = engine;
-    this.#registers = initial.registers;
-    this.#recorder = new TraceRecorder(loaded.code, loaded.phases);
-    engine.onBlock((address, size) => this.#recorder.enter(Number(address), size));
-    if (timed) {
-      this.capture = new TraceCapture();
-      this.capture.attach(engine);
-    }
+  constructor(readonly work: Workload, timed: boolean) {
+    // As the runner does it: the capture wraps the factory and shares the block hook.
+    this.#capture = timed ? new TraceCapture() : undefined;
+    const m = work.machine(this.#capture ? this.#capture.wrap(unicornFactory) : unicornFactory);
+    this.engine = m.engine;
+    this.#registers = m.registers;
+    this.#recorder = new TraceRecorder(work.code, work.phases);
+    this.engine.onBlock((address, size) => this.#recorder.enter(Number(address), size));
   }
 
-  /** Run the traced call once; returns the instructions it executed. */
+  /** Run the call once; returns the instructions it executed. */
   run(): number {
     for (const [reg, value] of this.#registers) this.engine.writeRegister(reg, value);
-    this.#recorder = new TraceRecorder(loaded.code, loaded.phases);
-    this.capture?.reset();
-    const stop = this.engine.run(this.#start, this.#exit, 1_000_000);
-    if (stop !== "until") throw new Error(`traced call did not return (${stop})`);
-    const { total } = this.#recorder.totals(Number(this.#exit));
-    if (this.capture) {
-      this.capture.stopAt(Number(this.#exit));
-      const timing = simulate(model, this.capture.trace(), loaded.code, loaded.phases);
-      if (timing.instructions !== total.instructions) throw new Error("trace mismatch");
+    this.#recorder = new TraceRecorder(this.work.code, this.work.phases);
+    this.#capture?.reset();
+    const stop = this.engine.run(this.work.start, this.work.stop, 10_000_000);
+    if (stop !== "until") throw new Error(`${this.work.name}: the call did not return (${stop})`);
+    const { total } = this.#recorder.totals(Number(this.work.stop));
+    if (this.#capture) {
+      const t = simulate(model, this.#capture.trace(), this.work.code, this.work.phases);
+      if (t.instructions !== total.instructions) throw new Error("timing trace mismatch");
     }
     return total.instructions;
   }
 }
 
-const counting = new WarmMachine(false);
-const timing = new WarmMachine(true);
-// Warm up: translation, page set-up, JIT.
-for (let i = 0; i < 20; i++) {
-  counting.run();
-  timing.run();
-}
-
-/** Interleaved rounds so drift hits both modes alike; returns instructions per second. */
-function throughput(rounds: number, runsPerRound: number): { count: number; timed: number } {
-  let countNs = 0, timedNs = 0, countInsns = 0, timedInsns = 0;
+/** Interleaved rounds so drift hits both modes alike; instructions per second of each. */
+function throughput(count: WarmMachine, timed: WarmMachine, rounds: number, calls: number) {
+  let countMs = 0, timedMs = 0, countInsns = 0, timedInsns = 0;
   for (let r = 0; r < rounds; r++) {
     let t0 = performance.now();
-    for (let i = 0; i < runsPerRound; i++) countInsns += counting.run();
-    countNs += performance.now() - t0;
+    for (let i = 0; i < calls; i++) countInsns += count.run();
+    countMs += performance.now() - t0;
     t0 = performance.now();
-    for (let i = 0; i < runsPerRound; i++) timedInsns += timing.run();
-    timedNs += performance.now() - t0;
+    for (let i = 0; i < calls; i++) timedInsns += timed.run();
+    timedMs += performance.now() - t0;
   }
-  return { count: countInsns / (countNs / 1000), timed: timedInsns / (timedNs / 1000) };
+  return { count: countInsns / (countMs / 1000), timed: timedInsns / (timedMs / 1000) };
 }
 
-const perCall = counting.run();
-const { count, timed } = throughput(10, 40);
-const m = (x: number) => `${(x / 1e6).toFixed(2)} M`;
-console.log(
-  `timing model throughput (ftrace-ops call-ops relevant=100 irrelevant=100, ` +
-    `${perCall} instructions per traced call, warm engine, neoverse-n1):\n` +
-    `  counting only:       ${m(count)} emulated instructions/s\n` +
-    `  counting + timing:   ${m(timed)} emulated instructions/s\n` +
-    `  ratio timing/count:  ${(timed / count).toFixed(3)}`,
-);
-
-Deno.bench({
-  name: "counting",
-  group: "timing model",
-  baseline: true,
-  fn() {
+const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
+const machines: WarmMachine[] = [];
+for (const [work, calls] of [[await listWalk(), 40], [await trampolineLoop(), 1]] as const) {
+  const counting = new WarmMachine(work, false);
+  const timing = new WarmMachine(work, true);
+  machines.push(counting, timing);
+  const perCall = counting.run();
+  for (let i = 0; i < Math.max(3, 400 / calls / 10); i++) {
     counting.run();
-  },
-});
-
-Deno.bench({
-  name: "counting + timing (neoverse-n1)",
-  group: "timing model",
-  fn() {
     timing.run();
-  },
-});
+  }
+  const { count, timed } = throughput(counting, timing, 10, calls);
+  console.log(
+    `${work.name}: ${perCall} instructions per call, warm engine, timing with neoverse-n1\n` +
+      `  counting only:      ${M(count)} emulated instructions/s\n` +
+      `  counting + timing:  ${M(timed)} emulated instructions/s\n` +
+      `  ratio:              ${(timed / count).toFixed(3)}`,
+  );
+  Deno.bench({
+    name: `counting: ${work.name}`,
+    group: work.name,
+    baseline: true,
+    fn: () => void counting.run(),
+  });
+  Deno.bench({
+    name: `counting + timing: ${work.name}`,
+    group: work.name,
+    fn: () => void timing.run(),
+  });
+}
 
-globalThis.addEventListener("unload", () => {
-  counting.engine.close();
-  timing.engine.close();
-});
+globalThis.addEventListener("unload", () => machines.forEach((m) => m.engine.close()));

@@ -9,6 +9,7 @@ import { ScenarioError } from "../runner/scenario.ts";
 import { UndecodedInstructionError } from "../measure/recorder.ts";
 import { WriteError } from "../report/results_file.ts";
 import { RemoteCaseError } from "../runner/case_pool.ts";
+import { CpuModelError } from "../timing/model.ts";
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {
@@ -29,6 +30,7 @@ const KNOWN = [
   UndecodedInstructionError,
   WriteError,
   RangeError,
+  CpuModelError,
 ];
 
 /** The text printed for an error: known errors without a stack trace. */

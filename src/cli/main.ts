@@ -24,11 +24,13 @@ import { recordRun } from "../store/record.ts";
 import { COMPARE_USAGE, compareCommand } from "./compare.ts";
 import { MERGE_USAGE, mergeCommand, parseShard } from "./merge.ts";
 import { REPORT_USAGE, reportCommand, writeReport } from "./report.ts";
+import { selectCpus } from "../timing/catalog.ts";
+import { CpuModelError } from "../timing/model.ts";
 
 const USAGE = `usage:
   deno task run <scenario file> [--variant V]... [--param k=v[,v2...]]... [--json FILE|-] [--quiet]
-                [--shard i/n] [--listing default|all|none]
-  deno task bench            run every scenario in scenarios/, write results/<scenario>.json,
+                [--shard i/n] [--listing default|all|none] [--cpu NAME[:cold]|FILE.json|all]
+  deno task bench [--cpu ...] run every scenario in scenarios/, write results/<scenario>.json,
                              results/history/<date>-<commit>.json and results/report.html
   ${REPORT_USAGE}
   ${COMPARE_USAGE}
@@ -90,13 +92,25 @@ function parseOverrides(scenario: Scenario, params: string[]): Map<string, Param
   return overrides;
 }
 
-function rejectCpu(cpu: string | undefined): void {
-  if (cpu !== undefined) {
-    throw new UsageError(
-      `--cpu ${cpu}: the cycle timing model is not implemented yet; ` +
-        `this version reports exact instruction, load, store and branch counts only`,
-    );
+/**
+ * `--cpu NAME[:cold]|FILE.json|all`: the timing models to run, one result each
+ * (src/timing/); without --cpu, one result with counts only.
+ */
+function parseCpus(cpu: string | undefined): (string | undefined)[] {
+  if (cpu === undefined) return [undefined];
+  try {
+    return selectCpus(cpu).map((s) => s.spec);
+  } catch (e) {
+    if (e instanceof CpuModelError) throw new UsageError(`--cpu ${cpu}: ${e.message}`);
+    throw e;
   }
+}
+
+/** With several CPU models, each result file gets the model's name: x.json -> x.neoverse-n1.json. */
+function cpuPath(path: string, result: ScenarioResult, several: boolean): string {
+  if (!several || !result.cpu) return path;
+  const tag = result.cpu.name.replaceAll(":", "-");
+  return path.endsWith(".json") ? `${path.slice(0, -5)}.${tag}.json` : `${path}.${tag}`;
 }
 
 async function runCommand(args: string[]): Promise<void> {
@@ -114,32 +128,41 @@ async function runCommand(args: string[]): Promise<void> {
       listing: { type: "string" },
     },
   });
-  rejectCpu(values.cpu);
+  const cpus = parseCpus(values.cpu);
   if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${USAGE}`);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const listing = parseListing(values.listing);
   const scenario = await loadScenario(positionals[0]);
   const progress = stderrProgress(!!values.quiet, values.json === "-");
-  const result = await recordRun(scenario, {
-    variants: values.variant,
-    overrides: parseOverrides(scenario, values.param ?? []),
-    factory: unicornFactory,
-    workers: parseWorkers(values.workers),
-    shard,
-    onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-    file: positionals[0],
-    root: PROJECT_ROOT,
-    listing,
-  }).finally(() => progress?.clear());
-  const table = renderTable(result);
+  const results: ScenarioResult[] = [];
+  for (const cpu of cpus) {
+    const result = await recordRun(scenario, {
+      variants: values.variant,
+      overrides: parseOverrides(scenario, values.param ?? []),
+      factory: unicornFactory,
+      workers: parseWorkers(values.workers),
+      shard,
+      onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+      file: positionals[0],
+      root: PROJECT_ROOT,
+      listing,
+      cpu,
+    }).finally(() => progress?.clear());
+    results.push(result);
+  }
+  const table = results.map(renderTable).join("\n\n");
+  const several = results.length > 1;
   if (values.json === "-") {
     if (!values.quiet) console.error(table);
-    await writeStdout(resultJson(result));
+    // Several CPU models: one JSON array of their results.
+    await writeStdout(several ? JSON.stringify(results, null, 2) + "\n" : resultJson(results[0]));
   } else {
     if (!values.quiet) console.log(table);
-    if (values.json) await writeFileAtomic(values.json, resultJson(result));
+    for (const result of values.json ? results : []) {
+      await writeFileAtomic(cpuPath(values.json!, result, several), resultJson(result));
+    }
   }
-  if (result.runs.some((r) => r.status === "failed")) Deno.exitCode = 1;
+  if (results.some((r) => r.runs.some((run) => run.status === "failed"))) Deno.exitCode = 1;
 }
 
 async function writeStdout(text: string): Promise<void> {
@@ -158,7 +181,7 @@ async function mainCommand(args: string[]): Promise<void> {
       out: { type: "string", default: "results" },
     },
   });
-  rejectCpu(values.cpu);
+  const cpus = parseCpus(values.cpu);
   const root = new URL("../../", import.meta.url).pathname;
   const files = [...Deno.readDirSync(`${root}scenarios`)]
     .filter((e) => e.isFile && e.name.endsWith(".ts"))
@@ -174,31 +197,35 @@ async function mainCommand(args: string[]): Promise<void> {
   const progress = stderrProgress(false, false);
   for (const file of files) {
     const scenario = await loadScenario(`${root}scenarios/${file}`);
-    const result = await recordRun(scenario, {
-      factory: unicornFactory,
-      workers: parseWorkers(values.workers),
-      onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-      file: `${root}scenarios/${file}`,
-      root,
-      listing: "default",
-    }).finally(() => progress?.clear());
-    results.push(result);
-    console.log(renderTable(result) + "\n");
-    for (const r of result.runs) {
-      cases++;
-      instructions += r.metrics?.instructions ?? 0;
-      if (r.status === "failed") failed++;
+    for (const cpu of cpus) {
+      const result = await recordRun(scenario, {
+        factory: unicornFactory,
+        workers: parseWorkers(values.workers),
+        onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+        file: `${root}scenarios/${file}`,
+        root,
+        listing: "default",
+        cpu,
+      }).finally(() => progress?.clear());
+      results.push(result);
+      console.log(renderTable(result) + "\n");
+      for (const r of result.runs) {
+        cases++;
+        instructions += r.metrics?.instructions ?? 0;
+        if (r.status === "failed") failed++;
+      }
     }
   }
-  for (const result of results) {
-    await writeFileAtomic(`${outDir}/${result.scenario}.json`, resultJson(result));
+  // With several CPU models (--cpu all), each gets its own file: <scenario>.<cpu>.json.
+  const sources = results.map((r) => cpuPath(`${outDir}/${r.scenario}.json`, r, cpus.length > 1));
+  for (const [i, result] of results.entries()) {
+    await writeFileAtomic(sources[i], resultJson(result));
   }
   // The run joins the history, then the report covers this run and every stored one.
   const stored = await writeHistory(
     `${outDir}/history`,
     historyRecord(results, await runMeta(null, root)),
   );
-  const sources = results.map((r) => `${outDir}/${r.scenario}.json`);
   await writeReport(`${outDir}/report.html`, results, sources, `${outDir}/history`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(

@@ -13,6 +13,8 @@ export interface CaseRequest {
   params: Params;
   variant: string;
   unitName: string;
+  /** One timing model (`--cpu` value), or absent for counts only. */
+  cpu?: string;
 }
 
 export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };

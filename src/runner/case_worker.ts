@@ -25,7 +25,7 @@ async function scenarioAt(url: string): Promise<Scenario> {
 }
 
 self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
-  const { id, scenarioUrl, params, variant, unitName } = e.data;
+  const { id, scenarioUrl, params, variant, unitName, cpu } = e.data;
   try {
     const scenario = await scenarioAt(scenarioUrl);
     const chosen = variant === nopVariant.name
@@ -33,7 +33,14 @@ self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
       : scenarioVariants(scenario).find((v) => v.name === variant);
     if (!chosen) throw new Error(`scenario ${scenario.name} has no variant ${variant}`);
     const workload = toWorkload(scenario.workload(params));
-    const result = await measureCase(chosen, workload, unitName, unicornFactory, scenario.budget);
+    const result = await measureCase(
+      chosen,
+      workload,
+      unitName,
+      unicornFactory,
+      scenario.budget,
+      cpu,
+    );
     self.postMessage({ id, result });
   } catch (err) {
     const text = describeError(err);

@@ -29,6 +29,11 @@ export interface RunResult {
   path?: string;
   /** The executed hot path, one entry per instruction (see src/store/listing.ts). */
   listing?: ListingEntry[];
+  /**
+   * With a timing model (`cpu` set): cycles charged to each executed pc, keyed
+   * "0x..." like listing addresses; they add up to `metrics.cycles`.
+   */
+  cyclesByPc?: Record<string, number>;
 }
 
 /** One instruction the traced call executed: plain data for the annotated listing. */
@@ -70,7 +75,8 @@ export interface ScenarioResult {
   tool: { name: string; version: string };
   scenario: string;
   question: string;
-  cpu: null;
+  /** The timing model that added `cycles` (`--cpu`), or null: name (":cold" for a cold L1) and version. */
+  cpu: { name: string; version: string } | null;
   /** Run metadata (added by the command line). */
   meta?: RunMeta;
   /** The scenario's default parameter values. */

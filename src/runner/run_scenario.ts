@@ -22,6 +22,7 @@ import {
 } from "./scenario.ts";
 import { CasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
+import { CaseTimer, type CaseTiming, singleCpu, timedFigures } from "../timing/case.ts";
 
 export interface RunOptions {
   /** Variant names to run (default: the scenario's). */
@@ -39,6 +40,8 @@ export interface RunOptions {
    * for the workers' start-up. Results are identical and in the same order.
    */
   workers?: number;
+  /** One timing model (a `--cpu` value other than "all"): adds cycles; absent: counts only. */
+  cpu?: string;
 }
 
 /** Below this many cases a sweep runs in-process: starting workers costs more. */
@@ -103,11 +106,16 @@ export async function measureCase(
   unitName: string,
   factory: EngineFactory,
   budget?: number,
-): Promise<(Measurement & { path: string }) | { notApplicable: string }> {
+  cpu?: string,
+): Promise<(Measurement & { path: string; timing?: CaseTiming }) | { notApplicable: string }> {
   const world = buildWorld(variant, workload, unitName);
   if ("notApplicable" in world) return world;
-  const m = await measure(await loadWorld(world, world.workload.layout), factory, budget);
-  return { ...m, path: world.path };
+  const loaded = await loadWorld(world, world.workload.layout);
+  // With a timing model, the capture wraps the factory and the run is timed afterwards.
+  const timer = cpu === undefined ? undefined : new CaseTimer(cpu);
+  const m = await measure(loaded, timer ? timer.wrap(factory) : factory, budget);
+  const timing = timer?.finish(loaded.code, loaded.phases);
+  return { ...m, path: world.path, ...(timing ? { timing } : {}) };
 }
 
 export async function runScenario(
@@ -126,8 +134,14 @@ export async function runScenario(
   const one = (variant: Variant, params: Params, workload: Workload) => {
     const unitName = `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
     return pool
-      ? pool.run({ scenarioUrl: source!, params, variant: variant.name, unitName })
-      : measureCase(variant, workload, unitName, options.factory, scenario.budget);
+      ? pool.run({
+        scenarioUrl: source!,
+        params,
+        variant: variant.name,
+        unitName,
+        cpu: options.cpu,
+      })
+      : measureCase(variant, workload, unitName, options.factory, scenario.budget, options.cpu);
   };
   const perSet = async (params: Params): Promise<RunResult[]> => {
     const workload = toWorkload(scenario.workload(params));
@@ -151,7 +165,7 @@ export async function runScenario(
     tool: TOOL,
     scenario: scenario.name,
     question: scenario.question,
-    cpu: null,
+    cpu: options.cpu === undefined ? null : singleCpu(options.cpu).info,
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
     runs,
   };
@@ -160,8 +174,8 @@ export async function runScenario(
 function toResult(
   variant: string,
   params: Params,
-  m: (Measurement & { path: string }) | { notApplicable: string },
-  baseline: Measurement | { notApplicable: string },
+  m: (Measurement & { path: string; timing?: CaseTiming }) | { notApplicable: string },
+  baseline: (Measurement & { timing?: CaseTiming }) | { notApplicable: string },
 ): RunResult {
   if ("notApplicable" in m) {
     return {
@@ -199,9 +213,13 @@ function toResult(
     ok: true,
     path: m.path,
     checks: m.checks,
-    metrics: m.metrics,
-    overhead: base ? subtract(m.metrics, base.metrics) : null,
-    phases: m.phases,
+    ...timedFigures(
+      m.metrics,
+      base ? subtract(m.metrics, base.metrics) : null,
+      m.phases,
+      m.timing,
+      base?.timing,
+    ),
   };
 }
 

@@ -111,5 +111,10 @@ export async function attachListings(
     const workload = toWorkload(scenario.workload(run.params));
     run.listing = (await collectListing(variant, workload, unit, factory, scenario.budget)) ??
       undefined;
+    // A timing model's per-pc cycles (src/timing/case.ts) annotate the listing.
+    const cycles = run.cyclesByPc;
+    if (cycles) {
+      for (const entry of run.listing ?? []) entry.cycles = cycles[entry.address] ?? 0;
+    }
   }
 }

@@ -102,15 +102,38 @@ export class TraceCapture {
   /**
    * A factory whose engines are attached to this capture and report their
    * run's stop address (`until`): the runner's own code is left untouched.
+   *
+   * A block hook costs a native callback per executed block, so the first
+   * whole-range block hook the runner registers is shared: one callback
+   * records the block here, then calls the runner's hook. Without one, the
+   * capture registers its own before the run.
    */
   wrap(inner: EngineFactory): EngineFactory {
     return {
       name: inner.name,
       create: (): Engine => {
         const engine = inner.create();
-        this.attach(engine);
+        let blocksHooked = false;
+        const onBlock = engine.onBlock.bind(engine);
+        engine.onBlock = (hook, begin, end) => {
+          if (blocksHooked || begin !== undefined || end !== undefined) {
+            return onBlock(hook, begin, end);
+          }
+          blocksHooked = true;
+          return onBlock((address, size) => {
+            this.block(Number(address), size);
+            hook(address, size);
+          });
+        };
+        engine.onMemory((access, address, size) =>
+          this.access(access === "write", Number(address), size)
+        );
         const run = engine.run.bind(engine);
         engine.run = (begin, until, budget) => {
+          if (!blocksHooked) {
+            blocksHooked = true;
+            onBlock((address, size) => this.block(Number(address), size));
+          }
           this.stopAt(Number(until));
           return run(begin, until, budget);
         };

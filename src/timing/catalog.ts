@@ -17,6 +17,8 @@ export interface CpuSelection {
   readonly cold: boolean;
   /** Recorded in results: the model's name (with ":cold") and version. */
   readonly info: { name: string; version: string };
+  /** The `--cpu` value that selects exactly this model (what a worker thread is sent). */
+  readonly spec: string;
 }
 
 const compiled = new Map<string, CompiledModel>();
@@ -52,12 +54,14 @@ export function builtinCpu(name: string): CompiledModel {
 export function selectCpus(spec: string): CpuSelection[] {
   const cold = spec.endsWith(":cold");
   const base = cold ? spec.slice(0, -":cold".length) : spec;
-  const models = base === "all"
-    ? BUILTIN_CPUS.map(builtinCpu)
-    : [base.endsWith(".json") ? loadCpuFile(base) : builtinCpu(base)];
-  return models.map((model) => ({
-    model,
-    cold,
-    info: { name: model.file.name + (cold ? ":cold" : ""), version: model.file.version },
-  }));
+  const specs = base === "all" ? BUILTIN_CPUS : [base];
+  return specs.map((one) => {
+    const model = one.endsWith(".json") ? loadCpuFile(one) : builtinCpu(one);
+    return {
+      model,
+      cold,
+      info: { name: model.file.name + (cold ? ":cold" : ""), version: model.file.version },
+      spec: one + (cold ? ":cold" : ""),
+    };
+  });
 }

@@ -211,31 +211,31 @@ export class Core {
       const target = next[b];
       const count = plan.count;
       const start = plan.start;
-      // The plan's arrays in locals: loads stay out of the loop.
-      const p_branch = plan.branch;
-      const p_charged = plan.charged;
-      const p_figure = plan.figure;
-      const p_firstResult = plan.firstResult;
-      const p_memBytes = plan.memBytes;
-      const p_memKind = plan.memKind;
-      const p_phase = plan.phase;
-      const p_readReg = plan.readReg;
-      const p_readRole = plan.readRole;
-      const p_readStart = plan.readStart;
-      const p_slots = plan.slots;
-      const p_storeOrder = plan.storeOrder;
-      const p_writeKind = plan.writeKind;
-      const p_writeReg = plan.writeReg;
-      const p_writeStart = plan.writeStart;
-      const p_writeback = plan.writeback;
-      const t_accessAddress = trace.accessAddress;
-      const t_accessSize = trace.accessSize;
-      const t_accessWrite = trace.accessWrite;
+      // The plan's arrays in locals, loaded once per block.
+      const planBranch = plan.branch;
+      const planCharged = plan.charged;
+      const planFigure = plan.figure;
+      const planFirstResult = plan.firstResult;
+      const planMemBytes = plan.memBytes;
+      const planMemKind = plan.memKind;
+      const planPhase = plan.phase;
+      const planReadReg = plan.readReg;
+      const planReadRole = plan.readRole;
+      const planReadStart = plan.readStart;
+      const planSlots = plan.slots;
+      const planStoreOrder = plan.storeOrder;
+      const planWriteKind = plan.writeKind;
+      const planWriteReg = plan.writeReg;
+      const planWriteStart = plan.writeStart;
+      const planWriteback = plan.writeback;
+      const accessAddress = trace.accessAddress;
+      const accessSize = trace.accessSize;
+      const accessWrite = trace.accessWrite;
       for (let i = 0; i < count; i++) {
         instructions++;
         const pc = start + 4 * i;
-        const f = p_figure[i];
-        const slots = p_slots[i];
+        const f = planFigure[i];
+        const slots = planSlots[i];
 
         // Fetch.
         if (fetchUsed >= fetchWidth) {
@@ -272,18 +272,20 @@ export class Core {
         } else if (slotCycle > t) t = slotCycle;
 
         // Operands.
-        for (let r = p_readStart[i], end = p_readStart[i + 1]; r < end; r++) {
-          const reg = p_readReg[r];
+        for (let r = planReadStart[i], end = planReadStart[i + 1]; r < end; r++) {
+          const reg = planReadReg[r];
           const from = regFrom[reg];
           const ready = from < 0
             ? regReady[reg]
-            : regReady[reg] - forward[p_readRole[r] * figureCount + from];
+            : regReady[reg] - forward[planReadRole[r] * figureCount + from];
           if (ready > t) t = ready;
         }
 
         // In-order cores that write results back in program order.
         const ordered = inOrderWriteback && exempt[f] === 0;
-        if (ordered && lastWriteback - p_firstResult[i] > t) t = lastWriteback - p_firstResult[i];
+        if (ordered && lastWriteback - planFirstResult[i] > t) {
+          t = lastWriteback - planFirstResult[i];
+        }
         if (inOrder) {
           // Issue bandwidth, in program order.
           if (t > slotCycle) {
@@ -298,22 +300,20 @@ export class Core {
         }
 
         // Stores (and atomics) issue in program order among themselves.
-        const storeLike = p_storeOrder[i] === 1;
+        const storeLike = planStoreOrder[i] === 1;
         if (storeLike && lastStoreIssue > t) t = lastStoreIssue;
 
         // Ports: the earliest cycle where every micro-op finds a free port.
         const uFirst = uopStart[f], uCount = uopCount[f];
-        const wb = p_writeback[i] === 1;
+        const wb = planWriteback[i] === 1;
         const total = uCount + (wb ? uopCount[wbFigure] : 0);
         if (total > 0) {
           // A saturated port set is skipped in one step: cycles known full for the first micro-op.
-          const first = uopStart[f] + (uCount > 0 ? 0 : 0);
-          const firstMask = uCount > 0 ? uopMaskId[first] : uopMaskId[uopStart[wbFigure]];
-          const firstSingle = (uCount > 0 ? uopCycles[first] : uopCycles[uopStart[wbFigure]]) === 1;
+          const firstUop = uCount > 0 ? uFirst : uopStart[wbFigure];
+          const firstMask = uopMaskId[firstUop];
+          const firstPorts = uopMask[firstUop];
           for (;;) {
-            if (firstSingle && t >= fullFrom[firstMask] && t < fullTo[firstMask]) {
-              t = fullTo[firstMask];
-            }
+            if (t >= fullFrom[firstMask] && t < fullTo[firstMask]) t = fullTo[firstMask];
             let used = 0, k = 0;
             for (; k < total; k++) {
               const u = k < uCount ? uFirst + k : uopStart[wbFigure] + (k - uCount);
@@ -330,8 +330,11 @@ export class Core {
               chosenCycles[k] = occupancy;
             }
             if (k === total) break;
-            if (k === 0 && firstSingle) {
-              // Cycle t is full for this port set for good: remember it with its neighbours.
+            const slot = t & RING_MASK;
+            if (
+              k === 0 && busyCycle[slot] === t + 1 && (busyMask[slot] & firstPorts) === firstPorts
+            ) {
+              // Cycle t has none of these ports free, for good: remember it with its neighbours.
               if (t === fullTo[firstMask]) fullTo[firstMask] = t + 1;
               else if (t !== fullFrom[firstMask] - 1) {
                 fullFrom[firstMask] = t;
@@ -368,16 +371,16 @@ export class Core {
 
         // Memory: this instruction's accesses, in program order.
         let loadDone = t + latency[f];
-        const kind = p_memKind[i];
+        const kind = planMemKind[i];
         if (kind !== 0) {
           let address = NaN, read = 0, written = 0;
-          const bytes = p_memBytes[i];
+          const bytes = planMemBytes[i];
           const wantRead = (kind & M_LOAD) !== 0 ? bytes : 0;
           const wantWrite = (kind & M_STORE) !== 0 ? bytes : 0;
           while (access < accessEnd && (read < wantRead || written < wantWrite)) {
-            if (address !== address) address = t_accessAddress[access];
-            if (t_accessWrite[access] === 1) written += t_accessSize[access];
-            else read += t_accessSize[access];
+            if (address !== address) address = accessAddress[access];
+            if (accessWrite[access] === 1) written += accessSize[access];
+            else read += accessSize[access];
             access++;
           }
           if (read < wantRead || written < wantWrite) unmatched++;
@@ -431,9 +434,9 @@ export class Core {
         // Results.
         let done = t + latency[f];
         if (loadDone > done) done = loadDone;
-        for (let w = p_writeStart[i], end = p_writeStart[i + 1]; w < end; w++) {
-          const reg = p_writeReg[w];
-          const wk = p_writeKind[w];
+        for (let w = planWriteStart[i], end = planWriteStart[i + 1]; w < end; w++) {
+          const reg = planWriteReg[w];
+          const wk = planWriteKind[w];
           let ready: number;
           if (wk === W_WRITEBACK) {
             ready = t + latency[wbFigure];
@@ -449,7 +452,7 @@ export class Core {
         if (ordered) lastWriteback = done;
 
         // Branches: outcome from the next block; prediction from the trained tables.
-        const br = p_branch[i];
+        const br = planBranch[i];
         if (br !== B_NONE) {
           const to = i === count - 1 ? target : pc + 4;
           const taken = to !== pc + 4;
@@ -471,9 +474,9 @@ export class Core {
         else retiredAtLast = 1;
         const charge = retire - lastRetire;
         lastRetire = retire;
-        p_charged[i] += charge;
-        phaseCycles[p_phase[i]] += charge;
-        phaseInstructions[p_phase[i]]++;
+        planCharged[i] += charge;
+        phaseCycles[planPhase[i]] += charge;
+        phaseInstructions[planPhase[i]]++;
         if (!inOrder) {
           robRetire[robTail] = retire;
           robSlots[robTail] = slots;

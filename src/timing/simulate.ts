@@ -109,6 +109,10 @@ export function simulate(
 
   const core = new Core(model, predictor, options.cold === true);
   core.run(blockPlans, next, trace);
+  // Cycles live in Int32Arrays; a run this long would have wrapped them.
+  if (core.lastRetire >= 2 ** 31 - 1) {
+    throw new RangeError(`the trace takes over 2^31 cycles on ${file.name}: too long to time`);
+  }
 
   const byPc = new Map<number, number>();
   for (const plan of plans.plans) {

@@ -1,0 +1,56 @@
+/**
+ * Test helper: assemble a small program, run it in the emulator with the
+ * timing capture attached, and hand back what `simulate` needs.
+ */
+import { assemble } from "../../src/asm/assembler.ts";
+import { parseElf } from "../../src/asm/elf.ts";
+import { load } from "../../src/asm/loader.ts";
+import { unicornFactory } from "../../src/engine/unicorn.ts";
+import { PHASE_PREFIX } from "../../src/kernel/asm_writer.ts";
+import { defaultLayout, pageSpan, SectionPlacer } from "../../src/kernel/layout.ts";
+import { CodeImage } from "../../src/measure/code_image.ts";
+import { PhaseMap } from "../../src/measure/phases.ts";
+import { type TimingTrace, TraceCapture } from "../../src/timing/capture.ts";
+
+export interface ProgramRun {
+  code: CodeImage;
+  phases: PhaseMap;
+  trace: TimingTrace;
+  address(symbol: string): number;
+}
+
+/**
+ * Assemble `text` (sections .text and .data), run from `start` until `stop`
+ * with sp at the top of the layout's stack, and capture the trace.
+ */
+export async function runProgram(
+  text: string,
+  start = "start",
+  stop = "stop",
+): Promise<ProgramRun> {
+  const layout = defaultLayout();
+  const placer = new SectionPlacer(layout);
+  const unit = { name: "timing-test", chunks: [{ origin: "tests/timing", text }] };
+  const image = load(parseElf(await assemble(unit)), (s) => placer.place(s));
+  const capture = new TraceCapture();
+  const engine = capture.wrap(unicornFactory).create();
+  try {
+    for (const s of image.sections.filter((s) => s.size > 0)) {
+      const span = pageSpan(s.address, s.size);
+      engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
+      engine.write(s.address, s.bytes);
+    }
+    engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+    engine.writeRegister("sp", layout.stackBase + BigInt(layout.stackSize) - 64n);
+    const reason = engine.run(image.address(start), image.address(stop), 100_000);
+    if (reason !== "until") throw new Error(`program did not reach ${stop} (${reason})`);
+  } finally {
+    engine.close();
+  }
+  return {
+    code: new CodeImage(image),
+    phases: new PhaseMap(image.markers(PHASE_PREFIX)),
+    trace: capture.trace(),
+    address: (symbol) => Number(image.address(symbol)),
+  };
+}
