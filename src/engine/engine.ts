@@ -75,6 +75,8 @@ export type MemoryHook = (
   size: number,
   value: bigint,
 ) => void;
+/** Called for each data access, with the address as a number (see `Engine.onDataAccess`). */
+export type DataAccessHook = (write: boolean, address: number, size: number) => void;
 /** Called when an access hits unmapped or protected memory. The run then stops with a fault. */
 export type InvalidMemoryHook = (
   access: "read" | "write" | "fetch",
@@ -141,6 +143,11 @@ export interface Engine {
   onBlock(hook: BlockHook, begin?: bigint, end?: bigint): HookHandle;
   onCode(hook: CodeHook, begin?: bigint, end?: bigint): HookHandle;
   onMemory(hook: MemoryHook, begin?: bigint, end?: bigint): HookHandle;
+  /**
+   * A cheaper memory hook for access logs: write flag, address as a number
+   * (exact below 2^53, which every mapped address here is), size.
+   */
+  onDataAccess(hook: DataAccessHook, begin?: bigint, end?: bigint): HookHandle;
   onInvalidMemory(hook: InvalidMemoryHook): HookHandle;
   removeHook(handle: HookHandle): void;
   /** Release the emulator and every callback. Idempotent. */

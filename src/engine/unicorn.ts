@@ -23,6 +23,7 @@
 import {
   type BlockHook,
   type CodeHook,
+  type DataAccessHook,
   type Engine,
   EngineError,
   type EngineErrorKind,
@@ -40,6 +41,7 @@ import {
   HOOK_EVENTMEM_DEF,
   HOOK_INTR_DEF,
   HOOK_MEM_DEF,
+  HOOK_MEM_LEAN_DEF,
   strerror,
   UC_ARCH_ARM64,
   UC_ARM64_REG,
@@ -412,6 +414,18 @@ export class UnicornEngine implements Engine, Disposable {
         }
       },
     );
+    return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
+  }
+
+  onDataAccess(hook: DataAccessHook, begin = 1n, end = 0n): HookHandle {
+    this.#handle();
+    const callback = nativeCallback(HOOK_MEM_LEAN_DEF, (_uc, type, address, size) => {
+      try {
+        hook(type === UC_MEM.WRITE, Number(address), size);
+      } catch (e) {
+        this.#fail(e);
+      }
+    });
     return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
   }
 

@@ -93,9 +93,7 @@ export class TraceCapture {
   attach(engine: Engine): HookHandle[] {
     return [
       engine.onBlock((address, size) => this.block(Number(address), size)),
-      engine.onMemory((access, address, size) =>
-        this.access(access === "write", Number(address), size)
-      ),
+      engine.onDataAccess((write, address, size) => this.access(write, address, size)),
     ];
   }
 
@@ -125,9 +123,7 @@ export class TraceCapture {
             hook(address, size);
           });
         };
-        engine.onMemory((access, address, size) =>
-          this.access(access === "write", Number(address), size)
-        );
+        engine.onDataAccess((write, address, size) => this.access(write, address, size));
         const run = engine.run.bind(engine);
         engine.run = (begin, until, budget) => {
           if (!blocksHooked) {

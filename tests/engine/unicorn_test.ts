@@ -284,6 +284,27 @@ Deno.test("code and memory hooks see instructions, accesses, pc and sp", () => {
   }
 });
 
+Deno.test("onDataAccess sees the same accesses as onMemory, addresses as numbers", () => {
+  const e = machine([I.addX0_1, I.stpFpLrPre, I.ldpFpLrPost, I.nop]);
+  try {
+    const full: string[] = [];
+    const lean: string[] = [];
+    // This machine's stack is above 2^53, so compare as numbers (the harness maps below 2^40).
+    e.onMemory((access, address, size) =>
+      full.push(`${access === "write"} ${Number(address)} ${size}`)
+    );
+    e.onDataAccess((write, address, size) => {
+      assert.equal(typeof address, "number");
+      lean.push(`${write} ${address} ${size}`);
+    });
+    assert.equal(e.run(CODE, at(3), 100), "until");
+    assert.equal(lean.length, 4);
+    assert.deepEqual(lean, full);
+  } finally {
+    e.close();
+  }
+});
+
 Deno.test("an error thrown by a hook stops the run and is rethrown", () => {
   const e = machine(LOOP);
   try {
