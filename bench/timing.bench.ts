@@ -41,6 +41,10 @@ import { TraceRecorder } from "../src/measure/recorder.ts";
 import { boot, loadWorld } from "../src/runner/machine.ts";
 import { toWorkload } from "../src/runner/run_scenario.ts";
 import { TraceCapture } from "../src/timing/capture.ts";
+import { nativeAccessLog } from "../src/engine/native_access_log.ts";
+
+/** The native access log the runner uses (null without a C compiler: the JS hook then). */
+const nativeLog = Deno.env.get("FTRACE_BENCH_NO_NATIVE") ? null : await nativeAccessLog();
 import { builtinCpu } from "../src/timing/catalog.ts";
 import { simulate } from "../src/timing/simulate.ts";
 import ftraceOps from "../scenarios/ftrace-ops.ts";
@@ -159,6 +163,7 @@ class WarmMachine {
   constructor(readonly work: Workload, timed: boolean) {
     // As the runner does it: the capture wraps the factory and shares the block hook.
     this.#capture = timed ? new TraceCapture() : undefined;
+    this.#capture?.useNative(nativeLog);
     const m = work.machine(this.#capture ? this.#capture.wrap(unicornFactory) : unicornFactory);
     this.engine = m.engine;
     this.#registers = m.registers;

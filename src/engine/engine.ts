@@ -148,6 +148,17 @@ export interface Engine {
    * (exact below 2^53, which every mapped address here is), size.
    */
   onDataAccess(hook: DataAccessHook, begin?: bigint, end?: bigint): HookHandle;
+  /**
+   * Optional: register a native (C) memory hook, `void hook(uc, type, address,
+   * size, value, userData)`, for access logs that must not pay a JavaScript
+   * call per access. Engines without native code (a wasm build) leave it out.
+   */
+  onNativeMemory?(
+    hook: Deno.PointerObject,
+    userData: Deno.PointerObject,
+    begin?: bigint,
+    end?: bigint,
+  ): HookHandle;
   onInvalidMemory(hook: InvalidMemoryHook): HookHandle;
   removeHook(handle: HookHandle): void;
   /** Release the emulator and every callback. Idempotent. */

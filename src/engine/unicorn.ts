@@ -429,6 +429,18 @@ export class UnicornEngine implements Engine, Disposable {
     return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
   }
 
+  onNativeMemory(
+    hook: Deno.PointerObject,
+    userData: Deno.PointerObject,
+    begin = 1n,
+    end = 0n,
+  ): HookHandle {
+    this.#handle();
+    // A native function has no JavaScript callback to release.
+    const callback: NativeCallback = { pointer: hook, close() {} };
+    return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end, userData);
+  }
+
   /** Observers only: the run always stops with the fault (no demand paging). */
   onInvalidMemory(hook: InvalidMemoryHook): HookHandle {
     this.#handle();
@@ -494,13 +506,19 @@ export class UnicornEngine implements Engine, Disposable {
     throw new EngineError(kind, err, text, undefined, at, `${what}: ${text}`);
   }
 
-  #addNative(type: number, callback: NativeCallback, begin: bigint, end: bigint): HookHandle {
+  #addNative(
+    type: number,
+    callback: NativeCallback,
+    begin: bigint,
+    end: bigint,
+    userData: Deno.PointerValue = null,
+  ): HookHandle {
     const err = this.#lib.uc_hook_add(
       this.#handle(),
       this.#hookOut,
       type,
       callback.pointer,
-      null,
+      userData,
       begin,
       end,
     );

@@ -113,6 +113,7 @@ export async function measureCase(
   const loaded = await loadWorld(world, world.workload.layout);
   // With a timing model, the capture wraps the factory and the run is timed afterwards.
   const timer = cpu === undefined ? undefined : new CaseTimer(cpu);
+  await timer?.prepare();
   const m = await measure(loaded, timer ? timer.wrap(factory) : factory, budget);
   const timing = timer?.finish(loaded.code, loaded.phases);
   return { ...m, path: world.path, ...(timing ? { timing } : {}) };

@@ -10,6 +10,12 @@
  * @module
  */
 import type { Engine, EngineFactory, HookHandle } from "../engine/engine.ts";
+import { ACCESS_LOG_LAYOUT, type NativeAccessLog } from "../engine/native_access_log.ts";
+
+/** Data accesses one instruction can make at most (an ldp/stp pair, a CASP: 4). */
+const ACCESSES_PER_INSTRUCTION = 4;
+/** The native log holds at most this many accesses per run (about 22 MiB of arrays). */
+const NATIVE_LOG_LIMIT = 1 << 21;
 
 /** The dynamic trace of one run, as plain typed arrays (valid up to the counts). */
 export interface TimingTrace {
@@ -50,6 +56,48 @@ export class TraceCapture {
   #accessSize = new Uint16Array(4096);
   #accessWrite = new Uint8Array(4096);
   #stop: number | undefined;
+  /** With a native access log, C code fills the access arrays; this is its struct. */
+  #native: NativeAccessLog | null = null;
+  readonly #logStruct = new BigUint64Array(ACCESS_LOG_LAYOUT.bytes / 8);
+
+  /** Record accesses with the native hook when one is available (same results, faster). */
+  useNative(log: NativeAccessLog | null): void {
+    this.#native = log;
+  }
+
+  /** Accesses recorded so far (the native log counts them itself). */
+  #accessCursor(): number {
+    return this.#native ? Number(this.#logStruct[ACCESS_LOG_LAYOUT.count / 8]) : this.#accesses;
+  }
+
+  /** Size the access arrays for `budget` instructions and point the native log at them. */
+  #armNativeLog(budget: number): void {
+    const capacity = Math.min(budget * ACCESSES_PER_INSTRUCTION + 64, NATIVE_LOG_LIMIT);
+    this.#accessAddress = grow(this.#accessAddress, capacity);
+    this.#accessSize = grow(this.#accessSize, capacity);
+    this.#accessWrite = grow(this.#accessWrite, capacity);
+    const s = this.#logStruct;
+    const at = (offset: number) => offset / 8;
+    const pointer = (a: ArrayBufferView) =>
+      BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(a)));
+    s[at(ACCESS_LOG_LAYOUT.address)] = pointer(this.#accessAddress);
+    s[at(ACCESS_LOG_LAYOUT.size)] = pointer(this.#accessSize);
+    s[at(ACCESS_LOG_LAYOUT.write)] = pointer(this.#accessWrite);
+    s[at(ACCESS_LOG_LAYOUT.capacity)] = BigInt(this.#accessAddress.length);
+    s[at(ACCESS_LOG_LAYOUT.count)] = BigInt(this.#accesses);
+  }
+
+  /** Take the native log's count; an overflow is an error, never a silently short trace. */
+  #collectNativeLog(): void {
+    const count = Number(this.#logStruct[ACCESS_LOG_LAYOUT.count / 8]);
+    if (count > this.#accessAddress.length) {
+      throw new Error(
+        `the run made ${count} data accesses, more than the access log's ` +
+          `${this.#accessAddress.length}; give the run a smaller instruction budget`,
+      );
+    }
+    this.#accesses = count;
+  }
 
   /** Record entry into a block. */
   block(address: number, size: number): void {
@@ -61,7 +109,7 @@ export class TraceCapture {
     }
     this.#blockStart[i] = address;
     this.#blockSize[i] = size;
-    this.#blockAccess[i] = this.#accesses;
+    this.#blockAccess[i] = this.#accessCursor();
   }
 
   /** Record one data access (in program order). */
@@ -123,7 +171,12 @@ export class TraceCapture {
             hook(address, size);
           });
         };
-        engine.onDataAccess((write, address, size) => this.access(write, address, size));
+        const native = this.#native && engine.onNativeMemory
+          ? engine.onNativeMemory(this.#native.hook, Deno.UnsafePointer.of(this.#logStruct)!)
+          : undefined;
+        if (!native) {
+          engine.onDataAccess((write, address, size) => this.access(write, address, size));
+        }
         const run = engine.run.bind(engine);
         engine.run = (begin, until, budget) => {
           if (!blocksHooked) {
@@ -131,7 +184,13 @@ export class TraceCapture {
             onBlock((address, size) => this.block(Number(address), size));
           }
           this.stopAt(Number(until));
-          return run(begin, until, budget);
+          if (!native) return run(begin, until, budget);
+          this.#armNativeLog(budget);
+          try {
+            return run(begin, until, budget);
+          } finally {
+            this.#collectNativeLog();
+          }
         };
         return engine;
       },

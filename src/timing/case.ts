@@ -8,6 +8,7 @@
 import type { EngineFactory } from "../engine/engine.ts";
 import type { Metrics } from "../measure/metrics.ts";
 import { TraceCapture } from "./capture.ts";
+import { nativeAccessLog } from "../engine/native_access_log.ts";
 import { type CpuSelection, selectCpus } from "./catalog.ts";
 import { CpuModelError } from "./model.ts";
 import { type CodeSource, type PhaseSource, simulate } from "./simulate.ts";
@@ -39,6 +40,12 @@ export class CaseTimer {
   /** `spec`: one model, as `--cpu` names it (`NAME`, `NAME:cold` or a CPU file path). */
   constructor(spec: string) {
     this.selection = singleCpu(spec);
+  }
+
+  /** Load the native access log (built on first use); without it the capture uses a JS hook. */
+  async prepare(): Promise<void> {
+    if (Deno.env.get("FTRACE_BENCH_NO_NATIVE")) return;
+    this.#capture.useNative(await nativeAccessLog());
   }
 
   /** The factory to measure the case with. */
