@@ -7,8 +7,27 @@ import { alignTable } from "./align.ts";
 const COLUMNS = ["variant", "params", "insns", "loads", "stores", "branches", "overhead", "checks"];
 const RIGHT = new Set(["insns", "loads", "stores", "branches", "cycles", "overhead"]);
 
-function paramsText(params: Record<string, unknown>): string {
-  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(" ");
+function paramsText(params: Record<string, unknown>, shown: ReadonlySet<string>): string {
+  return Object.entries(params).filter(([k]) => shown.has(k)).map(([k, v]) => `${k}=${v}`).join(
+    " ",
+  );
+}
+
+/**
+ * Parameters that vary between runs go in the params column; those with one
+ * value across the whole table are said once, in the heading.
+ */
+function splitParams(runs: StoredResult["runs"]): { varying: Set<string>; fixed: string } {
+  const values = new Map<string, Set<string>>();
+  for (const r of runs) {
+    for (const [k, v] of Object.entries(r.params)) {
+      if (!values.has(k)) values.set(k, new Set());
+      values.get(k)!.add(String(v));
+    }
+  }
+  const varying = new Set([...values].filter(([, vs]) => vs.size > 1).map(([k]) => k));
+  const fixed = [...values].filter(([k]) => !varying.has(k)).map(([k, vs]) => `${k}=${[...vs][0]}`);
+  return { varying, fixed: fixed.join(" ") };
 }
 
 /**
@@ -18,6 +37,7 @@ function paramsText(params: Record<string, unknown>): string {
 export function renderTable(result: StoredResult): string {
   const cycles = result.runs.some((r) => r.metrics?.cycles !== undefined);
   const columns = cycles ? [...COLUMNS.slice(0, 6), "cycles", ...COLUMNS.slice(6)] : COLUMNS;
+  const { varying, fixed } = splitParams(result.runs);
   const rows = result.runs.map((r) => {
     const m = r.metrics;
     const status = r.status === "ok"
@@ -31,7 +51,7 @@ export function renderTable(result: StoredResult): string {
       : "-";
     return [
       r.variant,
-      paramsText(r.params),
+      paramsText(r.params, varying),
       m ? String(m.instructions) : "-",
       m ? String(m.loads) : "-",
       m ? String(m.stores) : "-",
@@ -42,7 +62,7 @@ export function renderTable(result: StoredResult): string {
     ];
   });
   const cpu = result.cpu ? ` [${result.cpu.name} ${result.cpu.version}]` : "";
-  return [`${result.scenario}: ${result.question}${cpu}`, alignTable(columns, rows, RIGHT)].join(
-    "\n",
-  );
+  const heading = `${result.scenario}: ${result.question}${cpu}` +
+    (fixed ? `\n(every run: ${fixed})` : "");
+  return [heading, alignTable(columns, rows, RIGHT)].join("\n");
 }
