@@ -120,6 +120,18 @@ export class TraceRecorder {
     return { total, phases };
   }
 
+  /** Times each pc executed, in first-execution order (the hot path as it ran). */
+  executionCounts(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < this.trace.length; i++) {
+      const start = this.trace[i];
+      for (let pc = start; pc < this.entered[i].end; pc += 4) {
+        counts.set(pc, (counts.get(pc) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
   /** The last `n` blocks entered, oldest first. */
   lastBlocks(n: number): number[] {
     return this.trace.slice(-n);

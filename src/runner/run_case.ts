@@ -23,7 +23,8 @@ export async function measure(
   loaded: LoadedWorld,
   factory: EngineFactory,
   budget = DEFAULT_BUDGET,
-): Promise<Measurement> {
+  options: { executionCounts?: boolean } = {},
+): Promise<Measurement & { executionCounts?: Map<number, number> }> {
   const { image, code, layout } = loaded;
   const { engine, initial } = boot(factory, loaded);
   const recorder = new TraceRecorder(code, loaded.phases);
@@ -92,7 +93,12 @@ export async function measure(
     const final = new Map(regs.map((r, i) => [r, values[i]]));
     const checks = observer.evaluate(final);
     const { total, phases } = recorder.totals(Number(exit));
-    return { checks, metrics: total, phases };
+    return {
+      checks,
+      metrics: total,
+      phases,
+      ...(options.executionCounts ? { executionCounts: recorder.executionCounts() } : {}),
+    };
   } finally {
     engine.close();
   }

@@ -3,13 +3,13 @@
  * call executed, in first-execution order, with its address, symbol+offset,
  * word, disassembly, execution count and phase.
  *
- * The measurement core is not touched: the case is run once more with an
- * engine factory that also records the executed blocks (emulation is
- * deterministic, so it is the same run), and the loaded image symbolizes,
- * the phase map attributes and llvm-mc disassembles. Rendering is src/report's.
+ * The case is run once more (emulation is deterministic, so it is the same
+ * run) and the measurement core reports how often each pc executed; the
+ * loaded image symbolizes, the phase map attributes and llvm-mc
+ * disassembles. Rendering is src/report's.
  */
 import { disassemble } from "../asm/disasm.ts";
-import type { Engine, EngineFactory } from "../engine/engine.ts";
+import type { EngineFactory } from "../engine/engine.ts";
 import { buildWorld } from "../kernel/world.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
@@ -24,21 +24,6 @@ import { sameParams } from "./params.ts";
 /** Which runs get a listing: the default parameter set's, every ok run's, or none. */
 export type ListingMode = "default" | "all" | "none";
 export const LISTING_MODES: readonly ListingMode[] = ["default", "all", "none"];
-
-/** A factory whose engines also report every executed block to `onBlock`. */
-function recordingFactory(
-  inner: EngineFactory,
-  onBlock: (address: number, size: number) => void,
-): EngineFactory {
-  return {
-    name: inner.name,
-    create(): Engine {
-      const engine = inner.create();
-      engine.onBlock((address, size) => onBlock(Number(address), size));
-      return engine;
-    },
-  };
-}
 
 /** "bl 0x8008000354" -> "bl 0x8008000354 <ftrace_regs_caller>": name pc-relative targets. */
 function withTargetSymbol(text: string, code: CodeImage): string {
@@ -61,16 +46,8 @@ export async function collectListing(
   // The world's own workload: a variant may adjust the layout (as measureCase does).
   const loaded = await loadWorld(world, world.workload.layout);
   // Map insertion order is first-execution order: the listing reads like the path.
-  const counts = new Map<number, number>();
-  await measure(
-    loaded,
-    recordingFactory(factory, (address, size) => {
-      for (let pc = address; pc < address + size; pc += 4) {
-        counts.set(pc, (counts.get(pc) ?? 0) + 1);
-      }
-    }),
-    budget,
-  );
+  const counts = (await measure(loaded, factory, budget, { executionCounts: true }))
+    .executionCounts!;
   const pcs = [...counts.keys()];
   const words = pcs.map((pc) => ({ address: BigInt(pc), word: loaded.code.word(pc) ?? 0 }));
   const texts = await disassemble(words);

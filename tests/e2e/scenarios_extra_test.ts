@@ -6,45 +6,17 @@
  */
 import assert from "node:assert/strict";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { findRun as find, type Run, runScenarioCli } from "./scenario_runs.ts";
 
-type Counts = { instructions: number; loads: number; stores: number; branches: number };
-
-interface Run {
-  variant: string;
-  params: Record<string, unknown>;
-  status: string;
-  ok: boolean;
-  reason?: string;
-  checks: { name: string; ok: boolean; detail: string }[];
-  metrics: Counts | null;
-  overhead: Counts | null;
-  phases: Record<string, Counts> | null;
-}
-
+/** Run a reduced sweep; every run must pass its checks. */
 async function runScenario(file: string, ...args: string[]): Promise<Run[]> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "mod.ts", "run", `scenarios/${file}`, ...args, "--json", "-"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, stderr);
-  const result = JSON.parse(new TextDecoder().decode(out.stdout));
-  for (const r of result.runs as Run[]) {
+  const { code, runs, stderr } = await runScenarioCli(file, ...args);
+  assert.equal(code, 0, stderr);
+  for (const r of runs) {
     assert.equal(r.status, "ok", `${r.variant} ${JSON.stringify(r.params)}: ${r.reason}`);
     assert.ok(r.checks.every((c) => c.ok));
   }
-  return result.runs;
-}
-
-function find(runs: Run[], variant: string, params: Record<string, unknown>): Run {
-  const run = runs.find((r) =>
-    r.variant === variant && Object.entries(params).every(([k, v]) => r.params[k] === v)
-  );
-  assert.ok(run, `no run ${variant} ${JSON.stringify(params)}`);
-  return run;
+  return runs;
 }
 
 const insns = (r: Run) => r.metrics!.instructions;

@@ -4,39 +4,7 @@
  */
 import assert from "node:assert/strict";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-interface Run {
-  variant: string;
-  params: Record<string, unknown>;
-  status: string;
-  reason?: string;
-  checks: { name: string; ok: boolean; detail: string }[];
-  overhead: { instructions: number; loads: number } | null;
-}
-
-async function runScenario(
-  file: string,
-  ...args: string[]
-): Promise<{ code: number; runs: Run[] }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "mod.ts", "run", `scenarios/${file}`, ...args, "--json", "-", "--quiet"],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr);
-  assert.ok(out.stdout.length > 0, stderr);
-  return { code: out.code, runs: JSON.parse(new TextDecoder().decode(out.stdout)).runs };
-}
-
-function find(runs: Run[], variant: string, params: Record<string, unknown>): Run {
-  const run = runs.find((r) =>
-    r.variant === variant && Object.entries(params).every(([k, v]) => r.params[k] === v)
-  );
-  assert.ok(run, `no run ${variant} ${JSON.stringify(params)}`);
-  return run;
-}
+import { findRun as find, type Run, runScenarioCli as runScenario } from "./scenario_runs.ts";
 
 const insns = (r: Run) => r.overhead!.instructions;
 
@@ -137,7 +105,7 @@ Deno.test("branch-range: out of BL range, each mechanism takes its fallback or i
   const { code, runs } = await runScenario("branch-range.ts");
   assert.equal(code, 0);
   const path = (variant: string, text_mib: number, placement: string) =>
-    (find(runs, variant, { text_mib, placement }) as Run & { path?: string }).path;
+    find(runs, variant, { text_mib, placement }).path;
   assert.equal(path("args", 30, "near"), "bl ftrace_caller");
   assert.equal(path("args", 200, "near"), "bl ftrace_caller via a veneer (br x16)");
   assert.equal(path("direct", 30, "near"), "bl bpf_trampoline");
