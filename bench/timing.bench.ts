@@ -29,7 +29,7 @@
 import { assemble } from "../src/asm/assembler.ts";
 import { parseElf } from "../src/asm/elf.ts";
 import { load } from "../src/asm/loader.ts";
-import type { Engine, EngineFactory, Register } from "../src/engine/engine.ts";
+import type { Engine, EngineFactory, ExecutionLog, Register } from "../src/engine/engine.ts";
 import { unicornFactory } from "../src/engine/unicorn.ts";
 import { PHASE_PREFIX } from "../src/kernel/asm_writer.ts";
 import { defaultLayout, pageSpan, SectionPlacer } from "../src/kernel/layout.ts";
@@ -40,16 +40,19 @@ import { PhaseMap } from "../src/measure/phases.ts";
 import { TraceRecorder } from "../src/measure/recorder.ts";
 import { boot, loadWorld } from "../src/runner/machine.ts";
 import { toWorkload } from "../src/runner/run_scenario.ts";
-import { TraceCapture } from "../src/timing/capture.ts";
-import { nativeAccessLog } from "../src/engine/native_access_log.ts";
-
-/** The native access log the runner uses (null without a C compiler: the JS hook then). */
-const nativeLog = Deno.env.get("FTRACE_BENCH_NO_NATIVE") ? null : await nativeAccessLog();
+import { timingTrace } from "../src/timing/trace.ts";
+import { openExecutionLog } from "../src/engine/execution_log.ts";
 import { builtinCpu } from "../src/timing/catalog.ts";
 import { simulate } from "../src/timing/simulate.ts";
 import ftraceOps from "../scenarios/ftrace-ops.ts";
 
 const model = builtinCpu("neoverse-n1");
+const layout = defaultLayout();
+/** Both workloads keep their stack where the default layout puts it. */
+const STACK = {
+  begin: layout.stackBase,
+  end: layout.stackBase + BigInt(layout.stackSize) - 1n,
+};
 
 /** Code to run repeatedly: how to make a ready engine, and where a call starts and stops. */
 interface Workload {
@@ -122,7 +125,6 @@ counter:
 `;
 
 async function trampolineLoop(): Promise<Workload> {
-  const layout = defaultLayout();
   const placer = new SectionPlacer(layout);
   const unit = {
     name: "timing-bench/loop",
@@ -157,30 +159,39 @@ async function trampolineLoop(): Promise<Workload> {
 class WarmMachine {
   readonly engine: Engine;
   readonly #registers: ReadonlyMap<Register, bigint>;
-  readonly #capture: TraceCapture | undefined;
-  #recorder: TraceRecorder;
+  readonly #timed: boolean;
+  #log!: ExecutionLog;
 
   constructor(readonly work: Workload, timed: boolean) {
-    // As the runner does it: the capture wraps the factory and shares the block hook.
-    this.#capture = timed ? new TraceCapture() : undefined;
-    this.#capture?.useNative(nativeLog);
-    const m = work.machine(this.#capture ? this.#capture.wrap(unicornFactory) : unicornFactory);
+    const m = work.machine(unicornFactory);
     this.engine = m.engine;
     this.#registers = m.registers;
-    this.#recorder = new TraceRecorder(work.code, work.phases);
-    this.engine.onBlock((address, size) => this.#recorder.enter(Number(address), size));
+    this.#timed = timed;
+  }
+
+  /** As the runner does it: one execution log, with data accesses when timing. */
+  async open(): Promise<this> {
+    this.#log = await openExecutionLog(this.engine, {
+      accesses: this.#timed,
+      stack: { begin: STACK.begin, end: STACK.end },
+    });
+    return this;
   }
 
   /** Run the call once; returns the instructions it executed. */
   run(): number {
     for (const [reg, value] of this.#registers) this.engine.writeRegister(reg, value);
-    this.#recorder = new TraceRecorder(this.work.code, this.work.phases);
-    this.#capture?.reset();
+    this.#log.clear();
     const stop = this.engine.run(this.work.start, this.work.stop, 10_000_000);
     if (stop !== "until") throw new Error(`${this.work.name}: the call did not return (${stop})`);
-    const { total } = this.#recorder.totals(Number(this.work.stop));
-    if (this.#capture) {
-      const t = simulate(model, this.#capture.trace(), this.work.code, this.work.phases);
+    const recorder = new TraceRecorder(this.work.code, this.work.phases);
+    for (let i = 0; i < this.#log.blockCount; i++) {
+      recorder.enter(this.#log.blockStart[i], this.#log.blockSize[i]);
+    }
+    const { total } = recorder.totals(Number(this.work.stop));
+    if (this.#timed) {
+      const trace = timingTrace(this.#log, Number(this.work.stop));
+      const t = simulate(model, trace, this.work.code, this.work.phases);
       if (t.instructions !== total.instructions) throw new Error("timing trace mismatch");
     }
     return total.instructions;
@@ -204,8 +215,8 @@ function throughput(count: WarmMachine, timed: WarmMachine, rounds: number, call
 const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
 const machines: WarmMachine[] = [];
 for (const [work, calls] of [[await listWalk(), 40], [await trampolineLoop(), 1]] as const) {
-  const counting = new WarmMachine(work, false);
-  const timing = new WarmMachine(work, true);
+  const counting = await new WarmMachine(work, false).open();
+  const timing = await new WarmMachine(work, true).open();
   machines.push(counting, timing);
   const perCall = counting.run();
   for (let i = 0; i < Math.max(3, 400 / calls / 10); i++) {

@@ -149,20 +149,73 @@ export interface Engine {
    */
   onDataAccess(hook: DataAccessHook, begin?: bigint, end?: bigint): HookHandle;
   /**
-   * Optional: register a native (C) memory hook, `void hook(uc, type, address,
-   * size, value, userData)`, for access logs that must not pay a JavaScript
-   * call per access. Engines without native code (a wasm build) leave it out.
+   * Optional: an execution log kept by native code, so logging a block or an
+   * access costs no JavaScript call (`hooks` come from native_trace_log.ts).
+   * Engines without native code (a wasm build) leave it out and
+   * `openExecutionLog` logs through JavaScript hooks instead.
    */
-  onNativeMemory?(
-    hook: Deno.PointerObject,
-    userData: Deno.PointerObject,
-    begin?: bigint,
-    end?: bigint,
-  ): HookHandle;
+  openNativeLog?(hooks: NativeTraceHooks, options: ExecutionLogOptions): ExecutionLog;
   onInvalidMemory(hook: InvalidMemoryHook): HookHandle;
   removeHook(handle: HookHandle): void;
   /** Release the emulator and every callback. Idempotent. */
   close(): void;
+}
+
+/** Where a run found sp not 16-byte aligned. */
+export interface SpEvent {
+  /** Index in the log of the block the event happened in. */
+  readonly block: number;
+  /** The accessing instruction (stack accesses) or the block's address (block entries). */
+  readonly pc: number;
+  readonly sp: bigint;
+}
+
+/** Misaligned-sp events an execution log keeps per kind between clears (more are only flagged). */
+export const SP_EVENT_LIMIT = 1024;
+
+/** What an execution log records besides the executed blocks. */
+export interface ExecutionLogOptions {
+  /** Every data access too (address, size, direction), for the timing model. */
+  readonly accesses: boolean;
+  /** The stack [begin, end]: accesses there are checked for sp alignment. */
+  readonly stack: { readonly begin: bigint; readonly end: bigint };
+}
+
+/**
+ * Runs as the engine logged them: the executed blocks in order, optionally
+ * every data access, and where sp was misaligned. It accumulates over runs
+ * until `clear()`; the arrays are valid up to the counts and may be replaced
+ * by larger ones on the next run.
+ */
+export interface ExecutionLog {
+  readonly blockCount: number;
+  /** Start address of each executed block. */
+  readonly blockStart: Float64Array;
+  /** Size in bytes of each executed block. */
+  readonly blockSize: Int32Array;
+  /** Index in the access log of each block's first data access. */
+  readonly blockAccess: Int32Array;
+  readonly accessCount: number;
+  readonly accessAddress: Float64Array;
+  readonly accessSize: Uint16Array;
+  /** 1 for a write, 0 for a read. */
+  readonly accessWrite: Uint8Array;
+  /** Blocks entered with sp misaligned (the first `SP_EVENT_LIMIT`). */
+  readonly misalignedEntries: readonly SpEvent[];
+  /** Stack accesses made with sp misaligned (the first `SP_EVENT_LIMIT`). */
+  readonly misalignedStackAccesses: readonly SpEvent[];
+  /** More misaligned-sp events happened than were kept. */
+  readonly spEventsTruncated: boolean;
+  /** Forget everything logged (buffers are kept). */
+  clear(): void;
+}
+
+/** Addresses of the compiled hooks of native/trace_log.c. */
+export interface NativeTraceHooks {
+  /** A uc_cb_hookcode_t for UC_HOOK_BLOCK. */
+  readonly block: Deno.PointerObject;
+  /** A uc_cb_hookmem_t for UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE. */
+  readonly access: Deno.PointerObject;
 }
 
 /** Creates engines; the CPU model is chosen at creation. */

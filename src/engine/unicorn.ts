@@ -28,9 +28,12 @@ import {
   EngineError,
   type EngineErrorKind,
   type EngineFactory,
+  type ExecutionLog,
+  type ExecutionLogOptions,
   type HookHandle,
   type InvalidMemoryHook,
   type MemoryHook,
+  type NativeTraceHooks,
   type Permissions,
   type Register,
   type StopReason,
@@ -58,6 +61,7 @@ import {
   unicorn,
   type UnicornSymbols,
 } from "./unicorn_ffi.ts";
+import { NativeExecutionLog } from "./native_trace_log.ts";
 
 /** Unicorn register id of every `Register` name. */
 const REGISTER_IDS: ReadonlyMap<string, number> = new Map<string, number>([
@@ -213,6 +217,8 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #batchIds = new Int32Array(this.#scratch, 64 + 16 * BATCH, BATCH);
 
   readonly #native = new Map<number, NativeHook>();
+  /** Native execution logs, armed before and collected after every run. */
+  readonly #logs: NativeExecutionLog[] = [];
   readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
@@ -347,6 +353,7 @@ export class UnicornEngine implements Engine, Disposable {
     this.#exception = -1;
     this.#faultAddress = undefined;
     let err: number;
+    for (const log of this.#logs) log.arm(budget);
     try {
       const count = BigInt(budget === Infinity ? UNLIMITED_COUNT : budget);
       err = this.#lib.uc_emu_start(uc, begin, until, 0n, count);
@@ -354,9 +361,19 @@ export class UnicornEngine implements Engine, Disposable {
       this.#running = false;
       this.#closeDeferred();
     }
+    // Even when the run faulted: an oops shows the blocks that led to the fault.
+    let logError: unknown;
+    for (const log of this.#logs) {
+      try {
+        log.collect();
+      } catch (e) {
+        logError ??= e;
+      }
+    }
     if (this.#hookFailed) throw this.#hookError;
     if (err !== UC_ERR.OK) throw this.#runError(err);
     if (this.#exception >= 0) throw this.#exceptionError(this.#exception);
+    if (logError) throw logError;
     if (this.readRegister("pc") === until) return "until";
     return this.#stopRequested ? "stopped" : "budget";
   }
@@ -429,16 +446,26 @@ export class UnicornEngine implements Engine, Disposable {
     return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
   }
 
-  onNativeMemory(
-    hook: Deno.PointerObject,
-    userData: Deno.PointerObject,
-    begin = 1n,
-    end = 0n,
-  ): HookHandle {
+  openNativeLog(hooks: NativeTraceHooks, options: ExecutionLogOptions): ExecutionLog {
     this.#handle();
-    // A native function has no JavaScript callback to release.
-    const callback: NativeCallback = { pointer: hook, close() {} };
-    return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end, userData);
+    const log = new NativeExecutionLog(options, {
+      regRead: this.#lib.uc_reg_read_address,
+      spId: UC_ARM64_REG.SP,
+      pcId: UC_ARM64_REG.PC,
+    });
+    // Native functions have no JavaScript callback to release.
+    const native = (pointer: Deno.PointerObject): NativeCallback => ({ pointer, close() {} });
+    this.#addNative(UC_HOOK.BLOCK, native(hooks.block), 1n, 0n, log.userData);
+    const { begin, end } = options.accesses ? { begin: 1n, end: 0n } : options.stack;
+    this.#addNative(
+      UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE,
+      native(hooks.access),
+      begin,
+      end,
+      log.userData,
+    );
+    this.#logs.push(log);
+    return log;
   }
 
   /** Observers only: the run always stops with the fault (no demand paging). */

@@ -166,6 +166,8 @@ const SYMBOLS = {
   uc_mem_read: { parameters: ["pointer", "u64", "buffer", "usize"], result: "i32" },
   /** uc_err uc_reg_read(uc_engine *, int regid, void *value) */
   uc_reg_read: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
+  /** The address of uc_reg_read itself, for native hooks that read registers. */
+  uc_reg_read_address: { name: "uc_reg_read", type: "pointer" },
   /** uc_err uc_reg_write(uc_engine *, int regid, const void *value) */
   uc_reg_write: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   /** uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count) */

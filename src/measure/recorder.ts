@@ -7,7 +7,7 @@
  */
 import type { BranchInfo } from "../isa/types.ts";
 import type { CodeImage } from "./code_image.ts";
-import { addInto, type Metrics, zeroMetrics } from "./metrics.ts";
+import { METRIC_KEYS, type Metrics, zeroMetrics } from "./metrics.ts";
 import type { PhaseMap } from "./phases.ts";
 
 /** An instruction the decoder cannot classify was executed. */
@@ -31,6 +31,8 @@ interface Terminator {
 }
 
 export interface BlockSummary {
+  /** Index of this summary in its recorder (dense, from 0). */
+  readonly id: number;
   readonly size: number;
   readonly end: number;
   readonly perPhase: readonly (readonly [string, Metrics])[];
@@ -41,21 +43,38 @@ const INDIRECT = new Set<BranchInfo["kind"]>(["indirect-jump", "indirect-call", 
 
 export class TraceRecorder {
   private readonly summaries = new Map<number, BlockSummary>();
+  private readonly distinct: BlockSummary[] = [];
   /** Block start addresses in execution order. */
-  readonly trace: number[] = [];
-  private readonly entered: BlockSummary[] = [];
+  private trace = new Float64Array(1024);
+  /** Summary id of each entered block, in execution order. */
+  private entered = new Int32Array(1024);
+  private count = 0;
 
   constructor(private readonly code: CodeImage, private readonly phases: PhaseMap) {}
 
+  /** Blocks entered so far. */
+  get blocks(): number {
+    return this.count;
+  }
+
   /** Record entry into a block; returns its summary (decoded on first sight). */
   enter(address: number, size: number): BlockSummary {
-    this.trace.push(address);
     let summary = this.summaries.get(address);
     if (!summary || summary.size !== size) {
       summary = this.summarise(address, size);
       this.summaries.set(address, summary);
+      this.distinct.push(summary);
     }
-    this.entered.push(summary);
+    const i = this.count++;
+    if (i === this.trace.length) {
+      const trace = new Float64Array(2 * i), entered = new Int32Array(2 * i);
+      trace.set(this.trace);
+      entered.set(this.entered);
+      this.trace = trace;
+      this.entered = entered;
+    }
+    this.trace[i] = address;
+    this.entered[i] = summary.id;
     return summary;
   }
 
@@ -91,31 +110,46 @@ export class TraceRecorder {
         ? { phase, kind: insn.branch.kind, pc, register: insn.branch.register }
         : undefined;
     }
-    return { size, end: address + size, perPhase: [...perPhase], terminator };
+    const id = this.distinct.length;
+    return { id, size, end: address + size, perPhase: [...perPhase], terminator };
   }
 
   /**
    * Totals and per-phase figures. `stopAddress` is where the run ended
    * (the target of the last block's branch).
+   *
+   * Executions and taken branches are counted per distinct block first, so
+   * the work per executed block is a few integer operations.
    */
   totals(stopAddress: number): { total: Metrics; phases: Record<string, Metrics> } {
+    const runs = new Float64Array(this.distinct.length);
+    const taken = new Float64Array(this.distinct.length);
+    for (let i = 0; i < this.count; i++) {
+      const id = this.entered[i];
+      runs[id]++;
+      const s = this.distinct[id];
+      if (!s.terminator) continue;
+      const next = i + 1 < this.count ? this.trace[i + 1] : stopAddress;
+      if (s.terminator.kind !== "cond" || next !== s.end) taken[id]++;
+    }
     const phases: Record<string, Metrics> = {};
     const total = zeroMetrics();
-    const add = (phase: string, m: Metrics) => {
-      addInto(phases[phase] ??= zeroMetrics(), m);
-      addInto(total, m);
+    const add = (phase: string, m: Metrics, times: number) => {
+      const into = phases[phase] ??= zeroMetrics();
+      for (const k of METRIC_KEYS) {
+        into[k] += m[k] * times;
+        total[k] += m[k] * times;
+      }
     };
-    for (let i = 0; i < this.trace.length; i++) {
-      const s = this.entered[i];
-      for (const [phase, m] of s.perPhase) add(phase, m);
+    // In first-execution order, so phases appear in the order the run reached them.
+    for (const s of this.distinct) {
+      if (runs[s.id] > 0) { for (const [phase, m] of s.perPhase) add(phase, m, runs[s.id]); }
       const t = s.terminator;
-      if (!t) continue;
-      const next = i + 1 < this.trace.length ? this.trace[i + 1] : stopAddress;
-      if (t.kind === "cond" && next === s.end) continue; // not taken
+      if (!t || taken[s.id] === 0) continue;
       const branch = zeroMetrics();
       branch.branches = 1;
       if (INDIRECT.has(t.kind)) branch.indirectBranches = 1;
-      add(t.phase, branch);
+      add(t.phase, branch, taken[s.id]);
     }
     return { total, phases };
   }
@@ -123,9 +157,9 @@ export class TraceRecorder {
   /** Times each pc executed, in first-execution order (the hot path as it ran). */
   executionCounts(): Map<number, number> {
     const counts = new Map<number, number>();
-    for (let i = 0; i < this.trace.length; i++) {
+    for (let i = 0; i < this.count; i++) {
       const start = this.trace[i];
-      for (let pc = start; pc < this.entered[i].end; pc += 4) {
+      for (let pc = start; pc < this.distinct[this.entered[i]].end; pc += 4) {
         counts.set(pc, (counts.get(pc) ?? 0) + 1);
       }
     }
@@ -134,6 +168,6 @@ export class TraceRecorder {
 
   /** The last `n` blocks entered, oldest first. */
   lastBlocks(n: number): number[] {
-    return this.trace.slice(-n);
+    return Array.from(this.trace.subarray(Math.max(0, this.count - n), this.count));
   }
 }

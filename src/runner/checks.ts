@@ -6,7 +6,7 @@
  * evaluates afterwards: return value, callee-saved registers, what the
  * tracer saw, SP alignment, and the unwinder's view from inside the tracer.
  */
-import type { Engine, Register } from "../engine/engine.ts";
+import { type Engine, type ExecutionLog, type Register, SP_EVENT_LIMIT } from "../engine/engine.ts";
 import { REG_SP } from "../isa/types.ts";
 import { patchSiteBlOffset } from "../kernel/functions.ts";
 import type { Probe } from "../kernel/variants/variant.ts";
@@ -23,6 +23,8 @@ import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { CheckResult } from "./result.ts";
 
 const MAX_FRAMES = 16;
+/** sp-alignment violations reported per run. */
+const MAX_SP_VIOLATIONS = 4;
 
 /** What a probe recorded at one entry into a tracer. */
 interface ProbeHit {
@@ -54,6 +56,8 @@ function readU64(engine: Engine, address: bigint): bigint {
 export class CheckObserver {
   private readonly hits: ProbeHit[] = [];
   private readonly spViolations: SpViolation[] = [];
+  /** sp was misaligned more often than the log keeps events, and none kept broke a rule. */
+  private spTruncated = false;
   private readonly btiFaults: string[] = [];
   private readonly stackLow: bigint;
   private readonly probeBySymbol: Map<string, Probe>;
@@ -158,24 +162,34 @@ export class CheckObserver {
     return readU64(this.engine, entry + BigInt(FTRACE_RET_STACK.offsets.ret));
   }
 
-  /** A data access hit the stack: if it is based on sp, sp must be 16-byte aligned. */
-  onStackAccess(): void {
-    if (this.spViolations.length >= 4) return;
-    const [pc, sp] = this.engine.readRegisters(["pc", "sp"]);
-    if (sp % 16n === 0n) return;
-    const insn = this.loaded.code.instruction(Number(pc));
-    if (insn?.cls && insn.mem?.base === REG_SP) {
-      this.spViolations.push({ pc: Number(pc), sp, what: `${insn.mnemonic} through sp` });
+  /**
+   * Where the run found sp misaligned, from its execution log: a block
+   * entered by bl/blr (sp must be 16-byte aligned at every call), and stack
+   * accesses, which break the rule when sp is their base register.
+   * `calledBlocks` holds the log indexes of blocks entered by a call.
+   */
+  observeSp(log: ExecutionLog, calledBlocks: ReadonlySet<number>): void {
+    const found: (SpViolation & { block: number; order: number })[] = [];
+    for (const e of log.misalignedEntries) {
+      if (calledBlocks.has(e.block)) {
+        found.push({ block: e.block, order: 0, pc: e.pc, sp: e.sp, what: "call" });
+      }
     }
-  }
-
-  /** Just entered a function by bl/blr: sp must be 16-byte aligned at every call. */
-  onCallEntered(callee: number): void {
-    if (this.spViolations.length >= 4) return;
-    const sp = this.engine.readRegister("sp");
-    if (sp % 16n !== 0n) {
-      this.spViolations.push({ pc: callee, sp, what: "call" });
-    }
+    log.misalignedStackAccesses.forEach((e, i) => {
+      const insn = this.loaded.code.instruction(e.pc);
+      if (insn?.cls && insn.mem?.base === REG_SP) {
+        found.push({
+          block: e.block,
+          order: 1 + i,
+          pc: e.pc,
+          sp: e.sp,
+          what: `${insn.mnemonic} through sp`,
+        });
+      }
+    });
+    found.sort((a, b) => a.block - b.block || a.order - b.order);
+    this.spViolations.push(...found.slice(0, MAX_SP_VIOLATIONS));
+    if (found.length === 0 && log.spEventsTruncated) this.spTruncated = true;
   }
 
   /**
@@ -316,6 +330,14 @@ export class CheckObserver {
 
   private spAlignment(): CheckResult {
     const v = this.spViolations[0];
+    if (!v && this.spTruncated) {
+      return {
+        name: "sp-alignment",
+        ok: false,
+        detail: `sp was misaligned at more than ${SP_EVENT_LIMIT} block entries or stack ` +
+          `accesses; the first ${SP_EVENT_LIMIT} of each broke no rule, the rest were not checked`,
+      };
+    }
     return {
       name: "sp-alignment",
       ok: v === undefined,

@@ -2,8 +2,17 @@
  * Runs one built world in a fresh emulated machine: counts the traced call
  * and checks it. Engines and callbacks are always released.
  */
-import { EngineError, type EngineFactory, GPRS, type Register } from "../engine/engine.ts";
-import { TraceRecorder } from "../measure/recorder.ts";
+import {
+  EngineError,
+  type EngineFactory,
+  type ExecutionLog,
+  GPRS,
+  type Register,
+  type StopReason,
+} from "../engine/engine.ts";
+import { openExecutionLog } from "../engine/execution_log.ts";
+import { type BlockSummary, TraceRecorder } from "../measure/recorder.ts";
+import { type TimingTrace, timingTrace } from "../timing/trace.ts";
 import type { Metrics } from "../measure/metrics.ts";
 import { CheckObserver } from "./checks.ts";
 import { boot, type LoadedWorld } from "./machine.ts";
@@ -19,12 +28,20 @@ export interface Measurement {
   phases: Record<string, Metrics>;
 }
 
+/** What `measure` returns beyond the counts, when asked for. */
+export interface MeasureOptions {
+  /** Times each pc ran, in first-execution order (for annotated listings). */
+  executionCounts?: boolean;
+  /** The run's block and data-access trace, for the timing model. */
+  trace?: boolean;
+}
+
 export async function measure(
   loaded: LoadedWorld,
   factory: EngineFactory,
   budget = DEFAULT_BUDGET,
-  options: { executionCounts?: boolean } = {},
-): Promise<Measurement & { executionCounts?: Map<number, number> }> {
+  options: MeasureOptions = {},
+): Promise<Measurement & { executionCounts?: Map<number, number>; trace?: TimingTrace }> {
   const { image, code, layout } = loaded;
   const { engine, initial } = boot(factory, loaded);
   const recorder = new TraceRecorder(code, loaded.phases);
@@ -40,43 +57,39 @@ export async function measure(
     }
   };
   try {
-    let previous: ReturnType<TraceRecorder["enter"]> | undefined;
-    engine.onBlock(guarded((address: bigint, size: number) => {
-      const summary = recorder.enter(Number(address), size);
-      const from = previous?.terminator;
-      if (from?.kind === "call" || from?.kind === "indirect-call") {
-        observer.onCallEntered(Number(address));
-      }
-      if (from?.kind === "indirect-call" || from?.kind === "indirect-jump") {
-        observer.onIndirectBranch(from.pc, from.kind, from.register ?? -1, Number(address));
-      }
-      previous = summary;
-    }));
-    engine.onMemory(
-      guarded(() => observer.onStackAccess()),
-      layout.stackBase,
-      layout.stackBase + BigInt(layout.stackSize) - 1n,
-    );
+    // Blocks, accesses and sp events are logged natively where possible and
+    // examined after the run: no JavaScript call per block on the hot path.
+    const log = await openExecutionLog(engine, {
+      accesses: options.trace ?? false,
+      stack: { begin: layout.stackBase, end: layout.stackBase + BigInt(layout.stackSize) - 1n },
+    });
     for (const [symbol, address] of observer.tracerEntries) {
       engine.onCode(guarded(() => observer.onTracerEntry(symbol)), address, address);
     }
     const start = image.address("caller");
     const exit = image.address("harness_exit");
-    let stop;
+    let stop: StopReason | undefined;
+    let runError: unknown;
     try {
       stop = engine.run(start, exit, budget);
     } catch (e) {
-      if (!(e instanceof EngineError) || e.pc === undefined) throw e;
+      runError = e;
+    }
+    // Decoding the blocks first keeps the old precedence: an instruction the
+    // counter cannot classify is reported even if it then faulted.
+    replay(log, recorder, observer);
+    if (hookError) throw hookError;
+    if (runError !== undefined) {
+      if (!(runError instanceof EngineError) || runError.pc === undefined) throw runError;
       throw await oops(
-        faultHeadline(e),
-        e.pc,
+        faultHeadline(runError),
+        runError.pc,
         engine,
         code,
         recorder.lastBlocks(64),
         loaded.world.unit.name,
       );
     }
-    if (hookError) throw hookError;
     if (stop !== "until") {
       const pc = engine.readRegister("pc");
       throw await oops(
@@ -98,8 +111,29 @@ export async function measure(
       metrics: total,
       phases,
       ...(options.executionCounts ? { executionCounts: recorder.executionCounts() } : {}),
+      ...(options.trace ? { trace: timingTrace(log, Number(exit)) } : {}),
     };
   } finally {
     engine.close();
   }
+}
+
+/**
+ * Feed the logged blocks to the counter, and the events the checks need per
+ * block to the observer: calls (sp alignment) and indirect branches (BTI).
+ */
+function replay(log: ExecutionLog, recorder: TraceRecorder, observer: CheckObserver): void {
+  const called = new Set<number>();
+  let previous: BlockSummary | undefined;
+  for (let i = 0; i < log.blockCount; i++) {
+    const address = log.blockStart[i];
+    const summary = recorder.enter(address, log.blockSize[i]);
+    const from = previous?.terminator;
+    if (from?.kind === "call" || from?.kind === "indirect-call") called.add(i);
+    if (from?.kind === "indirect-call" || from?.kind === "indirect-jump") {
+      observer.onIndirectBranch(from.pc, from.kind, from.register ?? -1, address);
+    }
+    previous = summary;
+  }
+  observer.observeSp(log, called);
 }

@@ -111,11 +111,10 @@ export async function measureCase(
   const world = buildWorld(variant, workload, unitName);
   if ("notApplicable" in world) return world;
   const loaded = await loadWorld(world, world.workload.layout);
-  // With a timing model, the capture wraps the factory and the run is timed afterwards.
+  // With a timing model, the run's trace is timed after it was counted.
   const timer = cpu === undefined ? undefined : new CaseTimer(cpu);
-  await timer?.prepare();
-  const m = await measure(loaded, timer ? timer.wrap(factory) : factory, budget);
-  const timing = timer?.finish(loaded.code, loaded.phases);
+  const { trace, ...m } = await measure(loaded, factory, budget, { trace: timer !== undefined });
+  const timing = timer && trace ? timer.time(trace, loaded.code, loaded.phases) : undefined;
   return { ...m, path: world.path, ...(timing ? { timing } : {}) };
 }
 

@@ -1,14 +1,12 @@
 /**
- * The timing model in a measured case: capture the run with one CPU model
- * selected, time it, and add `cycles` to the case's figures. The runner calls
- * this; the counting core (run_case.ts) is not touched.
+ * The timing model in a measured case: time the run's trace with one CPU
+ * model and add `cycles` to the case's figures. The runner calls this after
+ * the counting core (run_case.ts) has measured the case.
  *
  * @module
  */
-import type { EngineFactory } from "../engine/engine.ts";
 import type { Metrics } from "../measure/metrics.ts";
-import { TraceCapture } from "./capture.ts";
-import { nativeAccessLog } from "../engine/native_access_log.ts";
+import type { TimingTrace } from "./trace.ts";
 import { type CpuSelection, selectCpus } from "./catalog.ts";
 import { CpuModelError } from "./model.ts";
 import { type CodeSource, type PhaseSource, simulate } from "./simulate.ts";
@@ -32,31 +30,19 @@ export function singleCpu(spec: string): CpuSelection {
   return selected[0];
 }
 
-/** Times one case: wrap the engine factory before the run, `finish` after it. */
+/** Times one case from the trace `measure` returns with `{ trace: true }`. */
 export class CaseTimer {
   readonly selection: CpuSelection;
-  readonly #capture = new TraceCapture();
 
   /** `spec`: one model, as `--cpu` names it (`NAME`, `NAME:cold` or a CPU file path). */
   constructor(spec: string) {
     this.selection = singleCpu(spec);
   }
 
-  /** Load the native access log (built on first use); without it the capture uses a JS hook. */
-  async prepare(): Promise<void> {
-    if (Deno.env.get("FTRACE_BENCH_NO_NATIVE")) return;
-    this.#capture.useNative(await nativeAccessLog());
-  }
-
-  /** The factory to measure the case with. */
-  wrap(factory: EngineFactory): EngineFactory {
-    return this.#capture.wrap(factory);
-  }
-
   /** Time the captured run. */
-  finish(code: CodeSource, phases: PhaseSource): CaseTiming {
+  time(trace: TimingTrace, code: CodeSource, phases: PhaseSource): CaseTiming {
     const { model, cold, info } = this.selection;
-    const r = simulate(model, this.#capture.trace(), code, phases, { cold });
+    const r = simulate(model, trace, code, phases, { cold });
     const byPc: Record<string, number> = {};
     for (const [pc, cycles] of [...r.byPc].sort((a, b) => a[0] - b[0])) {
       byPc[`0x${pc.toString(16)}`] = cycles;

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { TimingTrace } from "./capture.ts";
+import type { TimingTrace } from "./trace.ts";
 import type { CompiledModel } from "./model.ts";
 import {
   B_CALL,

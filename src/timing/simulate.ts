@@ -29,7 +29,7 @@
  *
  * @module
  */
-import type { TimingTrace } from "./capture.ts";
+import type { TimingTrace } from "./trace.ts";
 import type { CompiledModel } from "./model.ts";
 import { Core, MAX_PHASES, predict } from "./core.ts";
 import { B_NONE, type BlockPlan, type CodeSource, type PhaseSource, planCacheFor } from "./plan.ts";

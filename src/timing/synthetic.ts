@@ -10,7 +10,7 @@
  */
 import { decode } from "../isa/decode.ts";
 import type { Decoded, Undecoded } from "../isa/types.ts";
-import type { TimingTrace } from "./capture.ts";
+import type { TimingTrace } from "./trace.ts";
 import type { CodeSource, PhaseSource } from "./plan.ts";
 
 /** A synthetic run: code, trace and a single phase ("block"). */

@@ -34,6 +34,19 @@ Deno.test("a trampoline with a misaligned sp fails sp-alignment", async () => {
   assert.ok((await failedChecks(broken.misalignedSp)).includes("sp-alignment"));
 });
 
+Deno.test("a call made with a misaligned sp fails sp-alignment at the callee", async () => {
+  const m = await measureCase(
+    broken.callsWithMisalignedSp,
+    workload(),
+    "test/call-sp",
+    unicornFactory,
+  );
+  assert.ok(!("notApplicable" in m));
+  const check = m.checks.find((c) => c.name === "sp-alignment")!;
+  assert.equal(check.ok, false);
+  assert.match(check.detail, /^sp = 0x[0-9a-f]*8 at tracer_\w+ \(call\)/);
+});
+
 Deno.test("a trampoline that corrupts x0 fails return-value", async () => {
   assert.deepEqual(await failedChecks(broken.corruptsX0), ["return-value"]);
 });

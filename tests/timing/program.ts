@@ -1,6 +1,6 @@
 /**
  * Test helper: assemble a small program, run it in the emulator with the
- * timing capture attached, and hand back what `simulate` needs.
+ * execution log recording accesses, and hand back what `simulate` needs.
  */
 import { assemble } from "../../src/asm/assembler.ts";
 import { parseElf } from "../../src/asm/elf.ts";
@@ -10,7 +10,8 @@ import { PHASE_PREFIX } from "../../src/kernel/asm_writer.ts";
 import { defaultLayout, pageSpan, SectionPlacer } from "../../src/kernel/layout.ts";
 import { CodeImage } from "../../src/measure/code_image.ts";
 import { PhaseMap } from "../../src/measure/phases.ts";
-import { type TimingTrace, TraceCapture } from "../../src/timing/capture.ts";
+import { type TimingTrace, timingTrace } from "../../src/timing/trace.ts";
+import { openExecutionLog } from "../../src/engine/execution_log.ts";
 
 export interface ProgramRun {
   code: CodeImage;
@@ -32,9 +33,13 @@ export async function runProgram(
   const placer = new SectionPlacer(layout);
   const unit = { name: "timing-test", chunks: [{ origin: "tests/timing", text }] };
   const image = load(parseElf(await assemble(unit)), (s) => placer.place(s));
-  const capture = new TraceCapture();
-  const engine = capture.wrap(unicornFactory).create();
+  const engine = unicornFactory.create();
+  let trace: TimingTrace;
   try {
+    const log = await openExecutionLog(engine, {
+      accesses: true,
+      stack: { begin: layout.stackBase, end: layout.stackBase + BigInt(layout.stackSize) - 1n },
+    });
     for (const s of image.sections.filter((s) => s.size > 0)) {
       const span = pageSpan(s.address, s.size);
       engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
@@ -44,13 +49,14 @@ export async function runProgram(
     engine.writeRegister("sp", layout.stackBase + BigInt(layout.stackSize) - 64n);
     const reason = engine.run(image.address(start), image.address(stop), 100_000);
     if (reason !== "until") throw new Error(`program did not reach ${stop} (${reason})`);
+    trace = timingTrace(log, Number(image.address(stop)));
   } finally {
     engine.close();
   }
   return {
     code: new CodeImage(image),
     phases: new PhaseMap(image.markers(PHASE_PREFIX)),
-    trace: capture.trace(),
+    trace,
     address: (symbol) => Number(image.address(symbol)),
   };
 }

@@ -10,7 +10,6 @@ import { buildWorld } from "../../src/kernel/world.ts";
 import { loadWorld } from "../../src/runner/machine.ts";
 import { measure } from "../../src/runner/run_case.ts";
 import { toWorkload } from "../../src/runner/run_scenario.ts";
-import { TraceCapture } from "../../src/timing/capture.ts";
 import singleTracer from "../../scenarios/single-tracer.ts";
 
 /** One phase of one variant: its executed non-branch instructions, in order. */
@@ -34,9 +33,8 @@ export async function variantSequences(): Promise<PhaseSequence[]> {
     const world = buildWorld(variant, workload, `timing-seq/${variant.name}`);
     if ("notApplicable" in world) continue;
     const loaded = await loadWorld(world, workload.layout);
-    const capture = new TraceCapture();
-    await measure(loaded, capture.wrap(unicornFactory));
-    const trace = capture.trace();
+    const { trace } = await measure(loaded, unicornFactory, undefined, { trace: true });
+    if (!trace) throw new Error("measure returned no trace");
     const seen = { save: [] as number[], restore: [] as number[] };
     for (let b = 0; b < trace.blockCount; b++) {
       for (let pc = trace.blockStart[b]; pc < trace.blockStart[b] + trace.blockSize[b]; pc += 4) {

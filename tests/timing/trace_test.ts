@@ -9,7 +9,6 @@ import { buildWorld } from "../../src/kernel/world.ts";
 import { loadWorld } from "../../src/runner/machine.ts";
 import { measure } from "../../src/runner/run_case.ts";
 import { toWorkload } from "../../src/runner/run_scenario.ts";
-import { TraceCapture } from "../../src/timing/capture.ts";
 import { selectCpus } from "../../src/timing/catalog.ts";
 import { simulate, type TimingResult } from "../../src/timing/simulate.ts";
 import singleTracer from "../../scenarios/single-tracer.ts";
@@ -21,10 +20,9 @@ async function timedRun(variantName: string) {
   const world = buildWorld(variant, workload, `timing-test/${variant.name}`);
   if ("notApplicable" in world) return undefined;
   const loaded = await loadWorld(world, workload.layout);
-  const capture = new TraceCapture();
-  const m = await measure(loaded, capture.wrap(unicornFactory));
+  const m = await measure(loaded, unicornFactory, undefined, { trace: true });
   const results = [...selectCpus("all"), ...selectCpus("all:cold")].map((sel) =>
-    simulate(sel.model, capture.trace(), loaded.code, loaded.phases, { cold: sel.cold })
+    simulate(sel.model, m.trace!, loaded.code, loaded.phases, { cold: sel.cold })
   );
   return { m, results };
 }

@@ -1,0 +1,282 @@
+/**
+ * The native execution log: `native/trace_log.c`, compiled on first use with
+ * the system C compiler into `.cache/native/`, then loaded with dlopen, and
+ * the JavaScript side of its struct. When no compiler is available
+ * `nativeTraceHooks` gives null and logs are kept by JavaScript hooks
+ * (slower, same results).
+ *
+ * @module
+ */
+import {
+  type ExecutionLog,
+  type ExecutionLogOptions,
+  type NativeTraceHooks,
+  SP_EVENT_LIMIT,
+  type SpEvent,
+} from "./engine.ts";
+
+const SOURCE = new URL("./native/trace_log.c", import.meta.url);
+const CACHE = new URL("../../.cache/native/", import.meta.url);
+
+/** Byte offsets in `struct trace_log` (8-byte fields, then two `struct sp_events`). */
+const FIELD = {
+  blockStart: 0,
+  blockSize: 8,
+  blockAccess: 16,
+  blockCapacity: 24,
+  blockCount: 32,
+  accessAddress: 40,
+  accessSize: 48,
+  accessWrite: 56,
+  accessCapacity: 64,
+  accessCount: 72,
+  recordAccesses: 80,
+  stackBegin: 88,
+  stackEnd: 96,
+  regRead: 104,
+  spId: 112,
+  pcId: 120,
+  entries: 128,
+} as const;
+/** `struct sp_events`: a count, then block, pc and sp arrays. */
+const EVENTS_BYTES = 8 + 3 * 8 * SP_EVENT_LIMIT;
+const ACCESS_EVENTS = FIELD.entries + EVENTS_BYTES;
+const STRUCT_BYTES = ACCESS_EVENTS + EVENTS_BYTES;
+
+/** Blocks and accesses one run may log at most (about 16 and 22 MiB of buffers). */
+const BLOCK_LIMIT = 1 << 20;
+const ACCESS_LIMIT = 1 << 21;
+/** Data accesses one instruction makes at most (an ldp/stp pair, a CASP: 4). */
+const ACCESSES_PER_INSTRUCTION = 4;
+
+let hooks: Promise<NativeTraceHooks | null> | undefined;
+
+async function sha256(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function build(): Promise<string | undefined> {
+  const source = await Deno.readFile(SOURCE);
+  const library = new URL(`trace_log-${(await sha256(source)).slice(0, 16)}.so`, CACHE);
+  try {
+    await Deno.stat(library);
+    return library.pathname;
+  } catch {
+    // not built yet
+  }
+  await Deno.mkdir(CACHE, { recursive: true });
+  const temp = `${library.pathname}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
+  for (const cc of ["cc", "gcc", "clang"]) {
+    try {
+      const out = await new Deno.Command(cc, {
+        args: ["-O2", "-shared", "-fPIC", "-o", temp, SOURCE.pathname],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      if (out.success) {
+        await Deno.rename(temp, library.pathname);
+        return library.pathname;
+      }
+      await Deno.remove(temp).catch(() => {});
+    } catch {
+      // this compiler is not installed
+    }
+  }
+  return undefined;
+}
+
+async function loadHooks(): Promise<NativeTraceHooks | null> {
+  const path = await build();
+  if (!path) return null;
+  const lib = Deno.dlopen(path, {
+    trace_log_block_hook: { parameters: [], result: "pointer" },
+    trace_log_access_hook: { parameters: [], result: "pointer" },
+    trace_log_size: { parameters: [], result: "u64" },
+  });
+  const size = Number(lib.symbols.trace_log_size());
+  if (size !== STRUCT_BYTES) {
+    throw new Error(
+      `${SOURCE.pathname}: struct trace_log is ${size} bytes, expected ${STRUCT_BYTES}`,
+    );
+  }
+  const block = lib.symbols.trace_log_block_hook();
+  const access = lib.symbols.trace_log_access_hook();
+  return block && access ? { block, access } : null;
+}
+
+/** The compiled hooks, or null when they cannot be built here (no C compiler). */
+export function nativeTraceHooks(): Promise<NativeTraceHooks | null> {
+  return hooks ??= loadHooks();
+}
+
+function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(
+  a: T,
+  need: number,
+): T {
+  if (need <= a.length) return a;
+  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  bigger.set(a);
+  return bigger;
+}
+
+/**
+ * Where the C hooks write during a run: one set per thread, shared by every
+ * log (runs are synchronous, so only one is ever in flight), sized for the
+ * largest budget seen. Each log copies its run out afterwards.
+ */
+const scratch = {
+  blockStart: new Float64Array(0),
+  blockSize: new Int32Array(0),
+  blockAccess: new Int32Array(0),
+  accessAddress: new Float64Array(0),
+  accessSize: new Uint16Array(0),
+  accessWrite: new Uint8Array(0),
+};
+
+/** A log's slice of the shared buffers, grown to at least `need` entries (contents dropped). */
+function scratchFor<K extends keyof typeof scratch>(key: K, need: number): (typeof scratch)[K] {
+  const current = scratch[key];
+  if (current.length < need || current.length === 0) {
+    const Ctor = current.constructor as new (n: number) => (typeof scratch)[K];
+    // At least 1 KiB: V8 keeps smaller typed arrays on its heap, where they can move.
+    scratch[key] = new Ctor(Math.max(need, current.length * 2, 1024));
+  }
+  return scratch[key];
+}
+
+const address = (a: ArrayBufferView) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(a)));
+
+/** Unicorn specifics the C hooks need: uc_reg_read's address and the sp and pc ids. */
+export interface RegisterReader {
+  readonly regRead: Deno.PointerValue;
+  readonly spId: number;
+  readonly pcId: number;
+}
+
+/**
+ * The JavaScript side of one `struct trace_log`. The engine registers the
+ * hooks with `userData` and brackets every run with `arm` and `collect`.
+ */
+export class NativeExecutionLog implements ExecutionLog {
+  // One ArrayBuffer above V8's on-heap limit: its address never moves.
+  readonly #struct = new ArrayBuffer(STRUCT_BYTES);
+  readonly #fields = new BigUint64Array(this.#struct);
+  readonly #recordAccesses: boolean;
+
+  blockCount = 0;
+  blockStart = new Float64Array(256);
+  blockSize = new Int32Array(256);
+  blockAccess = new Int32Array(256);
+  accessCount = 0;
+  accessAddress = new Float64Array(0);
+  accessSize = new Uint16Array(0);
+  accessWrite = new Uint8Array(0);
+  misalignedEntries: SpEvent[] = [];
+  misalignedStackAccesses: SpEvent[] = [];
+  spEventsTruncated = false;
+
+  constructor(options: ExecutionLogOptions, reader: RegisterReader) {
+    if (reader.regRead === null) throw new Error("uc_reg_read has no address");
+    this.#recordAccesses = options.accesses;
+    const f = this.#fields;
+    f[FIELD.recordAccesses / 8] = options.accesses ? 1n : 0n;
+    f[FIELD.stackBegin / 8] = options.stack.begin;
+    f[FIELD.stackEnd / 8] = options.stack.end;
+    f[FIELD.regRead / 8] = BigInt(Deno.UnsafePointer.value(reader.regRead));
+    f[FIELD.spId / 8] = BigInt(reader.spId);
+    f[FIELD.pcId / 8] = BigInt(reader.pcId);
+  }
+
+  /** The `user_data` to register the hooks with. */
+  get userData(): Deno.PointerObject {
+    return Deno.UnsafePointer.of(this.#struct)!;
+  }
+
+  clear(): void {
+    this.blockCount = 0;
+    this.accessCount = 0;
+    this.misalignedEntries = [];
+    this.misalignedStackAccesses = [];
+    this.spEventsTruncated = false;
+  }
+
+  /** Point the hooks at buffers big enough for a run of `budget` instructions. */
+  arm(budget: number): void {
+    const f = this.#fields;
+    const blocks = Math.min(budget + 1, BLOCK_LIMIT);
+    f[FIELD.blockStart / 8] = address(scratchFor("blockStart", blocks));
+    f[FIELD.blockSize / 8] = address(scratchFor("blockSize", blocks));
+    f[FIELD.blockAccess / 8] = address(scratchFor("blockAccess", blocks));
+    f[FIELD.blockCapacity / 8] = BigInt(blocks);
+    const accesses = this.#recordAccesses
+      ? Math.min(budget * ACCESSES_PER_INSTRUCTION + 64, ACCESS_LIMIT)
+      : 0;
+    f[FIELD.accessAddress / 8] = address(scratchFor("accessAddress", accesses));
+    f[FIELD.accessSize / 8] = address(scratchFor("accessSize", accesses));
+    f[FIELD.accessWrite / 8] = address(scratchFor("accessWrite", accesses));
+    f[FIELD.accessCapacity / 8] = BigInt(accesses);
+    f[FIELD.blockCount / 8] = 0n;
+    f[FIELD.accessCount / 8] = 0n;
+    f[FIELD.entries / 8] = 0n;
+    f[ACCESS_EVENTS / 8] = 0n;
+  }
+
+  /**
+   * Append the run the hooks just logged. A run that logged more than the
+   * buffers hold is an error, never a silently short trace.
+   */
+  collect(): void {
+    const f = this.#fields;
+    const blocks = Number(f[FIELD.blockCount / 8]);
+    const accesses = Number(f[FIELD.accessCount / 8]);
+    const blockCapacity = Number(f[FIELD.blockCapacity / 8]);
+    const accessCapacity = Number(f[FIELD.accessCapacity / 8]);
+    if (blocks > blockCapacity || accesses > accessCapacity) {
+      throw new Error(
+        `the run executed ${blocks} blocks and made ${accesses} data accesses, more than ` +
+          `the execution log holds (${blockCapacity} and ${accessCapacity}); ` +
+          `give the run a smaller instruction budget`,
+      );
+    }
+    const b0 = this.blockCount, a0 = this.accessCount;
+    this.blockStart = grow(this.blockStart, b0 + blocks);
+    this.blockSize = grow(this.blockSize, b0 + blocks);
+    this.blockAccess = grow(this.blockAccess, b0 + blocks);
+    this.blockStart.set(scratch.blockStart.subarray(0, blocks), b0);
+    this.blockSize.set(scratch.blockSize.subarray(0, blocks), b0);
+    const blockAccess = scratch.blockAccess.subarray(0, blocks);
+    for (let i = 0; i < blocks; i++) this.blockAccess[b0 + i] = blockAccess[i] + a0;
+    if (accesses > 0) {
+      this.accessAddress = grow(this.accessAddress, a0 + accesses);
+      this.accessSize = grow(this.accessSize, a0 + accesses);
+      this.accessWrite = grow(this.accessWrite, a0 + accesses);
+      this.accessAddress.set(scratch.accessAddress.subarray(0, accesses), a0);
+      this.accessSize.set(scratch.accessSize.subarray(0, accesses), a0);
+      this.accessWrite.set(scratch.accessWrite.subarray(0, accesses), a0);
+    }
+    this.blockCount = b0 + blocks;
+    this.accessCount = a0 + accesses;
+    this.#events(FIELD.entries, b0, this.misalignedEntries, true);
+    this.#events(ACCESS_EVENTS, b0, this.misalignedStackAccesses, false);
+  }
+
+  #events(at: number, blockBase: number, out: SpEvent[], isEntry: boolean): void {
+    const f = this.#fields;
+    const count = Number(f[at / 8]);
+    if (count > SP_EVENT_LIMIT) this.spEventsTruncated = true;
+    const block = at / 8 + 1, pc = block + SP_EVENT_LIMIT, sp = pc + SP_EVENT_LIMIT;
+    for (let i = 0; i < Math.min(count, SP_EVENT_LIMIT); i++) {
+      if (out.length === SP_EVENT_LIMIT) {
+        this.spEventsTruncated = true;
+        return;
+      }
+      const index = Number(f[block + i]);
+      out.push({
+        block: blockBase + index,
+        pc: isEntry ? this.blockStart[blockBase + index] : Number(f[pc + i]),
+        sp: f[sp + i],
+      });
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The execution log: the native one (C hooks, built on first use) and the
+ * JavaScript fallback must log the same blocks, accesses and sp events, so
+ * no count, check or cycle depends on which one ran.
+ */
+import assert from "node:assert/strict";
+import { assemble } from "../../src/asm/assembler.ts";
+import { parseElf } from "../../src/asm/elf.ts";
+import { load } from "../../src/asm/loader.ts";
+import type { ExecutionLog } from "../../src/engine/engine.ts";
+import { NO_NATIVE_ENV, openExecutionLog } from "../../src/engine/execution_log.ts";
+import { nativeTraceHooks } from "../../src/engine/native_trace_log.ts";
+import { unicornFactory } from "../../src/engine/unicorn.ts";
+import { defaultLayout, pageSpan, SectionPlacer } from "../../src/kernel/layout.ts";
+import { findVariant } from "../../src/kernel/variants/index.ts";
+import type { Variant } from "../../src/kernel/variants/variant.ts";
+import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { measureCase, toWorkload } from "../../src/runner/run_scenario.ts";
+import * as broken from "../fixtures/broken_variants.ts";
+
+async function hasCompiler(): Promise<boolean> {
+  for (const cc of ["cc", "gcc", "clang"]) {
+    try {
+      if ((await new Deno.Command(cc, { args: ["--version"], stdout: "null" }).output()).success) {
+        return true;
+      }
+    } catch {
+      // not installed
+    }
+  }
+  return false;
+}
+
+/** `f` once with the native log and once with the JavaScript one. */
+async function bothLogs<T>(f: () => Promise<T>): Promise<{ native: T; script: T }> {
+  const native = await f();
+  Deno.env.set(NO_NATIVE_ENV, "1");
+  try {
+    return { native, script: await f() };
+  } finally {
+    Deno.env.delete(NO_NATIVE_ENV);
+  }
+}
+
+Deno.test("the native log builds wherever a C compiler is installed", async () => {
+  if (await hasCompiler()) assert.ok(await nativeTraceHooks(), "no native hooks");
+});
+
+const workload = toWorkload({ target: { args: 5 }, ops: [singleTracerOps("ringbuf")] });
+
+Deno.test("native and JavaScript logs give identical results, checks and cycles", async () => {
+  const variants: Variant[] = [
+    ...["regs", "args", "call-ops", "direct"].map((name) => findVariant(name)!),
+    broken.misalignedSp,
+  ];
+  for (const variant of variants) {
+    const { native, script } = await bothLogs(() =>
+      measureCase(
+        variant,
+        workload,
+        `log/${variant.name}`,
+        unicornFactory,
+        10_000,
+        "neoverse-n1:cold",
+      )
+    );
+    assert.ok(!("notApplicable" in native) && native.timing, variant.name);
+    assert.deepEqual(script, native, variant.name);
+  }
+});
+
+Deno.test("a misaligned sp is reported at its first sp-based access, native or not", async () => {
+  const { native, script } = await bothLogs(async () => {
+    const m = await measureCase(broken.misalignedSp, workload, "log/misaligned", unicornFactory);
+    assert.ok(!("notApplicable" in m));
+    return m.checks.find((c) => c.name === "sp-alignment")!;
+  });
+  assert.equal(native.ok, false);
+  assert.match(
+    native.detail,
+    /^sp = 0x[0-9a-f]*8 at ftrace_caller\+0x[0-9a-f]+ \(st[pr]\b.* through sp\)/,
+  );
+  assert.deepEqual(script, native);
+});
+
+const PROGRAM = `
+	.section .text, "ax", %progbits
+	.globl start
+start:
+	sub sp, sp, #8          // misaligned from here on
+	mov x0, sp
+	str x1, [x0]            // a stack access, but not through sp: allowed
+	str x1, [sp]            // through a misaligned sp: an event
+	bl leaf                 // a call with sp misaligned: an entry event
+	add sp, sp, #8
+	ldr x2, =data
+	ldr x3, [x2]            // not the stack
+	.globl stop
+stop:
+	nop
+leaf:
+	ret
+	.section .data, "aw", %progbits
+data:
+	.quad 7
+`;
+
+/** Run PROGRAM twice on one engine with a log, then clear it. */
+async function runProgram(): Promise<{ before: ExecutionLog; code: Record<string, number> }> {
+  const layout = defaultLayout();
+  const placer = new SectionPlacer(layout);
+  const image = load(
+    parseElf(await assemble({ name: "log-test", chunks: [{ origin: "test", text: PROGRAM }] })),
+    (s) => placer.place(s),
+  );
+  const engine = unicornFactory.create();
+  try {
+    for (const s of image.sections.filter((s) => s.size > 0)) {
+      const span = pageSpan(s.address, s.size);
+      engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
+      engine.write(s.address, s.bytes);
+    }
+    engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+    const stackTop = layout.stackBase + BigInt(layout.stackSize);
+    const log = await openExecutionLog(engine, {
+      accesses: true,
+      stack: { begin: layout.stackBase, end: stackTop - 1n },
+    });
+    for (let i = 0; i < 2; i++) {
+      engine.writeRegister("sp", stackTop - 64n);
+      assert.equal(engine.run(image.address("start"), image.address("stop"), 1000), "until");
+    }
+    // A plain copy: the log's own arrays are reused after clear().
+    const before = structuredClone({
+      ...log,
+      blockStart: log.blockStart.slice(0, log.blockCount),
+      blockSize: log.blockSize.slice(0, log.blockCount),
+      blockAccess: log.blockAccess.slice(0, log.blockCount),
+      accessAddress: log.accessAddress.slice(0, log.accessCount),
+      accessSize: log.accessSize.slice(0, log.accessCount),
+      accessWrite: log.accessWrite.slice(0, log.accessCount),
+    }) as unknown as ExecutionLog;
+    log.clear();
+    assert.equal(log.blockCount, 0);
+    assert.equal(log.accessCount, 0);
+    assert.deepEqual(log.misalignedEntries, []);
+    const address = (name: string) => Number(image.address(name));
+    return {
+      before,
+      code: { start: address("start"), leaf: address("leaf"), data: address("data") },
+    };
+  } finally {
+    engine.close();
+  }
+}
+
+Deno.test("a log holds blocks, accesses and sp events of every run until cleared", async () => {
+  const { native, script } = await bothLogs(runProgram);
+  assert.deepEqual(script, native);
+  const { before: log, code } = native;
+  const afterCall = code.start + 20;
+  // Per run: start (up to the bl), leaf, then the rest up to stop.
+  assert.deepEqual([...log.blockStart], [
+    code.start,
+    code.leaf,
+    afterCall,
+    code.start,
+    code.leaf,
+    afterCall,
+  ]);
+  // Per run: two stack stores, then the literal load and the data load.
+  assert.deepEqual([...log.accessWrite], [1, 1, 0, 0, 1, 1, 0, 0]);
+  assert.equal(log.accessAddress[3], code.data);
+  assert.deepEqual([...log.blockAccess], [0, 2, 2, 4, 6, 6]);
+  // Both stack stores ran with sp misaligned; the checks keep only the sp-based one.
+  assert.deepEqual(
+    log.misalignedStackAccesses.map((e) => [e.block, e.pc - code.start]),
+    [[0, 8], [0, 12], [3, 8], [3, 12]],
+  );
+  // sp was aligned when start was entered, misaligned at the leaf and after the call.
+  assert.deepEqual(
+    log.misalignedEntries.map((e) => [e.block, e.pc]),
+    [[1, code.leaf], [2, afterCall], [4, code.leaf], [5, afterCall]],
+  );
+  assert.equal(log.misalignedEntries[0].sp % 16n, 8n);
+  assert.equal(log.spEventsTruncated, false);
+});
