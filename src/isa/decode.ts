@@ -35,6 +35,7 @@ import {
   type Decoded,
   type InstrClass,
   type MemoryAccess,
+  type OperandForm,
   REG_NZCV,
   REG_SP,
   REG_V0,
@@ -593,7 +594,7 @@ function dpRegister(w: number): Decoded | Undecoded {
       else if (opcN === 3 && rn === 31) m = "mvn";
       else if (opcN === 6 && rd === 31) m = "tst";
       const writes = opcN >= 6 ? [zr(rd), NZ] : [zr(rd)];
-      return mk(w, m, "logical", [zr(rn), zr(rm)], writes);
+      return withOperand(mk(w, m, "logical", [zr(rn), zr(rm)], writes), shiftForm(w));
     }
     const imm6 = (w >>> 10) & 63;
     if (((w >>> 21) & 1) === 0) { // add/sub (shifted register)
@@ -602,21 +603,18 @@ function dpRegister(w: number): Decoded | Undecoded {
       if (s === 0) m = op ? (rn === 31 ? "neg" : "sub") : "add";
       else if (rd === 31) m = op ? "cmp" : "cmn";
       else m = op ? (rn === 31 ? "negs" : "subs") : "adds";
-      return mk(
-        w,
-        m,
-        imm6 ? "int-shift" : "int-alu",
-        [zr(rn), zr(rm)],
-        s ? [zr(rd), NZ] : [zr(rd)],
+      return withOperand(
+        mk(w, m, imm6 ? "int-shift" : "int-alu", [zr(rn), zr(rm)], s ? [zr(rd), NZ] : [zr(rd)]),
+        shiftForm(w),
       );
     }
     // add/sub (extended register): Rn is sp, Rd is sp unless flag-setting.
     const imm3 = (w >>> 10) & 7;
     if (((w >>> 22) & 3) !== 0 || imm3 > 4) return none(w, "unallocated");
     const cls: InstrClass = imm3 ? "int-shift" : "int-alu";
-    if (s === 0) return mk(w, op ? "sub" : "add", cls, [rn, zr(rm)], [rd]);
+    if (s === 0) return withOperand(mk(w, op ? "sub" : "add", cls, [rn, zr(rm)], [rd]), "extended");
     const m = rd === 31 ? (op ? "cmp" : "cmn") : (op ? "subs" : "adds");
-    return mk(w, m, cls, [rn, zr(rm)], [zr(rd), NZ]);
+    return withOperand(mk(w, m, cls, [rn, zr(rm)], [zr(rd), NZ]), "extended");
   }
   const op2 = (w >>> 21) & 15;
   const op3 = (w >>> 10) & 63;
@@ -1120,4 +1118,16 @@ function pacLoad(w: number): Decoded | Undecoded {
     offset: off,
     writeback: pre ? "pre" : "none",
   });
+}
+
+/** The operand form of a shifted-register word (shift type in bits 23:22, amount in 15:10). */
+function shiftForm(w: number): OperandForm | undefined {
+  const amount = (w >>> 10) & 63;
+  if (amount === 0) return undefined;
+  return ((w >>> 22) & 3) === 0 && amount <= 4 ? "lsl-1-4" : "shifted";
+}
+
+function withOperand(d: Decoded, form: OperandForm | undefined): Decoded {
+  if (form) d.operand = form;
+  return d;
 }

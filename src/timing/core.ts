@@ -18,6 +18,9 @@ import {
   B_INDIRECT_CALL,
   B_NONE,
   B_RETURN,
+  BAR_DMB,
+  BAR_DSB,
+  BAR_ISB,
   type BlockPlan,
   M_LOAD,
   M_STORE,
@@ -138,6 +141,12 @@ export class Core {
   lastStoreIssue = 0;
   lastRetire = 0;
   retiredAtLast = 0;
+  /** Latest completion of any instruction so far, and of any memory access. */
+  lastComplete = 0;
+  lastMemoryComplete = 0;
+  /** Barriers in effect: nothing issues before `issueFloor`, no memory access before `memoryFloor`. */
+  issueFloor = 0;
+  memoryFloor = 0;
   instructions = 0;
   coldMisses = 0;
   storeForwards = 0;
@@ -201,6 +210,7 @@ export class Core {
     const { sbStart, sbEnd, sbIssue, phaseCycles, phaseInstructions } = this;
     let { robHead, robTail, inflight, sbNext, sbUsed, fetchCycle, fetchUsed } = this;
     let { slotCycle, slotUsed, lastWriteback, lastStoreIssue, lastRetire, retiredAtLast } = this;
+    let { lastComplete, lastMemoryComplete, issueFloor, memoryFloor } = this;
     let { instructions, coldMisses, storeForwards, unmatched } = this;
     const blockCount = trace.blockCount;
     const blockAccess = trace.blockAccess;
@@ -212,6 +222,7 @@ export class Core {
       const count = plan.count;
       const start = plan.start;
       // The plan's arrays in locals, loaded once per block.
+      const planBarrier = plan.barrier;
       const planBranch = plan.branch;
       const planCharged = plan.charged;
       const planFigure = plan.figure;
@@ -299,6 +310,14 @@ export class Core {
           }
         }
 
+        // Barriers: a dsb holds back everything after it, a dmb later memory
+        // accesses; an isb and a dsb wait for every older instruction.
+        const kind = planMemKind[i];
+        const barrier = planBarrier[i];
+        if (issueFloor > t) t = issueFloor;
+        if (kind !== 0 && memoryFloor > t) t = memoryFloor;
+        if ((barrier === BAR_ISB || barrier === BAR_DSB) && lastComplete > t) t = lastComplete;
+
         // Stores (and atomics) issue in program order among themselves.
         const storeLike = planStoreOrder[i] === 1;
         if (storeLike && lastStoreIssue > t) t = lastStoreIssue;
@@ -371,7 +390,6 @@ export class Core {
 
         // Memory: this instruction's accesses, in program order.
         let loadDone = t + latency[f];
-        const kind = planMemKind[i];
         if (kind !== 0) {
           let address = NaN, read = 0, written = 0;
           const bytes = planMemBytes[i];
@@ -450,6 +468,16 @@ export class Core {
         }
 
         if (ordered) lastWriteback = done;
+        if (done > lastComplete) lastComplete = done;
+        if (kind !== 0 && done > lastMemoryComplete) lastMemoryComplete = done;
+        if (barrier === BAR_DSB) issueFloor = done;
+        else if (barrier === BAR_DMB) memoryFloor = lastMemoryComplete;
+        else if (barrier === BAR_ISB) {
+          // The pipeline is flushed: the next instruction is fetched after the
+          // isb completes, paying the refill of a branch mispredict.
+          fetchCycle = done + mispredictPenalty;
+          fetchUsed = 0;
+        }
 
         // Branches: outcome from the next block; prediction from the trained tables.
         const br = planBranch[i];
@@ -500,6 +528,10 @@ export class Core {
     this.lastStoreIssue = lastStoreIssue;
     this.lastRetire = lastRetire;
     this.retiredAtLast = retiredAtLast;
+    this.lastComplete = lastComplete;
+    this.lastMemoryComplete = lastMemoryComplete;
+    this.issueFloor = issueFloor;
+    this.memoryFloor = memoryFloor;
     this.instructions = instructions;
     this.coldMisses = coldMisses;
     this.storeForwards = storeForwards;

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { InstrClass } from "../isa/types.ts";
+import type { InstrClass, OperandForm } from "../isa/types.ts";
 
 /** Every decoder class, in a fixed order: a class's index in the compiled tables. */
 export const TIMING_CLASSES: readonly InstrClass[] = [
@@ -54,8 +54,10 @@ const MEMORY_CLASSES: readonly InstrClass[] = [
  */
 export const OPERAND_ROLES = [
   "alu", // int-alu, logical, move-wide sources
-  "shift", // int-shift sources (shifted or extended operand, bitfield, variable shift)
+  "shift", // int-shift sources (bitfield, variable shift, immediate shift)
+  "shifted", // the register a shifted- or extended-register operand shifts or extends
   "multiply", // multiply and divide sources
+  "accumulator", // the addend of a multiply-accumulate (madd, msub, smaddl...)
   "address", // base and index registers of a memory access
   "store-data", // registers a store writes to memory
   "branch", // registers a branch reads
@@ -93,11 +95,15 @@ export interface OverrideFigure extends ClassFigure {
   mnemonic?: string;
   /** "register-offset": a load or store addressed by base + register. */
   addressing?: "register-offset";
+  /** A data-processing operand form (see `OperandForm` in src/isa/types.ts). */
+  operand?: OperandForm;
 }
 
-/** The key an override is found by: class, mnemonic or "*", addressing or "*". */
-export function overrideKey(cls: string, mnemonic?: string, addressing?: string): string {
-  return `${cls} ${mnemonic ?? "*"} ${addressing ?? "*"}`;
+const OPERAND_FORMS: readonly OperandForm[] = ["lsl-1-4", "shifted", "extended"];
+
+/** The key an override is found by: class, mnemonic or "*", form (addressing or operand) or "*". */
+export function overrideKey(cls: string, mnemonic?: string, form?: string): string {
+  return `${cls} ${mnemonic ?? "*"} ${form ?? "*"}`;
 }
 
 export interface ForwardingFigure {
@@ -400,13 +406,21 @@ export function parseCpuFile(text: string, file: string): CpuFile {
     if (addressing !== undefined && addressing !== "register-offset") {
       r.fail(`${at}.addressing`, `is not "register-offset" (got "${addressing}")`);
     }
-    if (mnemonic === undefined && addressing === undefined) {
-      r.fail(at, "has neither mnemonic nor addressing");
+    const operand = ov.operand === undefined ? undefined : r.string(ov.operand, `${at}.operand`);
+    if (operand !== undefined && !OPERAND_FORMS.includes(operand as OperandForm)) {
+      r.fail(`${at}.operand`, `is not one of ${OPERAND_FORMS.join(", ")} (got "${operand}")`);
+    }
+    if (addressing !== undefined && operand !== undefined) {
+      r.fail(at, "has both addressing and operand (an instruction has one form)");
+    }
+    if (mnemonic === undefined && addressing === undefined && operand === undefined) {
+      r.fail(at, "has none of mnemonic, addressing and operand");
     }
     return {
       class: cls,
       ...(mnemonic === undefined ? {} : { mnemonic }),
       ...(addressing === undefined ? {} : { addressing: "register-offset" as const }),
+      ...(operand === undefined ? {} : { operand: operand as OperandForm }),
       ...r.figure(ov, at, ports, sources),
     };
   });
@@ -480,7 +494,10 @@ export function compileModel(file: CpuFile, path: string): CompiledModel {
   const figureClass: InstrClass[] = [...TIMING_CLASSES];
   const overrideIndex = new Map<string, number>();
   for (const ov of file.overrides) {
-    overrideIndex.set(overrideKey(ov.class, ov.mnemonic, ov.addressing), figures.length);
+    overrideIndex.set(
+      overrideKey(ov.class, ov.mnemonic, ov.addressing ?? ov.operand),
+      figures.length,
+    );
     figures.push(ov);
     figureClass.push(ov.class);
   }

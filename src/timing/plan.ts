@@ -29,6 +29,21 @@ export const W_WRITEBACK = 2; // pre/post-index base update
 export const M_LOAD = 1;
 export const M_STORE = 2;
 
+/** Barrier kinds: what a barrier makes later instructions wait for. */
+export const BAR_NONE = 0;
+export const BAR_ISB = 1; // every older instruction completes, then the pipeline refills
+export const BAR_DSB = 2; // every older instruction completes before any later one issues
+export const BAR_DMB = 3; // later memory accesses wait for older ones to complete
+
+const BARRIER_KIND: Record<string, number> = {
+  isb: BAR_ISB,
+  sb: BAR_DSB, // speculation barrier: nothing after it runs until it completes
+  dsb: BAR_DSB,
+  ssbb: BAR_DSB,
+  pssbb: BAR_DSB,
+  dmb: BAR_DMB,
+};
+
 /** Branch kinds. */
 export const B_NONE = 0;
 export const B_COND = 1;
@@ -76,6 +91,8 @@ export interface BlockPlan {
   readonly storeOrder: Uint8Array;
   readonly memBytes: Uint16Array;
   readonly branch: Uint8Array;
+  /** BAR_* kind of a barrier (BAR_NONE for everything else). */
+  readonly barrier: Uint8Array;
   /** Direct branch target address (NaN when not a direct branch). */
   readonly target: Float64Array;
   /** Cycles charged to each instruction (scratch of the simulation using the plan). */
@@ -108,9 +125,18 @@ function hex(n: number, digits = 0): string {
   return n.toString(16).padStart(digits, "0");
 }
 
+/** Multiply-accumulate mnemonics (their Ra is an addend, not a factor). */
+const ACCUMULATING = new Set(["madd", "msub", "smaddl", "smsubl", "umaddl", "umsubl"]);
+
 /** Role of a source register of `insn`. */
 function roleOf(insn: Decoded, reg: number): number {
   if (reg === REG_NZCV) return ROLE.flags;
+  if (insn.operand) {
+    // Rm (bits 20:16; 31 is xzr, never read) is the register shifted or extended;
+    // Rn is a plain ALU operand (31 there is sp in the extended form).
+    const rm = (insn.word >>> 16) & 31;
+    return rm !== 31 && reg === rm ? ROLE.shifted : ROLE.alu;
+  }
   const mem = insn.mem;
   if (mem) {
     if (reg === mem.base || reg === mem.index) return ROLE.address;
@@ -124,7 +150,14 @@ function roleOf(insn: Decoded, reg: number): number {
       return ROLE.alu;
     case "int-shift":
       return ROLE.shift;
-    case "multiply":
+    case "multiply": {
+      // Ra (bits 14:10) of a multiply-accumulate, unless it is also a factor.
+      const ra = (insn.word >>> 10) & 31;
+      const factor = reg === ((insn.word >>> 5) & 31) || reg === ((insn.word >>> 16) & 31);
+      return ACCUMULATING.has(insn.mnemonic) && ra !== 31 && reg === ra && !factor
+        ? ROLE.accumulator
+        : ROLE.multiply;
+    }
     case "divide":
       return ROLE.multiply;
     case "branch-cond":
@@ -137,10 +170,14 @@ function roleOf(insn: Decoded, reg: number): number {
   }
 }
 
-/** The figure of `insn`: a mnemonic override, else its class. Throws naming pc and CPU file. */
+/**
+ * The figure of `insn`: an override for its mnemonic and form, its mnemonic,
+ * or its form (register-offset addressing, shifted or extended operand),
+ * else its class. Throws naming pc and CPU file.
+ */
 function figureOf(ctx: PlanContext, insn: Decoded, pc: number): number {
   const { model } = ctx;
-  const form = insn.mem?.index !== undefined ? "register-offset" : undefined;
+  const form = insn.mem?.index !== undefined ? "register-offset" : insn.operand;
   const index = model.overrideIndex;
   const override = (form && index.get(overrideKey(insn.cls, insn.mnemonic, form))) ??
     index.get(overrideKey(insn.cls, insn.mnemonic)) ??
@@ -174,6 +211,7 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
   const storeOrder = new Uint8Array(count);
   const memBytes = new Uint16Array(count);
   const branch = new Uint8Array(count);
+  const barrier = new Uint8Array(count);
   const target = new Float64Array(count).fill(NaN);
   for (let i = 0; i < count; i++) {
     const pc = start + 4 * i;
@@ -227,6 +265,7 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
       memBytes[i] = mem.bytes;
     }
     if (insn.cls === "atomic" || (mem && mem.kind !== "load")) storeOrder[i] = 1;
+    if (insn.cls === "barrier") barrier[i] = BARRIER_KIND[insn.mnemonic] ?? BAR_NONE;
     if (insn.branch) {
       branch[i] = BRANCH_KIND[insn.branch.kind];
       if (insn.branch.offset !== undefined) target[i] = pc + insn.branch.offset;
@@ -253,6 +292,7 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
     storeOrder,
     memBytes,
     branch,
+    barrier,
     target,
     charged: new Float64Array(count),
     lastUse: -1,

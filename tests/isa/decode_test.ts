@@ -7,7 +7,13 @@
 
 import assert from "node:assert/strict";
 import { decode } from "../../src/isa/decode.ts";
-import type { BranchInfo, Decoded, InstrClass, MemoryAccess } from "../../src/isa/types.ts";
+import type {
+  BranchInfo,
+  Decoded,
+  InstrClass,
+  MemoryAccess,
+  OperandForm,
+} from "../../src/isa/types.ts";
 import {
   BASE_ATTRS,
   differences,
@@ -25,6 +31,7 @@ interface Extra {
   branch?: BranchInfo;
   landingPad?: Decoded["landingPad"];
   prefetch?: boolean;
+  operand?: OperandForm;
 }
 
 type Row = [number, string, string, InstrClass, number[], number[], Extra?];
@@ -41,16 +48,19 @@ const TABLE: Row[] = [
   [0xf100141f, "cmp x0, #5", "cmp", "int-alu", [0], [32]],
   [0x3100047f, "cmn w3, #1", "cmn", "int-alu", [3], [32]],
   [0x8b020020, "add x0, x1, x2", "add", "int-alu", [1, 2], [0]],
-  [0x8b020c20, "add x0, x1, x2, lsl #3", "add", "int-shift", [1, 2], [0]],
-  [0x4b820820, "sub w0, w1, w2, asr #2", "sub", "int-shift", [1, 2], [0]],
+  [0x8b020c20, "add x0, x1, x2, lsl #3", "add", "int-shift", [1, 2], [0], { operand: "lsl-1-4" }],
+  [0x8b021420, "add x0, x1, x2, lsl #5", "add", "int-shift", [1, 2], [0], { operand: "shifted" }],
+  [0x4b820820, "sub w0, w1, w2, asr #2", "sub", "int-shift", [1, 2], [0], { operand: "shifted" }],
   [0xcb0103e0, "neg x0, x1", "neg", "int-alu", [1], [0]],
   [0xeb020020, "subs x0, x1, x2", "subs", "int-alu", [1, 2], [0, 32]],
   [0xeb02003f, "cmp x1, x2", "cmp", "int-alu", [1, 2], [32]],
   [0xeb0403e3, "negs x3, x4", "negs", "int-alu", [4], [3, 32]],
-  [0x8b214be0, "add x0, sp, w1, uxtw #2", "add", "int-shift", [1, 31], [0]],
-  [0x8b2163ff, "add sp, sp, x1", "add", "int-alu", [1, 31], [31]],
-  [0xeb2163ff, "cmp sp, x1", "cmp", "int-alu", [1, 31], [32]],
-  [0xcb22c020, "sub x0, x1, w2, sxtw", "sub", "int-alu", [1, 2], [0]],
+  [0x8b214be0, "add x0, sp, w1, uxtw #2", "add", "int-shift", [1, 31], [0], {
+    operand: "extended",
+  }],
+  [0x8b2163ff, "add sp, sp, x1", "add", "int-alu", [1, 31], [31], { operand: "extended" }],
+  [0xeb2163ff, "cmp sp, x1", "cmp", "int-alu", [1, 31], [32], { operand: "extended" }],
+  [0xcb22c020, "sub x0, x1, w2, sxtw", "sub", "int-alu", [1, 2], [0], { operand: "extended" }],
   [0x10ffffe1, "adr x1, #-4", "adr", "int-alu", [], [1]],
   [0xb0000000, "adrp x0, #4096", "adrp", "int-alu", [], [0]],
   [0xd2a24680, "movz x0, #0x1234, lsl #16", "mov", "move-wide", [], [0]],
@@ -66,7 +76,8 @@ const TABLE: Row[] = [
   [0x927cec1f, "and sp, x0, #0xfffffffffffffff0", "and", "logical", [0], [31]],
   [0xaa020020, "orr x0, x1, x2", "orr", "logical", [1, 2], [0]],
   [0xaa0103e0, "mov x0, x1", "mov", "logical", [1], [0]],
-  [0x8a221020, "bic x0, x1, x2, lsl #4", "bic", "logical", [1, 2], [0]],
+  [0x8a221020, "bic x0, x1, x2, lsl #4", "bic", "logical", [1, 2], [0], { operand: "lsl-1-4" }],
+  [0xcac51c83, "eor x3, x4, x5, ror #7", "eor", "logical", [4, 5], [3], { operand: "shifted" }],
   [0x2a220020, "orn w0, w1, w2", "orn", "logical", [1, 2], [0]],
   [0xaa2103e0, "mvn x0, x1", "mvn", "logical", [1], [0]],
   [0xca220020, "eon x0, x1, x2", "eon", "logical", [1, 2], [0]],
@@ -501,6 +512,7 @@ Deno.test("decode: hand-picked table", () => {
     assert.deepEqual(dd.branch, extra.branch, `${what}: branch`);
     assert.equal(dd.landingPad, extra.landingPad, `${what}: landingPad`);
     assert.equal(dd.prefetch, extra.prefetch, `${what}: prefetch`);
+    assert.equal(dd.operand, extra.operand, `${what}: operand form`);
     classes.add(cls);
   }
   // Every class appears in the table.

@@ -62,7 +62,7 @@ Deno.test("structural damage names the JSON path", () => {
 });
 
 Deno.test("cycles and a timing model read back", () => {
-  const r = sampleResult({ cpu: { name: "neoverse-n1", version: "1" } });
+  const r = sampleResult({ cpu: { name: "neoverse-n1", version: "2" } });
   r.runs[0].metrics!.cycles = 12.5;
   const file = parseStoreFile("a.json", JSON.stringify(r));
   assert.equal(file.kind === "result" && file.result.runs[0].metrics!.cycles, 12.5);

@@ -30,7 +30,7 @@ Deno.test("--cpu NAME: cpu, cycles in metrics, overhead and phases, per-pc cycle
   const [first, second] = [await cli(...args), await cli(...args)];
   assert.equal(first.code, 0, first.stderr);
   const a: Json = JSON.parse(first.stdout), b: Json = JSON.parse(second.stdout);
-  assert.deepEqual(a.cpu, { name: "neoverse-n1", version: "1" });
+  assert.deepEqual(a.cpu, { name: "neoverse-n1", version: "2" });
   assert.deepEqual(a.runs, b.runs, "bit-identical cycles across runs");
   for (const run of a.runs) {
     assert.equal(run.status, "ok", run.reason);

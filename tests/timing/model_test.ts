@@ -46,7 +46,7 @@ Deno.test("every built-in CPU file loads, names itself and has a version", () =>
 
 Deno.test("--cpu selections: a name, NAME:cold, all, and an unknown name", () => {
   assert.deepEqual(selectCpus("neoverse-n1").map((s) => s.info), [
-    { name: "neoverse-n1", version: "1" },
+    { name: "neoverse-n1", version: "2" },
   ]);
   const cold = selectCpus("cortex-a55:cold");
   assert.equal(cold[0].cold, true);
@@ -88,6 +88,14 @@ Deno.test("a CPU file with a malformed field names the field and the file", asyn
     [
       (j) => (j.classes["store-pair"].uops = [["D"], ["D"], ["D"]]),
       /classes\.store-pair\.uops needs more ports/,
+    ],
+    [
+      (j) => (j.overrides[0].operand = "rotated"),
+      /field overrides\[0\]\.operand is not one of lsl-1-4, shifted, extended/,
+    ],
+    [
+      (j) => (j.overrides[0].addressing = "register-offset"),
+      /field overrides\[0\] has both addressing and operand/,
     ],
   ];
   for (const [edit, message] of cases) {
