@@ -3,9 +3,10 @@
  * emulated instructions per second of wall time. The emulated counts are
  * exact and do not depend on this; it tells how long a big sweep will take.
  *
- * Measured without the timing model (this harness has none yet): each
- * iteration boots a fresh emulated machine, runs one traced call with the
- * block-counting and check hooks, and evaluates the checks.
+ * Measured without a timing model (bench/timing.bench.ts measures with
+ * one): each iteration boots a fresh emulated machine, runs one traced call
+ * with its execution log and check hooks, replays the log into the counter
+ * and evaluates the checks.
  */
 import { unicornFactory } from "../src/engine/unicorn.ts";
 import { loadScenario } from "../src/cli/main.ts";

@@ -12,19 +12,20 @@
  *   20,000 times per call, 22 data accesses per iteration.
  *
  * Modes, measured in interleaved rounds:
- * - counting: the harness's counting core (block hook + TraceRecorder + totals);
- * - counting + timing: the same with the timing capture wrapped around the
- *   engine factory, as the runner does (it shares the block hook and adds a
- *   memory hook over the whole address space), and `simulate` with
+ * - counting: the harness's counting core (an execution log of the blocks,
+ *   replayed into a TraceRecorder, then totals);
+ * - counting + timing: the same log also recording every data access, as the
+ *   runner opens it when a CPU model is selected, and `simulate` with
  *   neoverse-n1 after every call.
  *
  * Printed: emulated instructions per second of both and their ratio. The
  * Deno.bench entries time one call of each.
  *
- * Where the time goes with timing on: `simulate` takes 50 to 70 ns per
- * instruction; every data access costs one memory-hook callback through Deno
- * FFI (about 250 ns: two u64 arguments become BigInts, two pointers become
- * objects). Memory-dense code is therefore bound by the hook, not the model.
+ * The log is kept by native hooks (src/engine/native/trace_log.c) when a C
+ * compiler could build them, else by JavaScript hooks (also forced with
+ * FTRACE_BENCH_NO_NATIVE=1): then every block and every access costs an FFI
+ * callback of a few hundred nanoseconds, and the hooks, not the model, bound
+ * the speed. With native hooks `simulate` (about 55 ns per instruction) does.
  */
 import { assemble } from "../src/asm/assembler.ts";
 import { parseElf } from "../src/asm/elf.ts";

@@ -13,6 +13,7 @@ import {
   SP_EVENT_LIMIT,
   type SpEvent,
 } from "./engine.ts";
+import { grow } from "./grow.ts";
 import { nativeTraceHooks } from "./native_trace_log.ts";
 
 /** Set (to anything) to log through JavaScript hooks even where native ones work. */
@@ -28,16 +29,6 @@ export async function openExecutionLog(
     if (hooks) return engine.openNativeLog(hooks, options);
   }
   return new ScriptExecutionLog(engine, options);
-}
-
-function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(
-  a: T,
-  need: number,
-): T {
-  if (need <= a.length) return a;
-  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  bigger.set(a);
-  return bigger;
 }
 
 /** The fallback: the same log, kept by JavaScript hooks. */

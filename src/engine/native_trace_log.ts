@@ -14,6 +14,7 @@ import {
   SP_EVENT_LIMIT,
   type SpEvent,
 } from "./engine.ts";
+import { grow } from "./grow.ts";
 
 const SOURCE = new URL("./native/trace_log.c", import.meta.url);
 const CACHE = new URL("../../.cache/native/", import.meta.url);
@@ -108,16 +109,6 @@ async function loadHooks(): Promise<NativeTraceHooks | null> {
 /** The compiled hooks, or null when they cannot be built here (no C compiler). */
 export function nativeTraceHooks(): Promise<NativeTraceHooks | null> {
   return hooks ??= loadHooks();
-}
-
-function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(
-  a: T,
-  need: number,
-): T {
-  if (need <= a.length) return a;
-  const bigger = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
-  bigger.set(a);
-  return bigger;
 }
 
 /**

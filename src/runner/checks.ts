@@ -2,9 +2,10 @@
  * The correctness checks run on every case. A variant that fails one is
  * reported as failed and not measured.
  *
- * The observer watches the run (tracer entries, stack accesses, calls) and
- * evaluates afterwards: return value, callee-saved registers, what the
- * tracer saw, SP alignment, and the unwinder's view from inside the tracer.
+ * The observer watches tracer entries as they happen, reads calls, indirect
+ * branches and sp events from the run's execution log, and evaluates
+ * afterwards: return value, callee-saved registers, what the tracer saw, SP
+ * alignment, the unwinder's view from inside the tracer, and BTI landing pads.
  */
 import { type Engine, type ExecutionLog, type Register, SP_EVENT_LIMIT } from "../engine/engine.ts";
 import { REG_SP } from "../isa/types.ts";

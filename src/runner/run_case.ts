@@ -75,8 +75,8 @@ export async function measure(
     } catch (e) {
       runError = e;
     }
-    // Decoding the blocks first keeps the old precedence: an instruction the
-    // counter cannot classify is reported even if it then faulted.
+    // Blocks are decoded before a fault is reported: an instruction the counter
+    // cannot classify is the error to show, even when it went on to fault.
     replay(log, recorder, observer);
     if (hookError) throw hookError;
     if (runError !== undefined) {
