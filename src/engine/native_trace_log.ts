@@ -223,11 +223,14 @@ export class NativeExecutionLog implements ExecutionLog {
     const accesses = Number(f[FIELD.accessCount / 8]);
     const blockCapacity = Number(f[FIELD.blockCapacity / 8]);
     const accessCapacity = Number(f[FIELD.accessCapacity / 8]);
-    if (blocks > blockCapacity || accesses > accessCapacity) {
+    const over = blocks > blockCapacity
+      ? `executed ${blocks} blocks, more than the ${blockCapacity}`
+      : accesses > accessCapacity
+      ? `made ${accesses} data accesses, more than the ${accessCapacity}`
+      : undefined;
+    if (over) {
       throw new Error(
-        `the run executed ${blocks} blocks and made ${accesses} data accesses, more than ` +
-          `the execution log holds (${blockCapacity} and ${accessCapacity}); ` +
-          `give the run a smaller instruction budget`,
+        `the run ${over} the execution log holds; give the run a smaller instruction budget`,
       );
     }
     const b0 = this.blockCount, a0 = this.accessCount;

@@ -185,3 +185,37 @@ Deno.test("a log holds blocks, accesses and sp events of every run until cleared
   assert.equal(log.misalignedEntries[0].sp % 16n, 8n);
   assert.equal(log.spEventsTruncated, false);
 });
+
+Deno.test("a run longer than the native log holds is an error, not a short trace", async () => {
+  if (!(await nativeTraceHooks())) return; // only the native log has a fixed capacity
+  const layout = defaultLayout();
+  const placer = new SectionPlacer(layout);
+  const text = `
+	.section .text, "ax", %progbits
+	.globl start
+start:
+	b start
+	.globl stop
+stop:
+	nop
+`;
+  const image = load(
+    parseElf(await assemble({ name: "log-overflow", chunks: [{ origin: "test", text }] })),
+    (s) => placer.place(s),
+  );
+  const engine = unicornFactory.create();
+  try {
+    const text = image.sections.find((s) => s.exec)!;
+    const span = pageSpan(text.address, text.size);
+    engine.map(span.start, span.size, { read: true, write: false, exec: true });
+    engine.write(text.address, text.bytes);
+    await openExecutionLog(engine, { accesses: false, stack: { begin: 0n, end: 0n } });
+    // One block per instruction: 2,000,000 blocks, more than the 2^20 one run may log.
+    assert.throws(
+      () => engine.run(image.address("start"), image.address("stop"), 2_000_000),
+      /the run executed 2000001 blocks, more than the 1048576 the execution log holds; give the run a smaller instruction budget$/,
+    );
+  } finally {
+    engine.close();
+  }
+});
