@@ -1121,13 +1121,13 @@ function pacLoad(w: number): Decoded | Undecoded {
 }
 
 /** The operand form of a shifted-register word (shift type in bits 23:22, amount in 15:10). */
-function shiftForm(w: number): OperandForm | undefined {
+function shiftForm(w: number): OperandForm {
   const amount = (w >>> 10) & 63;
-  if (amount === 0) return undefined;
+  if (amount === 0) return "register";
   return ((w >>> 22) & 3) === 0 && amount <= 4 ? "lsl-1-4" : "shifted";
 }
 
-function withOperand(d: Decoded, form: OperandForm | undefined): Decoded {
-  if (form) d.operand = form;
+function withOperand(d: Decoded, form: OperandForm): Decoded {
+  d.operand = form;
   return d;
 }

@@ -78,17 +78,18 @@ export interface Decoded {
   landingPad?: "c" | "j" | "jc";
   /** Prefetch (prfm/prfum): classed "load" with `mem.bytes` 0 and no data register. */
   prefetch?: boolean;
-  /** Data processing with a shifted or extended register operand: which form (cores time them differently). */
+  /** Data processing with a register second operand: its form (cores time some forms differently). */
   operand?: OperandForm;
 }
 
 /**
  * The second operand's form in register data-processing instructions:
+ * - "register": a plain register (the shifted-register form, shift 0);
  * - "lsl-1-4": shifted left by 1 to 4 (cheap on several cores);
  * - "shifted": any other non-zero shift (lsl > 4, lsr, asr, ror);
  * - "extended": the extended-register form (uxtw, sxtw, uxtx..., with or without a shift).
  */
-export type OperandForm = "lsl-1-4" | "shifted" | "extended";
+export type OperandForm = "register" | "lsl-1-4" | "shifted" | "extended";
 
 /** A word the decoder does not model. Never thrown by `decode`; callers decide. */
 export interface Undecoded {

@@ -87,19 +87,28 @@ export interface ClassFigure {
 }
 
 /**
- * Instructions of a class whose figures differ from the class's: one mnemonic
- * (e.g. an eliminated `mov`), one addressing form, or both.
+ * Instructions of a class whose figures differ from the class's: mnemonics
+ * (e.g. an eliminated `mov`), an addressing form or operand forms, or both.
+ * A list applies the figure to each of its entries.
  */
 export interface OverrideFigure extends ClassFigure {
   class: InstrClass;
-  mnemonic?: string;
+  mnemonic?: string | string[];
   /** "register-offset": a load or store addressed by base + register. */
   addressing?: "register-offset";
-  /** A data-processing operand form (see `OperandForm` in src/isa/types.ts). */
-  operand?: OperandForm;
+  /** Data-processing operand forms (see `OperandForm` in src/isa/types.ts). */
+  operand?: OperandForm | OperandForm[];
 }
 
-const OPERAND_FORMS: readonly OperandForm[] = ["lsl-1-4", "shifted", "extended"];
+const OPERAND_FORMS: readonly OperandForm[] = ["register", "lsl-1-4", "shifted", "extended"];
+
+/** Every (mnemonic, form) an override applies to. */
+function overrideKeys(ov: OverrideFigure): string[] {
+  const list = <T>(v: T | T[] | undefined): (T | undefined)[] =>
+    v === undefined ? [undefined] : Array.isArray(v) ? v : [v];
+  const forms = ov.addressing !== undefined ? [ov.addressing] : list(ov.operand);
+  return list(ov.mnemonic).flatMap((m) => forms.map((f) => overrideKey(ov.class, m, f)));
+}
 
 /** The key an override is found by: class, mnemonic or "*", form (addressing or operand) or "*". */
 export function overrideKey(cls: string, mnemonic?: string, form?: string): string {
@@ -209,6 +218,14 @@ class Reader {
     if (v === undefined) this.fail(field, "is missing");
     if (typeof v !== "string" || v === "") this.fail(field, "is not a non-empty string");
     return v;
+  }
+
+  /** Absent, a non-empty string, or a non-empty list of them. */
+  stringOrList(v: unknown, field: string): string | string[] | undefined {
+    if (v === undefined) return undefined;
+    if (!Array.isArray(v)) return this.string(v, field);
+    if (v.length === 0) this.fail(field, "is an empty list");
+    return v.map((e, i) => this.string(e, `${field}[${i}]`));
   }
 
   int(v: unknown, field: string, min: number, max = 1_000_000): number {
@@ -397,18 +414,18 @@ export function parseCpuFile(text: string, file: string): CpuFile {
     const at = `overrides[${i}]`;
     const ov = r.object(v, at);
     const cls = r.cls(ov.class, `${at}.class`);
-    const mnemonic = ov.mnemonic === undefined
-      ? undefined
-      : r.string(ov.mnemonic, `${at}.mnemonic`);
+    const mnemonic = r.stringOrList(ov.mnemonic, `${at}.mnemonic`);
     const addressing = ov.addressing === undefined
       ? undefined
       : r.string(ov.addressing, `${at}.addressing`);
     if (addressing !== undefined && addressing !== "register-offset") {
       r.fail(`${at}.addressing`, `is not "register-offset" (got "${addressing}")`);
     }
-    const operand = ov.operand === undefined ? undefined : r.string(ov.operand, `${at}.operand`);
-    if (operand !== undefined && !OPERAND_FORMS.includes(operand as OperandForm)) {
-      r.fail(`${at}.operand`, `is not one of ${OPERAND_FORMS.join(", ")} (got "${operand}")`);
+    const operand = r.stringOrList(ov.operand, `${at}.operand`);
+    for (const form of operand === undefined ? [] : [operand].flat()) {
+      if (!OPERAND_FORMS.includes(form as OperandForm)) {
+        r.fail(`${at}.operand`, `is not one of ${OPERAND_FORMS.join(", ")} (got "${form}")`);
+      }
     }
     if (addressing !== undefined && operand !== undefined) {
       r.fail(at, "has both addressing and operand (an instruction has one form)");
@@ -420,7 +437,7 @@ export function parseCpuFile(text: string, file: string): CpuFile {
       class: cls,
       ...(mnemonic === undefined ? {} : { mnemonic }),
       ...(addressing === undefined ? {} : { addressing: "register-offset" as const }),
-      ...(operand === undefined ? {} : { operand: operand as OperandForm }),
+      ...(operand === undefined ? {} : { operand: operand as OperandForm | OperandForm[] }),
       ...r.figure(ov, at, ports, sources),
     };
   });
@@ -494,10 +511,7 @@ export function compileModel(file: CpuFile, path: string): CompiledModel {
   const figureClass: InstrClass[] = [...TIMING_CLASSES];
   const overrideIndex = new Map<string, number>();
   for (const ov of file.overrides) {
-    overrideIndex.set(
-      overrideKey(ov.class, ov.mnemonic, ov.addressing ?? ov.operand),
-      figures.length,
-    );
+    for (const key of overrideKeys(ov)) overrideIndex.set(key, figures.length);
     figures.push(ov);
     figureClass.push(ov.class);
   }

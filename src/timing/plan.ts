@@ -131,7 +131,7 @@ const ACCUMULATING = new Set(["madd", "msub", "smaddl", "smsubl", "umaddl", "ums
 /** Role of a source register of `insn`. */
 function roleOf(insn: Decoded, reg: number): number {
   if (reg === REG_NZCV) return ROLE.flags;
-  if (insn.operand) {
+  if (insn.operand && insn.operand !== "register") {
     // Rm (bits 20:16; 31 is xzr, never read) is the register shifted or extended;
     // Rn is a plain ALU operand (31 there is sp in the extended form).
     const rm = (insn.word >>> 16) & 31;

@@ -48,6 +48,8 @@ const SYNTHETIC: Record<string, string> = {
   "logical": "and x0, x0, #0xff\norr x1, x0, x2\neor x2, x1, x0\ntst x2, #1\nmov x3, x2",
   "multiply": "mul x0, x0, x1\nmadd x2, x3, x4, x5\numulh x6, x7, x8",
   "multiply-accumulate chain": "madd x0, x1, x2, x0\nmsub x0, x3, x4, x0\nadd x0, x0, #1",
+  "long multiply and flag-setting logical":
+    "tst w4, w6\ncset x4, ne\nsmaddl x6, w7, w9, x6\nands x0, x0, x1, lsl #2\nadd x0, x0, x4",
   "divide": "udiv x0, x1, x2\nadd x3, x0, #1",
   "load": "ldr x0, [x1]\nldr x2, [x3, #8]\nldrb w4, [x5]\nldur x6, [x7, #-8]",
   "load chain": "ldr x0, [x0]\nldr x0, [x0, #8]",

@@ -91,7 +91,15 @@ Deno.test("a CPU file with a malformed field names the field and the file", asyn
     ],
     [
       (j) => (j.overrides[0].operand = "rotated"),
-      /field overrides\[0\]\.operand is not one of lsl-1-4, shifted, extended/,
+      /field overrides\[0\]\.operand is not one of register, lsl-1-4, shifted, extended/,
+    ],
+    [
+      (j) => (j.overrides[0].mnemonic = []),
+      /field overrides\[0\]\.mnemonic is an empty list/,
+    ],
+    [
+      (j) => (j.overrides[0].operand = ["register", 7]),
+      /field overrides\[0\]\.operand\[1\] is not a non-empty string/,
     ],
     [
       (j) => (j.overrides[0].addressing = "register-offset"),
