@@ -283,5 +283,21 @@ export function differences(d: Decoded, l: LlvmInsn): string[] {
     }
   } else if (d.mem && d.mem.base !== -1) out.push("unexpected mem");
   if (!mnemonicMatches(d.mnemonic, d.cls, l.mnemonic)) out.push(`mnemonic: ours ${d.mnemonic}`);
+  if (d.operand) {
+    const form = operandForm(l.operands);
+    // LLVM prints an extended form that involves sp as a plain or lsl-shifted register.
+    const extendedViaSp = d.operand === "extended" && /\b(w?sp)\b/.test(l.operands);
+    if (form !== d.operand && !extendedViaSp) {
+      out.push(`operand form: llvm ${form}, ours ${d.operand}`);
+    }
+  }
   return out;
+}
+
+/** The operand form LLVM's text shows for a register data-processing instruction. */
+function operandForm(operands: string): string {
+  if (/\b[us]xt[bhwx]\b/.test(operands)) return "extended";
+  const shift = /\b(lsl|lsr|asr|ror) #(\d+)\s*$/.exec(operands);
+  if (!shift || Number(shift[2]) === 0) return "register";
+  return shift[1] === "lsl" && Number(shift[2]) <= 4 ? "lsl-1-4" : "shifted";
 }
