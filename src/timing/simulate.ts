@@ -18,6 +18,11 @@
  * - loads: the class latency, or store-to-load forwarding from a buffered
  *   older store at the same address, plus a cold miss on a line's first touch
  *   (cold mode) and a line-crossing penalty;
+ * - barriers: an isb issues once every older instruction has completed and
+ *   the next instruction is fetched `mispredictPenalty` cycles after it
+ *   completes (a pipeline refill, assumed to cost what a mispredict's does);
+ *   a dsb also waits for all older work, and nothing after it issues before it
+ *   completes; after a dmb, memory accesses wait for older ones to complete;
  * - retire: in order, `retireWidth` per cycle. The cycles by which an
  *   instruction moves the retire point forward are charged to its pc, so the
  *   charges add up to the total exactly.
