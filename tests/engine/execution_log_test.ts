@@ -187,7 +187,8 @@ Deno.test("a log holds blocks, accesses and sp events of every run until cleared
 });
 
 Deno.test("a run longer than the native log holds is an error, not a short trace", async () => {
-  if (!(await nativeTraceHooks())) return; // only the native log has a fixed capacity
+  const hooks = await nativeTraceHooks();
+  if (!hooks) return; // only the native log has a fixed capacity
   const layout = defaultLayout();
   const placer = new SectionPlacer(layout);
   const text = `
@@ -209,7 +210,7 @@ stop:
     const span = pageSpan(text.address, text.size);
     engine.map(span.start, span.size, { read: true, write: false, exec: true });
     engine.write(text.address, text.bytes);
-    await openExecutionLog(engine, { accesses: false, stack: { begin: 0n, end: 0n } });
+    engine.openNativeLog!(hooks, { accesses: false, stack: { begin: 0n, end: 0n } });
     // One block per instruction: 2,000,000 blocks, more than the 2^20 one run may log.
     assert.throws(
       () => engine.run(image.address("start"), image.address("stop"), 2_000_000),
