@@ -27,19 +27,16 @@
  * callback of a few hundred nanoseconds, and the hooks, not the model, bound
  * the speed. With native hooks `simulate` (about 55 ns per instruction) does.
  */
-import { assemble } from "../src/asm/assembler.ts";
-import { parseElf } from "../src/asm/elf.ts";
-import { load } from "../src/asm/loader.ts";
 import type { Engine, EngineFactory, ExecutionLog, Register } from "../src/engine/engine.ts";
 import { unicornFactory } from "../src/engine/unicorn.ts";
 import { PHASE_PREFIX } from "../src/kernel/asm_writer.ts";
-import { defaultLayout, pageSpan, SectionPlacer } from "../src/kernel/layout.ts";
+import { defaultLayout } from "../src/kernel/layout.ts";
 import { callOpsVariant } from "../src/kernel/variants/call_ops.ts";
 import { buildWorld } from "../src/kernel/world.ts";
 import { CodeImage } from "../src/measure/code_image.ts";
 import { PhaseMap } from "../src/measure/phases.ts";
 import { TraceRecorder } from "../src/measure/recorder.ts";
-import { boot, loadWorld } from "../src/runner/machine.ts";
+import { boot, loadUnit, loadWorld, mapImage } from "../src/runner/machine.ts";
 import { toWorkload } from "../src/runner/run_scenario.ts";
 import { timingTrace } from "../src/timing/trace.ts";
 import { openExecutionLog } from "../src/engine/execution_log.ts";
@@ -126,12 +123,11 @@ counter:
 `;
 
 async function trampolineLoop(): Promise<Workload> {
-  const placer = new SectionPlacer(layout);
   const unit = {
     name: "timing-bench/loop",
     chunks: [{ origin: "bench/timing.bench.ts", text: LOOP }],
   };
-  const image = load(parseElf(await assemble(unit)), (s) => placer.place(s));
+  const image = await loadUnit(unit, layout);
   const stackTop = layout.stackBase + BigInt(layout.stackSize);
   return {
     name: "trampoline loop (save/restore body, 20 instructions per block)",
@@ -141,12 +137,7 @@ async function trampolineLoop(): Promise<Workload> {
     stop: image.address("loop_end"),
     machine(factory) {
       const engine = factory.create();
-      for (const s of image.sections.filter((s) => s.size > 0)) {
-        const span = pageSpan(s.address, s.size);
-        engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
-        engine.write(s.address, s.bytes);
-      }
-      engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+      mapImage(engine, image, layout);
       const registers = new Map<Register, bigint>([
         ["sp", stackTop - 16n],
         ["x19", image.address("counter")],
@@ -186,9 +177,7 @@ class WarmMachine {
     const stop = this.engine.run(this.work.start, this.work.stop, 10_000_000);
     if (stop !== "until") throw new Error(`${this.work.name}: the call did not return (${stop})`);
     const recorder = new TraceRecorder(this.work.code, this.work.phases);
-    for (let i = 0; i < this.#log.blockCount; i++) {
-      recorder.enter(this.#log.blockStart[i], this.#log.blockSize[i]);
-    }
+    recorder.record(this.#log);
     const { total } = recorder.totals(Number(this.work.stop));
     if (this.#timed) {
       const trace = timingTrace(this.#log, Number(this.work.stop));

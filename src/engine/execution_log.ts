@@ -6,14 +6,8 @@
  *
  * @module
  */
-import {
-  type Engine,
-  type ExecutionLog,
-  type ExecutionLogOptions,
-  SP_EVENT_LIMIT,
-  type SpEvent,
-} from "./engine.ts";
-import { grow } from "./grow.ts";
+import type { Engine, ExecutionLog, ExecutionLogOptions } from "./engine.ts";
+import { LogBuffers } from "./log_buffers.ts";
 import { nativeTraceHooks } from "./native_trace_log.ts";
 
 /** Set (to anything) to log through JavaScript hooks even where native ones work. */
@@ -32,43 +26,22 @@ export async function openExecutionLog(
 }
 
 /** The fallback: the same log, kept by JavaScript hooks. */
-class ScriptExecutionLog implements ExecutionLog {
-  blockCount = 0;
-  blockStart = new Float64Array(256);
-  blockSize = new Int32Array(256);
-  blockAccess = new Int32Array(256);
-  accessCount = 0;
-  accessAddress = new Float64Array(1024);
-  accessSize = new Uint16Array(1024);
-  accessWrite = new Uint8Array(1024);
-  misalignedEntries: SpEvent[] = [];
-  misalignedStackAccesses: SpEvent[] = [];
-  spEventsTruncated = false;
-
+class ScriptExecutionLog extends LogBuffers {
   constructor(engine: Engine, options: ExecutionLogOptions) {
+    super();
     engine.onBlock((address, size) => {
       const i = this.blockCount++;
-      if (i >= this.blockStart.length) {
-        this.blockStart = grow(this.blockStart, i + 1);
-        this.blockSize = grow(this.blockSize, i + 1);
-        this.blockAccess = grow(this.blockAccess, i + 1);
-      }
+      if (i >= this.blockStart.length) this.reserveBlocks(i + 1);
       this.blockStart[i] = Number(address);
       this.blockSize[i] = size;
       this.blockAccess[i] = this.accessCount;
       const sp = engine.readRegister("sp");
-      if (sp % 16n !== 0n) {
-        this.#note(this.misalignedEntries, { block: i, pc: Number(address), sp });
-      }
+      if (sp % 16n !== 0n) this.note(this.misalignedEntries, { block: i, pc: Number(address), sp });
     });
     if (options.accesses) {
       engine.onDataAccess((write, address, size) => {
         const i = this.accessCount++;
-        if (i >= this.accessAddress.length) {
-          this.accessAddress = grow(this.accessAddress, i + 1);
-          this.accessSize = grow(this.accessSize, i + 1);
-          this.accessWrite = grow(this.accessWrite, i + 1);
-        }
+        if (i >= this.accessAddress.length) this.reserveAccesses(i + 1);
         this.accessAddress[i] = address;
         this.accessSize[i] = size;
         this.accessWrite[i] = write ? 1 : 0;
@@ -79,23 +52,10 @@ class ScriptExecutionLog implements ExecutionLog {
         const [pc, sp] = engine.readRegisters(["pc", "sp"]);
         if (sp % 16n === 0n) return;
         const event = { block: this.blockCount - 1, pc: Number(pc), sp };
-        this.#note(this.misalignedStackAccesses, event);
+        this.note(this.misalignedStackAccesses, event);
       },
       options.stack.begin,
       options.stack.end,
     );
-  }
-
-  #note(list: SpEvent[], event: SpEvent): void {
-    if (list.length < SP_EVENT_LIMIT) list.push(event);
-    else this.spEventsTruncated = true;
-  }
-
-  clear(): void {
-    this.blockCount = 0;
-    this.accessCount = 0;
-    this.misalignedEntries = [];
-    this.misalignedStackAccesses = [];
-    this.spEventsTruncated = false;
   }
 }

@@ -8,13 +8,12 @@
  * @module
  */
 import {
-  type ExecutionLog,
   type ExecutionLogOptions,
   type NativeTraceHooks,
   SP_EVENT_LIMIT,
   type SpEvent,
 } from "./engine.ts";
-import { grow } from "./grow.ts";
+import { LogBuffers } from "./log_buffers.ts";
 
 const SOURCE = new URL("./native/trace_log.c", import.meta.url);
 const CACHE = new URL("../../.cache/native/", import.meta.url);
@@ -149,25 +148,14 @@ export interface RegisterReader {
  * The JavaScript side of one `struct trace_log`. The engine registers the
  * hooks with `userData` and brackets every run with `arm` and `collect`.
  */
-export class NativeExecutionLog implements ExecutionLog {
+export class NativeExecutionLog extends LogBuffers {
   // One ArrayBuffer above V8's on-heap limit: its address never moves.
   readonly #struct = new ArrayBuffer(STRUCT_BYTES);
   readonly #fields = new BigUint64Array(this.#struct);
   readonly #recordAccesses: boolean;
 
-  blockCount = 0;
-  blockStart = new Float64Array(256);
-  blockSize = new Int32Array(256);
-  blockAccess = new Int32Array(256);
-  accessCount = 0;
-  accessAddress = new Float64Array(0);
-  accessSize = new Uint16Array(0);
-  accessWrite = new Uint8Array(0);
-  misalignedEntries: SpEvent[] = [];
-  misalignedStackAccesses: SpEvent[] = [];
-  spEventsTruncated = false;
-
   constructor(options: ExecutionLogOptions, reader: RegisterReader) {
+    super();
     if (reader.regRead === null) throw new Error("uc_reg_read has no address");
     this.#recordAccesses = options.accesses;
     const f = this.#fields;
@@ -182,14 +170,6 @@ export class NativeExecutionLog implements ExecutionLog {
   /** The `user_data` to register the hooks with. */
   get userData(): Deno.PointerObject {
     return Deno.UnsafePointer.of(this.#struct)!;
-  }
-
-  clear(): void {
-    this.blockCount = 0;
-    this.accessCount = 0;
-    this.misalignedEntries = [];
-    this.misalignedStackAccesses = [];
-    this.spEventsTruncated = false;
   }
 
   /** Point the hooks at buffers big enough for a run of `budget` instructions. */
@@ -234,17 +214,13 @@ export class NativeExecutionLog implements ExecutionLog {
       );
     }
     const b0 = this.blockCount, a0 = this.accessCount;
-    this.blockStart = grow(this.blockStart, b0 + blocks);
-    this.blockSize = grow(this.blockSize, b0 + blocks);
-    this.blockAccess = grow(this.blockAccess, b0 + blocks);
+    this.reserveBlocks(b0 + blocks);
     this.blockStart.set(scratch.blockStart.subarray(0, blocks), b0);
     this.blockSize.set(scratch.blockSize.subarray(0, blocks), b0);
     const blockAccess = scratch.blockAccess.subarray(0, blocks);
     for (let i = 0; i < blocks; i++) this.blockAccess[b0 + i] = blockAccess[i] + a0;
     if (accesses > 0) {
-      this.accessAddress = grow(this.accessAddress, a0 + accesses);
-      this.accessSize = grow(this.accessSize, a0 + accesses);
-      this.accessWrite = grow(this.accessWrite, a0 + accesses);
+      this.reserveAccesses(a0 + accesses);
       this.accessAddress.set(scratch.accessAddress.subarray(0, accesses), a0);
       this.accessSize.set(scratch.accessSize.subarray(0, accesses), a0);
       this.accessWrite.set(scratch.accessWrite.subarray(0, accesses), a0);
@@ -258,19 +234,13 @@ export class NativeExecutionLog implements ExecutionLog {
   #events(at: number, blockBase: number, out: SpEvent[], isEntry: boolean): void {
     const f = this.#fields;
     const count = Number(f[at / 8]);
+    // The C side keeps the first SP_EVENT_LIMIT of a run and counts the rest.
     if (count > SP_EVENT_LIMIT) this.spEventsTruncated = true;
     const block = at / 8 + 1, pc = block + SP_EVENT_LIMIT, sp = pc + SP_EVENT_LIMIT;
     for (let i = 0; i < Math.min(count, SP_EVENT_LIMIT); i++) {
-      if (out.length === SP_EVENT_LIMIT) {
-        this.spEventsTruncated = true;
-        return;
-      }
-      const index = Number(f[block + i]);
-      out.push({
-        block: blockBase + index,
-        pc: isEntry ? this.blockStart[blockBase + index] : Number(f[pc + i]),
-        sp: f[sp + i],
-      });
+      const index = blockBase + Number(f[block + i]);
+      const where = isEntry ? this.blockStart[index] : Number(f[pc + i]);
+      this.note(out, { block: index, pc: where, sp: f[sp + i] });
     }
   }
 }

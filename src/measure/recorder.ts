@@ -41,41 +41,45 @@ export interface BlockSummary {
 
 const INDIRECT = new Set<BranchInfo["kind"]>(["indirect-jump", "indirect-call", "return"]);
 
+/** The executed blocks of a run, in order (an execution log fits). */
+export interface BlockTrace {
+  readonly blockCount: number;
+  readonly blockStart: Float64Array;
+  readonly blockSize: Int32Array;
+}
+
 export class TraceRecorder {
   private readonly summaries = new Map<number, BlockSummary>();
   private readonly distinct: BlockSummary[] = [];
-  /** Block start addresses in execution order. */
-  private trace = new Float64Array(1024);
-  /** Summary id of each entered block, in execution order. */
-  private entered = new Int32Array(1024);
+  /** The recorded run's block start addresses (the trace's own array). */
+  private starts: Float64Array = new Float64Array(0);
+  /** Summary id of each executed block, in execution order. */
+  private entered = new Int32Array(0);
   private count = 0;
 
   constructor(private readonly code: CodeImage, private readonly phases: PhaseMap) {}
 
-  /** Blocks entered so far. */
-  get blocks(): number {
-    return this.count;
+  /** Record a run: each distinct block is decoded and summarised on first sight. */
+  record(run: BlockTrace): void {
+    this.starts = run.blockStart;
+    this.entered = new Int32Array(run.blockCount);
+    this.count = 0;
+    for (let i = 0; i < run.blockCount; i++) {
+      const address = run.blockStart[i], size = run.blockSize[i];
+      let summary = this.summaries.get(address);
+      if (!summary || summary.size !== size) {
+        summary = this.summarise(address, size);
+        this.summaries.set(address, summary);
+        this.distinct.push(summary);
+      }
+      this.entered[i] = summary.id;
+      this.count = i + 1;
+    }
   }
 
-  /** Record entry into a block; returns its summary (decoded on first sight). */
-  enter(address: number, size: number): BlockSummary {
-    let summary = this.summaries.get(address);
-    if (!summary || summary.size !== size) {
-      summary = this.summarise(address, size);
-      this.summaries.set(address, summary);
-      this.distinct.push(summary);
-    }
-    const i = this.count++;
-    if (i === this.trace.length) {
-      const trace = new Float64Array(2 * i), entered = new Int32Array(2 * i);
-      trace.set(this.trace);
-      entered.set(this.entered);
-      this.trace = trace;
-      this.entered = entered;
-    }
-    this.trace[i] = address;
-    this.entered[i] = summary.id;
-    return summary;
+  /** Summary of the `i`-th block the recorded run executed. */
+  summaryAt(i: number): BlockSummary {
+    return this.distinct[this.entered[i]];
   }
 
   private summarise(address: number, size: number): BlockSummary {
@@ -129,7 +133,7 @@ export class TraceRecorder {
       runs[id]++;
       const s = this.distinct[id];
       if (!s.terminator) continue;
-      const next = i + 1 < this.count ? this.trace[i + 1] : stopAddress;
+      const next = i + 1 < this.count ? this.starts[i + 1] : stopAddress;
       if (s.terminator.kind !== "cond" || next !== s.end) taken[id]++;
     }
     const phases: Record<string, Metrics> = {};
@@ -158,7 +162,7 @@ export class TraceRecorder {
   executionCounts(): Map<number, number> {
     const counts = new Map<number, number>();
     for (let i = 0; i < this.count; i++) {
-      const start = this.trace[i];
+      const start = this.starts[i];
       for (let pc = start; pc < this.distinct[this.entered[i]].end; pc += 4) {
         counts.set(pc, (counts.get(pc) ?? 0) + 1);
       }
@@ -168,6 +172,6 @@ export class TraceRecorder {
 
   /** The last `n` blocks entered, oldest first. */
   lastBlocks(n: number): number[] {
-    return Array.from(this.trace.subarray(Math.max(0, this.count - n), this.count));
+    return Array.from(this.starts.subarray(Math.max(0, this.count - n), this.count));
   }
 }

@@ -4,6 +4,7 @@
  * writable), and set the registers a traced call starts with.
  */
 import { assemble } from "../asm/assembler.ts";
+import type { AsmUnit } from "../asm/source.ts";
 import { parseElf } from "../asm/elf.ts";
 import { load, type LoadedImage } from "../asm/loader.ts";
 import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
@@ -23,10 +24,14 @@ export interface LoadedWorld {
   readonly phases: PhaseMap;
 }
 
-export async function loadWorld(world: World, layout: MemoryLayout): Promise<LoadedWorld> {
-  const object = parseElf(await assemble(world.unit));
+/** Assemble `unit` and load it where `layout` places its sections. */
+export async function loadUnit(unit: AsmUnit, layout: MemoryLayout): Promise<LoadedImage> {
   const placer = new SectionPlacer(layout);
-  const image = load(object, (s) => placer.place(s));
+  return load(parseElf(await assemble(unit)), (s) => placer.place(s));
+}
+
+export async function loadWorld(world: World, layout: MemoryLayout): Promise<LoadedWorld> {
+  const image = await loadUnit(world.unit, layout);
   return {
     world,
     layout,
@@ -66,6 +71,18 @@ function spans(image: LoadedImage): Span[] {
   return merged;
 }
 
+/**
+ * Map a loaded image with kernel-like permissions (sections sharing a page
+ * share its mapping), write its bytes, and map the layout's stack.
+ */
+export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayout): void {
+  for (const s of spans(image)) {
+    engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
+  }
+  for (const s of image.sections) if (s.size > 0) engine.write(s.address, s.bytes);
+  engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+}
+
 /** Distinct values that identify which register a stray value came from. */
 export const POISON = (i: number) => 0xdead_0000_0000_0000n | BigInt(i);
 export const CALLEE_SAVED_SENTINEL = (i: number) => 0xc0de_5a7e_0000_0000n | BigInt(i);
@@ -87,11 +104,7 @@ export function boot(factory: EngineFactory, loaded: LoadedWorld): {
   const { image, layout, world } = loaded;
   const engine = factory.create();
   try {
-    for (const s of spans(image)) {
-      engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
-    }
-    for (const s of image.sections) if (s.size > 0) engine.write(s.address, s.bytes);
-    engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+    mapImage(engine, image, layout);
 
     const stackTop = layout.stackBase + BigInt(layout.stackSize);
     const finalFrame = stackTop - 16n;

@@ -11,7 +11,7 @@ import {
   type StopReason,
 } from "../engine/engine.ts";
 import { openExecutionLog } from "../engine/execution_log.ts";
-import { type BlockSummary, TraceRecorder } from "../measure/recorder.ts";
+import { TraceRecorder } from "../measure/recorder.ts";
 import { type TimingTrace, timingTrace } from "../timing/trace.ts";
 import type { Metrics } from "../measure/metrics.ts";
 import { CheckObserver } from "./checks.ts";
@@ -123,17 +123,14 @@ export async function measure(
  * block to the observer: calls (sp alignment) and indirect branches (BTI).
  */
 function replay(log: ExecutionLog, recorder: TraceRecorder, observer: CheckObserver): void {
+  recorder.record(log);
   const called = new Set<number>();
-  let previous: BlockSummary | undefined;
-  for (let i = 0; i < log.blockCount; i++) {
-    const address = log.blockStart[i];
-    const summary = recorder.enter(address, log.blockSize[i]);
-    const from = previous?.terminator;
+  for (let i = 1; i < log.blockCount; i++) {
+    const from = recorder.summaryAt(i - 1).terminator;
     if (from?.kind === "call" || from?.kind === "indirect-call") called.add(i);
     if (from?.kind === "indirect-call" || from?.kind === "indirect-jump") {
-      observer.onIndirectBranch(from.pc, from.kind, from.register ?? -1, address);
+      observer.onIndirectBranch(from.pc, from.kind, from.register ?? -1, log.blockStart[i]);
     }
-    previous = summary;
   }
   observer.observeSp(log, called);
 }

@@ -9,20 +9,21 @@
  */
 import type { ExecutionLog } from "../engine/engine.ts";
 
-/** The dynamic trace of one run, as plain typed arrays (valid up to the counts). */
-export interface TimingTrace {
-  readonly blockCount: number;
-  /** Start address of each executed block, in execution order. */
-  readonly blockStart: Float64Array;
-  /** Size in bytes of each executed block. */
-  readonly blockSize: Int32Array;
-  /** Index in the access log of each block's first data access. */
-  readonly blockAccess: Int32Array;
-  readonly accessCount: number;
-  readonly accessAddress: Float64Array;
-  readonly accessSize: Uint16Array;
-  /** 1 for a write, 0 for a read. */
-  readonly accessWrite: Uint8Array;
+/** The fields of a run's execution log the timing model reads. */
+type TracedRun = Pick<
+  ExecutionLog,
+  | "blockCount"
+  | "blockStart"
+  | "blockSize"
+  | "blockAccess"
+  | "accessCount"
+  | "accessAddress"
+  | "accessSize"
+  | "accessWrite"
+>;
+
+/** The dynamic trace of one run (arrays valid up to the counts). */
+export interface TimingTrace extends TracedRun {
   /** Where execution went after the last block (the run's stop address), when known. */
   readonly stopAddress?: number;
 }
@@ -32,15 +33,17 @@ export interface TimingTrace {
  * It shares the log's arrays: take it after the last run the log records.
  */
 export function timingTrace(log: ExecutionLog, stopAddress?: number): TimingTrace {
+  const { blockCount, blockStart, blockSize, blockAccess } = log;
+  const { accessCount, accessAddress, accessSize, accessWrite } = log;
   return {
-    blockCount: log.blockCount,
-    blockStart: log.blockStart,
-    blockSize: log.blockSize,
-    blockAccess: log.blockAccess,
-    accessCount: log.accessCount,
-    accessAddress: log.accessAddress,
-    accessSize: log.accessSize,
-    accessWrite: log.accessWrite,
+    blockCount,
+    blockStart,
+    blockSize,
+    blockAccess,
+    accessCount,
+    accessAddress,
+    accessSize,
+    accessWrite,
     ...(stopAddress === undefined ? {} : { stopAddress }),
   };
 }

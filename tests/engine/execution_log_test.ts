@@ -4,17 +4,15 @@
  * no count, check or cycle depends on which one ran.
  */
 import assert from "node:assert/strict";
-import { assemble } from "../../src/asm/assembler.ts";
-import { parseElf } from "../../src/asm/elf.ts";
-import { load } from "../../src/asm/loader.ts";
 import type { ExecutionLog } from "../../src/engine/engine.ts";
 import { NO_NATIVE_ENV, openExecutionLog } from "../../src/engine/execution_log.ts";
 import { nativeTraceHooks } from "../../src/engine/native_trace_log.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
-import { defaultLayout, pageSpan, SectionPlacer } from "../../src/kernel/layout.ts";
+import { defaultLayout } from "../../src/kernel/layout.ts";
 import { findVariant } from "../../src/kernel/variants/index.ts";
 import type { Variant } from "../../src/kernel/variants/variant.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { loadUnit, mapImage } from "../../src/runner/machine.ts";
 import { measureCase, toWorkload } from "../../src/runner/run_scenario.ts";
 import * as broken from "../fixtures/broken_variants.ts";
 
@@ -108,19 +106,13 @@ data:
 /** Run PROGRAM twice on one engine with a log, then clear it. */
 async function runProgram(): Promise<{ before: ExecutionLog; code: Record<string, number> }> {
   const layout = defaultLayout();
-  const placer = new SectionPlacer(layout);
-  const image = load(
-    parseElf(await assemble({ name: "log-test", chunks: [{ origin: "test", text: PROGRAM }] })),
-    (s) => placer.place(s),
+  const image = await loadUnit(
+    { name: "log-test", chunks: [{ origin: "test", text: PROGRAM }] },
+    layout,
   );
   const engine = unicornFactory.create();
   try {
-    for (const s of image.sections.filter((s) => s.size > 0)) {
-      const span = pageSpan(s.address, s.size);
-      engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
-      engine.write(s.address, s.bytes);
-    }
-    engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+    mapImage(engine, image, layout);
     const stackTop = layout.stackBase + BigInt(layout.stackSize);
     const log = await openExecutionLog(engine, {
       accesses: true,
@@ -190,7 +182,6 @@ Deno.test("a run longer than the native log holds is an error, not a short trace
   const hooks = await nativeTraceHooks();
   if (!hooks) return; // only the native log has a fixed capacity
   const layout = defaultLayout();
-  const placer = new SectionPlacer(layout);
   const text = `
 	.section .text, "ax", %progbits
 	.globl start
@@ -200,16 +191,13 @@ start:
 stop:
 	nop
 `;
-  const image = load(
-    parseElf(await assemble({ name: "log-overflow", chunks: [{ origin: "test", text }] })),
-    (s) => placer.place(s),
+  const image = await loadUnit(
+    { name: "log-overflow", chunks: [{ origin: "test", text }] },
+    layout,
   );
   const engine = unicornFactory.create();
   try {
-    const text = image.sections.find((s) => s.exec)!;
-    const span = pageSpan(text.address, text.size);
-    engine.map(span.start, span.size, { read: true, write: false, exec: true });
-    engine.write(text.address, text.bytes);
+    mapImage(engine, image, layout);
     engine.openNativeLog!(hooks, { accesses: false, stack: { begin: 0n, end: 0n } });
     // One block per instruction: 2,000,000 blocks, more than the 2^20 one run may log.
     assert.throws(

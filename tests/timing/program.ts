@@ -2,16 +2,14 @@
  * Test helper: assemble a small program, run it in the emulator with the
  * execution log recording accesses, and hand back what `simulate` needs.
  */
-import { assemble } from "../../src/asm/assembler.ts";
-import { parseElf } from "../../src/asm/elf.ts";
-import { load } from "../../src/asm/loader.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
 import { PHASE_PREFIX } from "../../src/kernel/asm_writer.ts";
-import { defaultLayout, pageSpan, SectionPlacer } from "../../src/kernel/layout.ts";
+import { defaultLayout } from "../../src/kernel/layout.ts";
 import { CodeImage } from "../../src/measure/code_image.ts";
 import { PhaseMap } from "../../src/measure/phases.ts";
 import { type TimingTrace, timingTrace } from "../../src/timing/trace.ts";
 import { openExecutionLog } from "../../src/engine/execution_log.ts";
+import { loadUnit, mapImage } from "../../src/runner/machine.ts";
 
 export interface ProgramRun {
   code: CodeImage;
@@ -30,9 +28,8 @@ export async function runProgram(
   stop = "stop",
 ): Promise<ProgramRun> {
   const layout = defaultLayout();
-  const placer = new SectionPlacer(layout);
   const unit = { name: "timing-test", chunks: [{ origin: "tests/timing", text }] };
-  const image = load(parseElf(await assemble(unit)), (s) => placer.place(s));
+  const image = await loadUnit(unit, layout);
   const engine = unicornFactory.create();
   let trace: TimingTrace;
   try {
@@ -40,12 +37,7 @@ export async function runProgram(
       accesses: true,
       stack: { begin: layout.stackBase, end: layout.stackBase + BigInt(layout.stackSize) - 1n },
     });
-    for (const s of image.sections.filter((s) => s.size > 0)) {
-      const span = pageSpan(s.address, s.size);
-      engine.map(span.start, span.size, { read: true, write: s.write, exec: s.exec });
-      engine.write(s.address, s.bytes);
-    }
-    engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+    mapImage(engine, image, layout);
     engine.writeRegister("sp", layout.stackBase + BigInt(layout.stackSize) - 64n);
     const reason = engine.run(image.address(start), image.address(stop), 100_000);
     if (reason !== "until") throw new Error(`program did not reach ${stop} (${reason})`);
