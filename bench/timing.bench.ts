@@ -26,7 +26,7 @@
  * FTRACE_BENCH_NO_NATIVE=1): then every block and every access costs an FFI
  * callback of a few hundred nanoseconds, and the hooks, not the model, bound
  * the speed. With native hooks `simulate` does (the difference between the
- * two modes, 60 to 70 ns per instruction on the list walk).
+ * two modes, 55 to 65 ns per instruction on the list walk).
  */
 import type { Engine, EngineFactory, ExecutionLog, Register } from "../src/engine/engine.ts";
 import { unicornFactory } from "../src/engine/unicorn.ts";
