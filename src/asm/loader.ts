@@ -45,6 +45,8 @@ export interface LoadedSection {
   flags: number;
   exec: boolean;
   write: boolean;
+  /** Name of the {@link link} input the section came from ("" for a single object). */
+  input: string;
 }
 
 /** A symbol's name and address. */
@@ -113,25 +115,141 @@ export function load(
   place: (section: PlaceRequest) => bigint,
   externs: ReadonlyMap<string, bigint> = new Map(),
 ): LoadedImage {
-  if (obj.fileType !== ET_REL) {
-    throw new LoadError(`not a relocatable object (e_type ${obj.fileType})`);
+  return link([{ name: "", obj }], place, externs);
+}
+
+/** One object of a {@link link}: its name for messages and which sections to load. */
+export interface LinkInput {
+  /** e.g. "linux-6.12 kernel/trace/ftrace.o"; empty for a single object. */
+  readonly name: string;
+  readonly obj: ElfObject;
+  /** Which SHF_ALLOC sections to load (default: all of them). */
+  readonly select?: (section: ElfSection) => boolean;
+}
+
+/**
+ * Links several relocatable objects into one image, as `ld -r` followed by
+ * placement would: every input's selected sections are placed in input order,
+ * an undefined symbol resolves to the global definition of another input (then
+ * `externs`, then 0 when weak), and two strong definitions of one name are an
+ * error naming both inputs. `aliases` defines names as other names, as a
+ * linker script's `alias = target;` does.
+ */
+export function link(
+  inputs: readonly LinkInput[],
+  place: (section: PlaceRequest) => bigint,
+  externs: ReadonlyMap<string, bigint> = new Map(),
+  aliases: ReadonlyMap<string, string> = new Map(),
+): LoadedImage {
+  for (const { obj, name } of inputs) {
+    const what = name ? `${name}: ` : "";
+    if (obj.fileType !== ET_REL) {
+      throw new LoadError(`${what}not a relocatable object (e_type ${obj.fileType})`);
+    }
+    if (obj.machine !== EM_AARCH64) {
+      throw new LoadError(`${what}not an AArch64 object (e_machine ${obj.machine})`);
+    }
   }
-  if (obj.machine !== EM_AARCH64) {
-    throw new LoadError(`not an AArch64 object (e_machine ${obj.machine})`);
+  const placed = inputs.map((input) => {
+    const sections = placeSections(input.obj, place, input.select);
+    for (const s of sections) s.input = input.name;
+    return { input, sections, bySection: new Map(sections.map((s) => [s.index, s])) };
+  });
+  checkOverlaps(placed.flatMap((p) => p.sections));
+  const all = new Map([...externs, ...globalDefinitions(placed)]);
+  // Linker-script assignments (`alias = target;`) where the target is defined.
+  for (const [alias, target] of aliases) {
+    const address = all.get(target);
+    if (!all.has(alias) && address !== undefined) all.set(alias, address);
   }
-  const sections = placeSections(obj, place);
-  const bySection = new Map(sections.map((s) => [s.index, s]));
-  const resolved = resolveSymbols(obj, bySection, externs);
-  const image = buildImage(obj, sections, resolved);
-  for (const rel of obj.relocations) {
-    const target = bySection.get(rel.section);
-    if (target) applyRelocation(rel, target, obj, resolved, image);
+  const linked = placed.map((p) => {
+    const resolved = resolveSymbols(p.input.obj, p.bySection, all, p.input.name);
+    return { ...p, resolved, image: buildImage(p.input.obj, p.sections, resolved) };
+  });
+  const image = linked.length === 1 ? linked[0].image : mergeImages(linked.map((l) => l.image));
+  for (const { input, bySection, resolved } of linked) {
+    for (const rel of input.obj.relocations) {
+      const target = bySection.get(rel.section);
+      if (target) applyRelocation(rel, target, input.obj, resolved, image);
+    }
   }
   return image;
 }
 
-function placeSections(obj: ElfObject, place: (s: PlaceRequest) => bigint): LoadedSection[] {
-  const sections = obj.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0).map((s) => {
+/** Global and weak definitions of every input; a second strong definition is an error. */
+function globalDefinitions(
+  placed: { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+): Map<string, bigint> {
+  const found = new Map<string, { address: bigint; weak: boolean; from: string }>();
+  for (const { input, bySection } of placed) {
+    for (const sym of input.obj.symbols) {
+      if (sym.binding !== "global" && sym.binding !== "weak") continue;
+      if (sym.sectionIndex === SHN_UNDEF || !isNamed(sym)) continue;
+      const section = bySection.get(sym.sectionIndex);
+      const address = sym.sectionIndex === SHN_ABS
+        ? sym.value
+        : section && section.address + sym.value;
+      if (address === undefined) continue;
+      const weak = sym.binding === "weak";
+      const before = found.get(sym.name);
+      if (before && !before.weak && !weak) {
+        throw new LoadError(
+          `symbol ${sym.name} is defined twice: in ${before.from || "the first object"} and in ${
+            input.name || "another object"
+          }`,
+        );
+      }
+      if (!before || (before.weak && !weak)) {
+        found.set(sym.name, { address, weak, from: input.name });
+      }
+    }
+  }
+  return new Map([...found].map(([name, d]) => [name, d.address]));
+}
+
+/** One image over several linked ones: the first definition of a name wins. */
+function mergeImages(images: LoadedImage[]): LoadedImage {
+  const symbols = new Map<string, bigint>();
+  const duplicates: NamedAddress[] = [];
+  for (const image of images) {
+    for (const [name, address] of image.symbols) {
+      const known = symbols.get(name);
+      if (known === undefined) symbols.set(name, address);
+      else if (known !== address) duplicates.push({ name, address });
+    }
+    duplicates.push(...image.duplicates);
+  }
+  const sections = images.flatMap((i) => i.sections);
+  return {
+    sections,
+    symbols,
+    duplicates,
+    address(name) {
+      const value = symbols.get(name);
+      if (value === undefined) throw new LoadError(`unknown symbol ${JSON.stringify(name)}`);
+      return value;
+    },
+    section: (name) => sections.find((s) => s.name === name),
+    symbolize(address) {
+      for (const image of images) {
+        const hit = image.symbolize(address);
+        if (hit) return hit;
+      }
+      return undefined;
+    },
+    markers: (prefix) =>
+      images.flatMap((i) => i.markers(prefix))
+        .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1)),
+  };
+}
+
+function placeSections(
+  obj: ElfObject,
+  place: (s: PlaceRequest) => bigint,
+  select: (s: ElfSection) => boolean = () => true,
+): LoadedSection[] {
+  const sections = obj.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0 && select(s));
+  return sections.map((s) => {
     // Code sections may come with sh_addralign 1; instructions still need 4.
     const align = Math.max(s.flags & SHF_EXECINSTR ? 4 : 1, s.align);
     const address = place({ name: s.name, size: s.size, align, flags: s.flags });
@@ -145,8 +263,6 @@ function placeSections(obj: ElfObject, place: (s: PlaceRequest) => bigint): Load
     }
     return loadedSection(s, address);
   });
-  checkOverlaps(sections);
-  return sections;
 }
 
 function loadedSection(s: ElfSection, address: bigint): LoadedSection {
@@ -160,6 +276,7 @@ function loadedSection(s: ElfSection, address: bigint): LoadedSection {
     flags: s.flags,
     exec: (s.flags & SHF_EXECINSTR) !== 0,
     write: (s.flags & SHF_WRITE) !== 0,
+    input: "",
   };
 }
 
@@ -184,6 +301,7 @@ function resolveSymbols(
   obj: ElfObject,
   bySection: Map<number, LoadedSection>,
   externs: ReadonlyMap<string, bigint>,
+  inputName = "",
 ): Resolved {
   const resolved: Resolved = obj.symbols.map((sym) => {
     if (sym.index === 0) return 0n;
@@ -197,7 +315,7 @@ function resolveSymbols(
     const section = bySection.get(sym.sectionIndex);
     return section ? section.address + sym.value : undefined;
   });
-  checkUndefined(obj, resolved, bySection);
+  checkUndefined(obj, resolved, bySection, inputName);
   return resolved;
 }
 
@@ -206,6 +324,7 @@ function checkUndefined(
   obj: ElfObject,
   resolved: Resolved,
   bySection: Map<number, LoadedSection>,
+  inputName: string,
 ): void {
   const refs = new Map<string, string[]>();
   for (const rel of obj.relocations) {
@@ -223,7 +342,8 @@ function checkUndefined(
       where.length > 3 ? ` and ${where.length - 3} more` : ""
     }`
   );
-  throw new LoadError(`undefined symbol${refs.size > 1 ? "s" : ""}: ${parts.join("; ")}`);
+  const where = inputName ? ` in ${inputName}` : "";
+  throw new LoadError(`undefined symbol${refs.size > 1 ? "s" : ""}${where}: ${parts.join("; ")}`);
 }
 
 /** Place name for messages before symbols are indexed: nearest symbol in the object. */
@@ -568,4 +688,38 @@ function limit(min: bigint, max: bigint): string {
 
 function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Names that relocations in the inputs' selected sections use but that no
+ * input defines (weak references excluded), sorted, each with the largest
+ * addend used with it (how far past the symbol the code reaches): what a link
+ * of these inputs still needs from elsewhere.
+ */
+export function undefinedReferences(
+  inputs: readonly LinkInput[],
+  aliases: ReadonlyMap<string, string> = new Map(),
+): Map<string, bigint> {
+  const defined = new Set<string>(aliases.keys());
+  for (const { obj, select = () => true } of inputs) {
+    for (const sym of obj.symbols) {
+      const section = obj.sections[sym.sectionIndex];
+      const loaded = sym.sectionIndex === SHN_ABS ||
+        (section !== undefined && (section.flags & SHF_ALLOC) !== 0 && select(section));
+      if (sym.sectionIndex !== SHN_UNDEF && loaded && isNamed(sym)) defined.add(sym.name);
+    }
+  }
+  const missing = new Map<string, bigint>();
+  for (const { obj, select = () => true } of inputs) {
+    for (const rel of obj.relocations) {
+      const section = obj.sections[rel.section];
+      if (!section || (section.flags & SHF_ALLOC) === 0 || !select(section)) continue;
+      const sym = obj.symbols[rel.symbol];
+      if (sym.sectionIndex !== SHN_UNDEF || sym.binding === "weak" || !isNamed(sym)) continue;
+      if (defined.has(sym.name)) continue;
+      const reach = rel.addend > 0n ? rel.addend : 0n;
+      if (!missing.has(sym.name) || missing.get(sym.name)! < reach) missing.set(sym.name, reach);
+    }
+  }
+  return new Map([...missing].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -10,6 +10,8 @@ import { UndecodedInstructionError } from "../measure/recorder.ts";
 import { WriteError } from "../report/results_file.ts";
 import { RemoteCaseError } from "../runner/case_pool.ts";
 import { CpuModelError } from "../timing/model.ts";
+import { KernelBuildError } from "../kernel/real/build.ts";
+import { DwarfError } from "../kernel/real/dwarf.ts";
 
 /** A mistake in how the command was called. */
 export class UsageError extends Error {
@@ -31,7 +33,19 @@ const KNOWN = [
   WriteError,
   RangeError,
   CpuModelError,
+  KernelBuildError,
+  DwarfError,
 ];
+
+/**
+ * A problem with what the user asked for (exit 2), as opposed to a failed
+ * check (1) or a broken harness: a usage error, a kernel tree that is not
+ * prepared or lacks an option, objects without the debug info the layout needs.
+ */
+export function isInputError(e: unknown): boolean {
+  return e instanceof UsageError || (e instanceof KernelBuildError && e.input) ||
+    e instanceof DwarfError;
+}
 
 /** The text printed for an error: known errors without a stack trace. */
 export function describeError(e: unknown): string {

@@ -13,9 +13,11 @@ import {
   type Scenario,
   setScenarioSource,
 } from "../runner/scenario.ts";
-import { renderTable } from "../report/table.ts";
+import { renderFailures, renderTable } from "../report/table.ts";
+import { renderFidelity } from "../report/fidelity.ts";
+import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
 import { resultJson, writeFileAtomic } from "../report/results_file.ts";
-import { describeError, UsageError } from "./errors.ts";
+import { describeError, isInputError, UsageError } from "./errors.ts";
 import { stderrProgress } from "../report/progress.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
@@ -30,11 +32,13 @@ import { CpuModelError } from "../timing/model.ts";
 const USAGE = `usage:
   deno task run <scenario file> [--variant V]... [--param k=v[,v2...]]... [--json FILE|-] [--quiet]
                 [--shard i/n] [--listing default|all|none] [--cpu NAME[:cold]|FILE.json|all]
+                [--kernel model|linux-6.1|linux-6.12|DIR[,...]] [--workers N]
   deno task bench [--cpu ...] run every scenario in scenarios/, write results/<scenario>.json,
                              results/history/<date>-<commit>.json and results/report.html
   ${REPORT_USAGE}
   ${COMPARE_USAGE}
-  ${MERGE_USAGE}`;
+  ${MERGE_USAGE}
+  ${KERNEL_USAGE.replace(/^usage:\n {2}/, "")}`;
 
 const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -106,11 +110,51 @@ function parseCpus(cpu: string | undefined): (string | undefined)[] {
   }
 }
 
-/** With several CPU models, each result file gets the model's name: x.json -> x.neoverse-n1.json. */
-function cpuPath(path: string, result: ScenarioResult, several: boolean): string {
-  if (!several || !result.cpu) return path;
-  const tag = result.cpu.name.replaceAll(":", "-");
+/**
+ * `--kernel model|linux-6.1|linux-6.12|DIR[,...]`: the kernels whose code runs,
+ * one result each; the model (the harness's own code) by default.
+ */
+function parseKernels(kernel: string | undefined): string[] {
+  if (kernel === undefined) return ["model"];
+  const specs = kernel.split(",").map((k) => k.trim());
+  if (specs.some((k) => k === "")) {
+    throw new UsageError(
+      `--kernel ${kernel}: expected model, linux-6.1, linux-6.12 or a directory`,
+    );
+  }
+  return [...new Set(specs)];
+}
+
+/**
+ * With several kernels or CPU models, each result file gets their names:
+ * x.json -> x.linux-6.12.json, x.neoverse-n1.json or x.linux-6.12.neoverse-n1.json.
+ */
+function resultPath(
+  path: string,
+  result: ScenarioResult,
+  several: { kernels: boolean; cpus: boolean },
+): string {
+  const tags = [
+    ...(several.kernels ? [result.kernel.name] : []),
+    ...(several.cpus && result.cpu ? [result.cpu.name] : []),
+  ].map((t) => t.replaceAll(":", "-").replaceAll("/", "-"));
+  if (tags.length === 0) return path;
+  const tag = tags.join(".");
   return path.endsWith(".json") ? `${path.slice(0, -5)}.${tag}.json` : `${path}.${tag}`;
+}
+
+/** Tables of every result, the fidelity view when several kernels ran, on one string. */
+function renderResults(results: readonly ScenarioResult[]): string {
+  const fidelity = renderFidelity(results);
+  return [results.map(renderTable).join("\n\n"), ...(fidelity ? [fidelity] : [])].join("\n\n");
+}
+
+/** Full details of failed cases (an oops in full) on stderr. */
+function reportFailures(results: readonly ScenarioResult[]): void {
+  for (const r of results) {
+    const text = renderFailures(r);
+    if (text) console.error(text);
+  }
 }
 
 async function runCommand(args: string[]): Promise<void> {
@@ -122,6 +166,7 @@ async function runCommand(args: string[]): Promise<void> {
       param: { type: "string", multiple: true },
       json: { type: "string" },
       cpu: { type: "string" },
+      kernel: { type: "string" },
       quiet: { type: "boolean" },
       shard: { type: "string" },
       workers: { type: "string" },
@@ -129,39 +174,47 @@ async function runCommand(args: string[]): Promise<void> {
     },
   });
   const cpus = parseCpus(values.cpu);
+  const kernels = parseKernels(values.kernel);
   if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${USAGE}`);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const listing = parseListing(values.listing);
   const scenario = await loadScenario(positionals[0]);
   const progress = stderrProgress(!!values.quiet, values.json === "-");
   const results: ScenarioResult[] = [];
-  for (const cpu of cpus) {
-    const result = await recordRun(scenario, {
-      variants: values.variant,
-      overrides: parseOverrides(scenario, values.param ?? []),
-      factory: unicornFactory,
-      workers: parseWorkers(values.workers),
-      shard,
-      onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-      file: positionals[0],
-      root: PROJECT_ROOT,
-      listing,
-      cpu,
-    }).finally(() => progress?.clear());
-    results.push(result);
+  const overrides = parseOverrides(scenario, values.param ?? []);
+  for (const kernel of kernels) {
+    for (const cpu of cpus) {
+      const result = await recordRun(scenario, {
+        variants: values.variant,
+        overrides,
+        factory: unicornFactory,
+        workers: parseWorkers(values.workers),
+        shard,
+        onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+        file: positionals[0],
+        root: PROJECT_ROOT,
+        listing,
+        cpu,
+        kernel,
+      }).finally(() => progress?.clear());
+      results.push(result);
+    }
   }
-  const table = results.map(renderTable).join("\n\n");
-  const several = results.length > 1;
+  const table = renderResults(results);
+  const several = { kernels: kernels.length > 1, cpus: cpus.length > 1 };
   if (values.json === "-") {
     if (!values.quiet) console.error(table);
-    // Several CPU models: one JSON array of their results.
-    await writeStdout(several ? JSON.stringify(results, null, 2) + "\n" : resultJson(results[0]));
+    // Several kernels or CPU models: one JSON array of their results.
+    await writeStdout(
+      results.length > 1 ? JSON.stringify(results, null, 2) + "\n" : resultJson(results[0]),
+    );
   } else {
     if (!values.quiet) console.log(table);
     for (const result of values.json ? results : []) {
-      await writeFileAtomic(cpuPath(values.json!, result, several), resultJson(result));
+      await writeFileAtomic(resultPath(values.json!, result, several), resultJson(result));
     }
   }
+  reportFailures(results);
   if (results.some((r) => r.runs.some((run) => run.status === "failed"))) Deno.exitCode = 1;
 }
 
@@ -209,6 +262,7 @@ async function mainCommand(args: string[]): Promise<void> {
       }).finally(() => progress?.clear());
       results.push(result);
       console.log(renderTable(result) + "\n");
+      reportFailures([result]);
       for (const r of result.runs) {
         cases++;
         instructions += r.metrics?.instructions ?? 0;
@@ -217,7 +271,9 @@ async function mainCommand(args: string[]): Promise<void> {
     }
   }
   // With several CPU models (--cpu all), each gets its own file: <scenario>.<cpu>.json.
-  const sources = results.map((r) => cpuPath(`${outDir}/${r.scenario}.json`, r, cpus.length > 1));
+  const sources = results.map((r) =>
+    resultPath(`${outDir}/${r.scenario}.json`, r, { kernels: false, cpus: cpus.length > 1 })
+  );
   for (const [i, result] of results.entries()) {
     await writeFileAtomic(sources[i], resultJson(result));
   }
@@ -245,6 +301,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === "report") await reportCommand(rest);
     else if (command === "compare") await compareCommand(rest);
     else if (command === "merge") await mergeCommand(rest);
+    else if (command === "kernel") return await kernelCommand(rest);
     else throw new UsageError(USAGE);
   } catch (e) {
     const known =
@@ -252,7 +309,7 @@ export async function main(argv: string[]): Promise<number> {
         ? new UsageError(`${e.message}\n${USAGE}`)
         : e;
     console.error(describeError(known));
-    return known instanceof UsageError ? 2 : 1;
+    return isInputError(known) ? 2 : 1;
   }
   return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
 }

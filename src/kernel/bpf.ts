@@ -199,11 +199,12 @@ export function bpfOpsFuncChunk(options: CodegenOptions, args: number): AsmChunk
  */
 export function directFuncChunk(options: CodegenOptions, slot: "fregs" | "orig_x0"): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "direct_func").section(".text");
+  // As linux 6.12 compiles it: nothing to do for an ops without a trampoline.
   a.func(BPF_SYMBOLS.directFunc).phase("dispatch").landingPad().i(
-    "ldr x4, [x2, #FTRACE_OPS_DIRECT_CALL]",
-    slot === "fregs" ? "str x4, [x3, #FTRACE_REGS_DIRECT_TRAMP]" : "str x4, [x3, #PT_REGS_ORIG_X0]",
-    "ret",
-  );
+    "ldr x0, [x2, #FTRACE_OPS_DIRECT_CALL]",
+    "cbz x0, .Lcall_direct_funcs_none",
+    slot === "fregs" ? "str x0, [x3, #FTRACE_REGS_DIRECT_TRAMP]" : "str x0, [x3, #PT_REGS_ORIG_X0]",
+  ).label(".Lcall_direct_funcs_none").i("ret");
   return a.chunk();
 }
 

@@ -82,7 +82,8 @@ function opsFlags(ops: OpsSpec): string {
   let flags = OPS_FLAGS.ENABLED | OPS_FLAGS.INITIALIZED;
   if (ops.dynamic) flags |= OPS_FLAGS.DYNAMIC;
   if (ops.rcu) flags |= OPS_FLAGS.RCU;
-  if (ops.recursionSafe) flags |= OPS_FLAGS.RECURSION;
+  // Since v5.11 FTRACE_OPS_FL_RECURSION asks ftrace to protect a callback that does not.
+  if (!ops.recursionSafe) flags |= OPS_FLAGS.RECURSION;
   if (ops.saveRegs) flags |= OPS_FLAGS.SAVE_REGS;
   return `0x${flags.toString(16)}`;
 }
@@ -145,10 +146,18 @@ export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
     need_resched: "1", // inverted: set means no reschedule pending
     ...options.task,
   });
+  emitHarnessData(a, options.bpfProgs ?? []);
+  return a.chunk();
+}
+
+/**
+ * Data of the harness's own code, the same on every kernel: rcu_is_watching()'s
+ * answer, the BPF program structs and the tracers' ring buffer.
+ */
+export function emitHarnessData(a: AsmWriter, bpfProgs: readonly ProgKind[]): void {
   a.object("rcu_watching").i(".quad 1");
-  for (const kind of options.bpfProgs ?? []) {
+  for (const kind of bpfProgs) {
     emitStruct(a, bpfProgStruct(kind), BPF_PROG, { bpf_func: bpfProgFunction(kind) });
   }
   a.object("ring_buffer", 16).i(`.zero ${RING_BUFFER.size}`);
-  return a.chunk();
 }

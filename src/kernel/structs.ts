@@ -264,19 +264,25 @@ export const ALL_STRUCTS: readonly StructLayout[] = [
   TCP_CONGESTION_OPS,
 ];
 
-/** `.equ` lines naming every offset as `STRUCT_FIELD` and size as `STRUCT_SIZE`, upper case. */
-export function structConstants(): string {
+/**
+ * `.equ` lines naming every offset as `STRUCT_FIELD` and size as `STRUCT_SIZE`,
+ * upper case. `overrides` replaces values by name: a real kernel's layout, read
+ * from its DWARF, for the harness's code that runs with that kernel.
+ */
+export function structConstants(
+  overrides: ReadonlyMap<string, number | bigint> = new Map(),
+): string {
   const lines: string[] = [];
+  const equ = (name: string, value: number | bigint) =>
+    lines.push(`.equ ${name}, ${overrides.get(name) ?? value}`);
   for (const s of ALL_STRUCTS) {
     const prefix = s.name.toUpperCase();
-    lines.push(`.equ ${prefix}_SIZE, ${s.size}`);
+    equ(`${prefix}_SIZE`, s.size);
     for (const [field, offset] of Object.entries(s.offsets)) {
-      lines.push(`.equ ${prefix}_${field.toUpperCase()}, ${offset}`);
+      equ(`${prefix}_${field.toUpperCase()}`, offset);
     }
   }
-  for (const [flag, bit] of Object.entries(OPS_FLAGS)) {
-    lines.push(`.equ FTRACE_OPS_FL_${flag}, ${bit}`);
-  }
-  lines.push(`.equ RING_SLOTS, ${RING_SLOTS}`);
+  for (const [flag, bit] of Object.entries(OPS_FLAGS)) equ(`FTRACE_OPS_FL_${flag}`, bit);
+  equ("RING_SLOTS", RING_SLOTS);
   return lines.join("\n");
 }

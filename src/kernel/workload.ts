@@ -31,7 +31,7 @@ export interface OpsSpec {
   readonly dynamic: boolean;
   /** Needs rcu_is_watching() before its func is called. */
   readonly rcu: boolean;
-  /** The tracer protects itself against recursion (FTRACE_OPS_FL_RECURSION). */
+  /** The tracer protects itself against recursion (else FTRACE_OPS_FL_RECURSION asks ftrace to). */
   readonly recursionSafe: boolean;
   /** Wants full pt_regs (FTRACE_OPS_FL_SAVE_REGS): only regs-saving kernels can register it. */
   readonly saveRegs?: boolean;

@@ -16,9 +16,10 @@ import {
   tracedFunctionChunk,
   tracersChunk,
 } from "./functions.ts";
-import { structConstants } from "./structs.ts";
+import { FTRACE_REGS, PT_REGS, structConstants } from "./structs.ts";
+import type { LinkInput, LoadedImage, NamedAddress } from "../asm/loader.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
-import { MAX_REGISTER_ARGS, tracerCodegen, type Workload } from "./workload.ts";
+import { MAX_REGISTER_ARGS, type ProgKind, tracerCodegen, type Workload } from "./workload.ts";
 
 /** Trampolines that live in module space rather than kernel text. */
 const MODULE_TRAMPOLINES = new Set<string>([BPF_SYMBOLS.trampoline]);
@@ -28,7 +29,10 @@ const MODULE_TRAMPOLINES = new Set<string>([BPF_SYMBOLS.trampoline]);
  * veneer next to the function (as a module's PLT entry does):
  * `adrp x16, target; add x16, x16, :lo12:target; br x16`.
  */
-function withVeneer(workload: Workload, site: PatchSite): { site: PatchSite; veneer?: AsmChunk } {
+export function withVeneer(
+  workload: Workload,
+  site: PatchSite,
+): { site: PatchSite; veneer?: AsmChunk } {
   const target = site.target;
   if (!target || MODULE_TRAMPOLINES.has(target)) return { site };
   if (withinBranchRange(siteAddress(workload.layout), workload.layout.textBase)) return { site };
@@ -47,6 +51,32 @@ export interface World {
   readonly probes: readonly Probe[];
   /** How the site reaches the tracer: "bl ftrace_caller", "... via veneer", ... */
   readonly path: string;
+  /** How probes read the registers a tracer was handed, in this kernel's layout. */
+  readonly views: RegsViews;
+  /** A real kernel's objects, linked with the unit; absent for the model. */
+  readonly kernel?: KernelLink;
+}
+
+/** How a probe reads saved argument registers: the kernel layer knows the layout. */
+export interface RegsViews {
+  /** Offset of x`i` in the struct a "pt_regs" or "ftrace_regs" probe is handed. */
+  argOffset(view: "pt_regs" | "ftrace_regs", i: number): number;
+}
+
+/** The model's own layouts (src/kernel/structs.ts). */
+export const MODEL_VIEWS: RegsViews = {
+  argOffset: (view, i) => (view === "pt_regs" ? PT_REGS : FTRACE_REGS).offsets[`x${i}`],
+};
+
+/** A real kernel's objects linked with the harness's unit, and what to write once linked. */
+export interface KernelLink {
+  readonly inputs: readonly LinkInput[];
+  /** Symbols the kernel's linker script defines as other symbols. */
+  readonly aliases: ReadonlyMap<string, string>;
+  /** Registration: writes the kernel's data into the linked image, before it is mapped. */
+  initialize(image: LoadedImage): void;
+  /** Phase markers for the kernel's own code, which has none of the harness's. */
+  phaseMarkers(image: LoadedImage): NamedAddress[];
 }
 
 /** Check what the model cannot represent before generating anything. */
@@ -81,16 +111,7 @@ export function buildWorld(
     ? basePath.replace(`bl ${target}`, `bl ${target} via a veneer (br x16)`)
     : basePath;
   const cg = workload.codegen;
-  const args = workload.target.args;
-  const opsFuncBpf = workload.ops.some((op) => op.tracer === "bpf");
-  const needsBpf = built.bpf !== undefined || opsFuncBpf;
-  const bpfChunks = [
-    ...(needsBpf ? [bpfHooksChunk(cg), bpfProgsChunk(tracerCodegen(workload), args)] : []),
-    ...(opsFuncBpf ? [bpfOpsFuncChunk(cg, args)] : []),
-    ...(built.bpf?.trampolineProg
-      ? [bpfTrampolineChunk(cg, args, built.bpf.trampolineProg, workload.bpfAttach ?? "fentry")]
-      : []),
-  ];
+  const bpf = bpfChunks(workload, built.bpf);
   const chunks = [
     { origin: "src/kernel/structs.ts: offsets", text: structConstants() },
     built.caller ?? callerChunk(workload),
@@ -99,8 +120,39 @@ export function buildWorld(
     ftraceCoreChunk(cg),
     tracersChunk(tracerCodegen(workload)),
     ...built.chunks,
-    ...bpfChunks,
-    dataChunk(workload, { ...built.data, bpfProgs: needsBpf ? ["empty", "ringbuf"] : [] }),
+    ...bpf.chunks,
+    dataChunk(workload, { ...built.data, bpfProgs: bpf.progs }),
   ];
-  return { workload, unit: { name: unitName, chunks }, site, probes: built.probes, path };
+  return {
+    workload,
+    unit: { name: unitName, chunks },
+    site,
+    probes: built.probes,
+    path,
+    views: MODEL_VIEWS,
+  };
+}
+
+/**
+ * The BPF code a world needs: hooks and programs when a trampoline or an ops
+ * func runs a program, the ops func itself, and the variant's trampoline.
+ */
+export function bpfChunks(
+  workload: Workload,
+  bpf: { readonly trampolineProg?: ProgKind } | undefined,
+): { chunks: AsmChunk[]; progs: ProgKind[] } {
+  const cg = workload.codegen;
+  const args = workload.target.args;
+  const opsFuncBpf = workload.ops.some((op) => op.tracer === "bpf");
+  const needsBpf = bpf !== undefined || opsFuncBpf;
+  return {
+    chunks: [
+      ...(needsBpf ? [bpfHooksChunk(cg), bpfProgsChunk(tracerCodegen(workload), args)] : []),
+      ...(opsFuncBpf ? [bpfOpsFuncChunk(cg, args)] : []),
+      ...(bpf?.trampolineProg
+        ? [bpfTrampolineChunk(cg, args, bpf.trampolineProg, workload.bpfAttach ?? "fentry")]
+        : []),
+    ],
+    progs: needsBpf ? ["empty", "ringbuf"] : [],
+  };
 }

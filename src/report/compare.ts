@@ -9,6 +9,7 @@ import { paramsLabel } from "../runner/run_scenario.ts";
 import type { Params } from "../runner/result.ts";
 import {
   cpuLabel,
+  kernelLabel,
   type StoredMetrics,
   type StoredResult,
   type StoredRun,
@@ -84,6 +85,14 @@ function refuseIncompatible(base: StoredResult, cur: StoredResult, paths: [strin
     throw new CompareRefused(
       `${base.scenario}: ${bp} has results schema ${base.schema} and ${cp} schema ${cur.schema}; ` +
         `results of different schemas are not compared (re-run the baseline with this harness)`,
+    );
+  }
+  if (kernelLabel(base.kernel) !== kernelLabel(cur.kernel)) {
+    throw new CompareRefused(
+      `${base.scenario}: ${bp} ran on kernel ${kernelLabel(base.kernel)} and ${cp} on ` +
+        `${kernelLabel(cur.kernel)}; results of different kernels are not compared ` +
+        `(run both with --kernel ${base.kernel?.name ?? "model"},${cur.kernel?.name ?? "model"} ` +
+        `for a side-by-side table)`,
     );
   }
   if (cpuLabel(base.cpu) !== cpuLabel(cur.cpu)) {

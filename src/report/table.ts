@@ -1,7 +1,7 @@
 /**
  * The aligned text table printed after a run.
  */
-import type { StoredResult } from "../store/schema.ts";
+import { kernelLabel, type StoredResult, type StoredRun } from "../store/schema.ts";
 import { alignTable } from "./align.ts";
 
 const COLUMNS = ["variant", "params", "insns", "loads", "stores", "branches", "overhead", "checks"];
@@ -44,7 +44,7 @@ export function renderTable(result: StoredResult): string {
       ? "ok"
       : r.status === "n/a"
       ? `n/a: ${r.reason}`
-      : `FAILED: ${r.checks.filter((c) => !c.ok).map((c) => c.name).join(", ")}`;
+      : `FAILED: ${failureSummary(r)}`;
     const overhead = r.overhead
       ? `+${r.overhead.instructions} insns` +
         (cycles && r.overhead.cycles !== undefined ? `, +${r.overhead.cycles} cycles` : "")
@@ -62,7 +62,30 @@ export function renderTable(result: StoredResult): string {
     ];
   });
   const cpu = result.cpu ? ` [${result.cpu.name} ${result.cpu.version}]` : "";
-  const heading = `${result.scenario}: ${result.question}${cpu}` +
+  const kernel = result.kernel && result.kernel.name !== "model"
+    ? ` [kernel ${kernelLabel(result.kernel)}]`
+    : "";
+  const heading = `${result.scenario}: ${result.question}${kernel}${cpu}` +
     (fixed ? `\n(every run: ${fixed})` : "");
   return [heading, alignTable(columns, rows, RIGHT)].join("\n");
+}
+
+/** A failed run's checks with the first line of each detail, short enough for a table cell. */
+export function failureSummary(run: Pick<StoredRun, "checks">): string {
+  return run.checks.filter((c) => !c.ok).map((c) => {
+    const first = c.detail.split("\n")[0].replace(/^Oops: /, "");
+    return `${c.name}: ${first.length > 90 ? `${first.slice(0, 87)}...` : first}`;
+  }).join("; ");
+}
+
+/** Every failed run with the full detail of each failed check (an oops in full), for stderr. */
+export function renderFailures(result: StoredResult): string {
+  const lines: string[] = [];
+  for (const r of result.runs.filter((r) => r.status === "failed")) {
+    const params = Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(" ");
+    for (const c of r.checks.filter((c) => !c.ok)) {
+      lines.push(`${result.scenario} ${r.variant} (${params}) failed ${c.name}: ${c.detail}`);
+    }
+  }
+  return lines.join("\n");
 }

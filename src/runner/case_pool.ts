@@ -15,6 +15,8 @@ export interface CaseRequest {
   unitName: string;
   /** One timing model (`--cpu` value), or absent for counts only. */
   cpu?: string;
+  /** "model", or the real kernel spec each worker opens (once) for itself. */
+  kernel: string;
 }
 
 export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };

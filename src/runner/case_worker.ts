@@ -9,6 +9,7 @@ import { measureCase, toWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
 import type { CaseRequest } from "./case_pool.ts";
 import { describeError } from "../cli/errors.ts";
+import { openKernel } from "../kernel/real/kernel.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
 
@@ -25,7 +26,7 @@ async function scenarioAt(url: string): Promise<Scenario> {
 }
 
 self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
-  const { id, scenarioUrl, params, variant, unitName, cpu } = e.data;
+  const { id, scenarioUrl, params, variant, unitName, cpu, kernel } = e.data;
   try {
     const scenario = await scenarioAt(scenarioUrl);
     const chosen = variant === nopVariant.name
@@ -40,6 +41,7 @@ self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
       unicornFactory,
       scenario.budget,
       cpu,
+      kernel === "model" ? undefined : await openKernel(kernel),
     );
     self.postMessage({ id, result });
   } catch (err) {

@@ -17,7 +17,6 @@ import {
   FTRACE_GRAPH_RET,
   FTRACE_REGS,
   FTRACE_RET_STACK,
-  PT_REGS,
   TASK_STRUCT,
 } from "../kernel/structs.ts";
 import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
@@ -109,8 +108,11 @@ export class CheckObserver {
       const callerAt = hit.chain.indexOf("caller");
       hit.parentIp = callerAt >= 0 ? hit.chainAddresses[callerAt] : undefined;
     } else if (probe) {
-      const base = probe.view === "pt_regs" ? PT_REGS.offsets : FTRACE_REGS.offsets;
-      for (let i = 0; i < nargs; i++) hit.args.push(readU64(e, x3 + BigInt(base[`x${i}`])));
+      // The kernel layer knows where this kernel keeps each argument register.
+      const views = this.loaded.world.views;
+      for (let i = 0; i < nargs; i++) {
+        hit.args.push(readU64(e, x3 + BigInt(views.argOffset(probe.view, i))));
+      }
     }
     this.hits.push(hit);
   }

@@ -6,10 +6,17 @@
 import { assemble } from "../asm/assembler.ts";
 import type { AsmUnit } from "../asm/source.ts";
 import { parseElf } from "../asm/elf.ts";
-import { load, type LoadedImage } from "../asm/loader.ts";
+import {
+  link,
+  load,
+  type LoadedImage,
+  type PlaceRequest,
+  undefinedReferences,
+} from "../asm/loader.ts";
+import { SHF_EXECINSTR } from "../asm/elf.ts";
 import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
-import { type MemoryLayout, pageSpan, SectionPlacer } from "../kernel/layout.ts";
-import type { World } from "../kernel/world.ts";
+import { type MemoryLayout, pageSpan, regionOfSection, SectionPlacer } from "../kernel/layout.ts";
+import type { KernelLink, World } from "../kernel/world.ts";
 import { ANCHOR_PREFIX, PHASE_PREFIX } from "../kernel/asm_writer.ts";
 import { CodeImage } from "../measure/code_image.ts";
 import { PhaseMap } from "../measure/phases.ts";
@@ -31,19 +38,65 @@ export async function loadUnit(unit: AsmUnit, layout: MemoryLayout): Promise<Loa
 }
 
 export async function loadWorld(world: World, layout: MemoryLayout): Promise<LoadedWorld> {
-  const image = await loadUnit(world.unit, layout);
-  return {
-    world,
-    layout,
-    image,
-    code: new CodeImage(image),
-    phases: new PhaseMap(image.markers(PHASE_PREFIX)),
-  };
+  const image = world.kernel
+    ? await linkKernel(world, world.kernel, layout)
+    : await loadUnit(world.unit, layout);
+  const markers = [
+    ...image.markers(PHASE_PREFIX),
+    ...(world.kernel?.phaseMarkers(image) ?? []),
+  ];
+  return { world, layout, image, code: new CodeImage(image), phases: new PhaseMap(markers) };
+}
+
+/** The section of trap stubs: never mapped, so reaching or reading one faults. */
+export const TRAP_SECTION = ".text.trap";
+
+/**
+ * One trap stub per symbol the kernel's objects use but the world does not
+ * define, in a page-aligned section of its own that is never mapped: calling
+ * one, or reading one as data, faults at an address the oops names. Each stub
+ * spans as far as the code reaches past its symbol. Nothing undefined is ever
+ * a silent return.
+ */
+function trapUnit(names: ReadonlyMap<string, bigint>): AsmUnit {
+  const lines = [`\t.section ${TRAP_SECTION}, "ax", %progbits`, "\t.balign 4096"];
+  for (const [name, reach] of names) {
+    const size = (reach + 8n + 15n) / 16n * 16n;
+    lines.push(`\t.globl ${name}`, `\t.type ${name}, %function`, `${name}:`, `\t.zero ${size}`);
+  }
+  lines.push("\t.balign 4096");
+  const text = lines.join("\n");
+  return { name: "trap stubs", chunks: [{ origin: "src/runner/machine.ts: trap stubs", text }] };
+}
+
+/** Place a kernel object's section by its flags when its name is not one the layout knows. */
+function kernelPlacer(layout: MemoryLayout): (s: PlaceRequest) => bigint {
+  const placer = new SectionPlacer(layout);
+  return (s) =>
+    placer.place(
+      regionOfSection(s.name) ? s : { ...s, name: s.flags & SHF_EXECINSTR ? ".text" : ".data" },
+    );
+}
+
+/** Link the harness's unit with a real kernel's objects and trap stubs, then register. */
+async function linkKernel(world: World, kernel: KernelLink, layout: MemoryLayout) {
+  const unit = { name: world.unit.name, obj: parseElf(await assemble(world.unit)) };
+  const inputs = [unit, ...kernel.inputs];
+  const missing = undefinedReferences(inputs, kernel.aliases);
+  const trap = { name: "trap stubs", obj: parseElf(await assemble(trapUnit(missing))) };
+  const image = link([...inputs, trap], kernelPlacer(layout), new Map(), kernel.aliases);
+  kernel.initialize(image);
+  return image;
 }
 
 /** Address of a `__anchor.` point. */
 export function anchor(image: LoadedImage, name: string): bigint {
   return image.address(`${ANCHOR_PREFIX}${name}`);
+}
+
+/** Sections with bytes to map: all but the (deliberately unmapped) trap stubs. */
+function mapped(image: LoadedImage) {
+  return image.sections.filter((s) => s.size > 0 && s.name !== TRAP_SECTION);
 }
 
 interface Span {
@@ -55,7 +108,7 @@ interface Span {
 
 /** Page spans of the loaded sections, merged where they touch. */
 function spans(image: LoadedImage): Span[] {
-  const list = image.sections.filter((s) => s.size > 0).map((s) => {
+  const list = mapped(image).map((s) => {
     const p = pageSpan(s.address, s.size);
     return { start: p.start, end: p.start + BigInt(p.size), write: s.write, exec: s.exec };
   }).sort((a, b) => (a.start < b.start ? -1 : 1));
@@ -79,7 +132,7 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
   for (const s of spans(image)) {
     engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
   }
-  for (const s of image.sections) if (s.size > 0) engine.write(s.address, s.bytes);
+  for (const s of mapped(image)) engine.write(s.address, s.bytes);
   engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
 }
 

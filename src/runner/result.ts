@@ -2,6 +2,7 @@
  * Plain result data: what the runner produces and the reporters consume.
  */
 import type { Metrics } from "../measure/metrics.ts";
+import type { KernelInfo } from "../kernel/real/kernel.ts";
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
@@ -77,6 +78,8 @@ export interface ScenarioResult {
   question: string;
   /** The timing model that added `cycles` (`--cpu`), or null: name (":cold" for a cold L1) and version. */
   cpu: { name: string; version: string } | null;
+  /** The kernel whose code ran: the model, or a real kernel's name, version, config and hash. */
+  kernel: KernelInfo;
   /** Run metadata (added by the command line). */
   meta?: RunMeta;
   /** The scenario's default parameter values. */

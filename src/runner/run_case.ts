@@ -3,6 +3,7 @@
  * and checks it. Engines and callbacks are always released.
  */
 import {
+  type Engine,
   EngineError,
   type EngineFactory,
   type ExecutionLog,
@@ -15,7 +16,7 @@ import { TraceRecorder } from "../measure/recorder.ts";
 import { type TimingTrace, timingTrace } from "../timing/trace.ts";
 import type { Metrics } from "../measure/metrics.ts";
 import { CheckObserver } from "./checks.ts";
-import { boot, type LoadedWorld } from "./machine.ts";
+import { boot, type LoadedWorld, TRAP_SECTION } from "./machine.ts";
 import { faultHeadline, oops } from "./oops.ts";
 import type { CheckResult } from "./result.ts";
 
@@ -82,7 +83,7 @@ export async function measure(
     if (runError !== undefined) {
       if (!(runError instanceof EngineError) || runError.pc === undefined) throw runError;
       throw await oops(
-        faultHeadline(runError),
+        trapHeadline(loaded, engine, runError) ?? faultHeadline(runError),
         runError.pc,
         engine,
         code,
@@ -116,6 +117,27 @@ export async function measure(
   } finally {
     engine.close();
   }
+}
+
+/**
+ * A fault in the trap-stub section means the kernel's code reached a function
+ * (or data) the world does not provide: name it, and who called it.
+ */
+function trapHeadline(loaded: LoadedWorld, engine: Engine, e: EngineError): string | undefined {
+  const trap = loaded.image.sections.find((s) => s.name === TRAP_SECTION);
+  if (!trap) return undefined;
+  const inTrap = (a: bigint | undefined) =>
+    a !== undefined && a >= trap.address && a < trap.address + BigInt(trap.size);
+  if (inTrap(e.pc)) {
+    const lr = engine.readRegister("x30");
+    return `trap stub reached: ${loaded.code.describe(e.pc!)} is a kernel function the ` +
+      `harness's world does not provide (called from ${loaded.code.describe(lr - 4n)})`;
+  }
+  if (inTrap(e.address)) {
+    return `data access to ${loaded.code.describe(e.address!)}, kernel data the harness's world ` +
+      `does not provide, from ${loaded.code.describe(e.pc!)}`;
+  }
+  return undefined;
 }
 
 /**

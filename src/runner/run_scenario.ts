@@ -8,7 +8,10 @@ import { nopVariant } from "../kernel/variants/nop.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
 import { buildWorld } from "../kernel/world.ts";
-import { subtract } from "../measure/metrics.ts";
+import { MODEL_KERNEL, openKernel, type RealKernel } from "../kernel/real/kernel.ts";
+import { buildRealWorld } from "../kernel/real/world.ts";
+import { subtract, zeroMetrics } from "../measure/metrics.ts";
+import { OopsError } from "./oops.ts";
 import { loadWorld } from "./machine.ts";
 import { measure, type Measurement } from "./run_case.ts";
 import type { Params, ParamValue, RunResult, ScenarioResult } from "./result.ts";
@@ -42,6 +45,8 @@ export interface RunOptions {
   workers?: number;
   /** One timing model (a `--cpu` value other than "all"): adds cycles; absent: counts only. */
   cpu?: string;
+  /** The kernel to run: "model" (default, the harness's own code), "linux-6.12", or a tree. */
+  kernel?: string;
 }
 
 /** Below this many cases a sweep runs in-process: starting workers costs more. */
@@ -99,6 +104,23 @@ function selectVariants(scenario: Scenario, names?: readonly string[]): Variant[
   });
 }
 
+/** The world of one case: on the model, or on a real kernel's own code. */
+export function buildCaseWorld(
+  variant: Variant,
+  workload: Workload,
+  unitName: string,
+  kernel?: RealKernel,
+) {
+  return kernel
+    ? buildRealWorld(kernel, variant, workload, unitName)
+    : buildWorld(variant, workload, unitName);
+}
+
+/** The kernel a `--kernel` value names: undefined for the model. */
+export async function kernelFor(spec: string | undefined): Promise<RealKernel | undefined> {
+  return spec === undefined || spec === "model" ? undefined : await openKernel(spec);
+}
+
 /** Build, load and measure one variant on one workload; undefined when not applicable. */
 export async function measureCase(
   variant: Variant,
@@ -107,15 +129,34 @@ export async function measureCase(
   factory: EngineFactory,
   budget?: number,
   cpu?: string,
+  kernel?: RealKernel,
 ): Promise<(Measurement & { path: string; timing?: CaseTiming }) | { notApplicable: string }> {
-  const world = buildWorld(variant, workload, unitName);
+  const world = buildCaseWorld(variant, workload, unitName, kernel);
   if ("notApplicable" in world) return world;
   const loaded = await loadWorld(world, world.workload.layout);
   // With a timing model, the run's trace is timed after it was counted.
   const timer = cpu === undefined ? undefined : new CaseTimer(cpu);
-  const { trace, ...m } = await measure(loaded, factory, budget, { trace: timer !== undefined });
+  let measured;
+  try {
+    measured = await measure(loaded, factory, budget, { trace: timer !== undefined });
+  } catch (e) {
+    // A fault, trap or runaway run is this case's failure, with its oops; the sweep goes on.
+    if (!(e instanceof OopsError)) throw e;
+    return faulted(e, world.path);
+  }
+  const { trace, ...m } = measured;
   const timing = timer && trace ? timer.time(trace, loaded.code, loaded.phases) : undefined;
   return { ...m, path: world.path, ...(timing ? { timing } : {}) };
+}
+
+/** A case whose run stopped with an oops: failed, with the oops as the reason. */
+function faulted(e: OopsError, path: string): Measurement & { path: string } {
+  return {
+    checks: [{ name: "fault", ok: false, detail: e.message }],
+    metrics: zeroMetrics(),
+    phases: {},
+    path,
+  };
 }
 
 export async function runScenario(
@@ -123,6 +164,8 @@ export async function runScenario(
   options: RunOptions,
 ): Promise<ScenarioResult> {
   const variants = selectVariants(scenario, options.variants);
+  const kernelSpec = options.kernel ?? "model";
+  const kernel = await kernelFor(kernelSpec);
   const sweep = expandSweep(scenario, options.overrides);
   const sets = options.shard ? shardSlice(sweep, options.shard) : sweep;
   const total = sets.length * variants.length;
@@ -140,8 +183,17 @@ export async function runScenario(
         variant: variant.name,
         unitName,
         cpu: options.cpu,
+        kernel: kernelSpec,
       })
-      : measureCase(variant, workload, unitName, options.factory, scenario.budget, options.cpu);
+      : measureCase(
+        variant,
+        workload,
+        unitName,
+        options.factory,
+        scenario.budget,
+        options.cpu,
+        kernel,
+      );
   };
   const perSet = async (params: Params): Promise<RunResult[]> => {
     const workload = toWorkload(scenario.workload(params));
@@ -166,6 +218,7 @@ export async function runScenario(
     scenario: scenario.name,
     question: scenario.question,
     cpu: options.cpu === undefined ? null : singleCpu(options.cpu).info,
+    kernel: kernel?.info ?? MODEL_KERNEL,
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
     runs,
   };

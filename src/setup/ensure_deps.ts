@@ -8,7 +8,20 @@
  *   /usr/bin/chromium             Debian package chromium (with --browser: the report's browser test)
  *   cc, gcc or clang              Debian package gcc (optional: builds the native execution
  *                                 log; without it runs log through slower JavaScript hooks)
+ *
+ * With --kernels (`deno task test`: the real-kernel tests) it also installs
+ * what building the reference kernels takes, then builds both (linux-6.1,
+ * linux-6.12) into `.cache/kernels/` with ensureKernel() before the tests
+ * start, so that they find them cached (about a minute each the first time):
+ *
+ *   /usr/src/linux-source-6.1.tar.xz    Debian package linux-source-6.1
+ *   /usr/src/linux-source-6.12.tar.xz   Debian package linux-source-6.12
+ *   aarch64-linux-gnu-gcc               Debian package gcc-aarch64-linux-gnu
+ *   gcc (the kernel's host programs)    Debian package gcc
+ *   make, flex, bison, bc, xz           Debian packages make, flex, bison, bc, xz-utils
+ *   OpenSSL and libelf headers          Debian packages libssl-dev, libelf-dev
  */
+import { ensureKernel, REFERENCE_KERNELS } from "../kernel/real/build.ts";
 
 interface Requirement {
   /** What is needed, for messages. */
@@ -29,6 +42,14 @@ function onPath(command: string): boolean {
     }
   }
   return false;
+}
+
+function fileExists(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
 }
 
 function canLoadUnicorn(): boolean {
@@ -77,6 +98,45 @@ export const BROWSER_REQUIREMENT: Requirement = {
   },
 };
 
+/**
+ * What building the reference kernels takes (with --kernels): the same
+ * checks as src/kernel/real/build.ts makes before a build, plus the host gcc
+ * that Kbuild compiles its own programs (fixdep, kconfig) with.
+ */
+export const KERNEL_REQUIREMENTS: readonly Requirement[] = [
+  ...REFERENCE_KERNELS.map((k) => ({
+    what: `${k.tarball} (${k.name} source)`,
+    debianPackage: k.debianPackage,
+    present: () => fileExists(k.tarball),
+  })),
+  {
+    what: "aarch64-linux-gnu-gcc (arm64 cross compiler)",
+    debianPackage: "gcc-aarch64-linux-gnu",
+    present: () => onPath("aarch64-linux-gnu-gcc"),
+  },
+  {
+    what: "gcc (the kernel build's host compiler)",
+    debianPackage: "gcc",
+    present: () => onPath("gcc"),
+  },
+  ...(["make", "flex", "bison", "bc"].map((tool) => ({
+    what: tool,
+    debianPackage: tool,
+    present: () => onPath(tool),
+  }))),
+  { what: "xz", debianPackage: "xz-utils", present: () => onPath("xz") },
+  {
+    what: "OpenSSL headers",
+    debianPackage: "libssl-dev",
+    present: () => fileExists("/usr/include/openssl/ssl.h"),
+  },
+  {
+    what: "libelf headers",
+    debianPackage: "libelf-dev",
+    present: () => fileExists("/usr/include/libelf.h"),
+  },
+];
+
 function isRoot(): boolean {
   try {
     return Deno.uid() === 0;
@@ -97,12 +157,10 @@ async function run(command: string, args: string[]): Promise<boolean> {
 }
 
 /** Install the missing packages, or throw naming the required ones. */
-export async function ensureDependencies(options: { browser?: boolean } = {}): Promise<void> {
-  const wanted = [...REQUIREMENTS, COMPILER_REQUIREMENT];
-  if (options.browser) wanted.push(BROWSER_REQUIREMENT);
+export async function installMissing(wanted: readonly Requirement[]): Promise<void> {
   const missing = wanted.filter((r) => !r.present());
   if (missing.length === 0) return;
-  const packages = missing.map((r) => r.debianPackage);
+  const packages = [...new Set(missing.map((r) => r.debianPackage))];
   const describe = (list: Requirement[]) =>
     list.map((r) => `${r.what} (package ${r.debianPackage})`).join("; ");
   const manual = `install them with: sudo apt-get update && sudo apt-get install -y ${
@@ -128,9 +186,59 @@ export async function ensureDependencies(options: { browser?: boolean } = {}): P
   if (!why && still.length === 0) console.error(`ensure-deps: installed ${packages.join(" ")}`);
 }
 
+/**
+ * Build (or find cached and verified) every reference kernel, one after the
+ * other, printing ensureKernel()'s progress. Throws naming the kernel and
+ * the step that failed.
+ */
+export async function ensureReferenceKernels(): Promise<void> {
+  for (const { name } of REFERENCE_KERNELS) {
+    const started = performance.now();
+    try {
+      const build = await ensureKernel(name, {
+        progress: (line) => console.error(`ensure-deps: ${line}`),
+      });
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      console.error(
+        `ensure-deps: kernel ${name} (${build.version}) ready in ${build.dir} (${seconds} s)`,
+      );
+    } catch (e) {
+      const message = (e as Error).message;
+      throw new Error(
+        `${message.startsWith(`${name}:`) ? message : `${name}: ${message}`} ` +
+          `(the reference kernel ${name} is needed by the real-kernel tests)`,
+      );
+    }
+  }
+}
+
+/**
+ * Install the missing packages, or throw naming the required ones. With
+ * `kernels`, then build the reference kernels (after every package is in).
+ */
+export async function ensureDependencies(
+  options: { browser?: boolean; kernels?: boolean } = {},
+): Promise<void> {
+  const wanted = [...REQUIREMENTS, COMPILER_REQUIREMENT];
+  if (options.browser) wanted.push(BROWSER_REQUIREMENT);
+  if (options.kernels) wanted.push(...KERNEL_REQUIREMENTS);
+  await installMissing(wanted);
+  if (options.kernels) await ensureReferenceKernels();
+}
+
+const FLAGS = ["--browser", "--kernels"];
+
 if (import.meta.main) {
+  const unknown = Deno.args.filter((a) => !FLAGS.includes(a));
+  if (unknown.length > 0) {
+    console.error(`error: unknown argument ${unknown.join(" ")} (known: ${FLAGS.join(", ")})`);
+    Deno.exit(2);
+  }
   try {
-    await ensureDependencies({ browser: Deno.args.includes("--browser") });
+    await ensureDependencies({
+      browser: Deno.args.includes("--browser"),
+      kernels: Deno.args.includes("--kernels"),
+    });
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     Deno.exit(1);

@@ -10,13 +10,13 @@
  */
 import { disassemble } from "../asm/disasm.ts";
 import type { EngineFactory } from "../engine/engine.ts";
-import { buildWorld } from "../kernel/world.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
 import type { CodeImage } from "../measure/code_image.ts";
 import { loadWorld } from "../runner/machine.ts";
 import { measure } from "../runner/run_case.ts";
-import { paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import { buildCaseWorld, paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import type { RealKernel } from "../kernel/real/kernel.ts";
 import type { ListingEntry, Params, ScenarioResult } from "../runner/result.ts";
 import { type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { sameParams } from "./params.ts";
@@ -40,8 +40,9 @@ export async function collectListing(
   unitName: string,
   factory: EngineFactory,
   budget?: number,
+  kernel?: RealKernel,
 ): Promise<ListingEntry[] | null> {
-  const world = buildWorld(variant, workload, unitName);
+  const world = buildCaseWorld(variant, workload, unitName, kernel);
   if ("notApplicable" in world) return null;
   // The world's own workload: a variant may adjust the layout (as measureCase does).
   const loaded = await loadWorld(world, world.workload.layout);
@@ -76,6 +77,7 @@ export async function attachListings(
   factory: EngineFactory,
   mode: ListingMode,
   focus: Params | undefined,
+  kernel?: RealKernel,
 ): Promise<void> {
   if (mode === "none") return;
   const variants = scenarioVariants(scenario);
@@ -86,8 +88,9 @@ export async function attachListings(
     // Same unit name as the measured run, so the assembler's cache is hit.
     const unit = `${scenario.name}/${variant.name}/${paramsLabel(run.params)}`;
     const workload = toWorkload(scenario.workload(run.params));
-    run.listing = (await collectListing(variant, workload, unit, factory, scenario.budget)) ??
-      undefined;
+    run.listing =
+      (await collectListing(variant, workload, unit, factory, scenario.budget, kernel)) ??
+        undefined;
     // A timing model's per-pc cycles (src/timing/case.ts) annotate the listing.
     const cycles = run.cyclesByPc;
     if (cycles) {

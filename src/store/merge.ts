@@ -4,7 +4,7 @@
  * concatenation in shard order, after checking they belong together.
  */
 import { StoreError } from "./read.ts";
-import { cpuLabel, type StoredResult } from "./schema.ts";
+import { cpuLabel, kernelLabel, type StoredResult } from "./schema.ts";
 
 /** A shard's results and the file they came from. */
 export interface ShardFile {
@@ -38,6 +38,7 @@ export function mergeShards(files: readonly ShardFile[]): StoredResult {
   mustAgree(files, "schema", (r) => r.schema);
   mustAgree(files, "harness version", (r) => r.tool);
   mustAgree(files, "CPU model", (r) => cpuLabel(r.cpu));
+  mustAgree(files, "kernel", (r) => `${kernelLabel(r.kernel)} ${r.kernel?.hash ?? ""}`);
   mustAgree(files, "shard count", (r) => r.shard!.count);
   mustAgree(files, "sweep size", (r) => r.shard!.parameterSets);
   mustAgree(files, "project commit", (r) => r.meta?.project.commit ?? null);

@@ -117,6 +117,14 @@ function checkResult(value: unknown, where = ""): StoredResult {
     at("cpu"),
     "is neither null nor {name, version}",
   );
+  need(
+    v.kernel === undefined ||
+      (isObject(v.kernel) && typeof v.kernel.name === "string" &&
+        typeof v.kernel.version === "string" && isObject(v.kernel.config) &&
+        (v.kernel.hash === null || typeof v.kernel.hash === "string")),
+    at("kernel"),
+    "is not {name, version, config, hash}",
+  );
   need(Array.isArray(v.runs), at("runs"), "is not an array");
   (v.runs as unknown[]).forEach((r, i) => checkRun(r, at(`runs[${i}]`)));
   return value as StoredResult;

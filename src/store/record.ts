@@ -3,7 +3,7 @@
  * keeps beside the metrics (run metadata, the scenario's defaults, hot-path
  * listings), in a stable key order.
  */
-import { type RunOptions, runScenario } from "../runner/run_scenario.ts";
+import { kernelFor, type RunOptions, runScenario } from "../runner/run_scenario.ts";
 import type { ScenarioResult } from "../runner/result.ts";
 import { expandSweep, type Scenario } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode } from "./listing.ts";
@@ -34,6 +34,7 @@ export async function recordRun(
     options.factory,
     options.listing,
     focusParams(sweep, defaults),
+    await kernelFor(options.kernel),
   );
   const meta = await runMeta(options.file, options.root);
   const { runs, shard, ...head } = result;

@@ -35,8 +35,9 @@ export interface StoredRun extends Omit<RunResult, "metrics" | "overhead" | "pha
 }
 
 /** A results file as stored: one scenario's runs. */
-export interface StoredResult extends Omit<ScenarioResult, "cpu" | "runs"> {
+export interface StoredResult extends Omit<ScenarioResult, "cpu" | "runs" | "kernel"> {
   cpu: CpuInfo | null;
+  kernel?: StoredKernel;
   runs: StoredRun[];
 }
 
@@ -48,6 +49,23 @@ export interface HistoryRecord {
   /** Run metadata of the job (project commit, date); each result keeps its own too. */
   meta: Omit<RunMeta, "scenarioFile">;
   results: StoredResult[];
+}
+
+/** The kernel a result ran on; absent in files written before real kernels (the model). */
+export interface StoredKernel {
+  name: string;
+  version: string;
+  config: Record<string, string>;
+  hash: string | null;
+}
+
+/**
+ * What must be equal for two results to be compared: "model", or a real
+ * kernel's name and version. A rebuilt tree (same name and version, other
+ * objects) stays comparable: that is how a kernel patch is measured.
+ */
+export function kernelLabel(kernel: StoredKernel | null | undefined): string {
+  return !kernel || kernel.name === "model" ? "model" : `${kernel.name} ${kernel.version}`;
 }
 
 /** "name version" of a timing model, or "no timing model". */

@@ -33,13 +33,12 @@ export function ftraceRegsCallerChunk(
   coexist = false,
 ): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "ftrace_regs_caller").section(".text");
-  a.func(TRAMPOLINE).phase("save").landingPad().i(`sub sp, sp, #${FRAME}`);
+  // As linux 6.1's: `bti c` whether or not the kernel has BTI (a NOP without it).
+  a.func(TRAMPOLINE).phase("save").i("bti c", `sub sp, sp, #${FRAME}`);
   if (coexist) a.i("str xzr, [sp, #PT_REGS_ORIG_X0]");
-  // Every general-purpose register except x29/x30, which get their own slots.
-  for (let i = 0; i < 28; i += 2) a.i(`stp x${i}, x${i + 1}, [sp, #PT_REGS_X${i}]`);
+  // Every general-purpose register but x30, which gets the pc slot's neighbour below.
+  for (let i = 0; i < 30; i += 2) a.i(`stp x${i}, x${i + 1}, [sp, #PT_REGS_X${i}]`);
   a.i(
-    "str x28, [sp, #PT_REGS_X28]",
-    "str x29, [sp, #PT_REGS_X29]",
     `add x10, sp, #${FRAME}`,
     "stp x9, x10, [sp, #PT_REGS_X30]", // lr = the traced function's return address, sp = the callsite's
     "str x30, [sp, #PT_REGS_PC]",
@@ -48,7 +47,9 @@ export function ftraceRegsCallerChunk(
     `add x29, sp, #${PT_REGS.size}`,
     "stp x29, x30, [sp, #PT_REGS_STACKFRAME]",
     "add x29, sp, #PT_REGS_STACKFRAME",
-  ).phase("dispatch").i("sub x0, x30, #4", "mov x1, x9")
+    // linux 6.1 shares the rest with ftrace_caller (ftrace_common), one branch away.
+    "b .Lftrace_regs_common",
+  ).label(".Lftrace_regs_common").phase("dispatch").i("sub x0, x30, #4", "mov x1, x9")
     .loadFrom("x2", "function_trace_op").i("mov x3, sp", `bl ${target}`)
     .phase("restore");
   for (let i = 0; i < 8; i += 2) a.i(`ldp x${i}, x${i + 1}, [sp, #PT_REGS_X${i}]`);
@@ -75,7 +76,8 @@ export function ftraceRegsCallerChunk(
 
 export const regsVariant: Variant = {
   name: "regs",
-  summary: "regs-saving ftrace_regs_caller: full pt_regs, global tracer call (v5.5-v6.1)",
+  summary: "regs-saving ftrace_regs_caller: full pt_regs, global tracer call " +
+    "(v5.5-v6.1; linux 6.1's instruction sequence)",
   build(workload) {
     const refused = refusesReturnAttach(workload);
     if (refused) return refused;

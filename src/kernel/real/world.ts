@@ -1,0 +1,213 @@
+/**
+ * A world around a real kernel's hot path: the harness's caller, traced
+ * function, tracers and BPF code (assembled with the kernel's layouts), linked
+ * with the kernel's own entry-ftrace.o and ftrace.o, then registered.
+ */
+import { SHF_EXECINSTR } from "../../asm/elf.ts";
+import type { LoadedImage, NamedAddress } from "../../asm/loader.ts";
+import { AsmWriter, PHASE_PREFIX } from "../asm_writer.ts";
+import { emitHarnessData } from "../data.ts";
+import { FTRACE_CORE } from "../ftrace_core.ts";
+import {
+  callerChunk,
+  patchSiteBlOffset,
+  tracedFunctionChunk,
+  tracerFunction,
+  tracersChunk,
+} from "../functions.ts";
+import { TASK_STRUCT } from "../structs.ts";
+import { structConstants } from "../structs.ts";
+import type { NotApplicable, Variant } from "../variants/variant.ts";
+import { bpfChunks, type RegsViews, validateWorkload, withVeneer, type World } from "../world.ts";
+import { tracerCodegen, type Workload } from "../workload.ts";
+import type { RealKernel } from "./kernel.ts";
+import { HEAP_SYMBOL, heapSize, register, TASK_SYMBOL, taskSize } from "./registration.ts";
+import { realVariantBuild } from "./variants.ts";
+
+const ORIGIN = "src/kernel/real/world.ts";
+
+/**
+ * The harness's assembly sees the kernel's offsets: `.equ` values read from
+ * DWARF replace the model's for every field the kernel has. Task fields only
+ * the model has move past the end of the kernel's task_struct, so they can
+ * never alias a real one.
+ */
+function kernelConstants(kernel: RealKernel): Map<string, number | bigint> {
+  const L = kernel.layout;
+  const c = new Map<string, number | bigint>();
+  for (const [field, offset] of Object.entries(TASK_STRUCT.offsets)) {
+    c.set(`TASK_STRUCT_${field.toUpperCase()}`, L.task.size + offset);
+  }
+  const task: Record<string, number | undefined> = {
+    PREEMPT_COUNT: L.task.preemptCount,
+    NEED_RESCHED: L.task.needResched,
+    TRACE_RECURSION: L.task.traceRecursion,
+    BPF_CTX: L.task.bpfCtx,
+    MIGRATION_DISABLED: L.task.migrationDisabled,
+    RCU_READ_LOCK_NESTING: L.task.rcuReadLockNesting,
+  };
+  for (const [name, offset] of Object.entries(task)) {
+    if (offset !== undefined) c.set(`TASK_STRUCT_${name}`, offset);
+  }
+  c.set("TASK_STRUCT_SIZE", taskSize(L) + TASK_STRUCT.size);
+  const regs = kernel.has.withArgs ? "FTRACE_REGS" : "PT_REGS";
+  L.regs.x.forEach((offset, i) => c.set(`${regs}_X${i}`, offset));
+  c.set(`${regs}_SIZE`, L.regs.size);
+  c.set(`${regs}_SP`, L.regs.sp);
+  c.set(`${regs}_PC`, L.regs.pc);
+  if (L.regs.fp !== undefined) c.set(`${regs}_FP`, L.regs.fp);
+  if (L.regs.lr !== undefined) c.set(`${regs}_LR`, L.regs.lr);
+  if (L.regs.directTramp !== undefined) c.set(`${regs}_DIRECT_TRAMP`, L.regs.directTramp);
+  if (L.regs.origX0 !== undefined) c.set(`${regs}_ORIG_X0`, L.regs.origX0);
+  c.set("FTRACE_OPS_FUNC", L.ops.func);
+  c.set("FTRACE_OPS_NEXT", L.ops.next);
+  c.set("FTRACE_OPS_FLAGS", L.ops.flags);
+  c.set("FTRACE_OPS_FUNC_HASH", L.ops.funcHash);
+  if (L.ops.directCall !== undefined) c.set("FTRACE_OPS_DIRECT_CALL", L.ops.directCall);
+  for (const [name, value] of L.flags) c.set(name, value);
+  return c;
+}
+
+/** Reads saved argument registers in the kernel's own layout. */
+function kernelViews(kernel: RealKernel): RegsViews {
+  return {
+    argOffset: (_view, i) => {
+      const offset = kernel.layout.regs.x[i];
+      if (offset === undefined) {
+        throw new Error(`${kernel.layout.regs.struct} of ${kernel.info.name} has no x${i}`);
+      }
+      return offset;
+    },
+  };
+}
+
+/** rcu_is_watching(), which the world models (RCU is always watching here). */
+function rcuChunk(workload: Workload) {
+  const a = new AsmWriter(ORIGIN, workload.codegen, "rcu").section(".text");
+  a.func(FTRACE_CORE.rcuIsWatching).landingPad().phase("dispatch")
+    .loadFrom("x0", "rcu_watching").i("and w0, w0, #1", "ret");
+  return a.chunk();
+}
+
+/** The kernel's data the harness provides: a heap for registration, `current`, its own data. */
+function dataChunk(kernel: RealKernel, workload: Workload, bpfProgs: ("empty" | "ringbuf")[]) {
+  const a = new AsmWriter(ORIGIN, workload.codegen, "data").section(".data", "data");
+  a.object(HEAP_SYMBOL, 16).i(`.zero ${heapSize(kernel.layout, workload)}`);
+  a.object(TASK_SYMBOL, 64).i(`.zero ${taskSize(kernel.layout) + TASK_STRUCT.size}`);
+  emitHarnessData(a, bpfProgs);
+  return a.chunk();
+}
+
+/** `sub x0, x30, #4`: where every trampoline computes ip, the start of its dispatch. */
+const IP_FROM_LR = 0xd10013c0;
+/** `bl imm26` or `blr xN`. */
+const isCall = (word: number) =>
+  ((word & 0xfc000000) >>> 0) === 0x94000000 || ((word & 0xfffffc1f) >>> 0) === 0xd63f0000;
+
+/**
+ * Phases of the kernel's own code, which carries no markers: everything in
+ * ftrace.o is dispatch; a trampoline saves from its entry, dispatches from the
+ * instruction computing ip (`sub x0, x30, #4`) through its call, and restores
+ * after it; the other entry-ftrace.o functions (stubs) are dispatch.
+ */
+function phaseMarkers(kernel: RealKernel, image: LoadedImage): NamedAddress[] {
+  const markers: NamedAddress[] = [];
+  let n = 0;
+  const mark = (phase: string, address: bigint) =>
+    markers.push({ name: `${PHASE_PREFIX}${phase}.kernel.${n++}`, address });
+  const [entry] = kernel.inputs;
+  const names = new Set(kernel.inputs.map((i) => i.name));
+  const kernelText = image.sections.filter((s) => s.exec && names.has(s.input));
+  for (const s of kernelText) mark("dispatch", s.address);
+  for (const sym of entry.obj.symbols) {
+    if (sym.binding !== "global" || sym.sectionIndex === 0 || sym.type === "section") continue;
+    const section = entry.obj.sections[sym.sectionIndex];
+    if (!section || (section.flags & SHF_EXECINSTR) === 0) continue;
+    const address = image.symbols.get(sym.name);
+    // Globals are unique across the link: this is the entry object's own definition.
+    if (address === undefined) continue;
+    if (sym.name === "ftrace_caller" || sym.name === "ftrace_regs_caller") mark("save", address);
+    else if (sym.type === "func" || sym.name === "return_to_handler") mark("dispatch", address);
+  }
+  for (const s of kernelText) {
+    const view = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
+    for (let at = 0; at + 4 <= s.size; at += 4) {
+      if (view.getUint32(at, true) !== IP_FROM_LR) continue;
+      mark("dispatch", s.address + BigInt(at));
+      for (let call = at + 4; call + 4 <= s.size; call += 4) {
+        if (isCall(view.getUint32(call, true))) {
+          mark("restore", s.address + BigInt(call + 4));
+          break;
+        }
+      }
+    }
+  }
+  return markers;
+}
+
+/** Build the world of `variant` on a real kernel, or say why the kernel cannot run it. */
+export function buildRealWorld(
+  kernel: RealKernel,
+  variant: Variant,
+  requested: Workload,
+  unitName: string,
+): World | NotApplicable {
+  validateWorkload(requested);
+  if (requested.codegen.bti && !kernel.has.bti) {
+    return {
+      notApplicable: `${kernel.info.name} was built without ARM64_BTI_KERNEL ` +
+        `(${kernel.summary}): it has no landing pads to check`,
+    };
+  }
+  // The harness's own code (caller, traced function, tracers, BPF) is built as the
+  // scenario says, so model and kernel differ only in the kernel's code; with landing
+  // pads whenever the kernel has BTI, since its trampolines reach tracers with blr.
+  const codegen = { ...requested.codegen, bti: requested.codegen.bti || kernel.has.bti };
+  const withCodegen = { ...requested, codegen };
+  const built = realVariantBuild(kernel, variant.name, withCodegen);
+  if ("notApplicable" in built) return built;
+  const workload = built.layout ? { ...withCodegen, layout: built.layout } : withCodegen;
+  const { site, veneer } = withVeneer(workload, built.site);
+  const target = built.site.target;
+  const basePath = built.path ?? (target ? `bl ${target}` : "nop");
+  const path = veneer && target
+    ? basePath.replace(`bl ${target}`, `bl ${target} via a veneer (br x16)`)
+    : basePath;
+  const bpf = bpfChunks(workload, built.bpf);
+  const chunks = [
+    {
+      origin: `${ORIGIN}: ${kernel.info.name} offsets`,
+      text: structConstants(kernelConstants(kernel)),
+    },
+    callerChunk(workload),
+    tracedFunctionChunk(workload, site),
+    ...(veneer ? [veneer] : []),
+    tracersChunk(tracerCodegen(workload)),
+    rcuChunk(workload),
+    ...bpf.chunks,
+    dataChunk(kernel, workload, bpf.progs),
+  ];
+  const blOffset = BigInt(patchSiteBlOffset(workload.codegen));
+  return {
+    workload,
+    unit: { name: `${unitName}@${kernel.info.name}`, chunks },
+    site,
+    probes: built.probes,
+    path,
+    views: kernelViews(kernel),
+    kernel: {
+      inputs: kernel.inputs,
+      aliases: kernel.aliases,
+      initialize: (image) =>
+        register(
+          kernel,
+          image,
+          workload,
+          built.registration,
+          (fn) => image.address(fn) + blOffset,
+          (op) => tracerFunction(op.tracer),
+        ),
+      phaseMarkers: (image) => phaseMarkers(kernel, image),
+    },
+  };
+}
