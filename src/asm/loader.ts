@@ -133,7 +133,8 @@ export interface LinkInput {
  * an undefined symbol resolves to the global definition of another input (then
  * `externs`, then 0 when weak), and two strong definitions of one name are an
  * error naming both inputs. `aliases` defines names as other names, as a
- * linker script's `alias = target;` does.
+ * linker script's `alias = target;` does (the target may be a local symbol:
+ * that is how the harness's code reaches a kernel object's static function).
  */
 export function link(
   inputs: readonly LinkInput[],
@@ -157,9 +158,10 @@ export function link(
   });
   checkOverlaps(placed.flatMap((p) => p.sections));
   const all = new Map([...externs, ...globalDefinitions(placed)]);
-  // Linker-script assignments (`alias = target;`) where the target is defined.
+  // Linker-script assignments (`alias = target;`) where the target is defined; a
+  // target no input exports may be one input's local (static) symbol.
   for (const [alias, target] of aliases) {
-    const address = all.get(target);
+    const address = all.get(target) ?? localDefinition(placed, target);
     if (!all.has(alias) && address !== undefined) all.set(alias, address);
   }
   const linked = placed.map((p) => {
@@ -205,6 +207,22 @@ function globalDefinitions(
     }
   }
   return new Map([...found].map(([name, d]) => [name, d.address]));
+}
+
+/** The address of the first local definition of `name` in the inputs' loaded sections. */
+function localDefinition(
+  placed: { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+  name: string,
+): bigint | undefined {
+  for (const { input, bySection } of placed) {
+    for (const sym of input.obj.symbols) {
+      const section = bySection.get(sym.sectionIndex);
+      if (sym.binding === "local" && sym.name === name && section) {
+        return section.address + sym.value;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** One image over several linked ones: the first definition of a name wins. */

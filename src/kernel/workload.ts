@@ -52,6 +52,12 @@ export interface Workload {
   /** Tracers and BPF programs built without landing pads (a module built without BTI). */
   readonly tracersWithoutBti?: boolean;
   readonly layout: MemoryLayout;
+  /**
+   * On a real kernel that has samples/ftrace/ftrace-ops.o: trace the sample's
+   * own `tracee_relevant` (filter "other": `tracee_irrelevant`) and call its
+   * `ops_func_nop` for "empty" tracers, instead of the harness's functions.
+   */
+  readonly kernelSample?: "ftrace-ops";
 }
 
 /** Code generation for tracers: the kernel's, minus BTI when they were built without it. */

@@ -55,6 +55,8 @@ export interface World {
   readonly views: RegsViews;
   /** A real kernel's objects, linked with the unit; absent for the model. */
   readonly kernel?: KernelLink;
+  /** The traced function is a kernel's `void` function: its return value is not checked. */
+  readonly voidTarget?: boolean;
 }
 
 /** How a probe reads saved argument registers: the kernel layer knows the layout. */

@@ -75,7 +75,7 @@ export class CheckObserver {
     for (const [name, address] of loaded.image.symbols) {
       const isTracer = name.startsWith("tracer_") ||
         (name.startsWith("bpf_prog_") && !name.endsWith("_struct"));
-      if (isTracer) entries.set(name, address);
+      if (isTracer || this.probeBySymbol.has(name)) entries.set(name, address);
     }
     this.tracerEntries = entries;
   }
@@ -237,6 +237,10 @@ export class CheckObserver {
   }
 
   private returnValue(final: ReadonlyMap<Register, bigint>): CheckResult {
+    if (this.loaded.world.voidTarget) {
+      const name = this.loaded.world.workload.target.name;
+      return { name: "return-value", ok: true, detail: `${name} returns void: nothing to check` };
+    }
     const want = expectedResult(this.initial.args);
     const got = final.get("x0")!;
     return {

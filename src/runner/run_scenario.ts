@@ -80,6 +80,7 @@ export function toWorkload(spec: WorkloadSpec): Workload {
     codegen: { bti: spec.codegen?.bti ?? false, pac: spec.codegen?.pac ?? false },
     tracersWithoutBti: spec.tracersWithoutBti,
     bpfAttach: spec.bpfAttach,
+    kernelSample: spec.kernelSample,
     layout: defaultLayout({
       textSize: spec.textSize,
       placement: spec.placement,

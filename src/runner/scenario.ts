@@ -10,26 +10,58 @@ import type { TrampolinePlacement } from "../kernel/layout.ts";
 import type { BpfAttach, OpsSpec } from "../kernel/workload.ts";
 import type { Params, ParamValue } from "./result.ts";
 
+/** An integer parameter: `p.name` is a `number` in the scenario's workload. */
+export interface IntParamSpec {
+  type: "int";
+  default: number;
+  sweep?: readonly number[];
+  min?: number;
+  max?: number;
+  doc: string;
+}
+
+/** A true/false parameter: `p.name` is a `boolean` in the scenario's workload. */
+export interface BoolParamSpec {
+  type: "bool";
+  default: boolean;
+  sweep?: readonly boolean[];
+  doc: string;
+}
+
+/**
+ * A parameter taking one of `values`: `p.name` is the union of those strings
+ * (`"empty" | "ringbuf"`) in the scenario's workload.
+ */
+export interface EnumParamSpec<V extends string = string> {
+  type: "enum";
+  values: readonly V[];
+  default: V;
+  sweep?: readonly V[];
+  doc: string;
+}
+
 /** A parameter's type, default and the values the default run sweeps over. */
-export type ParamSpec =
-  | {
-    type: "int";
-    default: number;
-    sweep?: number[];
-    min?: number;
-    max?: number;
-    doc: string;
-  }
-  | { type: "bool"; default: boolean; sweep?: boolean[]; doc: string }
-  | { type: "enum"; values: string[]; default: string; sweep?: string[]; doc: string };
+export type ParamSpec = IntParamSpec | BoolParamSpec | EnumParamSpec;
+
+/** A scenario's parameters by name. */
+export type ParamSpecs = Record<string, ParamSpec>;
+
+/** The value type a parameter spec declares: number, boolean, or an enum's literal union. */
+export type ParamTypeOf<S extends ParamSpec> = S extends { type: "int" } ? number
+  : S extends { type: "bool" } ? boolean
+  : S extends { type: "enum"; values: readonly (infer V)[] } ? V
+  : never;
+
+/** The parameter set a scenario's `workload` receives, typed from its specs. */
+export type ParamsOf<P extends ParamSpecs> = { [K in keyof P]: ParamTypeOf<P[K]> };
 
 /**
  * The traced function's argument count, 0..8 (all in registers), default 2,
  * sweeping every count unless told otherwise.
  */
 export function argsParam(
-  options: { default?: number; sweep?: number[]; doc?: string } = {},
-): ParamSpec {
+  options: { default?: number; sweep?: readonly number[]; doc?: string } = {},
+): IntParamSpec {
   return {
     type: "int",
     default: options.default ?? 2,
@@ -50,6 +82,12 @@ export interface WorkloadSpec {
   codegen?: Partial<CodegenOptions>;
   /** How a direct ops' BPF program is attached (default fentry). */
   bpfAttach?: BpfAttach;
+  /**
+   * On a real kernel that has samples/ftrace/ftrace-ops.o (v6.3+), trace its own
+   * `tracee_relevant` ("other" filters: `tracee_irrelevant`) and call its
+   * `ops_func_nop` for "empty" tracers, instead of the harness's functions.
+   */
+  kernelSample?: "ftrace-ops";
   /** Tracers and BPF programs lack landing pads (built without BTI). */
   tracersWithoutBti?: boolean;
   /** Kernel text size in bytes and where dynamic trampolines land. */
@@ -59,21 +97,30 @@ export interface WorkloadSpec {
   targetAtTextEnd?: boolean;
 }
 
-export interface ScenarioDefinition {
+/**
+ * What a scenario file passes to {@link defineScenario}. `P` is inferred from
+ * `params`, so `workload(p)` sees each parameter with its own type.
+ */
+export interface ScenarioDefinition<P extends ParamSpecs = ParamSpecs> {
   /** Short name, used for result files. */
   name: string;
   /** The question the scenario answers, in a kernel developer's words. */
   question: string;
-  params: Record<string, ParamSpec>;
+  params: P;
   /** Variants to compare: built-in names (see `VARIANTS`) or custom `Variant` objects. */
   variants: (string | Variant)[];
-  workload(params: Params): WorkloadSpec;
+  /** The kernel model's setup for one parameter set (a method: the runner passes `Params`). */
+  workload(params: ParamsOf<P>): WorkloadSpec;
   /** Instruction budget per traced call. */
   budget?: number;
 }
 
 const SCENARIO_BRAND = Symbol.for("ftrace-bench.scenario");
 
+/**
+ * A validated scenario, as the runner stores and passes it around: its
+ * parameters are plain {@link Params} there (values checked against the specs).
+ */
 export interface Scenario extends ScenarioDefinition {
   readonly [SCENARIO_BRAND]: true;
 }
@@ -109,8 +156,15 @@ function checkValue(name: string, spec: ParamSpec, value: unknown, what: string)
   }
 }
 
-/** Validate and brand a scenario definition. Scenario files default-export the result. */
-export function defineScenario(definition: ScenarioDefinition): Scenario {
+/**
+ * Validate and brand a scenario definition. Scenario files default-export the
+ * result. Each parameter's type comes from its spec (`int` gives `number`,
+ * `bool` `boolean`, `enum` the union of its `values`), so `workload(p)` needs
+ * no casts.
+ */
+export function defineScenario<const P extends ParamSpecs>(
+  definition: ScenarioDefinition<P>,
+): Scenario {
   const what = `scenario ${definition.name}`;
   if (!definition.name || !definition.question) {
     throw new ScenarioError(`${what}: a scenario needs a name and the question it answers`);
@@ -178,7 +232,7 @@ export function expandSweep(
 ): Params[] {
   let sets: Params[] = [{}];
   for (const [name, spec] of Object.entries(scenario.params)) {
-    const values: ParamValue[] = overrides.get(name) ?? spec.sweep ?? [spec.default];
+    const values: readonly ParamValue[] = overrides.get(name) ?? spec.sweep ?? [spec.default];
     sets = sets.flatMap((set) => values.map((v) => ({ ...set, [name]: v })));
   }
   return sets;

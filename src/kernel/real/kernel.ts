@@ -104,6 +104,8 @@ export interface RealKernel {
   readonly aliases: ReadonlyMap<string, string>;
   /** Short config summary for tables, e.g. "WITH_ARGS CALL_OPS DIRECT_CALLS". */
   readonly summary: string;
+  /** The ftrace-ops sample, on kernels that have it. */
+  readonly sample?: FtraceOpsSample;
 }
 
 /**
@@ -113,7 +115,40 @@ export interface RealKernel {
 export function hotPathSection(name: string): boolean {
   const within = (base: string) => name === base || name.startsWith(`${base}.`);
   return within(".text") || within(".noinstr.text") || within(".data") || within(".bss") ||
-    within(".rodata") || name === "__patchable_function_entries";
+    within(".rodata");
+}
+
+/**
+ * samples/ftrace/ftrace-ops.o (v6.3+): the experiment's own tracees and ops
+ * funcs, compiled as the kernel compiles traceable code.
+ */
+export interface FtraceOpsSample {
+  readonly input: LinkInput;
+  /** sizeof(struct sample_ops): an ftrace_ops followed by the count ops_func_count bumps. */
+  readonly opsSize: number;
+}
+
+/** The sample's symbols the ftrace-ops scenario uses (all static in the sample). */
+export const SAMPLE_SYMBOLS = {
+  relevant: "tracee_relevant",
+  irrelevant: "tracee_irrelevant",
+  nop: "ops_func_nop",
+  count: "ops_func_count",
+} as const;
+
+/**
+ * Patch sites of an object, from its `__patchable_function_entries` records:
+ * the address of each record's first NOP, as the section and offset the
+ * record's relocation names (records of sections not loaded are left out).
+ */
+export function patchableEntries(input: LinkInput): { section: number; offset: bigint }[] {
+  const { obj } = input;
+  const records = obj.sections.find((s) => s.name === "__patchable_function_entries");
+  if (!records) return [];
+  return obj.relocations.filter((r) => r.section === records.index).map((r) => {
+    const sym = obj.symbols[r.symbol];
+    return { section: sym.sectionIndex, offset: sym.value + r.addend };
+  });
 }
 
 const opened = new Map<string, Promise<RealKernel>>();
@@ -158,7 +193,11 @@ async function open(spec: string, progress?: (line: string) => void): Promise<Re
     );
   }
   const layout = await readLayout(build, has);
+  const sample = build.objects.ftraceOps
+    ? await openSample(build.name, build.objects.ftraceOps, layout)
+    : undefined;
   return {
+    sample,
     info: { name: build.name, version: build.version, config: build.config, hash: build.hash },
     build,
     inputs,
@@ -168,6 +207,27 @@ async function open(spec: string, progress?: (line: string) => void): Promise<Re
     aliases: new Map([["ftrace_ops_list_func", "arch_ftrace_ops_list_func"]]),
     summary: hotPathConfigSummary(build),
   };
+}
+
+async function openSample(
+  kernel: string,
+  path: string,
+  layout: RealLayout,
+): Promise<FtraceOpsSample> {
+  const info = await readDwarf(path);
+  const sampleOps = requireFields(info, path, kernel, "sample_ops", ["ops", "count"]);
+  const input: LinkInput = {
+    name: `${kernel} samples/ftrace/ftrace-ops.o`,
+    obj: parseElf(await Deno.readFile(path)),
+    select: (s: { name: string }) => hotPathSection(s.name),
+  };
+  const names = new Set(input.obj.symbols.map((s) => s.name));
+  for (const symbol of Object.values(SAMPLE_SYMBOLS)) {
+    if (!names.has(symbol)) {
+      throw new DwarfError(`${path} (kernel ${kernel}) defines no ${symbol}`);
+    }
+  }
+  return { input, opsSize: Math.max(sampleOps.size, layout.ops.size) };
 }
 
 async function readLayout(build: KernelBuild, has: Mechanisms): Promise<RealLayout> {

@@ -37,9 +37,13 @@ export interface Registration {
 const STACK_CANARY = 0x5ca1_ab1e_c0ff_ee00n;
 
 /** Bytes the heap needs for a workload's ops (ops, its hashes, one bucket and entry each). */
-export function heapSize(layout: RealLayout, workload: Workload): number {
+export function heapSize(
+  layout: RealLayout,
+  workload: Workload,
+  opsSize = layout.ops.size,
+): number {
   const perHash = align16(layout.hash.size) + 16 + align16(layout.entry.size);
-  return workload.ops.length * (align16(layout.ops.size) + 2 * perHash) + 64;
+  return workload.ops.length * (align16(opsSize) + 2 * perHash) + 64;
 }
 
 /** Bytes reserved for `current`: the kernel's task_struct. */
@@ -108,17 +112,38 @@ export function blWord(pc: bigint, target: bigint): number {
  * list, function_trace_op, the patched `ftrace_call`, the traced function's
  * ops literal, and `current`.
  */
+/** What registration needs to know about the world around the kernel. */
+export interface WorldSymbols {
+  /** The patch site's BL address of a function. */
+  siteIp(fn: string): bigint;
+  /** The func of an ops, unless the registration names one. */
+  tracerSymbol(op: OpsSpec): string;
+  /** The function "other" filters hold. */
+  readonly otherFunction: string;
+  /** Bytes allocated per ops (an ftrace_ops, or a struct embedding one). */
+  readonly opsSize: number;
+  /**
+   * Patch sites of kernel objects (their `__patchable_function_entries` records,
+   * as linked), and the BL target of the traced function's site, if traced.
+   */
+  readonly patchSites?: { readonly records: readonly bigint[]; readonly target?: string };
+}
+
+/** `mov x9, x30`: what ftrace_init_nop() leaves in the first NOP of every patch site. */
+const MOV_X9_X30 = 0xaa1e03e9;
+const NOP = 0xd503201f;
+
 export function register(
   kernel: RealKernel,
   image: LoadedImage,
   workload: Workload,
   reg: Registration,
-  siteIp: (fn: string) => bigint,
-  tracerSymbol: (op: OpsSpec) => string,
+  world: WorldSymbols,
 ): void {
+  const { siteIp, tracerSymbol } = world;
   const L = kernel.layout;
   const w = new ImageWriter(image);
-  const heap = new Heap(image.address(HEAP_SYMBOL), heapSize(L, workload));
+  const heap = new Heap(image.address(HEAP_SYMBOL), heapSize(L, workload, world.opsSize));
   const flagBit = (name: string) => {
     const v = L.flags.get(`FTRACE_OPS_FL_${name}`);
     if (v === undefined) throw new Error(`kernel ${kernel.info.name} has no FTRACE_OPS_FL_${name}`);
@@ -149,7 +174,7 @@ export function register(
   };
 
   const addresses = new Map<string, bigint>();
-  for (const op of reg.ops) addresses.set(op.name, heap.alloc(L.ops.size));
+  for (const op of reg.ops) addresses.set(op.name, heap.alloc(world.opsSize));
   const symbolOrOps = (name: string) => addresses.get(name) ?? image.address(name);
   const listEnd = image.address("ftrace_list_end");
 
@@ -180,7 +205,7 @@ export function register(
     w.u64(at + BigInt(L.ops.funcHash), local);
     const filterIps = op.filter === "all"
       ? []
-      : [siteIp(op.filter === "target" ? workload.target.name : "other_fn")];
+      : [siteIp(op.filter === "target" ? workload.target.name : world.otherFunction)];
     w.u64(local + BigInt(L.opsHash.filter), makeHash(filterIps));
     w.u64(
       local + BigInt(L.opsHash.notrace),
@@ -214,9 +239,21 @@ export function register(
       w.u32(pc, blWord(pc, target));
     }
   }
+  // ftrace_init_nop() at boot, for every patch site of the kernel's objects: the first
+  // NOP becomes `mov x9, x30`; with CALL_OPS the literal before the entry points at
+  // ftrace_nop_ops (ftrace_rec_set_nop_ops()). ftrace_make_call() then turns the traced
+  // function's second NOP into `bl` its trampoline.
+  const traced = image.address(workload.target.name);
+  for (const record of world.patchSites?.records ?? []) {
+    const entry = kernel.has.callOps ? record + 8n : record;
+    if (kernel.has.callOps) w.u64(record, image.address("ftrace_nop_ops"));
+    w.u32(entry, MOV_X9_X30);
+    const target = entry === traced ? world.patchSites?.target : undefined;
+    w.u32(entry + 4n, target === undefined ? NOP : blWord(entry + 4n, image.address(target)));
+  }
   // ftrace_rec_update_ops() (CALL_OPS): the literal 8 bytes before the traced function.
   if (reg.literal !== undefined && kernel.has.callOps) {
-    w.u64(image.address(workload.target.name) - 8n, symbolOrOps(reg.literal));
+    w.u64(traced - 8n, symbolOrOps(reg.literal));
   }
   // current: preempt count 0 with need_resched stored inverted (1 = none pending),
   // no recursion bits, a fixed stack canary.

@@ -4,13 +4,14 @@
  * with the kernel's own entry-ftrace.o and ftrace.o, then registered.
  */
 import { SHF_EXECINSTR } from "../../asm/elf.ts";
-import type { LoadedImage, NamedAddress } from "../../asm/loader.ts";
+import type { LinkInput, LoadedImage, NamedAddress } from "../../asm/loader.ts";
 import { AsmWriter, PHASE_PREFIX } from "../asm_writer.ts";
 import { emitHarnessData } from "../data.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import {
   callerChunk,
   patchSiteBlOffset,
+  SYMBOLS,
   tracedFunctionChunk,
   tracerFunction,
   tracersChunk,
@@ -20,7 +21,7 @@ import { structConstants } from "../structs.ts";
 import type { NotApplicable, Variant } from "../variants/variant.ts";
 import { bpfChunks, type RegsViews, validateWorkload, withVeneer, type World } from "../world.ts";
 import { tracerCodegen, type Workload } from "../workload.ts";
-import type { RealKernel } from "./kernel.ts";
+import { patchableEntries, type RealKernel, SAMPLE_SYMBOLS } from "./kernel.ts";
 import { HEAP_SYMBOL, heapSize, register, TASK_SYMBOL, taskSize } from "./registration.ts";
 import { realVariantBuild } from "./variants.ts";
 
@@ -90,9 +91,14 @@ function rcuChunk(workload: Workload) {
 }
 
 /** The kernel's data the harness provides: a heap for registration, `current`, its own data. */
-function dataChunk(kernel: RealKernel, workload: Workload, bpfProgs: ("empty" | "ringbuf")[]) {
+function dataChunk(
+  kernel: RealKernel,
+  workload: Workload,
+  bpfProgs: ("empty" | "ringbuf")[],
+  opsSize?: number,
+) {
   const a = new AsmWriter(ORIGIN, workload.codegen, "data").section(".data", "data");
-  a.object(HEAP_SYMBOL, 16).i(`.zero ${heapSize(kernel.layout, workload)}`);
+  a.object(HEAP_SYMBOL, 16).i(`.zero ${heapSize(kernel.layout, workload, opsSize)}`);
   a.object(TASK_SYMBOL, 64).i(`.zero ${taskSize(kernel.layout) + TASK_STRUCT.size}`);
   emitHarnessData(a, bpfProgs);
   return a.chunk();
@@ -163,15 +169,21 @@ export function buildRealWorld(
   // scenario says, so model and kernel differ only in the kernel's code; with landing
   // pads whenever the kernel has BTI, since its trampolines reach tracers with blr.
   const codegen = { ...requested.codegen, bti: requested.codegen.bti || kernel.has.bti };
-  const withCodegen = { ...requested, codegen };
+  // The ftrace-ops experiment on a kernel that has its sample: the sample's own tracee.
+  const sample = requested.kernelSample === "ftrace-ops" ? kernel.sample : undefined;
+  const target = sample ? { ...requested.target, name: SAMPLE_SYMBOLS.relevant } : requested.target;
+  const withCodegen = { ...requested, codegen, target };
   const built = realVariantBuild(kernel, variant.name, withCodegen);
   if ("notApplicable" in built) return built;
+  // ...and its ops_func_nop as the "empty" tracer.
+  const rename = (symbol: string) =>
+    sample && symbol === tracerFunction("empty") ? SAMPLE_SYMBOLS.nop : symbol;
   const workload = built.layout ? { ...withCodegen, layout: built.layout } : withCodegen;
   const { site, veneer } = withVeneer(workload, built.site);
-  const target = built.site.target;
-  const basePath = built.path ?? (target ? `bl ${target}` : "nop");
-  const path = veneer && target
-    ? basePath.replace(`bl ${target}`, `bl ${target} via a veneer (br x16)`)
+  const siteTarget = built.site.target;
+  const basePath = built.path ?? (siteTarget ? `bl ${siteTarget}` : "nop");
+  const path = veneer && siteTarget
+    ? basePath.replace(`bl ${siteTarget}`, `bl ${siteTarget} via a veneer (br x16)`)
     : basePath;
   const bpf = bpfChunks(workload, built.bpf);
   const chunks = [
@@ -180,34 +192,75 @@ export function buildRealWorld(
       text: structConstants(kernelConstants(kernel)),
     },
     callerChunk(workload),
-    tracedFunctionChunk(workload, site),
+    ...(sample ? [] : [tracedFunctionChunk(workload, site)]),
     ...(veneer ? [veneer] : []),
     tracersChunk(tracerCodegen(workload)),
     rcuChunk(workload),
     ...bpf.chunks,
-    dataChunk(kernel, workload, bpf.progs),
+    dataChunk(kernel, workload, bpf.progs, sample?.opsSize),
   ];
   const blOffset = BigInt(patchSiteBlOffset(workload.codegen));
+  // The sample's functions are static: the harness reaches them as the linker would
+  // through an assignment, by name.
+  const aliases = sample
+    ? new Map([
+      ...kernel.aliases,
+      ...Object.values(SAMPLE_SYMBOLS).map((s): [string, string] => [s, s]),
+    ])
+    : kernel.aliases;
   return {
     workload,
     unit: { name: `${unitName}@${kernel.info.name}`, chunks },
     site,
-    probes: built.probes,
+    probes: built.probes.map((p) => ({
+      ...p,
+      symbol: rename(p.symbol),
+      chain: p.chain.map(rename),
+    })),
     path,
     views: kernelViews(kernel),
+    ...(sample ? { voidTarget: true } : {}),
     kernel: {
-      inputs: kernel.inputs,
-      aliases: kernel.aliases,
+      inputs: sample ? [...kernel.inputs, sample.input] : kernel.inputs,
+      aliases,
       initialize: (image) =>
-        register(
-          kernel,
-          image,
-          workload,
-          built.registration,
-          (fn) => image.address(fn) + blOffset,
-          (op) => tracerFunction(op.tracer),
-        ),
-      phaseMarkers: (image) => phaseMarkers(kernel, image),
+        register(kernel, image, workload, built.registration, {
+          siteIp: (fn) => image.address(fn) + blOffset,
+          tracerSymbol: (op) => rename(tracerFunction(op.tracer)),
+          otherFunction: sample ? SAMPLE_SYMBOLS.irrelevant : SYMBOLS.otherFunction,
+          opsSize: sample?.opsSize ?? kernel.layout.ops.size,
+          patchSites: sample
+            ? { records: linkedRecords(image, sample.input), target: site.target }
+            : undefined,
+        }),
+      phaseMarkers: (image) => [
+        ...phaseMarkers(kernel, image),
+        ...(sample ? sampleMarkers(image) : []),
+      ],
     },
   };
+}
+
+/** Where an input's patch-site records landed in the linked image. */
+function linkedRecords(image: LoadedImage, input: LinkInput): bigint[] {
+  return patchableEntries(input).flatMap(({ section, offset }) => {
+    const s = image.sections.find((s) => s.input === input.name && s.index === section);
+    return s ? [s.address + offset] : [];
+  });
+}
+
+/** The sample's phases: a tracee's two patch-site instructions, then its body; ops funcs trace. */
+function sampleMarkers(image: LoadedImage): NamedAddress[] {
+  const markers: NamedAddress[] = [];
+  const mark = (phase: string, address: bigint) =>
+    markers.push({ name: `${PHASE_PREFIX}${phase}.sample.${markers.length}`, address });
+  for (const name of [SAMPLE_SYMBOLS.relevant, SAMPLE_SYMBOLS.irrelevant]) {
+    const entry = image.address(name);
+    mark("patch_site", entry);
+    mark("body", entry + 8n);
+  }
+  for (const name of [SAMPLE_SYMBOLS.nop, SAMPLE_SYMBOLS.count]) {
+    mark("tracer", image.address(name));
+  }
+  return markers;
 }

@@ -3,7 +3,7 @@
  * every run (with "not applicable" reasons), check results and listings.
  */
 import { paramsText } from "../../store/params.ts";
-import { cpuLabel, type StoredResult, type StoredRun } from "../../store/schema.ts";
+import { cpuLabel, kernelLabel, type StoredResult, type StoredRun } from "../../store/schema.ts";
 import type { ChartSpec, ScenarioGroup } from "./charts.ts";
 import { escapeHtml as e } from "./escape.ts";
 import { renderListings } from "./listing_view.ts";
@@ -19,9 +19,18 @@ export function chartFigures(charts: readonly ChartSpec[]): string {
   }</div>`;
 }
 
+/** The kernel whose code ran: the model, or a real kernel with its config and objects. */
+function kernelText(r: StoredResult): string {
+  const k = r.kernel;
+  if (!k || k.name === "model") return "model (the harness's own code)";
+  const config = Object.entries(k.config).filter(([, v]) => v !== "n").map(([o]) => o).join(" ");
+  return `${kernelLabel(k)}, objects sha256 ${k.hash?.slice(0, 16) ?? "?"}; ${config}`;
+}
+
 function metaList(r: StoredResult): string {
   const m = r.meta;
   const items: [string, string][] = [
+    ["kernel", kernelText(r)],
     ["CPU model", cpuLabel(r.cpu)],
     ["harness", `${r.tool.name} ${r.tool.version} (results schema ${r.schema})`],
   ];
@@ -131,7 +140,9 @@ export function renderScenarioSection(
   charts: readonly ChartSpec[],
 ): string {
   const parts = g.results.map((r) => {
-    const heading = g.results.length > 1 ? `<h3>${e(cpuLabel(r.cpu))}</h3>` : "";
+    const heading = g.results.length > 1
+      ? `<h3>${e(`${kernelLabel(r.kernel)}, ${cpuLabel(r.cpu)}`)}</h3>`
+      : "";
     return `${heading}${metaList(r)}
 <h3>Every run</h3>${runsTable(r)}
 <h3>Checks</h3>${checksTable(r)}
