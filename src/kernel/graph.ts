@@ -33,6 +33,7 @@ import {
   OPS_FLAGS,
 } from "./structs.ts";
 import type { AsmChunk } from "../asm/source.ts";
+import { ftraceCallerChunk } from "./variants/ftrace_caller.ts";
 
 const ORIGIN = "src/kernel/graph.ts";
 
@@ -61,9 +62,6 @@ export const GRAPH_TASK_FIELDS: Readonly<Record<string, string>> = {
   curr_ret_depth: "-1",
 };
 
-/** ftrace_regs plus the ftrace_caller and callsite frame records. */
-const CALLER_FRAME = FTRACE_REGS.size + 32;
-
 /** Save or restore x0..x7 (and x8) in the ftrace_regs at sp. */
 function argRegs(a: AsmWriter, op: "st" | "ld", withX8: boolean): void {
   for (let i = 0; i < 8; i += 2) a.i(`${op}p x${i}, x${i + 1}, [sp, #FTRACE_REGS_X${i}]`);
@@ -71,36 +69,13 @@ function argRegs(a: AsmWriter, op: "st" | "ld", withX8: boolean): void {
 }
 
 /**
- * ftrace_caller as minimal-regs ftrace has it, its patched `bl` aimed at the
- * graph ops' func. Nothing in it is graph-specific: the restore reloads x30
- * from fregs->lr, which is what lets an ops func redirect the return.
+ * ftrace_caller as minimal-regs ftrace has it (the `args` variant's), its
+ * patched `bl` aimed at the graph ops' func. Nothing in it is graph-specific:
+ * the restore reloads x30 from fregs->lr, which is what lets an ops func
+ * redirect the return.
  */
 export function graphCallerChunk(options: CodegenOptions): AsmChunk {
-  const a = new AsmWriter(ORIGIN, options, "graph_caller").section(".text");
-  a.func(GRAPH.trampoline).phase("save").landingPad().i(`sub sp, sp, #${CALLER_FRAME}`);
-  argRegs(a, "st", true);
-  a.i(
-    "str x29, [sp, #FTRACE_REGS_FP]",
-    "str x9, [sp, #FTRACE_REGS_LR]", // the traced function's return address
-    "str x30, [sp, #FTRACE_REGS_PC]",
-    `add x10, sp, #${CALLER_FRAME}`,
-    "str x10, [sp, #FTRACE_REGS_SP]",
-    `stp x29, x9, [sp, #${FTRACE_REGS.size + 16}]`,
-    `add x29, sp, #${FTRACE_REGS.size + 16}`,
-    `stp x29, x30, [sp, #${FTRACE_REGS.size}]`,
-    `add x29, sp, #${FTRACE_REGS.size}`,
-  ).phase("dispatch").i("sub x0, x30, #4", "mov x1, x9", "mov x3, sp")
-    .loadFrom("x2", "function_trace_op").i(`bl ${GRAPH.func}`)
-    .phase("restore");
-  argRegs(a, "ld", true);
-  a.i(
-    "ldr x29, [sp, #FTRACE_REGS_FP]",
-    "ldr x30, [sp, #FTRACE_REGS_LR]", // return_to_handler once the graph entry rewrote it
-    "ldr x9, [sp, #FTRACE_REGS_PC]",
-    `add sp, sp, #${CALLER_FRAME}`,
-    "ret x9",
-  );
-  return a.chunk();
+  return ftraceCallerChunk(options, { kind: "global", target: GRAPH.func });
 }
 
 /** A 32-bit field of current (in `task`) += delta, through w-register `w`. */

@@ -259,7 +259,8 @@ function toResult(
       phases: null,
     };
   }
-  const base = "notApplicable" in baseline ? null : baseline;
+  // A baseline that failed (a fault, a check) measures nothing to subtract.
+  const base = "notApplicable" in baseline || baseline.checks.some((c) => !c.ok) ? null : baseline;
   return {
     variant,
     params,

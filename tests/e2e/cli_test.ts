@@ -155,15 +155,80 @@ Deno.test("bad input: assembly syntax error names the file and line", () =>
     /assembly error in the code from tests\/fixtures\/broken_variants.ts, line \d+ of its text: "mov x1, x9, x10": invalid operand/,
   ));
 
-Deno.test("bad input: emulated fault prints an oops", () =>
-  assertRefused(
-    ["tests/fixtures/broken-scenario.ts", "--variant", "faults"],
+/** `s` as a regular expression matching exactly it. */
+const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A case of the broken fixture that faults (or overruns its budget) is that
+ * case's failure, with its oops: the run exits 1 but writes its JSON, the
+ * table row and the JSON run say why, stderr has the oops in full, and the
+ * `args` variant of the same run is still measured.
+ */
+async function assertFaultedCase(variant: string, headline: string, oops: RegExp) {
+  const json = await Deno.makeTempFile({ suffix: ".json" });
+  await Deno.remove(json);
+  try {
+    const r = await run(
+      "tests/fixtures/broken-scenario.ts",
+      "--variant",
+      variant,
+      "--variant",
+      "args",
+      "--json",
+      json,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, oops);
+    assert.doesNotMatch(r.stderr, /internal error|^error: |^ {4}at /m, "a result, not an error");
+    // The table: the faulting row carries the oops headline; the other variant was measured.
+    assert.match(r.stdout, new RegExp(`^${variant} .* FAILED: fault: ${literal(headline)}$`, "m"));
+    assert.match(r.stdout, /^args +\d+ +\d+ +\d+ +\d+ +\+\d+ insns +ok$/m);
+
+    const result = JSON.parse(await Deno.readTextFile(json));
+    assert.deepEqual(
+      result.runs.map((run: { variant: string; status: string }) => [run.variant, run.status]),
+      [[variant, "failed"], ["args", "ok"]],
+      "the fault ended only its own case",
+    );
+    const [failed, measured] = result.runs;
+    assert.deepEqual(failed.params, { args: 2 });
+    assert.equal(failed.ok, false);
+    assert.equal(failed.metrics, null);
+    assert.equal(failed.overhead, null);
+    assert.equal(failed.phases, null);
+    assert.equal(failed.checks.length, 1);
+    const [check] = failed.checks;
+    assert.equal(check.name, "fault");
+    assert.equal(check.ok, false);
+    assert.equal(check.detail.split("\n")[0], `Oops: ${headline}`);
+    assert.match(check.detail, oops);
+    assert.equal(failed.reason, `fault: ${check.detail}`);
+    // stderr has the failed case's whole oops, named by scenario, variant and parameters.
+    assert.ok(
+      r.stderr.includes(`broken ${variant} (args=2) failed fault: ${check.detail}`),
+      `the full oops on stderr:\n${r.stderr}`,
+    );
+
+    assert.equal(measured.ok, true);
+    assert.deepEqual(measured.checks.filter((c: { ok: boolean }) => !c.ok), []);
+    assert.ok(measured.metrics.instructions > 0);
+    assert.ok(measured.overhead.instructions > 0);
+  } finally {
+    await Deno.remove(json).catch(() => {});
+  }
+}
+
+Deno.test("an emulated fault is that case's failure, with its oops; the sweep goes on", () =>
+  assertFaultedCase(
+    "faults",
+    "unmapped fault accessing 0x10: Invalid memory read (UC_ERR_READ_UNMAPPED)",
     /Oops: unmapped fault[\s\S]*Registers:/,
   ));
 
-Deno.test("bad input: instruction budget exceeded", () =>
-  assertRefused(
-    ["tests/fixtures/broken-scenario.ts", "--variant", "spins"],
+Deno.test("an instruction budget overrun is that case's failure, with its oops; the sweep goes on", () =>
+  assertFaultedCase(
+    "spins",
+    "instruction budget of 5000 exhausted before the traced call returned",
     /instruction budget of 5000 exhausted[\s\S]*Last branch targets/,
   ));
 
@@ -182,12 +247,21 @@ Deno.test("a failing check exits non-zero but still reports every case", async (
   );
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^args .* ok$/m);
-  assert.match(r.stdout, /^clobbers-x19 .*FAILED: callee-saved$/m);
+  // The failed check's cell carries its detail: the register, its value and what it should be.
+  assert.match(
+    r.stdout,
+    /^clobbers-x19 .* FAILED: callee-saved: x19 = 0x1234 \(was 0xc0de5a7e00000013\)$/m,
+  );
+  assert.match(
+    r.stderr,
+    /^broken clobbers-x19 \(args=2\) failed callee-saved: x19 = 0x1234 \(was 0xc0de5a7e00000013\)$/m,
+  );
 });
 
-Deno.test("bad input: undefined instruction prints an oops naming it", () =>
-  assertRefused(
-    ["tests/fixtures/broken-scenario.ts", "--variant", "undefined-instruction"],
+Deno.test("an undefined instruction is that case's failure, with an oops naming it; the sweep goes on", () =>
+  assertFaultedCase(
+    "undefined-instruction",
+    "invalid-instruction fault: Invalid instruction (UC_ERR_INSN_INVALID)",
     /Oops: invalid-instruction fault[\s\S]*> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x00000000/,
   ));
 

@@ -8,6 +8,10 @@ import { VARIANTS } from "../../src/kernel/variants/index.ts";
 import type { Variant } from "../../src/kernel/variants/variant.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
 import { measureCase, toWorkload } from "../../src/runner/run_scenario.ts";
+import { measure } from "../../src/runner/run_case.ts";
+import { loadWorld } from "../../src/runner/machine.ts";
+import { buildWorld } from "../../src/kernel/world.ts";
+import { zeroMetrics } from "../../src/measure/metrics.ts";
 import { OopsError } from "../../src/runner/oops.ts";
 import { AssemblyError } from "../../src/asm/assembler.ts";
 import * as broken from "../fixtures/broken_variants.ts";
@@ -55,26 +59,45 @@ Deno.test("a trampoline without the callsite frame record fails unwind", async (
   assert.deepEqual(await failedChecks(broken.breaksFrameChain), ["unwind"]);
 });
 
-Deno.test("an emulated fault is an oops with pc, symbol+offset, disassembly and registers", async () => {
-  const e = await measureCase(broken.faults, workload(), "test/faults", unicornFactory).catch((e) =>
-    e
-  );
-  assert.ok(e instanceof OopsError, String(e));
-  assert.match(e.message, /unmapped fault accessing 0x10/);
-  assert.match(e.message, /is at ftrace_caller\+0x[0-9a-f]+/);
-  assert.match(
-    e.message,
-    /> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x[0-9a-f]{8} +ldr x4, \[x4\]/,
-  );
-  assert.match(e.message, /x19: 0x/);
-});
-
-Deno.test("a run over its budget names the budget and the last pcs", async () => {
-  const e = await measureCase(broken.spins, workload(), "test/spins", unicornFactory, 3000)
+/**
+ * A case whose run faults: measureCase returns it failed, with a single
+ * "fault" check whose detail is the oops that measure() throws, and zero counts.
+ */
+async function faultedCase(variant: Variant, budget?: number): Promise<string> {
+  const m = await measureCase(variant, workload(), `test/${variant.name}`, unicornFactory, budget);
+  assert.ok(!("notApplicable" in m));
+  assert.equal(m.checks.length, 1, JSON.stringify(m.checks));
+  const [check] = m.checks;
+  assert.equal(check.name, "fault");
+  assert.equal(check.ok, false);
+  assert.deepEqual(m.metrics, zeroMetrics());
+  assert.deepEqual(m.phases, {});
+  // measure() itself still throws the oops: measureCase turns it into the result.
+  const world = buildWorld(variant, workload(), `test/${variant.name}`);
+  assert.ok(!("notApplicable" in world));
+  assert.equal(m.path, world.path);
+  const e = await measure(await loadWorld(world, world.workload.layout), unicornFactory, budget)
     .catch((e) => e);
   assert.ok(e instanceof OopsError, String(e));
-  assert.match(e.message, /instruction budget of 3000 exhausted/);
-  assert.match(e.message, /Last branch targets.*ftrace_caller\+0x[0-9a-f]+ x\d+/);
+  assert.equal(check.detail, e.message);
+  return check.detail;
+}
+
+Deno.test("an emulated fault fails the case's fault check with an oops: pc, symbol+offset, code, registers", async () => {
+  const oops = await faultedCase(broken.faults);
+  assert.match(oops, /^Oops: unmapped fault accessing 0x10/);
+  assert.match(oops, /is at ftrace_caller\+0x[0-9a-f]+/);
+  assert.match(
+    oops,
+    /> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x[0-9a-f]{8} +ldr x4, \[x4\]/,
+  );
+  assert.match(oops, /x19: 0x/);
+});
+
+Deno.test("a run over its budget fails the case's fault check with an oops naming the budget and last pcs", async () => {
+  const oops = await faultedCase(broken.spins, 3000);
+  assert.match(oops, /^Oops: instruction budget of 3000 exhausted/);
+  assert.match(oops, /Last branch targets.*ftrace_caller\+0x[0-9a-f]+ x\d+/);
 });
 
 Deno.test("an assembly error names the code's origin and line", async () => {

@@ -1,7 +1,8 @@
 /**
  * The sweep behind hygiene_test.ts, run in a process of its own so that its
  * resident memory is not mixed with other tests running in parallel. Prints
- * one JSON line: native resources before and after, and RSS growth in MiB.
+ * one JSON line: native resources before and after, how the cases came back,
+ * and RSS growth in MiB.
  */
 import { openNativeResources, unicornFactory } from "../../src/engine/unicorn.ts";
 import { findVariant } from "../../src/kernel/variants/index.ts";
@@ -12,20 +13,29 @@ import * as broken from "../fixtures/broken_variants.ts";
 const workload = toWorkload({ target: { args: 4 }, ops: [singleTracerOps("ringbuf")] });
 const good = findVariant("call-ops")!;
 const before = openNativeResources();
-let faults = 0;
+/** Cases that came back failed with just the NULL load's oops, cases measured ok, anything else. */
+let faults = 0, ok = 0;
+const unexpected: string[] = [];
 const run = async (i: number) => {
-  if (i % 50 === 49) {
-    try {
-      await measureCase(broken.faults, workload, "hygiene/faults", unicornFactory);
-    } catch {
-      faults++;
-    }
-  } else {
-    await measureCase(good, workload, "hygiene/call-ops", unicornFactory);
+  const faulting = i % 50 === 49;
+  const variant = faulting ? broken.faults : good;
+  const m = await measureCase(variant, workload, `hygiene/${variant.name}`, unicornFactory);
+  const failed = "notApplicable" in m ? [] : m.checks.filter((c) => !c.ok);
+  if (
+    faulting && failed.length === 1 && failed[0].name === "fault" &&
+    /^Oops: unmapped fault accessing 0x10: /.test(failed[0].detail)
+  ) {
+    faults++;
+  } else if (!faulting && !("notApplicable" in m) && failed.length === 0) {
+    ok++;
+  } else if (unexpected.length < 10) {
+    unexpected.push(`case ${i} (${variant.name}): ${JSON.stringify(m).slice(0, 300)}`);
   }
 };
 for (let i = 0; i < 150; i++) await run(i); // warm up caches and the allocator
 const rssWarm = Deno.memoryUsage().rss;
 for (let i = 0; i < 1350; i++) await run(i);
 const grownMiB = (Deno.memoryUsage().rss - rssWarm) / 2 ** 20;
-console.log(JSON.stringify({ before, after: openNativeResources(), faults, grownMiB }));
+console.log(
+  JSON.stringify({ before, after: openNativeResources(), faults, ok, unexpected, grownMiB }),
+);

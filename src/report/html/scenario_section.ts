@@ -140,9 +140,12 @@ export function renderScenarioSection(
   charts: readonly ChartSpec[],
 ): string {
   const parts = g.results.map((r) => {
-    const heading = g.results.length > 1
-      ? `<h3>${e(`${kernelLabel(r.kernel)}, ${cpuLabel(r.cpu)}`)}</h3>`
-      : "";
+    // Several results of one scenario differ by kernel, CPU model or both: say which.
+    const kernels = new Set(g.results.map((x) => kernelLabel(x.kernel))).size > 1;
+    const cpus = new Set(g.results.map((x) => cpuLabel(x.cpu))).size > 1 || !kernels;
+    const title = [...(kernels ? [kernelLabel(r.kernel)] : []), ...(cpus ? [cpuLabel(r.cpu)] : [])]
+      .join(", ");
+    const heading = g.results.length > 1 ? `<h3>${e(title)}</h3>` : "";
     return `${heading}${metaList(r)}
 <h3>Every run</h3>${runsTable(r)}
 <h3>Checks</h3>${checksTable(r)}
