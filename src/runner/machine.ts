@@ -13,7 +13,7 @@ import {
   type PlaceRequest,
   undefinedReferences,
 } from "../asm/loader.ts";
-import { SHF_EXECINSTR } from "../asm/elf.ts";
+import { type ElfObject, SHF_EXECINSTR } from "../asm/elf.ts";
 import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
 import { type MemoryLayout, pageSpan, regionOfSection, SectionPlacer } from "../kernel/layout.ts";
 import type { KernelLink, World } from "../kernel/world.ts";
@@ -45,7 +45,8 @@ export async function loadWorld(world: World, layout: MemoryLayout): Promise<Loa
     ...image.markers(PHASE_PREFIX),
     ...(world.kernel?.phaseMarkers(image) ?? []),
   ];
-  return { world, layout, image, code: new CodeImage(image), phases: new PhaseMap(markers) };
+  const phases = new PhaseMap(markers, (address) => image.symbolize(address));
+  return { world, layout, image, code: new CodeImage(image), phases };
 }
 
 /** The section of trap stubs: never mapped, so reaching or reading one faults. */
@@ -69,6 +70,21 @@ function trapUnit(names: ReadonlyMap<string, bigint>): AsmUnit {
   return { name: "trap stubs", chunks: [{ origin: "src/runner/machine.ts: trap stubs", text }] };
 }
 
+/** Parsed trap-stub objects by their symbols: a sweep on one kernel needs one or two. */
+const trapObjects = new Map<string, Promise<ElfObject>>();
+
+function trapObject(names: ReadonlyMap<string, bigint>): Promise<ElfObject> {
+  const key = [...names].map(([n, r]) => `${n}+${r}`).join(" ");
+  let obj = trapObjects.get(key);
+  if (!obj) {
+    obj = assemble(trapUnit(names)).then((bytes) => parseElf(bytes));
+    // Bounded: a process sees few distinct sets (one per kernel and kind of world).
+    if (trapObjects.size >= 64) trapObjects.delete(trapObjects.keys().next().value!);
+    trapObjects.set(key, obj);
+  }
+  return obj;
+}
+
 /** Place a kernel object's section by its flags when its name is not one the layout knows. */
 function kernelPlacer(layout: MemoryLayout): (s: PlaceRequest) => bigint {
   const placer = new SectionPlacer(layout);
@@ -83,7 +99,7 @@ async function linkKernel(world: World, kernel: KernelLink, layout: MemoryLayout
   const unit = { name: world.unit.name, obj: parseElf(await assemble(world.unit)) };
   const inputs = [unit, ...kernel.inputs];
   const missing = undefinedReferences(inputs, kernel.aliases);
-  const trap = { name: "trap stubs", obj: parseElf(await assemble(trapUnit(missing))) };
+  const trap = { name: "trap stubs", obj: await trapObject(missing) };
   const image = link([...inputs, trap], kernelPlacer(layout), new Map(), kernel.aliases);
   kernel.initialize(image);
   return image;

@@ -151,6 +151,22 @@ export function patchableEntries(input: LinkInput): { section: number; offset: b
   });
 }
 
+/**
+ * A kernel object as every case links it: only its hot-path sections, and only
+ * their relocations (most of an object's relocations are its debug info's),
+ * dropped once here rather than walked again by every case's link.
+ */
+async function hotPathInput(name: string, path: string): Promise<LinkInput> {
+  const obj = parseElf(await Deno.readFile(path));
+  const select = (s: { name: string }) => hotPathSection(s.name);
+  const kept = new Set(obj.sections.filter((s) => select(s)).map((s) => s.index));
+  return {
+    name,
+    obj: { ...obj, relocations: obj.relocations.filter((r) => kept.has(r.section)) },
+    select,
+  };
+}
+
 const opened = new Map<string, Promise<RealKernel>>();
 
 /** Build (once, cached) and open a real kernel: `linux-6.1`, `linux-6.12` or a tree's directory. */
@@ -170,11 +186,9 @@ async function open(spec: string, progress?: (line: string) => void): Promise<Re
     { role: "arch/arm64/kernel/entry-ftrace.o", path: build.objects.entryFtrace },
     { role: "kernel/trace/ftrace.o", path: build.objects.ftrace },
   ];
-  const inputs: LinkInput[] = await Promise.all(objects.map(async ({ role, path }) => ({
-    name: `${build.name} ${role}`,
-    obj: parseElf(await Deno.readFile(path)),
-    select: (s: { name: string }) => hotPathSection(s.name),
-  })));
+  const inputs: LinkInput[] = await Promise.all(
+    objects.map(async ({ role, path }) => hotPathInput(`${build.name} ${role}`, path)),
+  );
   const entrySymbols = new Set(inputs[0].obj.symbols.map((s) => s.name));
   const cfg = (option: string) => build.config[option] === "y";
   const has: Mechanisms = {
@@ -216,11 +230,7 @@ async function openSample(
 ): Promise<FtraceOpsSample> {
   const info = await readDwarf(path);
   const sampleOps = requireFields(info, path, kernel, "sample_ops", ["ops", "count"]);
-  const input: LinkInput = {
-    name: `${kernel} samples/ftrace/ftrace-ops.o`,
-    obj: parseElf(await Deno.readFile(path)),
-    select: (s: { name: string }) => hotPathSection(s.name),
-  };
+  const input = await hotPathInput(`${kernel} samples/ftrace/ftrace-ops.o`, path);
   const names = new Set(input.obj.symbols.map((s) => s.name));
   for (const symbol of Object.values(SAMPLE_SYMBOLS)) {
     if (!names.has(symbol)) {

@@ -6,6 +6,7 @@
 import { SHF_EXECINSTR } from "../../asm/elf.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../../asm/loader.ts";
 import { AsmWriter, PHASE_PREFIX } from "../asm_writer.ts";
+import { PhaseMap } from "../../measure/phases.ts";
 import { emitHarnessData } from "../data.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import {
@@ -146,6 +147,25 @@ function phaseMarkers(kernel: RealKernel, image: LoadedImage): NamedAddress[] {
           break;
         }
       }
+    }
+  }
+  // Every other symbol of the kernel's code (ftrace.o's functions, entry-ftrace.o's
+  // inner labels) continues the phase in effect where it starts: a marker there keeps
+  // the phase contract (no function without a phase) for code that has no markers.
+  const base = new PhaseMap(markers);
+  const marked = new Set(markers.map((m) => m.address));
+  for (const input of kernel.inputs) {
+    for (const sym of input.obj.symbols) {
+      const section = input.obj.sections[sym.sectionIndex];
+      if (!section || (section.flags & SHF_EXECINSTR) === 0 || sym.type === "section") continue;
+      if (!sym.name || sym.name.startsWith("$")) continue;
+      const loaded = image.sections.find((s) =>
+        s.input === input.name && s.index === section.index
+      );
+      if (!loaded) continue;
+      const address = loaded.address + sym.value;
+      if (!marked.has(address)) mark(base.at(Number(address)).replace("-", "_"), address);
+      marked.add(address);
     }
   }
   return markers;
