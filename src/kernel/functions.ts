@@ -99,6 +99,12 @@ export function tracerFunction(kind: TracerKind): string {
   return kind === "bpf" ? "bpf_ftrace_func" : `tracer_${kind}`;
 }
 
+/** The ftrace callbacks every world has (tracersChunk). */
+export const BUILTIN_TRACERS: readonly string[] = [
+  tracerFunction("empty"),
+  tracerFunction("ringbuf"),
+];
+
 /** Symbol of the JIT-compiled BPF program implementing a tracer kind. */
 export function bpfProgFunction(kind: ProgKind): string {
   return `bpf_prog_${kind}`;

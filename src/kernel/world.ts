@@ -10,13 +10,16 @@ import type { AsmChunk } from "../asm/source.ts";
 import { dataChunk } from "./data.ts";
 import { ftraceCoreChunk } from "./ftrace_core.ts";
 import {
+  bpfProgFunction,
   bpfProgsChunk,
+  BUILTIN_TRACERS,
   callerChunk,
   type PatchSite,
   tracedFunctionChunk,
   tracersChunk,
 } from "./functions.ts";
-import { FTRACE_REGS, PT_REGS, structConstants } from "./structs.ts";
+import { structConstants } from "./structs.ts";
+import { MODEL_VIEWS, type RegsViews } from "./views.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../asm/loader.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
 import { MAX_REGISTER_ARGS, type ProgKind, tracerCodegen, type Workload } from "./workload.ts";
@@ -53,22 +56,17 @@ export interface World {
   readonly path: string;
   /** How probes read the registers a tracer was handed, in this kernel's layout. */
   readonly views: RegsViews;
+  /**
+   * Every tracer entry point in the world (ops funcs, BPF programs, handlers).
+   * The checks watch exactly these and the probes: a tracer called that no
+   * probe expects fails `tracer-calls`.
+   */
+  readonly tracers: readonly string[];
   /** A real kernel's objects, linked with the unit; absent for the model. */
   readonly kernel?: KernelLink;
   /** The traced function is a kernel's `void` function: its return value is not checked. */
   readonly voidTarget?: boolean;
 }
-
-/** How a probe reads saved argument registers: the kernel layer knows the layout. */
-export interface RegsViews {
-  /** Offset of x`i` in the struct a "pt_regs" or "ftrace_regs" probe is handed. */
-  argOffset(view: "pt_regs" | "ftrace_regs", i: number): number;
-}
-
-/** The model's own layouts (src/kernel/structs.ts). */
-export const MODEL_VIEWS: RegsViews = {
-  argOffset: (view, i) => (view === "pt_regs" ? PT_REGS : FTRACE_REGS).offsets[`x${i}`],
-};
 
 /** A real kernel's objects linked with the harness's unit, and what to write once linked. */
 export interface KernelLink {
@@ -132,7 +130,16 @@ export function buildWorld(
     probes: built.probes,
     path,
     views: MODEL_VIEWS,
+    tracers: worldTracers(bpf.progs, built.tracers),
   };
+}
+
+/** The harness's tracers, the BPF programs a world has, and a variant's own tracers. */
+export function worldTracers(
+  progs: readonly ProgKind[],
+  own: readonly string[] = [],
+): string[] {
+  return [...BUILTIN_TRACERS, ...progs.map(bpfProgFunction), ...own];
 }
 
 /**

@@ -9,9 +9,10 @@
  */
 import { PHASE_PREFIX } from "../kernel/asm_writer.ts";
 import type { NamedAddress } from "../asm/loader.ts";
+import { ContractError } from "../kernel/contract.ts";
 
 /** Code that runs outside any declared phase: a contract of the variant's code is broken. */
-export class PhaseError extends Error {
+export class PhaseError extends ContractError {
   constructor(message: string) {
     super(message);
     this.name = "PhaseError";

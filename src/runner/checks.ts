@@ -12,15 +12,9 @@ import { REG_SP } from "../isa/types.ts";
 import { patchSiteBlOffset } from "../kernel/functions.ts";
 import type { Probe } from "../kernel/variants/variant.ts";
 import { expectedResult } from "../kernel/workload.ts";
-import {
-  FTRACE_GRAPH_ENT,
-  FTRACE_GRAPH_RET,
-  FTRACE_REGS,
-  FTRACE_RET_STACK,
-  TASK_STRUCT,
-} from "../kernel/structs.ts";
 import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { CheckResult } from "./result.ts";
+import { ContractError } from "../kernel/contract.ts";
 
 const MAX_FRAMES = 16;
 /** sp-alignment violations reported per run. */
@@ -71,11 +65,19 @@ export class CheckObserver {
   ) {
     this.stackLow = loaded.layout.stackBase;
     this.probeBySymbol = new Map(loaded.world.probes.map((p) => [p.symbol, p]));
+    // Exactly the tracers the world declares and the probes: no naming convention.
     const entries = new Map<string, bigint>();
-    for (const [name, address] of loaded.image.symbols) {
-      const isTracer = name.startsWith("tracer_") ||
-        (name.startsWith("bpf_prog_") && !name.endsWith("_struct"));
-      if (isTracer || this.probeBySymbol.has(name)) entries.set(name, address);
+    for (const name of new Set([...loaded.world.tracers, ...this.probeBySymbol.keys()])) {
+      const address = loaded.image.symbols.get(name);
+      if (address === undefined) {
+        const probed = this.probeBySymbol.has(name);
+        throw new ContractError(
+          `${probed ? "a probe is set" : "a tracer is declared"} on ${name}, which the world ` +
+            `(${loaded.world.unit.name}) does not define: name a function the variant's ` +
+            `or the tracers' assembly defines`,
+        );
+      }
+      entries.set(name, address);
     }
     this.tracerEntries = entries;
   }
@@ -89,29 +91,22 @@ export class CheckObserver {
     const nargs = this.loaded.world.workload.target.args;
     const hit: ProbeHit = { symbol, ip: x0, parentIp: x1, args: [], chain: [], chainAddresses: [] };
     this.walkFrames(hit, pc, lr, fp, probe?.resolveReturnHook);
-    if (probe?.view === "fgraph_ent") {
-      // Told the function; the parent (still unrewritten) and arguments are in fregs.
-      hit.ip = readU64(e, x0 + BigInt(FTRACE_GRAPH_ENT.offsets.func));
-      hit.parentIp = readU64(e, x2 + BigInt(FTRACE_REGS.offsets.lr));
-      for (let i = 0; i < nargs; i++) {
-        hit.args.push(readU64(e, x2 + BigInt(FTRACE_REGS.offsets[`x${i}`])));
-      }
-    } else if (probe?.view === "fgraph_ret") {
-      hit.ip = readU64(e, x0 + BigInt(FTRACE_GRAPH_RET.offsets.func));
-      hit.parentIp = undefined;
-      hit.returnValue = readU64(e, x0 + BigInt(FTRACE_GRAPH_RET.offsets.retval));
-    } else if (probe?.view === "bpf_ctx") {
-      hit.ip = readU64(e, x0 - 16n);
-      for (let i = 0; i < nargs; i++) hit.args.push(readU64(e, x0 + BigInt(8 * i)));
-      if (probe.returnValue) hit.returnValue = readU64(e, x0 + BigInt(8 * nargs));
-      // A BPF prog is not given its parent ip: take it from the callsite's frame record.
-      const callerAt = hit.chain.indexOf("caller");
-      hit.parentIp = callerAt >= 0 ? hit.chainAddresses[callerAt] : undefined;
-    } else if (probe) {
-      // The kernel layer knows where this kernel keeps each argument register.
-      const views = this.loaded.world.views;
-      for (let i = 0; i < nargs; i++) {
-        hit.args.push(readU64(e, x3 + BigInt(views.argOffset(probe.view, i))));
+    if (probe) {
+      // The kernel layer reads the view in this kernel's layout.
+      const seen = this.loaded.world.views.read(probe.view, {
+        x: [x0, x1, x2, x3],
+        read64: (address) => readU64(e, address),
+        nargs,
+        returnValue: probe.returnValue ?? false,
+      });
+      hit.ip = seen.ip ?? hit.ip;
+      hit.parentIp = "parentIp" in seen ? seen.parentIp : undefined;
+      hit.args = seen.args;
+      hit.returnValue = seen.returnValue;
+      if (probe.view === "bpf_ctx") {
+        // A BPF prog is not given its parent ip: take it from the callsite's frame record.
+        const callerAt = hit.chain.indexOf("caller");
+        hit.parentIp = callerAt >= 0 ? hit.chainAddresses[callerAt] : undefined;
       }
     }
     this.hits.push(hit);
@@ -156,13 +151,7 @@ export class CheckObserver {
   /** current->ret_stack[curr_ret_stack - k].ret, or undefined when there is no such entry. */
   private graphReturnAddress(k: number): bigint | undefined {
     const task = this.engine.readRegister("sp_el0");
-    const t = TASK_STRUCT.offsets;
-    const top = this.engine.read(task + BigInt(t.curr_ret_stack), 4);
-    const index = new DataView(top.buffer, top.byteOffset, 4).getInt32(0, true) - k;
-    const stack = readU64(this.engine, task + BigInt(t.ret_stack));
-    if (index < 0 || stack === 0n) return undefined;
-    const entry = stack + BigInt(index * FTRACE_RET_STACK.size);
-    return readU64(this.engine, entry + BigInt(FTRACE_RET_STACK.offsets.ret));
+    return this.loaded.world.views.graphReturn(task, k, (a) => readU64(this.engine, a));
   }
 
   /**

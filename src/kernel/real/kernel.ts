@@ -187,7 +187,7 @@ async function open(spec: string, progress?: (line: string) => void): Promise<Re
     { role: "kernel/trace/ftrace.o", path: build.objects.ftrace },
   ];
   const inputs: LinkInput[] = await Promise.all(
-    objects.map(async ({ role, path }) => hotPathInput(`${build.name} ${role}`, path)),
+    objects.map(({ role, path }) => hotPathInput(`${build.name} ${role}`, path)),
   );
   const entrySymbols = new Set(inputs[0].obj.symbols.map((s) => s.name));
   const cfg = (option: string) => build.config[option] === "y";

@@ -20,7 +20,8 @@ import {
 import { TASK_STRUCT } from "../structs.ts";
 import { structConstants } from "../structs.ts";
 import type { NotApplicable, Variant } from "../variants/variant.ts";
-import { bpfChunks, type RegsViews, validateWorkload, withVeneer, type World } from "../world.ts";
+import { makeViews, type RegsViews } from "../views.ts";
+import { bpfChunks, validateWorkload, withVeneer, type World, worldTracers } from "../world.ts";
 import { tracerCodegen, type Workload } from "../workload.ts";
 import { patchableEntries, type RealKernel, SAMPLE_SYMBOLS } from "./kernel.ts";
 import { HEAP_SYMBOL, heapSize, register, TASK_SYMBOL, taskSize } from "./registration.ts";
@@ -72,15 +73,13 @@ function kernelConstants(kernel: RealKernel): Map<string, number | bigint> {
 
 /** Reads saved argument registers in the kernel's own layout. */
 function kernelViews(kernel: RealKernel): RegsViews {
-  return {
-    argOffset: (_view, i) => {
-      const offset = kernel.layout.regs.x[i];
-      if (offset === undefined) {
-        throw new Error(`${kernel.layout.regs.struct} of ${kernel.info.name} has no x${i}`);
-      }
-      return offset;
-    },
-  };
+  return makeViews((_view, i) => {
+    const offset = kernel.layout.regs.x[i];
+    if (offset === undefined) {
+      throw new Error(`${kernel.layout.regs.struct} of ${kernel.info.name} has no x${i}`);
+    }
+    return offset;
+  });
 }
 
 /** rcu_is_watching(), which the world models (RCU is always watching here). */
@@ -239,6 +238,7 @@ export function buildRealWorld(
     })),
     path,
     views: kernelViews(kernel),
+    tracers: worldTracers(bpf.progs, sample ? [SAMPLE_SYMBOLS.nop, SAMPLE_SYMBOLS.count] : []),
     ...(sample ? { voidTarget: true } : {}),
     kernel: {
       inputs: sample ? [...kernel.inputs, sample.input] : kernel.inputs,

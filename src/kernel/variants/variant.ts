@@ -62,6 +62,8 @@ export interface VariantBuild {
   readonly layout?: MemoryLayout;
   /** The world needs the BPF hooks and programs, and a BPF trampoline running `trampolineProg`. */
   readonly bpf?: { readonly trampolineProg?: ProgKind };
+  /** Tracer entry points the variant's own code adds (handlers, programs), watched by the checks. */
+  readonly tracers?: readonly string[];
 }
 
 /** A case the variant cannot express, with the reason (reported, not omitted). */
