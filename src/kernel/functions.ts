@@ -6,8 +6,11 @@
 import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
 import {
   argumentRotation,
+  type CustomTracer,
+  customTracers,
   type ProgKind,
   RESULT_SEED,
+  tracerCodegen,
   type TracerKind,
   type Workload,
 } from "./workload.ts";
@@ -94,9 +97,20 @@ export function tracedFunctionChunk(workload: Workload, site: PatchSite): AsmChu
 }
 
 /** Symbol of the ftrace callback implementing a tracer kind. */
-export function tracerFunction(kind: TracerKind): string {
+export function tracerFunction(kind: TracerKind | CustomTracer): string {
+  if (typeof kind === "object") return kind.name;
   // The "bpf" ops func only dispatches to the program; it lives with the BPF code.
   return kind === "bpf" ? "bpf_ftrace_func" : `tracer_${kind}`;
+}
+
+/** The tracers of one's own a workload uses, each a function in the tracer phase. */
+export function customTracersChunk(workload: Workload): AsmChunk[] {
+  return customTracers(workload).map((t) => {
+    const a = new AsmWriter(t.origin, tracerCodegen(workload), `tracer_${t.name}`)
+      .section(".text");
+    a.func(t.name).phase("tracer").landingPad().raw(t.asm);
+    return a.chunk();
+  });
 }
 
 /** The ftrace callbacks every world has (tracersChunk). */

@@ -12,6 +12,21 @@ import type { MemoryLayout } from "./layout.ts";
  */
 export type TracerKind = "empty" | "ringbuf" | "bpf";
 
+/**
+ * A tracer of one's own: an ftrace ops func written in assembly (see
+ * defineTracer() in src/kernel/custom.ts). It is called as
+ * func(ip, parent_ip, op, fregs) like the built-in ones.
+ */
+export interface CustomTracer {
+  readonly kind: "custom";
+  /** Its symbol. */
+  readonly name: string;
+  /** Its code after the symbol (and `bti c` on BTI kernels). */
+  readonly asm: string;
+  /** Where it was written, for assembly errors. */
+  readonly origin: string;
+}
+
 /** What a BPF program does: nothing, or record ip and every argument. */
 export type ProgKind = "empty" | "ringbuf";
 
@@ -22,7 +37,7 @@ export type BpfAttach = "fentry" | "fexit" | "fmod_ret";
 export interface OpsSpec {
   /** Symbol of the ops structure (unique within a workload). */
   readonly name: string;
-  readonly tracer: TracerKind;
+  readonly tracer: TracerKind | CustomTracer;
   /** Which function's ip the filter hash holds: the traced one, another one, or empty (all). */
   readonly filter: "target" | "other" | "all";
   /** Whether the notrace hash excludes the traced function. */
@@ -74,7 +89,7 @@ export function opsTracesTarget(ops: OpsSpec): boolean {
 }
 
 /** A single tracer on the target, as a built-in (non-dynamic) ops would register it. */
-export function singleTracerOps(tracer: TracerKind): OpsSpec {
+export function singleTracerOps(tracer: TracerKind | CustomTracer): OpsSpec {
   return {
     name: "tracer_ops",
     tracer,
@@ -111,4 +126,19 @@ export function expectedResult(args: readonly bigint[]): bigint {
     result ^= rotated;
   });
   return result;
+}
+
+/** The tracers of one's own that a workload's ops use, each once. */
+export function customTracers(workload: Workload): CustomTracer[] {
+  const found = new Map<string, CustomTracer>();
+  for (const op of workload.ops) {
+    const t = op.tracer;
+    if (typeof t !== "object") continue;
+    const known = found.get(t.name);
+    if (known && known !== t && known.asm !== t.asm) {
+      throw new RangeError(`two different tracers are named ${t.name}`);
+    }
+    found.set(t.name, t);
+  }
+  return [...found.values()];
 }

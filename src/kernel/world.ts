@@ -14,6 +14,7 @@ import {
   bpfProgsChunk,
   BUILTIN_TRACERS,
   callerChunk,
+  customTracersChunk,
   type PatchSite,
   tracedFunctionChunk,
   tracersChunk,
@@ -22,7 +23,13 @@ import { structConstants } from "./structs.ts";
 import { MODEL_VIEWS, type RegsViews } from "./views.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../asm/loader.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
-import { MAX_REGISTER_ARGS, type ProgKind, tracerCodegen, type Workload } from "./workload.ts";
+import {
+  customTracers,
+  MAX_REGISTER_ARGS,
+  type ProgKind,
+  tracerCodegen,
+  type Workload,
+} from "./workload.ts";
 
 /** Trampolines that live in module space rather than kernel text. */
 const MODULE_TRAMPOLINES = new Set<string>([BPF_SYMBOLS.trampoline]);
@@ -119,6 +126,7 @@ export function buildWorld(
     ...(veneer ? [veneer] : []),
     ftraceCoreChunk(cg),
     tracersChunk(tracerCodegen(workload)),
+    ...customTracersChunk(workload),
     ...built.chunks,
     ...bpf.chunks,
     dataChunk(workload, { ...built.data, bpfProgs: bpf.progs }),
@@ -130,16 +138,22 @@ export function buildWorld(
     probes: built.probes,
     path,
     views: MODEL_VIEWS,
-    tracers: worldTracers(bpf.progs, built.tracers),
+    tracers: worldTracers(workload, bpf.progs, built.tracers),
   };
 }
 
 /** The harness's tracers, the BPF programs a world has, and a variant's own tracers. */
 export function worldTracers(
+  workload: Workload,
   progs: readonly ProgKind[],
   own: readonly string[] = [],
 ): string[] {
-  return [...BUILTIN_TRACERS, ...progs.map(bpfProgFunction), ...own];
+  return [
+    ...BUILTIN_TRACERS,
+    ...customTracers(workload).map((t) => t.name),
+    ...progs.map(bpfProgFunction),
+    ...own,
+  ];
 }
 
 /**

@@ -11,6 +11,7 @@ import { emitHarnessData } from "../data.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import {
   callerChunk,
+  customTracersChunk,
   patchSiteBlOffset,
   SYMBOLS,
   tracedFunctionChunk,
@@ -214,6 +215,7 @@ export function buildRealWorld(
     ...(sample ? [] : [tracedFunctionChunk(workload, site)]),
     ...(veneer ? [veneer] : []),
     tracersChunk(tracerCodegen(workload)),
+    ...customTracersChunk(workload),
     rcuChunk(workload),
     ...bpf.chunks,
     dataChunk(kernel, workload, bpf.progs, sample?.opsSize),
@@ -238,7 +240,11 @@ export function buildRealWorld(
     })),
     path,
     views: kernelViews(kernel),
-    tracers: worldTracers(bpf.progs, sample ? [SAMPLE_SYMBOLS.nop, SAMPLE_SYMBOLS.count] : []),
+    tracers: worldTracers(
+      workload,
+      bpf.progs,
+      sample ? [SAMPLE_SYMBOLS.nop, SAMPLE_SYMBOLS.count] : [],
+    ),
     ...(sample ? { voidTarget: true } : {}),
     kernel: {
       inputs: sample ? [...kernel.inputs, sample.input] : kernel.inputs,

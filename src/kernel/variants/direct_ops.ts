@@ -9,6 +9,9 @@ import { type NotApplicable, type Probe, tracingOps } from "./variant.ts";
 
 /** The BPF program behind a direct ops: its own kind, or the attached program for "bpf". */
 export function progOf(op: OpsSpec): ProgKind {
+  if (typeof op.tracer === "object") {
+    throw new RangeError(`${op.tracer.name} is not a BPF program`); // refused by splitDirectOps
+  }
   return op.tracer === "bpf" ? ATTACHED_PROG : op.tracer;
 }
 
@@ -27,6 +30,12 @@ export function splitDirectOps(
     return {
       notApplicable: "a function can have only one custom trampoline; " +
         `${direct.length} direct ops trace it`,
+    };
+  }
+  if (direct.length === 1 && typeof direct[0].tracer === "object") {
+    return {
+      notApplicable: `${direct[0].tracer.name} is an ftrace ops func of one's own, not a BPF ` +
+        "program: a direct call needs a BPF trampoline",
     };
   }
   if (direct.length === 0) {

@@ -10,7 +10,13 @@ import type { MemoryLayout } from "../layout.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import { bpfProgFunction, tracerFunction } from "../functions.ts";
 import { ATTACHED_PROG } from "../bpf.ts";
-import { type OpsSpec, opsTracesTarget, type ProgKind, type TracerKind } from "../workload.ts";
+import {
+  type CustomTracer,
+  type OpsSpec,
+  opsTracesTarget,
+  type ProgKind,
+  type TracerKind,
+} from "../workload.ts";
 
 /** How a probe at the tracer's entry reads what the tracer was given. */
 export type TracerView =
@@ -136,7 +142,7 @@ export function ftraceProbes(
   via: string,
   ops: readonly OpsSpec[] = tracingOps(workload),
 ): Probe[] {
-  const byTracer = new Map<TracerKind, number>();
+  const byTracer = new Map<TracerKind | CustomTracer, number>();
   for (const op of ops) byTracer.set(op.tracer, (byTracer.get(op.tracer) ?? 0) + 1);
   return [...byTracer].map(([kind, calls]) => {
     const callback = tracerFunction(kind);
