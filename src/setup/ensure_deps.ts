@@ -22,35 +22,14 @@
  *   OpenSSL and libelf headers          Debian packages libssl-dev, libelf-dev
  */
 import { ensureKernel, REFERENCE_KERNELS } from "../kernel/real/build.ts";
-
-interface Requirement {
-  /** What is needed, for messages. */
-  what: string;
-  /** The Debian package providing it. */
-  debianPackage: string;
-  present(): boolean;
-  /** Installed when possible; when not, the harness still works (more slowly). */
-  optional?: boolean;
-}
-
-function onPath(command: string): boolean {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    try {
-      if (Deno.statSync(`${dir}/${command}`).isFile) return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
+import {
+  fileExists,
+  installMissing,
+  KERNEL_BUILD_REQUIREMENTS,
+  kernelSourceRequirement,
+  onPath,
+  type Requirement,
+} from "./packages.ts";
 
 function canLoadUnicorn(): boolean {
   try {
@@ -89,102 +68,19 @@ export const COMPILER_REQUIREMENT: Requirement = {
 export const BROWSER_REQUIREMENT: Requirement = {
   what: "/usr/bin/chromium (headless browser for the HTML report test)",
   debianPackage: "chromium",
-  present: () => {
-    try {
-      return Deno.statSync("/usr/bin/chromium").isFile;
-    } catch {
-      return false;
-    }
-  },
+  present: () => fileExists("/usr/bin/chromium"),
 };
 
 /**
- * What building the reference kernels takes (with --kernels): the same
- * checks as src/kernel/real/build.ts makes before a build, plus the host gcc
- * that Kbuild compiles its own programs (fixdep, kconfig) with.
+ * What building the reference kernels takes (with --kernels): their source
+ * tarballs and what src/kernel/real/build.ts checks before a build.
  */
 export const KERNEL_REQUIREMENTS: readonly Requirement[] = [
-  ...REFERENCE_KERNELS.map((k) => ({
-    what: `${k.tarball} (${k.name} source)`,
-    debianPackage: k.debianPackage,
-    present: () => fileExists(k.tarball),
-  })),
-  {
-    what: "aarch64-linux-gnu-gcc (arm64 cross compiler)",
-    debianPackage: "gcc-aarch64-linux-gnu",
-    present: () => onPath("aarch64-linux-gnu-gcc"),
-  },
-  {
-    what: "gcc (the kernel build's host compiler)",
-    debianPackage: "gcc",
-    present: () => onPath("gcc"),
-  },
-  ...(["make", "flex", "bison", "bc"].map((tool) => ({
-    what: tool,
-    debianPackage: tool,
-    present: () => onPath(tool),
-  }))),
-  { what: "xz", debianPackage: "xz-utils", present: () => onPath("xz") },
-  {
-    what: "OpenSSL headers",
-    debianPackage: "libssl-dev",
-    present: () => fileExists("/usr/include/openssl/ssl.h"),
-  },
-  {
-    what: "libelf headers",
-    debianPackage: "libelf-dev",
-    present: () => fileExists("/usr/include/libelf.h"),
-  },
+  ...REFERENCE_KERNELS.map(kernelSourceRequirement),
+  ...KERNEL_BUILD_REQUIREMENTS,
 ];
 
-function isRoot(): boolean {
-  try {
-    return Deno.uid() === 0;
-  } catch {
-    return false;
-  }
-}
-
-async function run(command: string, args: string[]): Promise<boolean> {
-  console.error(`ensure-deps: ${command} ${args.join(" ")}`);
-  const child = new Deno.Command(command, {
-    args,
-    env: { DEBIAN_FRONTEND: "noninteractive" },
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
-  return (await child.status).success;
-}
-
-/** Install the missing packages, or throw naming the required ones. */
-export async function installMissing(wanted: readonly Requirement[]): Promise<void> {
-  const missing = wanted.filter((r) => !r.present());
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((r) => r.debianPackage))];
-  const describe = (list: Requirement[]) =>
-    list.map((r) => `${r.what} (package ${r.debianPackage})`).join("; ");
-  const manual = `install them with: sudo apt-get update && sudo apt-get install -y ${
-    packages.join(" ")
-  }`;
-  let why: string | undefined;
-  if (Deno.build.os !== "linux" || !onPath("apt-get")) {
-    why = `this machine has no apt-get: ${manual} on Debian 12 or similar`;
-  } else if (!isRoot()) {
-    why = `not running as root, so ${manual}`;
-  } else {
-    console.error(`ensure-deps: missing ${describe(missing)}; installing`);
-    const ok = await run("apt-get", ["update"]) &&
-      await run("apt-get", ["install", "-y", "--no-install-recommends", ...packages]);
-    if (!ok) why = `could not install ${packages.join(" ")}; ${manual}`;
-  }
-  const still = wanted.filter((r) => !r.present());
-  const required = still.filter((r) => !r.optional);
-  if (required.length > 0) {
-    throw new Error(`missing ${describe(required)}; ${why ?? manual}`);
-  }
-  for (const r of still) console.error(`ensure-deps: warning: missing ${describe([r])}; going on`);
-  if (!why && still.length === 0) console.error(`ensure-deps: installed ${packages.join(" ")}`);
-}
+const progress = (line: string) => console.error(`ensure-deps: ${line}`);
 
 /**
  * Build (or find cached and verified) every reference kernel, one after the
@@ -195,9 +91,7 @@ export async function ensureReferenceKernels(): Promise<void> {
   for (const { name } of REFERENCE_KERNELS) {
     const started = performance.now();
     try {
-      const build = await ensureKernel(name, {
-        progress: (line) => console.error(`ensure-deps: ${line}`),
-      });
+      const build = await ensureKernel(name, { progress });
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       console.error(
         `ensure-deps: kernel ${name} (${build.version}) ready in ${build.dir} (${seconds} s)`,
@@ -222,7 +116,7 @@ export async function ensureDependencies(
   const wanted = [...REQUIREMENTS, COMPILER_REQUIREMENT];
   if (options.browser) wanted.push(BROWSER_REQUIREMENT);
   if (options.kernels) wanted.push(...KERNEL_REQUIREMENTS);
-  await installMissing(wanted);
+  await installMissing(wanted, { progress, showAptOutput: true });
   if (options.kernels) await ensureReferenceKernels();
 }
 

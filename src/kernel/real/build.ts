@@ -21,7 +21,7 @@
  * sources, and the cache holds only a manifest pointing at them.
  *
  * Needs (installed with apt-get when running as root): `linux-source-6.1` /
- * `linux-source-6.12`, `gcc-aarch64-linux-gnu`, `make`, `flex`, `bison`, `bc`,
+ * `linux-source-6.12`, `gcc-aarch64-linux-gnu`, `gcc` (the host programs), `make`, `flex`, `bison`, `bc`,
  * `libssl-dev`, `libelf-dev`, `xz-utils`.
  *
  * @module
@@ -29,6 +29,13 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { parseElf } from "../../asm/elf.ts";
+import {
+  fileExists,
+  installMissing,
+  KERNEL_BUILD_REQUIREMENTS,
+  kernelSourceRequirement,
+  type Requirement,
+} from "../../setup/packages.ts";
 
 /** A kernel the harness knows how to fetch and build: a Debian source package. */
 export interface ReferenceKernel {
@@ -247,34 +254,6 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
     throw e;
-  }
-}
-
-function onPath(command: string): boolean {
-  for (const dir of (Deno.env.get("PATH") ?? "").split(":")) {
-    if (!dir) continue;
-    try {
-      if (Deno.statSync(`${dir}/${command}`).isFile) return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-function isRoot(): boolean {
-  try {
-    return Deno.uid() === 0;
-  } catch {
-    return false;
   }
 }
 
@@ -514,87 +493,16 @@ export async function verifyCachedKernel(dir: string, expectedKey?: string): Pro
 // ---------------------------------------------------------------------------
 // Packages
 
-interface Requirement {
-  what: string;
-  debianPackage: string;
-  present(): boolean;
-}
-
-function buildRequirements(): Requirement[] {
-  const tool = (command: string, pkg: string): Requirement => ({
-    what: command,
-    debianPackage: pkg,
-    present: () => onPath(command),
-  });
-  return [
-    tool(`${DEFAULT_CROSS_COMPILE}gcc`, "gcc-aarch64-linux-gnu"),
-    tool("make", "make"),
-    tool("flex", "flex"),
-    tool("bison", "bison"),
-    tool("bc", "bc"),
-    tool("xz", "xz-utils"),
-    {
-      what: "OpenSSL headers",
-      debianPackage: "libssl-dev",
-      present: () => fileExists("/usr/include/openssl/ssl.h"),
-    },
-    {
-      what: "libelf headers",
-      debianPackage: "libelf-dev",
-      present: () => fileExists("/usr/include/libelf.h"),
-    },
-  ];
-}
-
-async function runQuiet(command: string, args: string[]): Promise<boolean> {
-  try {
-    const out = await new Deno.Command(command, {
-      args,
-      env: { DEBIAN_FRONTEND: "noninteractive" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    return out.success;
-  } catch {
-    return false;
-  }
-}
-
 /** Install missing requirements with apt-get when root; otherwise throw naming the packages. */
 async function ensurePackages(
   label: string,
-  wanted: Requirement[],
+  wanted: readonly Requirement[],
   progress: (line: string) => void,
 ): Promise<void> {
-  const missing = wanted.filter((r) => !r.present());
-  if (missing.length === 0) return;
-  const packages = [...new Set(missing.map((r) => r.debianPackage))];
-  const list = missing.map((r) => `${r.what} (package ${r.debianPackage})`).join(", ");
-  const manual = `sudo apt-get update && sudo apt-get install -y ${packages.join(" ")}`;
-  if (Deno.build.os !== "linux" || !onPath("apt-get")) {
-    throw new KernelBuildError(
-      `${label}: missing ${list}, and this machine has no apt-get: install them (${manual} ` +
-        `on Debian 12)`,
-      "install packages",
-    );
-  }
-  if (!isRoot()) {
-    throw new KernelBuildError(
-      `${label}: missing ${list}; not running as root, so install them with: ${manual}`,
-      "install packages",
-    );
-  }
-  progress(`${label}: installing ${packages.join(" ")} with apt-get`);
-  const install = ["install", "-y", "--no-install-recommends", ...packages];
-  const ok = await runQuiet("apt-get", install) ||
-    (await runQuiet("apt-get", ["update"]) && await runQuiet("apt-get", install));
-  const still = wanted.filter((r) => !r.present());
-  if (!ok || still.length > 0) {
-    throw new KernelBuildError(
-      `${label}: could not install ${packages.join(" ")} with apt-get ` +
-        `(still missing: ${still.map((r) => r.what).join(", ") || "none"}); try: ${manual}`,
-      "install packages",
-    );
+  try {
+    await installMissing(wanted, { label, progress });
+  } catch (e) {
+    throw new KernelBuildError((e as Error).message, "install packages");
   }
 }
 
@@ -917,7 +825,7 @@ async function buildReference(
 ): Promise<KernelBuild> {
   const label = ref.name;
   const started = performance.now();
-  await ensurePackages(label, buildRequirements(), progress);
+  await ensurePackages(label, KERNEL_BUILD_REQUIREMENTS, progress);
   await removeAbandonedWorkDirs(cacheRoot);
   const work = join(cacheRoot, `tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
   const staging = `${work}-out`;
@@ -1088,11 +996,7 @@ async function ensureReference(
   progress: (line: string) => void,
 ): Promise<KernelBuild> {
   const label = ref.name;
-  await ensurePackages(label, [{
-    what: ref.tarball,
-    debianPackage: ref.debianPackage,
-    present: () => fileExists(ref.tarball),
-  }], progress);
+  await ensurePackages(label, [kernelSourceRequirement(ref)], progress);
   await Deno.mkdir(cacheRoot, { recursive: true });
   const tarballSha = await tarballSha256(ref.tarball, cacheRoot, progress, label);
   const key = referenceKey(tarballSha);
