@@ -13,7 +13,7 @@
 import { AsmWriter, type Phase, PHASE_PREFIX } from "./asm_writer.ts";
 import { FTRACE_CORE } from "./ftrace_core.ts";
 import { tracerFunction } from "./functions.ts";
-import { structConstants } from "./structs.ts";
+import { ALL_STRUCTS, OPS_FLAGS, structConstants } from "./structs.ts";
 import { callOpsLiteral } from "./variants/call_ops.ts";
 import {
   ftraceProbes,
@@ -36,6 +36,27 @@ export function asmConstants(): Record<string, number> {
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
+}
+
+/**
+ * The constants as a markdown list, one line per structure: what the README's
+ * "asm-offsets" listing is generated from (a test keeps the two equal).
+ */
+export function asmConstantsListing(): string {
+  const c = asmConstants();
+  const lines = ALL_STRUCTS.map((s) => {
+    const prefix = s.name.toUpperCase();
+    const fields = Object.keys(s.offsets).map((f) =>
+      `${f.toUpperCase()} ${c[`${prefix}_${f.toUpperCase()}`]}`
+    );
+    return `- \`${prefix}_*\` (\`struct ${s.name}\`, SIZE ${c[`${prefix}_SIZE`]}): ${
+      fields.join(", ")
+    }`;
+  });
+  const flags = Object.keys(OPS_FLAGS).map((f) => `${f} ${c[`FTRACE_OPS_FL_${f}`]}`);
+  lines.push(`- \`FTRACE_OPS_FL_*\`: ${flags.join(", ")}`);
+  lines.push(`- \`RING_SLOTS\` ${c.RING_SLOTS}`);
+  return lines.join("\n");
 }
 
 /** A tracer (ftrace ops func) in assembly: `asm` is its body, after its symbol. */

@@ -70,7 +70,7 @@ export const FTRACE_OPS_HASH = layout("ftrace_ops_hash", [
   ["regex_lock", 32],
 ]);
 
-/** `struct ftrace_ops`, with the fields the hot path reads at their arm64 offsets. */
+/** `struct ftrace_ops` as linux 6.12 lays it out on arm64 (its DWARF agrees), for the hot path. */
 export const FTRACE_OPS = layout("ftrace_ops", [
   ["func", 8],
   ["next", 8],
@@ -86,7 +86,9 @@ export const FTRACE_OPS = layout("ftrace_ops", [
   ["trampoline", 8],
   ["trampoline_size", 8],
   ["list", 16],
+  ["subop_list", 16], // v6.12
   ["ops_func", 8],
+  ["managed", 8], // v6.12
   ["direct_call", 8],
 ]);
 

@@ -239,3 +239,16 @@ Deno.test("a broken copy of linux 6.12's ftrace_caller (x6/x7 not saved) fails t
   assert.ok(!("notApplicable" in good));
   assert.deepEqual(good.checks.filter((c) => !c.ok), []);
 });
+
+Deno.test("the model's struct ftrace_ops is laid out as linux 6.12's DWARF says", async () => {
+  const { FTRACE_OPS } = await import("../../src/kernel/structs.ts");
+  const kernel = await openKernel("linux-6.12");
+  const L = kernel.layout.ops;
+  assert.equal(FTRACE_OPS.size, L.size);
+  assert.equal(FTRACE_OPS.offsets.func, L.func);
+  assert.equal(FTRACE_OPS.offsets.next, L.next);
+  assert.equal(FTRACE_OPS.offsets.flags, L.flags);
+  assert.equal(FTRACE_OPS.offsets.func_hash, L.funcHash);
+  assert.equal(FTRACE_OPS.offsets.direct_call, L.directCall);
+  assert.equal(FTRACE_OPS.offsets.local_hash_notrace, L.localHash);
+});
