@@ -58,7 +58,7 @@ export default defineScenario({
       recursionSafe: true, // the BPF enter hook has its own recursion counter
       direct: true,
     };
-    const others: OpsSpec[] = Array.from({ length: p.other_tracers as number }, (_, k) => ({
+    const others: OpsSpec[] = Array.from({ length: p.other_tracers }, (_, k) => ({
       name: `ftrace_ops_${k}`,
       tracer: "empty",
       filter: "target",
@@ -67,9 +67,9 @@ export default defineScenario({
       recursionSafe: true,
     }));
     return {
-      target: { args: p.args as number },
+      target: { args: p.args },
       ops: [bpf, ...others],
-      bpfAttach: p.attach as "fentry" | "fexit" | "fmod_ret",
+      bpfAttach: p.attach,
     };
   },
 });

@@ -54,10 +54,10 @@ export default defineScenario({
       direct: true,
     };
     return {
-      target: { args: p.args as number },
+      target: { args: p.args },
       ops: [tracer],
-      textSize: (p.text_mib as number) * MIB,
-      placement: p.placement as "near" | "far",
+      textSize: p.text_mib * MIB,
+      placement: p.placement,
       targetAtTextEnd: true,
     };
   },

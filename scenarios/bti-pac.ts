@@ -36,9 +36,9 @@ export default defineScenario({
   },
   variants: ["nop", "regs", "args", "call-ops", "direct"],
   workload: (p) => ({
-    target: { args: p.args as number },
+    target: { args: p.args },
     ops: [singleTracerOps("empty")],
-    codegen: { bti: p.bti as boolean, pac: p.pac as boolean },
-    tracersWithoutBti: !(p.tracer_bti as boolean),
+    codegen: { bti: p.bti, pac: p.pac },
+    tracersWithoutBti: !p.tracer_bti,
   }),
 });

@@ -20,8 +20,13 @@
  * (bucket walk), and calls the func of each ops that matches. A function that
  * no ops filters on keeps its NOP patch site, so it costs nothing.
  *
- * Modelling assumption: on the call-ops path, a lone ops' func is called
- * directly even when the ops asks for recursion or RCU assistance.
+ * On the call-ops path a lone ops' func is called directly, unless the ops
+ * asks ftrace for recursion or RCU protection: then the site shares the list
+ * ops, as linux 6.12 decides (__ftrace_hash_rec_update()).
+ *
+ * On a real kernel (`--kernel linux-6.12`), the traced function and the ops
+ * func are the sample's own compiled `tracee_relevant`, `tracee_irrelevant`
+ * and `ops_func_nop`, patched and registered as ftrace would.
  */
 import { defineScenario, type OpsSpec } from "../mod.ts";
 
@@ -72,16 +77,16 @@ export default defineScenario({
         name: `ops_${kind}_${k}`,
         tracer: "empty",
         filter: kind === "relevant" ? "target" : "other",
-        dynamic: p.dynamic as boolean,
-        rcu: p.assist_rcu as boolean,
-        recursionSafe: !(p.assist_recursion as boolean),
-        saveRegs: p.save_regs as boolean,
+        dynamic: p.dynamic,
+        rcu: p.assist_rcu,
+        recursionSafe: !p.assist_recursion,
+        saveRegs: p.save_regs,
       }));
     // Registration prepends to the list: last registered is walked first.
     const registered = [
-      ...ops("relevant", p.relevant as number),
-      ...ops("irrelevant", p.irrelevant as number),
+      ...ops("relevant", p.relevant),
+      ...ops("irrelevant", p.irrelevant),
     ];
-    return { target: { args: 2 }, ops: registered.reverse() };
+    return { target: { args: 2 }, ops: registered.reverse(), kernelSample: "ftrace-ops" };
   },
 });

@@ -43,11 +43,13 @@
  * its backtraces from an exit handler skip the caller; this one adds a record,
  * 3 instructions, so that the chain ends at caller <- harness_exit.)
  */
-import { argsParam, defineScenario, singleTracerOps } from "../mod.ts";
 import {
+  argsParam,
+  defineScenario,
   functionTracerVariant,
   graphTracerVariant,
-} from "../src/kernel/variants/graph_variants.ts";
+  singleTracerOps,
+} from "../mod.ts";
 
 export default defineScenario({
   name: "function-graph",
@@ -62,8 +64,8 @@ export default defineScenario({
   },
   variants: ["nop", functionTracerVariant, graphTracerVariant],
   workload: (p) => ({
-    target: { args: p.args as number },
+    target: { args: p.args },
     ops: [singleTracerOps("empty")],
-    codegen: { pac: p.pac as boolean },
+    codegen: { pac: p.pac },
   }),
 });

@@ -30,7 +30,7 @@ export default defineScenario({
   },
   variants: ["nop", "regs", "args", "call-ops", "direct"],
   workload: (p) => ({
-    target: { args: p.args as number },
-    ops: [singleTracerOps(p.tracer as "empty" | "ringbuf")],
+    target: { args: p.args },
+    ops: [singleTracerOps(p.tracer)],
   }),
 });

@@ -24,11 +24,7 @@
  * same function reached by a direct `bl`, so for `native` it is the price of
  * the indirect call itself.
  */
-import { argsParam, defineScenario } from "../mod.ts";
-import {
-  structOpsBpfVariant,
-  structOpsNativeVariant,
-} from "../src/kernel/variants/struct_ops_variants.ts";
+import { argsParam, defineScenario, structOpsBpfVariant, structOpsNativeVariant } from "../mod.ts";
 
 export default defineScenario({
   name: "struct-ops",
@@ -44,8 +40,8 @@ export default defineScenario({
   },
   variants: [structOpsNativeVariant, structOpsBpfVariant],
   workload: (p) => ({
-    target: { name: "dctcp_state", args: p.args as number },
+    target: { name: "dctcp_state", args: p.args },
     ops: [],
-    codegen: { bti: p.bti as boolean },
+    codegen: { bti: p.bti },
   }),
 });

@@ -10,54 +10,144 @@ import type { TrampolinePlacement } from "../kernel/layout.ts";
 import type { BpfAttach, OpsSpec } from "../kernel/workload.ts";
 import type { Params, ParamValue } from "./result.ts";
 
-/** An integer parameter: `p.name` is a `number` in the scenario's workload. */
+/**
+ * An integer parameter: `p.name` is a `number` in the scenario's workload.
+ *
+ * @example
+ * ```ts
+ * import type { IntParamSpec } from "@ftrace-bench/harness";
+ * const irrelevant: IntParamSpec = {
+ *   type: "int", default: 0, sweep: [0, 10, 100], min: 0, max: 1000,
+ *   doc: "ops filtered on another function",
+ * };
+ * ```
+ */
 export interface IntParamSpec {
+  /** Marks an integer parameter. */
   type: "int";
+  /** The value when neither the command line nor `sweep` gives one. */
   default: number;
+  /** The values a run sweeps over unless `--param` fixes them (default: just `default`). */
   sweep?: readonly number[];
+  /** Smallest value accepted. */
   min?: number;
+  /** Largest value accepted. */
   max?: number;
+  /** What the parameter means, in a kernel developer's words. */
   doc: string;
 }
 
-/** A true/false parameter: `p.name` is a `boolean` in the scenario's workload. */
+/**
+ * A true/false parameter: `p.name` is a `boolean` in the scenario's workload.
+ *
+ * @example
+ * ```ts
+ * import type { BoolParamSpec } from "@ftrace-bench/harness";
+ * const bti: BoolParamSpec = { type: "bool", default: false, doc: "kernel built with BTI" };
+ * ```
+ */
 export interface BoolParamSpec {
+  /** Marks a true/false parameter. */
   type: "bool";
+  /** The value when neither the command line nor `sweep` gives one. */
   default: boolean;
+  /** The values a run sweeps over unless `--param` fixes them (default: just `default`). */
   sweep?: readonly boolean[];
+  /** What the parameter means, in a kernel developer's words. */
   doc: string;
 }
 
 /**
  * A parameter taking one of `values`: `p.name` is the union of those strings
  * (`"empty" | "ringbuf"`) in the scenario's workload.
+ *
+ * @example
+ * ```ts
+ * import type { EnumParamSpec } from "@ftrace-bench/harness";
+ * const placement: EnumParamSpec<"near" | "far"> = {
+ *   type: "enum", values: ["near", "far"], default: "near", doc: "where the trampoline lands",
+ * };
+ * ```
  */
 export interface EnumParamSpec<V extends string = string> {
+  /** Marks a parameter taking one of `values`. */
   type: "enum";
+  /** Every value accepted; the workload sees their union as the parameter's type. */
   values: readonly V[];
+  /** The value when neither the command line nor `sweep` gives one. */
   default: V;
+  /** The values a run sweeps over unless `--param` fixes them (default: just `default`). */
   sweep?: readonly V[];
+  /** What the parameter means, in a kernel developer's words. */
   doc: string;
 }
 
-/** A parameter's type, default and the values the default run sweeps over. */
+/**
+ * A parameter's type, default and the values the default run sweeps over.
+ *
+ * @example
+ * ```ts
+ * import type { ParamSpec } from "@ftrace-bench/harness";
+ * const tracer: ParamSpec = {
+ *   type: "enum", values: ["empty", "ringbuf"], default: "empty", doc: "what the tracer does",
+ * };
+ * ```
+ */
 export type ParamSpec = IntParamSpec | BoolParamSpec | EnumParamSpec;
 
-/** A scenario's parameters by name. */
+/**
+ * A scenario's parameters by name.
+ *
+ * @example
+ * ```ts
+ * import { argsParam, type ParamSpecs } from "@ftrace-bench/harness";
+ * const params: ParamSpecs = {
+ *   args: argsParam(),
+ *   pac: { type: "bool", default: false, doc: "kernel built with PAC" },
+ * };
+ * ```
+ */
 export type ParamSpecs = Record<string, ParamSpec>;
 
-/** The value type a parameter spec declares: number, boolean, or an enum's literal union. */
+/**
+ * The value type a parameter spec declares: number, boolean, or an enum's literal union.
+ *
+ * @example
+ * ```ts
+ * import type { ParamTypeOf } from "@ftrace-bench/harness";
+ * type Attach = ParamTypeOf<{ type: "enum"; values: ["fentry", "fexit"]; default: "fentry"; doc: "" }>;
+ * const attach: Attach = "fexit"; // "fentry" | "fexit"
+ * ```
+ */
 export type ParamTypeOf<S extends ParamSpec> = S extends { type: "int" } ? number
   : S extends { type: "bool" } ? boolean
   : S extends { type: "enum"; values: readonly (infer V)[] } ? V
   : never;
 
-/** The parameter set a scenario's `workload` receives, typed from its specs. */
+/**
+ * The parameter set a scenario's `workload` receives, typed from its specs.
+ *
+ * @example
+ * ```ts
+ * import { argsParam, type ParamsOf } from "@ftrace-bench/harness";
+ * const specs = {
+ *   args: argsParam(),
+ *   tracer: { type: "enum", values: ["empty", "ringbuf"], default: "empty", doc: "" },
+ * } as const;
+ * const p: ParamsOf<typeof specs> = { args: 2, tracer: "ringbuf" };
+ * ```
+ */
 export type ParamsOf<P extends ParamSpecs> = { [K in keyof P]: ParamTypeOf<P[K]> };
 
 /**
  * The traced function's argument count, 0..8 (all in registers), default 2,
  * sweeping every count unless told otherwise.
+ *
+ * @example
+ * ```ts
+ * import { argsParam } from "@ftrace-bench/harness";
+ * const params = { args: argsParam({ sweep: [0, 2, 8] }) };
+ * ```
  */
 export function argsParam(
   options: { default?: number; sweep?: readonly number[]; doc?: string } = {},
@@ -72,7 +162,19 @@ export function argsParam(
   };
 }
 
-/** What a scenario asks the kernel model for, for one parameter set. */
+/**
+ * What a scenario asks the kernel model for, for one parameter set.
+ *
+ * @example
+ * ```ts
+ * import { singleTracerOps, type WorkloadSpec } from "@ftrace-bench/harness";
+ * const spec: WorkloadSpec = {
+ *   target: { args: 2 },
+ *   ops: [singleTracerOps("ringbuf")],
+ *   codegen: { bti: true },
+ * };
+ * ```
+ */
 export interface WorkloadSpec {
   /** The traced function: name and number of register arguments (0..8). */
   target: { name?: string; args: number };
@@ -90,8 +192,9 @@ export interface WorkloadSpec {
   kernelSample?: "ftrace-ops";
   /** Tracers and BPF programs lack landing pads (built without BTI). */
   tracersWithoutBti?: boolean;
-  /** Kernel text size in bytes and where dynamic trampolines land. */
+  /** Kernel text size in bytes. */
   textSize?: number;
+  /** Where dynamic (BPF) trampolines land: within BL range of the function, or 2 GiB away. */
   placement?: TrampolinePlacement;
   /** Put the caller and traced function at the far end of kernel text. */
   targetAtTextEnd?: boolean;
@@ -100,12 +203,25 @@ export interface WorkloadSpec {
 /**
  * What a scenario file passes to {@link defineScenario}. `P` is inferred from
  * `params`, so `workload(p)` sees each parameter with its own type.
+ *
+ * @example
+ * ```ts
+ * import { argsParam, type ScenarioDefinition, singleTracerOps } from "@ftrace-bench/harness";
+ * const definition: ScenarioDefinition<{ args: ReturnType<typeof argsParam> }> = {
+ *   name: "one-tracer",
+ *   question: "What does one tracer cost?",
+ *   params: { args: argsParam() },
+ *   variants: ["nop", "args"],
+ *   workload: (p) => ({ target: { args: p.args }, ops: [singleTracerOps("empty")] }),
+ * };
+ * ```
  */
 export interface ScenarioDefinition<P extends ParamSpecs = ParamSpecs> {
   /** Short name, used for result files. */
   name: string;
   /** The question the scenario answers, in a kernel developer's words. */
   question: string;
+  /** The parameters by name: type, default, sweep values and what each means. */
   params: P;
   /** Variants to compare: built-in names (see `VARIANTS`) or custom `Variant` objects. */
   variants: (string | Variant)[];
@@ -120,13 +236,40 @@ const SCENARIO_BRAND = Symbol.for("ftrace-bench.scenario");
 /**
  * A validated scenario, as the runner stores and passes it around: its
  * parameters are plain {@link Params} there (values checked against the specs).
+ *
+ * @example
+ * ```ts
+ * import { loadScenario, type Scenario } from "@ftrace-bench/harness";
+ * const scenario: Scenario = await loadScenario("scenarios/single-tracer.ts");
+ * console.log(scenario.name, Object.keys(scenario.params));
+ * ```
  */
 export interface Scenario extends ScenarioDefinition {
+  /** Set by {@link defineScenario}: a scenario file's default export is checked for it. */
   readonly [SCENARIO_BRAND]: true;
 }
 
-/** A scenario definition or parameter value is wrong; the message names it. */
+/**
+ * A scenario definition or parameter value is wrong; the message names it.
+ *
+ * @example
+ * ```ts
+ * import { defineScenario, ScenarioError } from "@ftrace-bench/harness";
+ * try {
+ *   defineScenario({
+ *     name: "bad",
+ *     question: "?",
+ *     params: {},
+ *     variants: ["no-such-variant"],
+ *     workload: () => ({ target: { args: 0 }, ops: [] }),
+ *   });
+ * } catch (e) {
+ *   if (!(e instanceof ScenarioError)) throw e; // "unknown variant no-such-variant (known: ...)"
+ * }
+ * ```
+ */
 export class ScenarioError extends Error {
+  /** An error whose message says what is wrong, naming the scenario and parameter. */
   constructor(message: string) {
     super(message);
     this.name = "ScenarioError";
@@ -161,6 +304,22 @@ function checkValue(name: string, spec: ParamSpec, value: unknown, what: string)
  * result. Each parameter's type comes from its spec (`int` gives `number`,
  * `bool` `boolean`, `enum` the union of its `values`), so `workload(p)` needs
  * no casts.
+ *
+ * @example
+ * ```ts
+ * import { argsParam, defineScenario, singleTracerOps } from "@ftrace-bench/harness";
+ * export default defineScenario({
+ *   name: "single-tracer",
+ *   question: "What does one tracer cost on a function of N arguments?",
+ *   params: {
+ *     args: argsParam(),
+ *     tracer: { type: "enum", values: ["empty", "ringbuf"], default: "empty", doc: "tracer" },
+ *   },
+ *   variants: ["nop", "regs", "args", "call-ops", "direct"],
+ *   // p.args: number, p.tracer: "empty" | "ringbuf"
+ *   workload: (p) => ({ target: { args: p.args }, ops: [singleTracerOps(p.tracer)] }),
+ * });
+ * ```
  */
 export function defineScenario<const P extends ParamSpecs>(
   definition: ScenarioDefinition<P>,

@@ -72,7 +72,15 @@ Deno.test("linux-6.12: nop, call-ops, direct, direct-far and the list function p
   const list = ops.runs.find((r) =>
     r.variant === "call-ops" && r.params.relevant === 2 && r.params.irrelevant === 3
   )!;
-  assert.match(list.checks.find((c) => c.name === "unwind")!.detail, /arch_ftrace_ops_list_func/);
+  // ...and the traced function and ops func are the ftrace-ops sample's own.
+  assert.equal(
+    list.checks.find((c) => c.name === "unwind")!.detail,
+    "ops_func_nop <- arch_ftrace_ops_list_func <- ftrace_caller <- tracee_relevant <- caller <- harness_exit",
+  );
+  assert.match(
+    list.checks.find((c) => c.name === "return-value")!.detail,
+    /tracee_relevant returns void/,
+  );
   const bpf = await run(await scenario("bpf-fentry.ts"), "linux-6.12", {
     args: [2, 6],
     other_tracers: [0, 1],

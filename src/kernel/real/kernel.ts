@@ -159,7 +159,11 @@ export function patchableEntries(input: LinkInput): { section: number; offset: b
 async function hotPathInput(name: string, path: string): Promise<LinkInput> {
   const obj = parseElf(await Deno.readFile(path));
   const select = (s: { name: string }) => hotPathSection(s.name);
-  const kept = new Set(obj.sections.filter((s) => select(s)).map((s) => s.index));
+  // The patch-site records are read from their relocations (patchableEntries()).
+  const kept = new Set(
+    obj.sections.filter((s) => select(s) || s.name === "__patchable_function_entries")
+      .map((s) => s.index),
+  );
   return {
     name,
     obj: { ...obj, relocations: obj.relocations.filter((r) => kept.has(r.section)) },

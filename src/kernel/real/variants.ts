@@ -201,7 +201,8 @@ function directBuild(
   const reg = registration(workload, {
     funcs: new Map([[direct.name, KERNEL_SYMBOLS.callDirect]]),
     directCalls: new Map([[direct.name, trampoline]]),
-    flags: new Map([[direct.name, ["DIRECT"]]]),
+    // __register_ftrace_function() then adds DYNAMIC for an ops outside core kernel data.
+    flags: new Map([[direct.name, ["DIRECT", ...(direct.dynamic ? ["DYNAMIC"] : [])]]]),
     literal: others.length ? KERNEL_SYMBOLS.listOps : direct.name,
   });
   const bpf = { trampolineProg: progOf(direct) };
