@@ -492,15 +492,34 @@ interface RelocSpec {
   align?: number;
   /** Produces the new 32-bit word (or 64-bit data) from the old one and X. */
   encode: (old: bigint, x: bigint) => bigint;
+  /**
+   * The same as `encode` in plain numbers, for 32-bit fields (addresses here stay
+   * far below 2^53): the fast path most relocations take. A value that fails a
+   * check goes through `encode`'s BigInt path, which reports it.
+   */
+  encode32?: (old: number, x: number) => number;
+}
+
+/** `field()` on a 32-bit word in plain numbers (width <= 26). */
+function field32(word: number, value: number, lsb: number, width: number): number {
+  const mask = (1 << width) - 1;
+  return ((word & ~(mask << lsb)) | ((value & mask) << lsb)) >>> 0;
+}
+
+function adrImmediate32(word: number, imm: number): number {
+  return field32(field32(word, imm, 29, 2), Math.floor(imm / 4), 5, 19);
 }
 
 const MiB = 1n << 20n;
 
-const branch = (bits: number): Pick<RelocSpec, "formula" | "width" | "range" | "align"> => ({
+/** A branch's word offset (X / 4) in `bits` bits at `lsb`. */
+const branch = (bits: number, lsb: number): RelocSpec => ({
   formula: "S+A-P",
   width: 4,
   range: [-(1n << BigInt(bits + 1)), 1n << BigInt(bits + 1)],
   align: 4,
+  encode: (old, x) => field(old, x >> 2n, lsb, bits),
+  encode32: (old, x) => field32(old, x / 4, lsb, bits),
 });
 
 /** A load/store unsigned-offset immediate: X[11:scale] into bits [21:10]. */
@@ -509,6 +528,7 @@ const ldst = (scale: number): RelocSpec => ({
   width: 4,
   align: 1 << scale,
   encode: (old, x) => field(old, (x & 0xfffn) >> BigInt(scale), 10, 12),
+  encode32: (old, x) => field32(old, (x & 0xfff) >> scale, 10, 12),
 });
 
 /** Supported relocation types and their ABI semantics. */
@@ -517,27 +537,30 @@ const SPECS = new Map<number, RelocSpec>([
   [R_AARCH64.PREL64, { formula: "S+A-P", width: 8, encode: (_, x) => BigInt.asUintN(64, x) }],
   [R_AARCH64.ABS32, data32("S+A")],
   [R_AARCH64.PREL32, data32("S+A-P")],
-  [R_AARCH64.CALL26, { ...branch(26), encode: (old, x) => field(old, x >> 2n, 0, 26) }],
-  [R_AARCH64.JUMP26, { ...branch(26), encode: (old, x) => field(old, x >> 2n, 0, 26) }],
-  [R_AARCH64.CONDBR19, { ...branch(19), encode: (old, x) => field(old, x >> 2n, 5, 19) }],
-  [R_AARCH64.LD_PREL_LO19, { ...branch(19), encode: (old, x) => field(old, x >> 2n, 5, 19) }],
-  [R_AARCH64.TSTBR14, { ...branch(14), encode: (old, x) => field(old, x >> 2n, 5, 14) }],
+  [R_AARCH64.CALL26, branch(26, 0)],
+  [R_AARCH64.JUMP26, branch(26, 0)],
+  [R_AARCH64.CONDBR19, branch(19, 5)],
+  [R_AARCH64.LD_PREL_LO19, branch(19, 5)],
+  [R_AARCH64.TSTBR14, branch(14, 5)],
   [R_AARCH64.ADR_PREL_LO21, {
     formula: "S+A-P",
     width: 4,
     range: [-MiB, MiB],
     encode: adrImmediate,
+    encode32: adrImmediate32,
   }],
   [R_AARCH64.ADR_PREL_PG_HI21, {
     formula: "Page(S+A)-Page(P)",
     width: 4,
     range: [-(1n << 32n), 1n << 32n],
     encode: (old, x) => adrImmediate(old, x >> 12n),
+    encode32: (old, x) => adrImmediate32(old, Math.floor(x / 4096)),
   }],
   [R_AARCH64.ADD_ABS_LO12_NC, {
     formula: "S+A",
     width: 4,
     encode: (old, x) => field(old, x & 0xfffn, 10, 12),
+    encode32: (old, x) => field32(old, x & 0xfff, 10, 12),
   }],
   [R_AARCH64.LDST8_ABS_LO12_NC, ldst(0)],
   [R_AARCH64.LDST16_ABS_LO12_NC, ldst(1)],
@@ -556,6 +579,7 @@ function data32(formula: Formula): RelocSpec {
     width: 4,
     range: [-(1n << 31n), 1n << 32n],
     encode: (_, x) => BigInt.asUintN(32, x),
+    encode32: (_, x) => x >>> 0,
   };
 }
 
@@ -590,8 +614,13 @@ function applyRelocation(
   if (rel.type === R_AARCH64.NONE) return;
   const place = section.address + BigInt(rel.offset);
   const target = resolved[rel.symbol]! + rel.addend;
-  const site: RelocSite = { rel, section, obj, image, place, target };
   const spec = SPECS.get(rel.type);
+  if (spec?.encode32 && rel.offset + 4 <= section.size && section.bytes.length > 0) {
+    if (fastApply(spec, spec.encode32, section.bytes, rel.offset, Number(target), Number(place))) {
+      return;
+    }
+  }
+  const site: RelocSite = { rel, section, obj, image, place, target };
   if (!spec) {
     throw new LoadError(
       `unsupported relocation ${rel.typeName} (type ${rel.type}) at ${where(site)} against ${
@@ -605,6 +634,37 @@ function applyRelocation(
   const x = computeX(spec.formula, target, place);
   checkValue(site, spec, x);
   writeValue(section.bytes, rel.offset, spec, x);
+}
+
+/** Numbers for `spec.range`, made once. */
+const numericRange = new WeakMap<RelocSpec, [number, number]>();
+
+/**
+ * Apply a 32-bit relocation in plain numbers; false when X fails a check, so
+ * the BigInt path reports it exactly.
+ */
+function fastApply(
+  spec: RelocSpec,
+  encode32: (old: number, x: number) => number,
+  bytes: Uint8Array,
+  offset: number,
+  target: number,
+  place: number,
+): boolean {
+  const x = spec.formula === "S+A"
+    ? target
+    : spec.formula === "S+A-P"
+    ? target - place
+    : Math.floor(target / 4096) * 4096 - Math.floor(place / 4096) * 4096;
+  if (spec.align && x % spec.align !== 0) return false;
+  if (spec.range) {
+    let range = numericRange.get(spec);
+    if (!range) numericRange.set(spec, range = [Number(spec.range[0]), Number(spec.range[1])]);
+    if (x < range[0] || x >= range[1]) return false;
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  view.setUint32(offset, encode32(view.getUint32(offset, true), x), true);
+  return true;
 }
 
 function computeX(formula: Formula, target: bigint, place: bigint): bigint {

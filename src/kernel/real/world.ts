@@ -6,7 +6,6 @@
 import { SHF_EXECINSTR } from "../../asm/elf.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../../asm/loader.ts";
 import { AsmWriter, PHASE_PREFIX } from "../asm_writer.ts";
-import { PhaseMap } from "../../measure/phases.ts";
 import { emitHarnessData } from "../data.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import {
@@ -111,64 +110,84 @@ const IP_FROM_LR = 0xd10013c0;
 const isCall = (word: number) =>
   ((word & 0xfc000000) >>> 0) === 0x94000000 || ((word & 0xfffffc1f) >>> 0) === 0xd63f0000;
 
+/** A phase marker in a kernel object, by section and offset: the same for every case. */
+interface SectionMarker {
+  readonly input: string;
+  readonly section: number;
+  readonly offset: bigint;
+  readonly phase: string;
+}
+
+const sectionMarkers = new WeakMap<RealKernel, SectionMarker[]>();
+
 /**
  * Phases of the kernel's own code, which carries no markers: everything in
  * ftrace.o is dispatch; a trampoline saves from its entry, dispatches from the
  * instruction computing ip (`sub x0, x30, #4`) through its call, and restores
- * after it; the other entry-ftrace.o functions (stubs) are dispatch.
+ * after it; the other entry-ftrace.o functions (stubs) are dispatch. Every
+ * other symbol (ftrace.o's functions, entry-ftrace.o's inner labels) continues
+ * the phase in effect where it starts, so that no kernel function runs outside
+ * a declared phase. Worked out once per kernel, on the objects' own bytes.
  */
-function phaseMarkers(kernel: RealKernel, image: LoadedImage): NamedAddress[] {
-  const markers: NamedAddress[] = [];
-  let n = 0;
-  const mark = (phase: string, address: bigint) =>
-    markers.push({ name: `${PHASE_PREFIX}${phase}.kernel.${n++}`, address });
-  const [entry] = kernel.inputs;
-  const names = new Set(kernel.inputs.map((i) => i.name));
-  const kernelText = image.sections.filter((s) => s.exec && names.has(s.input));
-  for (const s of kernelText) mark("dispatch", s.address);
-  for (const sym of entry.obj.symbols) {
-    if (sym.binding !== "global" || sym.sectionIndex === 0 || sym.type === "section") continue;
-    const section = entry.obj.sections[sym.sectionIndex];
-    if (!section || (section.flags & SHF_EXECINSTR) === 0) continue;
-    const address = image.symbols.get(sym.name);
-    // Globals are unique across the link: this is the entry object's own definition.
-    if (address === undefined) continue;
-    if (sym.name === "ftrace_caller" || sym.name === "ftrace_regs_caller") mark("save", address);
-    else if (sym.type === "func" || sym.name === "return_to_handler") mark("dispatch", address);
-  }
-  for (const s of kernelText) {
-    const view = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
-    for (let at = 0; at + 4 <= s.size; at += 4) {
-      if (view.getUint32(at, true) !== IP_FROM_LR) continue;
-      mark("dispatch", s.address + BigInt(at));
-      for (let call = at + 4; call + 4 <= s.size; call += 4) {
-        if (isCall(view.getUint32(call, true))) {
-          mark("restore", s.address + BigInt(call + 4));
-          break;
+function kernelPhases(kernel: RealKernel): SectionMarker[] {
+  const known = sectionMarkers.get(kernel);
+  if (known) return known;
+  const all: SectionMarker[] = [];
+  kernel.inputs.forEach((input, k) => {
+    const { obj } = input;
+    for (const section of obj.sections) {
+      if (!section.data || (section.flags & SHF_EXECINSTR) === 0 || !input.select?.(section)) {
+        continue;
+      }
+      const here: { offset: bigint; phase: string }[] = [{ offset: 0n, phase: "dispatch" }];
+      const symbols = obj.symbols.filter((sym) =>
+        sym.sectionIndex === section.index && sym.type !== "section" && sym.name &&
+        !sym.name.startsWith("$")
+      );
+      if (k === 0) { // entry-ftrace.o: the trampolines and the stubs
+        for (const sym of symbols.filter((x) => x.binding === "global")) {
+          if (sym.name === "ftrace_caller" || sym.name === "ftrace_regs_caller") {
+            here.push({ offset: sym.value, phase: "save" });
+          } else if (sym.type === "func" || sym.name === "return_to_handler") {
+            here.push({ offset: sym.value, phase: "dispatch" });
+          }
         }
       }
+      const view = new DataView(section.data.buffer, section.data.byteOffset, section.size);
+      for (let at = 0; at + 4 <= section.size; at += 4) {
+        if (view.getUint32(at, true) !== IP_FROM_LR) continue;
+        here.push({ offset: BigInt(at), phase: "dispatch" });
+        for (let call = at + 4; call + 4 <= section.size; call += 4) {
+          if (isCall(view.getUint32(call, true))) {
+            here.push({ offset: BigInt(call + 4), phase: "restore" });
+            break;
+          }
+        }
+      }
+      here.sort((x, y) => (x.offset < y.offset ? -1 : x.offset > y.offset ? 1 : 0));
+      const at = (offset: bigint) => here.findLast((m) => m.offset <= offset)!.phase;
+      const marked = new Set(here.map((m) => m.offset));
+      const continued = symbols.filter((sym) => !marked.has(sym.value))
+        .map((sym) => ({ offset: sym.value, phase: at(sym.value) }));
+      for (const m of [...here, ...continued]) {
+        all.push({ input: input.name, section: section.index, ...m });
+      }
     }
-  }
-  // Every other symbol of the kernel's code (ftrace.o's functions, entry-ftrace.o's
-  // inner labels) continues the phase in effect where it starts: a marker there keeps
-  // the phase contract (no function without a phase) for code that has no markers.
-  const base = new PhaseMap(markers);
-  const marked = new Set(markers.map((m) => m.address));
-  for (const input of kernel.inputs) {
-    for (const sym of input.obj.symbols) {
-      const section = input.obj.sections[sym.sectionIndex];
-      if (!section || (section.flags & SHF_EXECINSTR) === 0 || sym.type === "section") continue;
-      if (!sym.name || sym.name.startsWith("$")) continue;
-      const loaded = image.sections.find((s) =>
-        s.input === input.name && s.index === section.index
-      );
-      if (!loaded) continue;
-      const address = loaded.address + sym.value;
-      if (!marked.has(address)) mark(base.at(Number(address)).replace("-", "_"), address);
-      marked.add(address);
-    }
-  }
-  return markers;
+  });
+  sectionMarkers.set(kernel, all);
+  return all;
+}
+
+/** The kernel's phase markers where this case's link placed its sections. */
+function phaseMarkers(kernel: RealKernel, image: LoadedImage): NamedAddress[] {
+  const base = new Map(image.sections.map((s) => [`${s.input}#${s.index}`, s.address]));
+  return kernelPhases(kernel).flatMap((m, n) => {
+    const at = base.get(`${m.input}#${m.section}`);
+    const phase = m.phase.replace("-", "_");
+    return at === undefined
+      ? []
+      : [{ name: `${PHASE_PREFIX}${phase}.kernel.${n}`, address: at + m.offset }];
+  });
 }
 
 /** Build the world of `variant` on a real kernel, or say why the kernel cannot run it. */
