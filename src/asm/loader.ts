@@ -237,28 +237,19 @@ function mergeImages(images: LoadedImage[]): LoadedImage {
     }
     duplicates.push(...image.duplicates);
   }
-  const sections = images.flatMap((i) => i.sections);
-  return {
-    sections,
+  return makeImage(
+    images.flatMap((i) => i.sections),
     symbols,
     duplicates,
-    address(name) {
-      const value = symbols.get(name);
-      if (value === undefined) throw new LoadError(`unknown symbol ${JSON.stringify(name)}`);
-      return value;
-    },
-    section: (name) => sections.find((s) => s.name === name),
-    symbolize(address) {
+    (address) => {
       for (const image of images) {
         const hit = image.symbolize(address);
         if (hit) return hit;
       }
       return undefined;
     },
-    markers: (prefix) =>
-      images.flatMap((i) => i.markers(prefix))
-        .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1)),
-  };
+    images.flatMap((i) => i.markers("")),
+  );
 }
 
 function placeSections(
@@ -403,7 +394,17 @@ function buildImage(obj: ElfObject, sections: LoadedSection[], resolved: Resolve
     if (symbols.has(sym.name)) duplicates.push({ name: sym.name, address });
     else symbols.set(sym.name, address);
   }
-  const symbolize = symbolizer(obj, sections, resolved);
+  return makeImage(sections, symbols, duplicates, symbolizer(obj, sections, resolved), all);
+}
+
+/** The LoadedImage over placed sections, their symbols and every named definition. */
+function makeImage(
+  sections: LoadedSection[],
+  symbols: ReadonlyMap<string, bigint>,
+  duplicates: readonly NamedAddress[],
+  symbolize: LoadedImage["symbolize"],
+  all: readonly NamedAddress[],
+): LoadedImage {
   return {
     sections,
     symbols,
