@@ -6,6 +6,7 @@
 
 import { type AsmUnit, locateLine, unitText } from "./source.ts";
 import { parseElf } from "./elf.ts";
+import { removeStaleTemps } from "../report/results_file.ts";
 
 /** The assembler command; LLVM 19 is what the timing models were checked against. */
 export const LLVM_MC = "llvm-mc-19";
@@ -65,10 +66,43 @@ export interface AssemblerStats {
   misses: number;
   /** llvm-mc processes started to assemble (the one-off version query is not counted). */
   spawns: number;
+  /** Disk entries that did not match their content record: reported, rebuilt, never used. */
+  damaged: number;
 }
 
 /** Live counters of the assembler caches. */
-export const assemblerStats: AssemblerStats = { hits: 0, diskHits: 0, misses: 0, spawns: 0 };
+export const assemblerStats: AssemblerStats = {
+  hits: 0,
+  diskHits: 0,
+  misses: 0,
+  spawns: 0,
+  damaged: 0,
+};
+
+/**
+ * What a disk cache entry `<key>.o` was made from, stored beside it as
+ * `<key>.json` and checked on every read: the object's sha256 and the inputs
+ * that made it (source text hash, llvm-mc version, triple and features).
+ */
+export interface CacheRecord {
+  format: 1;
+  objectSha256: string;
+  sourceSha256: string;
+  llvmMc: string;
+  triple: string;
+  mattr: string;
+}
+
+let notice: (text: string) => void = (text) => console.error(text);
+
+/** Where damaged-entry reports go (default: stderr); returns the previous reporter. */
+export function setCacheNotice(f: (text: string) => void): (text: string) => void {
+  const previous = notice;
+  notice = f;
+  return previous;
+}
+
+const reported = new Set<string>();
 
 const memoryCache = new Map<string, Promise<Uint8Array>>();
 let diskCacheDir: string | null = defaultCacheDir();
@@ -144,11 +178,41 @@ export function mattr(extra: readonly string[] = []): string {
 
 let versionPromise: Promise<string> | undefined;
 
-/** The `llvm-mc-19 --version` text, queried once per process (part of the cache key). */
+/** Counts `llvm-mc-19 --version` queries made by this thread (tests read it). */
+export const versionQueries = { count: 0 };
+
+/**
+ * Where a process's first `--version` answer is kept for its worker threads
+ * (module state is per thread, the environment per process): the tool's path,
+ * size and mtime, so a different or replaced binary is asked again.
+ */
+const VERSION_ENV = "FTRACE_BENCH_LLVM_MC_VERSION";
+
+function toolIdentity(path: string): string {
+  const info = Deno.statSync(path);
+  return `${path}|${info.size}|${info.mtime?.getTime() ?? 0}`;
+}
+
+/**
+ * The `llvm-mc-19 --version` text, part of the cache key: queried once per
+ * process, shared with worker threads through the environment.
+ */
 export function llvmMcVersion(): Promise<string> {
   versionPromise ??= (async () => {
-    const out = await new Deno.Command(findTool(LLVM_MC), { args: ["--version"] }).output();
-    return new TextDecoder().decode(out.stdout).trim();
+    const tool = findTool(LLVM_MC);
+    const identity = toolIdentity(tool);
+    try {
+      const known = JSON.parse(Deno.env.get(VERSION_ENV) ?? "null");
+      if (known?.identity === identity && typeof known.version === "string") return known.version;
+    } catch {
+      // not set, or not ours: ask the tool
+    }
+    versionQueries.count++;
+    const out = await new Deno.Command(tool, { args: ["--version"] }).output();
+    // A tool that cannot say its version still keys the cache by what it said (and its path).
+    const version = new TextDecoder().decode(out.stdout).trim() || `unknown (${identity})`;
+    Deno.env.set(VERSION_ENV, JSON.stringify({ identity, version }));
+    return version;
   })();
   return versionPromise;
 }
@@ -162,12 +226,22 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
   const tool = findTool(LLVM_MC);
   const attrs = mattr(options.features);
   const text = unitText(unit);
-  const key = await sha256Hex(JSON.stringify([await llvmMcVersion(), attrs, text]));
+  const version = await llvmMcVersion();
+  const key = await sha256Hex(JSON.stringify([version, attrs, text]));
   let pending = memoryCache.get(key);
   if (pending) {
     assemblerStats.hits++;
   } else {
-    pending = fromDiskOrAssemble(key, () => runAssembler(tool, unit, attrs, text));
+    // Set before any await: concurrent requests for one unit share this promise.
+    pending = (async () => {
+      const inputs = {
+        sourceSha256: await sha256Hex(text),
+        llvmMc: version,
+        triple: TRIPLE,
+        mattr: attrs,
+      };
+      return await fromDiskOrAssemble(key, inputs, () => runAssembler(tool, unit, attrs, text));
+    })();
     memoryCache.set(key, pending);
     // A failed assembly must not be remembered: the next call reports it again.
     pending.catch(() => memoryCache.delete(key));
@@ -175,11 +249,14 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
   return (await pending).slice();
 }
 
+type CacheInputs = Omit<CacheRecord, "format" | "objectSha256">;
+
 async function fromDiskOrAssemble(
   key: string,
+  inputs: CacheInputs,
   build: () => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
-  const cached = await readDiskCache(key);
+  const cached = await readDiskCache(key, inputs);
   if (cached) {
     assemblerStats.hits++;
     assemblerStats.diskHits++;
@@ -187,43 +264,98 @@ async function fromDiskOrAssemble(
   }
   assemblerStats.misses++;
   const object = await build();
-  await writeDiskCache(key, object);
+  await writeDiskCache(key, inputs, object);
   return object;
 }
 
-async function readDiskCache(key: string): Promise<Uint8Array | undefined> {
-  if (diskCacheDir === null) return undefined;
-  let bytes: Uint8Array;
+/** Why a disk entry cannot be used, or undefined when it matches its record. */
+async function entryProblem(
+  bytes: Uint8Array,
+  recordText: string,
+  inputs: CacheInputs,
+): Promise<string | undefined> {
+  let record: Partial<CacheRecord>;
   try {
-    bytes = await Deno.readFile(`${diskCacheDir}/${key}.o`);
+    record = JSON.parse(recordText);
+  } catch {
+    return "its content record is not valid JSON";
+  }
+  for (const [field, want] of Object.entries(inputs)) {
+    const got = record[field as keyof CacheInputs];
+    if (got !== want) {
+      return `it was made from other inputs (${field} ${JSON.stringify(got)}, ` +
+        `expected ${JSON.stringify(want)})`;
+    }
+  }
+  const actual = await sha256Hex(bytes);
+  if (actual !== record.objectSha256) {
+    return `its bytes have sha256 ${actual.slice(0, 16)}..., its record says ` +
+      `${String(record.objectSha256).slice(0, 16)}...`;
+  }
+  try {
+    parseElf(bytes);
+  } catch (e) {
+    return `it is not a valid object (${(e as Error).message})`;
+  }
+  return undefined;
+}
+
+/**
+ * A disk entry, if it is complete and matches its record. An entry without a
+ * record (being written by another process, or from an older harness) is
+ * rebuilt quietly; one that contradicts its record is reported once and
+ * rebuilt: it is never used.
+ */
+async function readDiskCache(key: string, inputs: CacheInputs): Promise<Uint8Array | undefined> {
+  if (diskCacheDir === null) return undefined;
+  const path = `${diskCacheDir}/${key}.o`;
+  let bytes: Uint8Array, recordText: string;
+  try {
+    bytes = await Deno.readFile(path);
+    recordText = await Deno.readTextFile(`${diskCacheDir}/${key}.json`);
   } catch {
     return undefined;
   }
+  const problem = await entryProblem(bytes, recordText, inputs);
+  if (problem === undefined) return bytes;
+  assemblerStats.damaged++;
+  if (!reported.has(path)) {
+    reported.add(path);
+    notice(`note: assembler cache entry ${path} is damaged: ${problem}; rebuilt, not used`);
+  }
+  return undefined;
+}
+
+/** Write `<key>.o`, then its record: a reader never sees a record without its object. */
+async function writeDiskCache(key: string, inputs: CacheInputs, bytes: Uint8Array): Promise<void> {
+  if (diskCacheDir === null) return;
+  const dir = diskCacheDir;
+  const record: CacheRecord = { format: 1, objectSha256: await sha256Hex(bytes), ...inputs };
   try {
-    parseElf(bytes); // a truncated or garbage entry fails here and gets rewritten
-    return bytes;
+    await Deno.mkdir(dir, { recursive: true });
+    removeStaleTemps(dir);
+    await writeAtomic(`${dir}/${key}.o`, bytes);
+    await writeAtomic(`${dir}/${key}.json`, new TextEncoder().encode(JSON.stringify(record)));
   } catch {
-    return undefined;
+    // The cache is an optimisation; a read-only tree must not break assembly.
   }
 }
 
-async function writeDiskCache(key: string, bytes: Uint8Array): Promise<void> {
-  if (diskCacheDir === null) return;
-  const final = `${diskCacheDir}/${key}.o`;
+async function writeAtomic(final: string, bytes: Uint8Array): Promise<void> {
   const temp = `${final}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
   try {
-    await Deno.mkdir(diskCacheDir, { recursive: true });
     await Deno.writeFile(temp, bytes);
     // rename is atomic: readers see the old entry or the complete new one.
     await Deno.rename(temp, final);
-  } catch {
-    // The cache is an optimisation; a read-only tree must not break assembly.
+  } catch (e) {
     await Deno.remove(temp).catch(() => {});
+    throw e;
   }
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : new Uint8Array(data);
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

@@ -1,7 +1,8 @@
 /**
  * `deno task compare <baseline.json> <current.json>`: the delta table, and a
  * non-zero exit when a metric regresses past its threshold (CI's verdict).
- * Exit status: 0 no regression, 1 regression, 2 bad input or not comparable.
+ * Exit status: 0 no regression, 1 a regression or cases on one side only
+ * (unless --allow-missing), 2 bad input or not comparable.
  */
 import { parseArgs } from "node:util";
 import {
@@ -9,6 +10,7 @@ import {
   type ComparedMetric,
   CompareRefused,
   compareResults,
+  type Comparison,
   DEFAULT_THRESHOLDS,
   type Thresholds,
 } from "../report/compare.ts";
@@ -17,8 +19,17 @@ import { readStoreFile, resultsOf } from "../store/read.ts";
 import { UsageError } from "./errors.ts";
 import { asUsage } from "./report.ts";
 
-export const COMPARE_USAGE =
-  "deno task compare <baseline.json> <current.json> [--json] [--threshold metric=percent|off]...";
+export const COMPARE_USAGE = `usage: deno task compare <baseline.json> <current.json> [options]
+  The regression verdict between two results files or history records: exit 0 no regression,
+  1 a regression, or cases on one side only; 2 not comparable (different schemas, kernels, CPU
+  models, model versions or CPU files) or bad input.
+  --threshold metric=percent|off  allowed increase of instructions, loads, stores, branches or
+                                  cycles (default: any increase of instructions, loads or
+                                  stores, cycles +0.5%, branches not judged); repeatable
+  --allow-missing                 cases on one side only (added or removed) do not fail
+  --json                          the comparison as JSON on stdout, the table on stderr
+  --quiet                         print the table only when the verdict fails
+  -h, --help                      this help`;
 
 /** Defaults, with `--threshold instructions=1` / `cycles=off` applied. */
 export function parseThresholds(specs: readonly string[]): Thresholds {
@@ -59,10 +70,16 @@ export async function compareCommand(args: string[]): Promise<void> {
       json: { type: "boolean" },
       threshold: { type: "string", multiple: true },
       quiet: { type: "boolean" },
+      "allow-missing": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) {
+    console.log(COMPARE_USAGE);
+    return;
+  }
   if (positionals.length !== 2) {
-    throw new UsageError(`expected a baseline and a current results file\n  ${COMPARE_USAGE}`);
+    throw new UsageError(`expected a baseline and a current results file\n${COMPARE_USAGE}`);
   }
   const thresholds = parseThresholds(values.threshold ?? []);
   const [baseline, current] = await asUsage(() => Promise.all(positionals.map(readStoreFile)));
@@ -72,6 +89,7 @@ export async function compareCommand(args: string[]): Promise<void> {
       { path: baseline.path, results: resultsOf(baseline) },
       { path: current.path, results: resultsOf(current) },
       thresholds,
+      { allowMissing: !!values["allow-missing"] },
     );
   } catch (e) {
     if (e instanceof CompareRefused) throw new UsageError(`not compared: ${e.message}`);
@@ -80,8 +98,24 @@ export async function compareCommand(args: string[]): Promise<void> {
   if (values.json) {
     if (!values.quiet) console.error(renderComparison(comparison));
     await writeStdout(JSON.stringify(comparison, null, 2) + "\n");
-  } else if (!values.quiet || comparison.regressed) {
+  } else if (!values.quiet || !comparison.ok) {
     console.log(renderComparison(comparison));
   }
-  if (comparison.regressed) Deno.exitCode = 1;
+  for (const note of comparison.notes) console.error(`note: ${note}`);
+  if (comparison.incomplete) console.error(missingText(comparison));
+  if (!comparison.ok) Deno.exitCode = 1;
+}
+
+/** What a comparison with cases on one side only says, and whether that fails it. */
+export function missingText(c: Comparison): string {
+  const only = (side: "baseline" | "current") =>
+    c.cases.filter((x) => (side === "baseline" ? x.currentStatus : x.baselineStatus) === null)
+      .length;
+  const removed = only("baseline"), added = only("current");
+  const what = `${removed} case${removed === 1 ? "" : "s"} only in ${c.baseline} (removed) and ` +
+    `${added} only in ${c.current} (added)`;
+  return c.allowMissing
+    ? `note: ${what}; compared the common cases only (--allow-missing)`
+    : `incomplete: ${what}: the two runs do not cover the same cases, so the comparison fails; ` +
+      `pass --allow-missing to judge the common cases only`;
 }

@@ -3,21 +3,30 @@
  * over every scenario in scenarios/.
  */
 import { parseArgs } from "node:util";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { unicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
 import {
+  expandSweep,
   isScenario,
+  type ParamSpec,
   parseParamValue,
   type Scenario,
+  ScenarioError,
+  scenarioVariants,
   setScenarioSource,
 } from "../runner/scenario.ts";
+import { paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import { DEFAULT_BUDGET } from "../runner/run_case.ts";
+import { validateWorkload } from "../kernel/world.ts";
+import { unicorn } from "../engine/unicorn_ffi.ts";
 import { renderFailures, renderTable } from "../report/table.ts";
 import { renderFidelity } from "../report/fidelity.ts";
 import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
-import { resultJson, writeFileAtomic } from "../report/results_file.ts";
-import { describeError, isInputError, UsageError } from "./errors.ts";
+import { ASM_USAGE, asmCommand } from "./asm.ts";
+import { removeStaleTemps, resultJson, writeFileAtomic } from "../report/results_file.ts";
+import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { stderrProgress } from "../report/progress.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
@@ -25,20 +34,74 @@ import { runMeta } from "../store/meta.ts";
 import { recordRun } from "../store/record.ts";
 import { COMPARE_USAGE, compareCommand } from "./compare.ts";
 import { MERGE_USAGE, mergeCommand, parseShard } from "./merge.ts";
-import { REPORT_USAGE, reportCommand, writeReport } from "./report.ts";
+import { nonEmptyOption, REPORT_USAGE, reportCommand, writeReport } from "./report.ts";
 import { selectCpus } from "../timing/catalog.ts";
 import { CpuModelError } from "../timing/model.ts";
 
-const USAGE = `usage:
-  deno task run <scenario file> [--variant V]... [--param k=v[,v2...]]... [--json FILE|-] [--quiet]
-                [--shard i/n] [--listing default|all|none] [--cpu NAME[:cold]|FILE.json|all]
-                [--kernel model|linux-6.1|linux-6.12|DIR[,...]] [--workers N]
-  deno task bench [--cpu ...] run every scenario in scenarios/, write results/<scenario>.json,
-                             results/history/<date>-<commit>.json and results/report.html
-  ${REPORT_USAGE}
-  ${COMPARE_USAGE}
-  ${MERGE_USAGE}
-  ${KERNEL_USAGE.replace(/^usage:\n {2}/, "")}`;
+export const RUN_USAGE = `usage: deno task run <scenario file> [options]
+  Run one scenario's sweep: every parameter set, every variant, plus the nop baseline.
+  The table goes to stdout, every failed case's full detail to stderr.
+  --variant V                 run variant V (repeatable; default: the scenario's variants)
+  --param k=v[,v2...]         fix parameter k, or sweep it over a comma list (repeatable);
+                              parameters left alone sweep their sweep values or take their default
+  --json FILE|-               write the results to FILE (atomically), or JSON on stdout and the
+                              table on stderr with -
+  --cpu NAME[:cold]|FILE.json|all
+                              add cycles from a timing model: cortex-a55, neoverse-n1, apple-m1,
+                              a CPU file of one's own, or all the built-in ones (one result each);
+                              :cold starts from a cold L1
+  --kernel model|linux-6.1|linux-6.12|DIR[,...]
+                              the kernel whose code runs (default model; one result each)
+  --listing default|all|none  which ok runs carry their executed hot path (default: the
+                              default parameter set's)
+  --shard i/n                 run only the i-th of n contiguous slices of the parameter sets
+                              (join the files with deno task merge)
+  --workers N                 worker threads for big sweeps, 1..64 (default: one per core, at
+                              most 8); the results are identical to one thread's
+  --quiet                     no table on screen and no progress bar
+  -h, --help                  this help; after a scenario file, also its parameters and variants`;
+
+export const MAIN_USAGE =
+  `usage: deno task bench [options]      (the same as deno run -A mod.ts main)
+  The default comparison: run every scenario in scenarios/, print the tables, and write
+  <out>/<scenario>.json, a history record <out>/history/<UTC date>-<commit>.json and the
+  HTML report <out>/report.html.
+  --cpu NAME[:cold]|FILE.json|all   add cycles from a timing model (as for run); with several,
+                                    each scenario gets <out>/<scenario>.<cpu>.json
+  --workers N                       worker threads for big sweeps, 1..64 (as for run)
+  --out DIR                         write into DIR instead of results/
+  -h, --help                        this help`;
+
+const EXIT_CODES = `exit status: 0 ok; 1 a check or a case failed, or compare found a regression or
+  missing cases; 2 a usage or input error (bad flag, parameter, scenario, file, variant, or a
+  missing package); 3 an internal error (printed with its stack) or a failed kernel build`;
+
+const USAGE = `usage: deno run -A mod.ts <command> [options]    (or deno task <command>)
+commands:
+  run <scenario file>   run one scenario's sweep
+  main                  the default comparison over scenarios/ (deno task bench)
+  report                the HTML report of results files and the history
+  compare               the regression verdict between two results files
+  merge                 join the shard files of one sweep
+  kernel                build or list real kernels' ftrace objects
+  asm <scenario file>   print the assembly of one case
+Every command takes -h or --help.
+
+${RUN_USAGE}
+
+${MAIN_USAGE}
+
+${REPORT_USAGE}
+
+${COMPARE_USAGE}
+
+${MERGE_USAGE}
+
+${KERNEL_USAGE}
+
+${ASM_USAGE}
+
+${EXIT_CODES}`;
 
 const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -58,6 +121,11 @@ function parseWorkers(raw: string | undefined): number {
     throw new UsageError(`--workers ${raw}: expected a whole number of threads from 1 to 64`);
   }
   return n;
+}
+
+/** A file or directory option: given, it must name something (`--json ""` is a mistake). */
+function nonEmpty(option: string, value: string | undefined): string | undefined {
+  return value === undefined ? undefined : nonEmptyOption(option, value);
 }
 
 /** Import a scenario file and check it default-exports a scenario. */
@@ -84,16 +152,161 @@ export async function loadScenario(path: string): Promise<Scenario> {
   return module.default;
 }
 
-function parseOverrides(scenario: Scenario, params: string[]): Map<string, ParamValue[]> {
+/**
+ * A command-line value of an int parameter that declares no `max` may be at
+ * most this. The scenario's workload() runs for every parameter set before
+ * anything is measured, and a workload sized by a huge value (100,000,000
+ * ops) would exhaust memory building it instead of being refused.
+ */
+export const UNDECLARED_MAX = 1_000_000;
+
+/** One `--param` value, with the way to raise a declared `max` when it is over it. */
+function parseOverrideValue(scenario: Scenario, file: string, name: string, raw: string) {
+  const spec = scenario.params[name];
+  if (
+    spec?.type === "int" && spec.max === undefined && /^-?\d+$/.test(raw.trim()) &&
+    Number(raw) > UNDECLARED_MAX
+  ) {
+    throw new ScenarioError(
+      `scenario ${scenario.name}: parameter ${name} = ${raw.trim()} is over ${UNDECLARED_MAX}, ` +
+        `the bound of an int parameter that declares no max; declare \`max\` on the ${name} ` +
+        `parameter in ${file} to allow larger values`,
+    );
+  }
+  try {
+    return parseParamValue(scenario, name, raw);
+  } catch (e) {
+    const over = e instanceof ScenarioError && spec?.type === "int" && spec.max !== undefined &&
+      /^-?\d+$/.test(raw.trim()) && Number(raw) > spec.max;
+    if (!over) throw e;
+    throw new ScenarioError(
+      `${e.message} (the bound is the scenario's: \`max: ${spec.max}\` on its ${name} ` +
+        `parameter, in ${file}; larger values need a larger max there)`,
+    );
+  }
+}
+
+function parseOverrides(
+  scenario: Scenario,
+  file: string,
+  params: string[],
+): Map<string, ParamValue[]> {
   const overrides = new Map<string, ParamValue[]>();
   for (const p of params) {
     const eq = p.indexOf("=");
     if (eq <= 0) throw new UsageError(`--param ${p}: expected name=value[,value...]`);
     const name = p.slice(0, eq);
-    const values = p.slice(eq + 1).split(",").map((raw) => parseParamValue(scenario, name, raw));
+    const values = p.slice(eq + 1).split(",").map((raw) =>
+      parseOverrideValue(scenario, file, name, raw)
+    );
     overrides.set(name, values);
   }
   return overrides;
+}
+
+/** Environment variable raising the number of ops one workload may register. */
+export const MAX_OPS_ENV = "FTRACE_BENCH_MAX_OPS";
+/**
+ * Registered ops one workload may hold by default. Every ops (and its filter
+ * hash) is generated as assembly and assembled, loaded and mapped for each
+ * case: about 30 KB of memory per ops, so 20,000 ops peak near 700 MB, and
+ * 100,000 would exhaust V8's heap after a minute instead of being measured.
+ */
+export const DEFAULT_MAX_OPS = 20_000;
+
+function maxOps(): number {
+  const raw = Deno.env.get(MAX_OPS_ENV);
+  if (raw === undefined || raw === "") return DEFAULT_MAX_OPS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(`${MAX_OPS_ENV}=${raw}: expected a whole number of ops >= 1`);
+  }
+  return n;
+}
+
+const message = (e: unknown) => e instanceof Error ? e.message : String(e);
+
+/**
+ * Check every parameter set of the sweep before anything runs: the scenario's
+ * workload() must return a workload the kernel model can build (argument
+ * count, distinct ops names, ...), within the model's memory bound. A failure
+ * here is the scenario's (an input error naming it and the parameter set),
+ * not a crash minutes into the sweep.
+ */
+export function checkSweep(
+  scenario: Scenario,
+  file: string,
+  overrides: ReadonlyMap<string, ParamValue[]>,
+): void {
+  const limit = maxOps();
+  for (const params of expandSweep(scenario, overrides)) {
+    const where = `scenario ${scenario.name} (${file}), parameter set ${
+      paramsLabel(params) || "(no parameters)"
+    }`;
+    let spec;
+    try {
+      spec = scenario.workload(params);
+    } catch (e) {
+      throw new ScenarioError(`${where}: workload() threw: ${message(e)}`);
+    }
+    const ops = Array.isArray(spec?.ops) ? spec.ops.length : 0;
+    if (ops > limit) {
+      throw new ScenarioError(
+        `${where}: the workload registers ${ops} ftrace_ops, more than the ${limit} the kernel ` +
+          `model builds (each is assembled and loaded for every case: about 30 KB of memory ` +
+          `per ops, ${Math.ceil(ops * 30 / 1024)} MB here); run fewer ops, or raise the bound ` +
+          `with ${MAX_OPS_ENV}=${ops} if the machine has the memory`,
+      );
+    }
+    try {
+      validateWorkload(toWorkload(spec));
+    } catch (e) {
+      throw new ScenarioError(`${where}: the kernel model cannot run this workload: ${message(e)}`);
+    }
+  }
+}
+
+/** The emulator library must load before anything runs; a missing one names its package. */
+function requireEmulator(): void {
+  try {
+    unicorn();
+  } catch (e) {
+    throw new DependencyError(message(e));
+  }
+}
+
+/** `run <scenario> --help`: the scenario's question, parameters and variants. */
+export function scenarioHelp(scenario: Scenario, file: string): string {
+  const spec = (s: ParamSpec): string => {
+    const range = s.type === "int"
+      ? `int${s.min !== undefined || s.max !== undefined ? ` ${s.min ?? ""}..${s.max ?? ""}` : ""}`
+      : s.type === "enum"
+      ? `enum ${s.values.join("|")}`
+      : "bool";
+    const sweep = s.sweep?.length ? `, sweep ${s.sweep.join(",")}` : "";
+    return `${range}, default ${s.default}${sweep}`;
+  };
+  const params = Object.entries(scenario.params);
+  const width = Math.max(8, ...params.map(([n]) => n.length)) + 2;
+  const variants = scenarioVariants(scenario);
+  const vwidth = Math.max(8, ...variants.map((v) => v.name.length)) + 2;
+  return [
+    `scenario ${scenario.name} (${file})`,
+    `  ${scenario.question}`,
+    `parameters (--param name=value[,value...]):`,
+    ...(params.length ? [] : ["  none"]),
+    ...params.flatMap((
+      [name, s],
+    ) => [`  ${name.padEnd(width)}${spec(s)}`, `  ${"".padEnd(width)}${s.doc}`]),
+    `variants (--variant NAME; default: all of them, in this order):`,
+    ...variants.map((v) => `  ${v.name.padEnd(vwidth)}${v.summary}`),
+    `instruction budget per traced call: ${scenario.budget ?? DEFAULT_BUDGET}` +
+    (scenario.budget === undefined
+      ? " (the default; a scenario raises it with its budget field)"
+      : " (the scenario's budget field)"),
+    ``,
+    RUN_USAGE,
+  ].join("\n");
 }
 
 /**
@@ -171,27 +384,41 @@ async function runCommand(args: string[]): Promise<void> {
       shard: { type: "string" },
       workers: { type: "string" },
       listing: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) {
+    if (positionals.length === 1) {
+      console.log(scenarioHelp(await loadScenario(positionals[0]), positionals[0]));
+    } else console.log(RUN_USAGE);
+    return;
+  }
+  const json = nonEmpty("--json", values.json);
   const cpus = parseCpus(values.cpu);
   const kernels = parseKernels(values.kernel);
-  if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${USAGE}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${RUN_USAGE}`);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
   const listing = parseListing(values.listing);
-  const scenario = await loadScenario(positionals[0]);
-  const progress = stderrProgress(!!values.quiet, values.json === "-");
+  const workers = parseWorkers(values.workers);
+  const file = positionals[0];
+  const scenario = await loadScenario(file);
+  const overrides = parseOverrides(scenario, file, values.param ?? []);
+  checkSweep(scenario, file, overrides);
+  requireEmulator();
+  // Leftovers of a killed earlier run (temp files of atomic writes) go before this one starts.
+  if (json && json !== "-") removeStaleTemps(dirname(resolve(json)));
+  const progress = stderrProgress(!!values.quiet, json === "-");
   const results: ScenarioResult[] = [];
-  const overrides = parseOverrides(scenario, values.param ?? []);
   for (const kernel of kernels) {
     for (const cpu of cpus) {
       const result = await recordRun(scenario, {
         variants: values.variant,
         overrides,
         factory: unicornFactory,
-        workers: parseWorkers(values.workers),
+        workers,
         shard,
         onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-        file: positionals[0],
+        file,
         root: PROJECT_ROOT,
         listing,
         cpu,
@@ -202,7 +429,7 @@ async function runCommand(args: string[]): Promise<void> {
   }
   const table = renderResults(results);
   const several = { kernels: kernels.length > 1, cpus: cpus.length > 1 };
-  if (values.json === "-") {
+  if (json === "-") {
     if (!values.quiet) console.error(table);
     // Several kernels or CPU models: one JSON array of their results.
     await writeStdout(
@@ -210,8 +437,8 @@ async function runCommand(args: string[]): Promise<void> {
     );
   } else {
     if (!values.quiet) console.log(table);
-    for (const result of values.json ? results : []) {
-      await writeFileAtomic(resultPath(values.json!, result, several), resultJson(result));
+    for (const result of json ? results : []) {
+      await writeFileAtomic(resultPath(json!, result, several), resultJson(result));
     }
   }
   reportFailures(results);
@@ -232,30 +459,46 @@ async function mainCommand(args: string[]): Promise<void> {
       workers: { type: "string" },
       cpu: { type: "string" },
       out: { type: "string", default: "results" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) {
+    console.log(MAIN_USAGE);
+    return;
+  }
   const cpus = parseCpus(values.cpu);
-  const root = new URL("../../", import.meta.url).pathname;
+  const workers = parseWorkers(values.workers);
+  const root = PROJECT_ROOT;
   const files = [...Deno.readDirSync(`${root}scenarios`)]
     .filter((e) => e.isFile && e.name.endsWith(".ts"))
     .map((e) => e.name)
     .sort();
-  const outDir = resolve(values.out!);
+  const outDir = resolve(nonEmpty("--out", values.out)!);
+  // Every scenario loads and every parameter set is checked before the first case runs.
+  const scenarios: { file: string; scenario: Scenario }[] = [];
+  for (const file of files) {
+    const path = `${root}scenarios/${file}`;
+    const scenario = await loadScenario(path);
+    checkSweep(scenario, `scenarios/${file}`, new Map());
+    scenarios.push({ file: path, scenario });
+  }
+  requireEmulator();
   await Deno.mkdir(outDir, { recursive: true }).catch((e) => {
     throw new UsageError(`cannot create ${outDir}: ${e.message}`);
   });
+  removeStaleTemps(outDir);
+  removeStaleTemps(`${outDir}/history`);
   const started = performance.now();
   let cases = 0, instructions = 0, failed = 0;
   const results: ScenarioResult[] = [];
   const progress = stderrProgress(false, false);
-  for (const file of files) {
-    const scenario = await loadScenario(`${root}scenarios/${file}`);
+  for (const { file, scenario } of scenarios) {
     for (const cpu of cpus) {
       const result = await recordRun(scenario, {
         factory: unicornFactory,
-        workers: parseWorkers(values.workers),
+        workers,
         onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-        file: `${root}scenarios/${file}`,
+        file,
         root,
         listing: "default",
         cpu,
@@ -292,24 +535,52 @@ async function mainCommand(args: string[]): Promise<void> {
   if (failed) Deno.exitCode = 1;
 }
 
-/** Dispatch a command line; prints one-paragraph errors and sets the exit code. */
+/**
+ * Dispatch a command line; prints one-paragraph errors and returns the exit
+ * status: 0 ok, 1 a failed check, case or comparison, 2 a usage or input
+ * error, 3 an internal error (with its stack).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === "--help" || command === "-h" || command === "help") {
+      console.log(USAGE);
+      return 0;
+    }
     if (command === "run") await runCommand(rest);
     else if (command === "main") await mainCommand(rest);
     else if (command === "report") await reportCommand(rest);
     else if (command === "compare") await compareCommand(rest);
     else if (command === "merge") await mergeCommand(rest);
     else if (command === "kernel") return await kernelCommand(rest);
-    else throw new UsageError(USAGE);
+    else if (command === "asm") return await asmCommand(rest);
+    else if (command === undefined) throw new UsageError(`expected a command\n${USAGE}`);
+    else throw new UsageError(`unknown command ${command}\n${USAGE}`);
   } catch (e) {
     const known =
       e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-        ? new UsageError(`${e.message}\n${USAGE}`)
+        ? new UsageError(`${e.message}\n${usageOf(command)}`)
         : e;
     console.error(describeError(known));
-    return isInputError(known) ? 2 : 1;
+    return exitCodeOf(known);
   }
   return typeof Deno.exitCode === "number" ? Deno.exitCode : 0;
+}
+
+/** The usage text of one command (for a bad flag), or the whole usage. */
+function usageOf(command: string | undefined): string {
+  switch (command) {
+    case "run":
+      return RUN_USAGE;
+    case "main":
+      return MAIN_USAGE;
+    case "report":
+      return REPORT_USAGE;
+    case "compare":
+      return COMPARE_USAGE;
+    case "merge":
+      return MERGE_USAGE;
+    default:
+      return USAGE;
+  }
 }

@@ -8,9 +8,16 @@ import { resultJson, writeFileAtomic } from "../report/results_file.ts";
 import { mergeShards } from "../store/merge.ts";
 import { readStoreFile } from "../store/read.ts";
 import { UsageError } from "./errors.ts";
-import { asUsage } from "./report.ts";
+import { asUsage, nonEmptyOption } from "./report.ts";
 
-export const MERGE_USAGE = "deno task merge <shard.json>... -o <merged.json|->";
+export const MERGE_USAGE = `usage: deno task merge <shard.json>... -o <merged.json|-> [options]
+  Join the files of a sweep run with --shard i/n into what the unsharded run would have
+  written. Refused, naming the difference: shards of different scenarios, scenario contents,
+  harness versions, project commits, CPU models or files, kernels, parameter overrides,
+  variants or shard plans, and a missing or repeated shard.
+  -o, --out FILE|-    write the merged results to FILE (atomically), or to stdout with -
+  --quiet             no table on screen
+  -h, --help          this help`;
 
 /** "2/4" -> { index: 2, count: 4 }. */
 export function parseShard(spec: string): { index: number; count: number } {
@@ -28,11 +35,20 @@ export async function mergeCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { out: { type: "string", short: "o" }, quiet: { type: "boolean" } },
+    options: {
+      out: { type: "string", short: "o" },
+      quiet: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
-  if (positionals.length === 0 || !values.out) {
-    throw new UsageError(`expected shard files and -o FILE\n  ${MERGE_USAGE}`);
+  if (values.help) {
+    console.log(MERGE_USAGE);
+    return;
   }
+  if (positionals.length === 0 || values.out === undefined) {
+    throw new UsageError(`expected shard files and -o FILE\n${MERGE_USAGE}`);
+  }
+  const out = nonEmptyOption("--out", values.out);
   const merged = await asUsage(async () => {
     const files = [];
     for (const path of positionals) {
@@ -40,19 +56,20 @@ export async function mergeCommand(args: string[]): Promise<void> {
       if (file.kind !== "result") throw new UsageError(`${path} is a history record, not a shard`);
       files.push({ path, result: file.result });
     }
-    return mergeShards(files);
+    // What cannot be checked (shards from an older harness) is said, not assumed.
+    return mergeShards(files, (note) => console.error(`note: ${note}`));
   });
   const text = resultJson(merged);
-  if (values.out === "-") {
+  if (out === "-") {
     if (!values.quiet) console.error(renderTable(merged));
     const bytes = new TextEncoder().encode(text);
     let written = 0;
     while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
   } else {
-    await writeFileAtomic(values.out, text);
+    await writeFileAtomic(out, text);
     if (!values.quiet) {
       console.log(renderTable(merged));
-      console.log(`merged ${positionals.length} shards into ${values.out}`);
+      console.log(`merged ${positionals.length} shards into ${out}`);
     }
   }
 }

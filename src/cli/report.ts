@@ -10,9 +10,12 @@ import { readStoreFile, resultsOf, StoreError } from "../store/read.ts";
 import type { StoredResult } from "../store/schema.ts";
 import { UsageError } from "./errors.ts";
 
-export const REPORT_USAGE =
-  "deno task report [results.json ...] [-o FILE] [--history DIR]   HTML report (default: " +
-  "results/*.json, history from results/history, written to results/report.html)";
+export const REPORT_USAGE = `usage: deno task report [results.json ...] [options]
+  The HTML report of results files (default: results/*.json) and of the stored runs.
+  -o, --out FILE      write the report to FILE (default results/report.html)
+  --history DIR       the history records to chart (default results/history)
+  --no-history        leave the history out
+  -h, --help          this help`;
 
 /** Results files in `dir` (not the history), sorted; missing dir: none. */
 function defaultInputs(dir: string): string[] {
@@ -24,6 +27,12 @@ function defaultInputs(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A file or directory option must name something: `-o ""` is a usage error. */
+export function nonEmptyOption(option: string, value: string): string {
+  if (value.trim() === "") throw new UsageError(`${option} "": expected a file name`);
+  return value;
 }
 
 /** Store errors are the user's to fix: report them as one-paragraph usage errors. */
@@ -57,18 +66,25 @@ export async function reportCommand(args: string[]): Promise<void> {
       out: { type: "string", short: "o", default: "results/report.html" },
       history: { type: "string", default: "results/history" },
       "no-history": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) {
+    console.log(REPORT_USAGE);
+    return;
+  }
+  const out = nonEmptyOption("--out", values.out!);
+  const history = nonEmptyOption("--history", values.history!);
   const files = positionals.length ? positionals : defaultInputs("results");
   if (files.length === 0) {
     throw new UsageError(
       `no results to report: results/ has no results files; run \`deno task bench\` or ` +
-        `\`deno task run <scenario> --json FILE\` first, or name results files\n  ${REPORT_USAGE}`,
+        `\`deno task run <scenario> --json FILE\` first, or name results files\n${REPORT_USAGE}`,
     );
   }
   const results: StoredResult[] = [];
   for (const file of files) results.push(...resultsOf(await asUsage(() => readStoreFile(file))));
-  const historyDir = values["no-history"] ? null : values.history!;
-  const { scenarios, stored } = await writeReport(values.out!, results, files, historyDir);
-  console.log(`report: ${values.out} (${scenarios} scenarios, ${stored} stored runs)`);
+  const historyDir = values["no-history"] ? null : history;
+  const { scenarios, stored } = await writeReport(out, results, files, historyDir);
+  console.log(`report: ${out} (${scenarios} scenarios, ${stored} stored runs)`);
 }

@@ -13,6 +13,9 @@ import { nativeTraceHooks } from "./native_trace_log.ts";
 /** Set (to anything) to log through JavaScript hooks even where native ones work. */
 export const NO_NATIVE_ENV = "FTRACE_BENCH_NO_NATIVE";
 
+/** Logs opened in this thread, by kind: tests check which one a run really used. */
+export const executionLogStats = { native: 0, script: 0 };
+
 /** Start logging every run of `engine` (hooks stay until the engine closes). */
 export async function openExecutionLog(
   engine: Engine,
@@ -20,9 +23,15 @@ export async function openExecutionLog(
 ): Promise<ExecutionLog> {
   if (engine.openNativeLog && !Deno.env.get(NO_NATIVE_ENV)) {
     const hooks = await nativeTraceHooks();
-    if (hooks) return engine.openNativeLog(hooks, options);
+    if (hooks) {
+      const log = engine.openNativeLog(hooks, options);
+      executionLogStats.native++;
+      return log;
+    }
   }
-  return new ScriptExecutionLog(engine, options);
+  const log = new ScriptExecutionLog(engine, options);
+  executionLogStats.script++;
+  return log;
 }
 
 /** The fallback: the same log, kept by JavaScript hooks. */

@@ -56,18 +56,41 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function build(): Promise<string | undefined> {
-  const source = await Deno.readFile(SOURCE);
-  const library = new URL(`trace_log-${(await sha256(source)).slice(0, 16)}.so`, CACHE);
+/** Where and how the library is built; tests point it elsewhere. */
+export interface NativeBuildOptions {
+  /** Directory of the built library (default `.cache/native/`). */
+  cacheDir?: string;
+  /** C compilers to try, in order (default cc, gcc, clang). */
+  compilers?: readonly string[];
+  /** Where the one-line note of a fallback goes (default stderr). */
+  note?: (text: string) => void;
+}
+
+/** What building and loading did: tests check the library was really rebuilt or used. */
+export const nativeLogStats = { builds: 0, loadFailures: 0 };
+
+/** `<library>.sha256`: the library's own hash, written after it, checked before dlopen. */
+const recordOf = (library: string) => `${library}.sha256`;
+
+/** The library if it exists and matches its recorded hash (a truncated one does not). */
+async function verified(library: string): Promise<boolean> {
   try {
-    await Deno.stat(library);
-    return library.pathname;
+    const [bytes, recorded] = await Promise.all([
+      Deno.readFile(library),
+      Deno.readTextFile(recordOf(library)),
+    ]);
+    return (await sha256(bytes)) === recorded.trim();
   } catch {
-    // not built yet
+    return false;
   }
-  await Deno.mkdir(CACHE, { recursive: true });
-  const temp = `${library.pathname}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
-  for (const cc of ["cc", "gcc", "clang"]) {
+}
+
+/** Compile trace_log.c into `library` (atomically, with its hash record); false: no compiler. */
+async function compile(library: string, compilers: readonly string[]): Promise<boolean> {
+  const dir = library.slice(0, library.lastIndexOf("/"));
+  await Deno.mkdir(dir, { recursive: true });
+  const temp = `${library}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
+  for (const cc of compilers) {
     try {
       const out = await new Deno.Command(cc, {
         args: ["-O2", "-shared", "-fPIC", "-o", temp, SOURCE.pathname],
@@ -75,39 +98,86 @@ async function build(): Promise<string | undefined> {
         stderr: "piped",
       }).output();
       if (out.success) {
-        await Deno.rename(temp, library.pathname);
-        return library.pathname;
+        nativeLogStats.builds++;
+        const digest = await sha256(await Deno.readFile(temp));
+        await Deno.rename(temp, library);
+        const record = `${recordOf(library)}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
+        await Deno.writeTextFile(record, digest + "\n");
+        await Deno.rename(record, recordOf(library));
+        return true;
       }
       await Deno.remove(temp).catch(() => {});
     } catch {
       // this compiler is not installed
+      await Deno.remove(temp).catch(() => {});
     }
   }
-  return undefined;
+  return false;
 }
 
-async function loadHooks(): Promise<NativeTraceHooks | null> {
-  const path = await build();
-  if (!path) return null;
+/** dlopen the library and check its struct matches; throws when it cannot be used. */
+function open(path: string): NativeTraceHooks {
   const lib = Deno.dlopen(path, {
     trace_log_block_hook: { parameters: [], result: "pointer" },
     trace_log_access_hook: { parameters: [], result: "pointer" },
     trace_log_size: { parameters: [], result: "u64" },
   });
-  const size = Number(lib.symbols.trace_log_size());
-  if (size !== STRUCT_BYTES) {
-    throw new Error(
-      `${SOURCE.pathname}: struct trace_log is ${size} bytes, expected ${STRUCT_BYTES}`,
-    );
+  try {
+    const size = Number(lib.symbols.trace_log_size());
+    if (size !== STRUCT_BYTES) {
+      throw new Error(`struct trace_log is ${size} bytes, expected ${STRUCT_BYTES}`);
+    }
+    const block = lib.symbols.trace_log_block_hook();
+    const access = lib.symbols.trace_log_access_hook();
+    if (!block || !access) throw new Error("the hook functions have no address");
+    return { block, access };
+  } catch (e) {
+    lib.close();
+    throw e;
   }
-  const block = lib.symbols.trace_log_block_hook();
-  const access = lib.symbols.trace_log_access_hook();
-  return block && access ? { block, access } : null;
 }
 
-/** The compiled hooks, or null when they cannot be built here (no C compiler). */
+/**
+ * Build (when missing or damaged) and load the native hooks. A library that
+ * does not load is rebuilt once; if it still does not, the JavaScript log is
+ * used, with a one-line note. Null without a C compiler (the README's slower
+ * path, no note).
+ */
+export async function loadNativeHooks(
+  options: NativeBuildOptions = {},
+): Promise<NativeTraceHooks | null> {
+  const dir = options.cacheDir ?? CACHE.pathname;
+  const compilers = options.compilers ?? ["cc", "gcc", "clang"];
+  const note = options.note ?? ((text: string) => console.error(text));
+  const source = await Deno.readFile(SOURCE);
+  const library = `${dir.replace(/\/$/, "")}/trace_log-${(await sha256(source)).slice(0, 16)}.so`;
+  if (!(await verified(library)) && !(await compile(library, compilers))) return null;
+  let problem: string;
+  try {
+    return open(library);
+  } catch (e) {
+    nativeLogStats.loadFailures++;
+    problem = (e as Error).message;
+  }
+  // Rebuilt once: a damaged or stale library is replaced, never used.
+  if (await compile(library, compilers)) {
+    try {
+      return open(library);
+    } catch (e) {
+      nativeLogStats.loadFailures++;
+      problem = (e as Error).message;
+    }
+  }
+  note(
+    `note: the native execution log ${library} does not load even after a rebuild ` +
+      `(${problem.split("\n")[0]}); using the JavaScript log (same results, slower)`,
+  );
+  return null;
+}
+
+/** The compiled hooks, or null when they cannot be built or loaded here. */
 export function nativeTraceHooks(): Promise<NativeTraceHooks | null> {
-  return hooks ??= loadHooks();
+  return hooks ??= loadNativeHooks();
 }
 
 /**

@@ -5,6 +5,14 @@
  * quietly credited elsewhere.
  */
 
+/** A workload the kernel cannot set up as asked (an input error naming what to change). */
+export class WorkloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkloadError";
+  }
+}
+
 /** A variant's code or declarations break a contract with the harness (an input error). */
 export class ContractError extends Error {
   constructor(message: string) {

@@ -27,6 +27,7 @@ import {
 } from "./variants/variant.ts";
 import { VARIANTS } from "./variants/index.ts";
 import type { CustomTracer, OpsSpec, Workload } from "./workload.ts";
+import { ContractError } from "./contract.ts";
 
 /** Every `.equ` constant the harness's assembly (and yours) can use, by name. */
 export function asmConstants(): Record<string, number> {
@@ -70,7 +71,7 @@ export interface TracerDefinition {
 /** Define a tracer of one's own, for the `tracer` of an ops in a scenario's workload. */
 export function defineTracer(def: TracerDefinition): CustomTracer {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(def.name)) {
-    throw new RangeError(`tracer name ${JSON.stringify(def.name)} is not a symbol name`);
+    throw new ContractError(`tracer name ${JSON.stringify(def.name)} is not a symbol name`);
   }
   return { kind: "custom", name: def.name, asm: def.asm, origin: `tracer ${def.name}` };
 }
@@ -137,7 +138,7 @@ const safe = (name: string) => name.replace(/[^A-Za-z0-9_]/g, "_");
 /** Define a variant of one's own, checked and measured like the built-in ones. */
 export function defineVariant(def: VariantDefinition): Variant {
   if (VARIANTS.some((v) => v.name === def.name)) {
-    throw new RangeError(`variant ${def.name} is a built-in variant's name: choose another`);
+    throw new ContractError(`variant ${def.name} is a built-in variant's name: choose another`);
   }
   return {
     name: def.name,
@@ -178,7 +179,7 @@ export interface VariantEdit {
 export function editVariant(base: Variant | string, edit: VariantEdit): Variant {
   const variant = typeof base === "string" ? VARIANTS.find((v) => v.name === base) : base;
   if (!variant) {
-    throw new RangeError(
+    throw new ContractError(
       `no built-in variant ${base}; variants: ${VARIANTS.map((v) => v.name).join(", ")}`,
     );
   }

@@ -7,6 +7,8 @@
  * Addresses are kept below 2^40 so the emulator (MMU off, VA == PA) maps them.
  */
 
+import { LoadError } from "../asm/loader.ts";
+
 export const PAGE_SIZE = 0x1000;
 export const MIB = 1024 * 1024;
 /** Reach of B/BL: imm26 words, signed. */
@@ -99,7 +101,7 @@ export class SectionPlacer {
   place(section: { name: string; size: number; align: number }): bigint {
     const region = regionOfSection(section.name);
     if (!region) {
-      throw new Error(
+      throw new LoadError(
         `section ${section.name} has no place in the memory layout ` +
           `(use .text*, .module.text*, .data*, .rodata* or .bss*)`,
       );

@@ -4,6 +4,7 @@
  */
 import type { CodegenOptions } from "./asm_writer.ts";
 import type { MemoryLayout } from "./layout.ts";
+import { WorkloadError } from "./contract.ts";
 
 /**
  * What a tracer does when called: nothing, record ip and parent ip in a ring
@@ -136,7 +137,7 @@ export function customTracers(workload: Workload): CustomTracer[] {
     if (typeof t !== "object") continue;
     const known = found.get(t.name);
     if (known && known !== t && known.asm !== t.asm) {
-      throw new RangeError(`two different tracers are named ${t.name}`);
+      throw new WorkloadError(`two different tracers are named ${t.name}`);
     }
     found.set(t.name, t);
   }

@@ -20,6 +20,7 @@ import {
   tracersChunk,
 } from "./functions.ts";
 import { structConstants } from "./structs.ts";
+import { WorkloadError } from "./contract.ts";
 import { MODEL_VIEWS, type RegsViews } from "./views.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../asm/loader.ts";
 import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
@@ -90,14 +91,14 @@ export interface KernelLink {
 export function validateWorkload(workload: Workload): void {
   const { args } = workload.target;
   if (!Number.isInteger(args) || args < 0 || args > MAX_REGISTER_ARGS) {
-    throw new RangeError(
+    throw new WorkloadError(
       `the traced function takes ${args} arguments; the model passes 0..${MAX_REGISTER_ARGS} ` +
         `in registers x0-x7 (stack arguments are not modelled)`,
     );
   }
   const names = new Set<string>();
   for (const op of workload.ops) {
-    if (names.has(op.name)) throw new RangeError(`two ops are named ${op.name}`);
+    if (names.has(op.name)) throw new WorkloadError(`two ops are named ${op.name}`);
     names.add(op.name);
   }
 }

@@ -2,8 +2,9 @@
  * Regression verdicts between a baseline and a current set of results. The
  * figures are exact, so the default thresholds are strict: any increase in
  * instructions, loads or stores regresses, cycles (a model's estimate) may
- * grow 0.5%. Results of different schemas or timing models are refused, with
- * the reason, instead of being compared.
+ * grow 0.5%. Results of different schemas, kernels, timing models or CPU
+ * files are refused, with the reason, instead of being compared. Cases on one
+ * side only make the comparison incomplete, which fails it unless allowed.
  */
 import { paramsLabel } from "../runner/run_scenario.ts";
 import type { Params } from "../runner/result.ts";
@@ -75,11 +76,30 @@ export interface Comparison {
   thresholds: Thresholds;
   cases: CaseComparison[];
   summary: Record<CaseVerdict, number>;
-  /** True when any case regressed: the exit status of `deno task compare`. */
+  /** True when any case regressed. */
   regressed: boolean;
+  /** True when a case is on one side only (added or removed). */
+  incomplete: boolean;
+  /** Whether cases on one side only were allowed (`--allow-missing`). */
+  allowMissing: boolean;
+  /** The verdict, `deno task compare`'s exit status: false on a regression or, unless allowed, missing cases. */
+  ok: boolean;
+  /** What could not be checked, e.g. a CPU file hash a file from an older harness lacks. */
+  notes: string[];
 }
 
-function refuseIncompatible(base: StoredResult, cur: StoredResult, paths: [string, string]): void {
+/** Options of {@link compareResults}. */
+export interface CompareOptions {
+  /** Cases on one side only do not fail the comparison (default false). */
+  allowMissing?: boolean;
+}
+
+function refuseIncompatible(
+  base: StoredResult,
+  cur: StoredResult,
+  paths: [string, string],
+  notes: string[],
+): void {
   const [bp, cp] = paths;
   if (base.schema !== cur.schema) {
     throw new CompareRefused(
@@ -100,6 +120,23 @@ function refuseIncompatible(base: StoredResult, cur: StoredResult, paths: [strin
       `${base.scenario}: ${bp} was measured with ${cpuLabel(base.cpu)} and ${cp} with ` +
         `${cpuLabel(cur.cpu)}; results of different CPU models or model versions are not compared`,
     );
+  }
+  if (base.cpu && cur.cpu) {
+    const [b, c] = [base.cpu.sha256, cur.cpu.sha256];
+    if (b !== undefined && c !== undefined && b !== c) {
+      throw new CompareRefused(
+        `${base.scenario}: ${bp} and ${cp} were both measured with ${cpuLabel(base.cpu)}, but ` +
+          `from different CPU files (sha256 ${b.slice(0, 16)}... and ${c.slice(0, 16)}...); a ` +
+          `CPU file edited without a new version is not the same model: give it a new version`,
+      );
+    }
+    const unknown = [...(b === undefined ? [bp] : []), ...(c === undefined ? [cp] : [])];
+    if (unknown.length) {
+      notes.push(
+        `${base.scenario}: the CPU file of ${unknown.join(" and ")} is unknown (written before ` +
+          `CPU file hashes were recorded): the ${cpuLabel(base.cpu)} files may differ`,
+      );
+    }
   }
 }
 
@@ -147,8 +184,10 @@ export function compareResults(
   baseline: CompareSide,
   current: CompareSide,
   thresholds: Thresholds = DEFAULT_THRESHOLDS,
+  options: CompareOptions = {},
 ): Comparison {
   const cases: CaseComparison[] = [];
+  const notes: string[] = [];
   const common = current.results.filter((c) =>
     baseline.results.some((b) => b.scenario === c.scenario)
   );
@@ -161,7 +200,7 @@ export function compareResults(
   }
   for (const cur of current.results) {
     const base = baseline.results.find((b) => b.scenario === cur.scenario);
-    if (base) refuseIncompatible(base, cur, [baseline.path, current.path]);
+    if (base) refuseIncompatible(base, cur, [baseline.path, current.path], notes);
   }
   const scenarios = [
     ...new Set([...baseline.results, ...current.results].map((r) => r.scenario)),
@@ -209,6 +248,11 @@ export function compareResults(
   }
   const summary = { regressed: 0, improved: 0, unchanged: 0, added: 0, removed: 0 };
   for (const c of cases) summary[c.verdict]++;
+  // A failing case only on the current side counts as regressed, and is missing from the baseline.
+  const oneSided = cases.filter((c) => c.baselineStatus === null || c.currentStatus === null);
+  const regressed = summary.regressed > 0;
+  const incomplete = oneSided.length > 0;
+  const allowMissing = options.allowMissing ?? false;
   return {
     kind: "ftrace-bench-compare",
     schema: 1,
@@ -217,6 +261,10 @@ export function compareResults(
     thresholds: { ...thresholds },
     cases,
     summary,
-    regressed: summary.regressed > 0,
+    regressed,
+    incomplete,
+    allowMissing,
+    ok: !regressed && (!incomplete || allowMissing),
+    notes,
   };
 }

@@ -8,7 +8,7 @@ import { nopVariant } from "../kernel/variants/nop.ts";
 import { measureCase, toWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
 import type { CaseRequest } from "./case_pool.ts";
-import { describeError } from "../cli/errors.ts";
+import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
 import { openKernel } from "../kernel/real/kernel.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
@@ -46,6 +46,7 @@ self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
     self.postMessage({ id, result });
   } catch (err) {
     const text = describeError(err);
-    self.postMessage({ id, error: { text, internal: text.startsWith("internal error") } });
+    // The error's class, not its text, says whether it is the harness's bug.
+    self.postMessage({ id, error: { text, internal: exitCodeOf(err) === EXIT_INTERNAL } });
   }
 };

@@ -94,7 +94,9 @@ export async function measure(
     if (stop !== "until") {
       const pc = engine.readRegister("pc");
       throw await oops(
-        `instruction budget of ${budget} exhausted before the traced call returned`,
+        `instruction budget of ${budget} exhausted before the traced call returned; the ` +
+          `scenario's \`budget\` field sets it (default ${DEFAULT_BUDGET}): raise it there if ` +
+          `this path is meant to run longer`,
         pc,
         engine,
         code,

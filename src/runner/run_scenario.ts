@@ -197,7 +197,17 @@ export async function runScenario(
       );
   };
   const perSet = async (params: Params): Promise<RunResult[]> => {
-    const workload = toWorkload(scenario.workload(params));
+    let spec: WorkloadSpec;
+    try {
+      spec = scenario.workload(params);
+    } catch (e) {
+      throw new ScenarioError(
+        `scenario ${scenario.name}, parameter set ${paramsLabel(params)}: workload() threw: ${
+          (e as Error).message
+        }`,
+      );
+    }
+    const workload = toWorkload(spec);
     const baseline = await one(nopVariant, params, workload);
     const runs: RunResult[] = [];
     for (const variant of variants) {

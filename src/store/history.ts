@@ -4,7 +4,7 @@
  * One file per run (not an appended log) keeps every write atomic and a
  * damaged run confined to its own, named, file.
  */
-import { writeFileAtomic } from "../report/results_file.ts";
+import { removeStaleTemps, tempPathFor, WriteError } from "../report/results_file.ts";
 import type { RunMeta } from "../runner/result.ts";
 import { readStoreFile, StoreError } from "./read.ts";
 import { HISTORY_KIND, HISTORY_SCHEMA, type HistoryRecord, type StoredResult } from "./schema.ts";
@@ -36,20 +36,65 @@ export function historyFileName(record: HistoryRecord): string {
   return `${stamp}-${record.meta.project.commit?.slice(0, 12) ?? "nocommit"}.json`;
 }
 
-/** Write a record into `dir` (created if needed) without replacing an existing one. */
+/**
+ * Write a record into `dir` (created if needed) without replacing an existing
+ * one. The record is written to a temp file, then given its name with a hard
+ * link, which fails if the name exists: creation is exclusive (no
+ * check-then-write race: two jobs of the same millisecond both land, one as
+ * `-2`) and atomic (a reader never sees a partial record).
+ */
 export async function writeHistory(dir: string, record: HistoryRecord): Promise<string> {
-  await Deno.mkdir(dir, { recursive: true });
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new WriteError(`cannot create history directory ${dir}: ${(e as Error).message}`);
+  }
   const base = historyFileName(record).replace(/\.json$/, "");
-  for (let n = 1;; n++) {
-    const path = `${dir}/${base}${n > 1 ? `-${n}` : ""}.json`;
-    try {
-      await Deno.lstat(path);
-    } catch {
-      // Compact: a record per run adds up; `deno task compare` reads it like any results file.
-      await writeFileAtomic(path, JSON.stringify(record) + "\n");
-      return path;
+  // Compact: a record per run adds up; `deno task compare` reads it like any results file.
+  const text = JSON.stringify(record) + "\n";
+  const { temp } = tempPathFor(`${dir}/${base}.json`);
+  removeStaleTemps(dir);
+  try {
+    await Deno.writeTextFile(temp, text);
+    for (let n = 1;; n++) {
+      const path = `${dir}/${base}${n > 1 ? `-${n}` : ""}.json`;
+      if (await createExclusive(temp, path, text)) return path;
+    }
+  } catch (e) {
+    throw e instanceof WriteError
+      ? e
+      : new WriteError(`cannot write a history record in ${dir}: ${(e as Error).message}`);
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
+}
+
+/** Give `temp`'s content the name `path` unless it exists; false when it does. */
+async function createExclusive(temp: string, path: string, text: string): Promise<boolean> {
+  try {
+    await Deno.link(temp, path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    // A file system without hard links: create the name exclusively and write it.
+    if (!(e instanceof Deno.errors.NotSupported || e instanceof Deno.errors.PermissionDenied)) {
+      throw e;
     }
   }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { createNew: true, write: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw e;
+  }
+  try {
+    const bytes = new TextEncoder().encode(text);
+    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+  } finally {
+    file.close();
+  }
+  return true;
 }
 
 /** Every record in `dir`, oldest first; a missing directory is an empty history. */

@@ -102,6 +102,31 @@ function checkSchema(value: Json, newest: number, what: string): void {
   }
 }
 
+/** The sweep identity, when present (files from before it was recorded have none). */
+function checkSweep(sweep: unknown, where: string): void {
+  need(isObject(sweep), where, "is not an object");
+  const s = sweep as Json;
+  need(
+    s.scenarioSha256 === null || typeof s.scenarioSha256 === "string",
+    `${where}.scenarioSha256`,
+    "is neither null nor a string",
+  );
+  need(
+    isObject(s.overrides) && Object.values(s.overrides).every(Array.isArray),
+    `${where}.overrides`,
+    "is not an object of value lists",
+  );
+  need(
+    Array.isArray(s.variants) && s.variants.every((v) => typeof v === "string"),
+    `${where}.variants`,
+    "is not a list of variant names",
+  );
+  for (const key of ["parameterSets", "shards"]) {
+    need(Number.isInteger(s[key]) && (s[key] as number) >= 0, `${where}.${key}`, "is not a count");
+  }
+  need(typeof s.listing === "string", `${where}.listing`, "is not a string");
+}
+
 /** Validate a parsed results file (one scenario). Throws Invalid. */
 function checkResult(value: unknown, where = ""): StoredResult {
   need(isObject(value), where || "the file", "is not a JSON object");
@@ -113,10 +138,12 @@ function checkResult(value: unknown, where = ""): StoredResult {
   need(typeof v.question === "string", at("question"), "is not a string");
   need(
     v.cpu === null ||
-      (isObject(v.cpu) && typeof v.cpu.name === "string" && typeof v.cpu.version === "string"),
+      (isObject(v.cpu) && typeof v.cpu.name === "string" && typeof v.cpu.version === "string" &&
+        (v.cpu.sha256 === undefined || typeof v.cpu.sha256 === "string")),
     at("cpu"),
-    "is neither null nor {name, version}",
+    "is neither null nor {name, version, sha256}",
   );
+  if (v.sweep !== undefined) checkSweep(v.sweep, at("sweep"));
   need(
     v.kernel === undefined ||
       (isObject(v.kernel) && typeof v.kernel.name === "string" &&

@@ -1,14 +1,15 @@
 /**
  * Running a scenario for the record: the measured result plus what the store
- * keeps beside the metrics (run metadata, the scenario's defaults, hot-path
- * listings), in a stable key order.
+ * keeps beside the metrics (run metadata, the scenario's defaults, the sweep's
+ * identity, hot-path listings), in a stable key order.
  */
 import { kernelFor, type RunOptions, runScenario } from "../runner/run_scenario.ts";
-import type { ScenarioResult } from "../runner/result.ts";
-import { expandSweep, type Scenario } from "../runner/scenario.ts";
+import type { ParamValue } from "../runner/result.ts";
+import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode } from "./listing.ts";
 import { runMeta } from "./meta.ts";
 import { focusParams } from "./params.ts";
+import type { RecordedResult, SweepIdentity } from "./schema.ts";
 
 export interface RecordOptions extends RunOptions {
   /** The scenario file (for its commit and hash); null for a scenario object. */
@@ -18,11 +19,35 @@ export interface RecordOptions extends RunOptions {
   listing: ListingMode;
 }
 
-/** Run `scenario` and return the result with metadata, defaults and listings. */
+/** The identity of the sweep `options` run (see {@link SweepIdentity}). */
+export function sweepIdentity(
+  scenario: Scenario,
+  options: Pick<RecordOptions, "variants" | "overrides" | "shard" | "listing">,
+  scenarioSha256: string | null,
+): SweepIdentity {
+  const overrides: Record<string, ParamValue[]> = {};
+  // The scenario's parameter order: `--param b=1 --param a=2` is the same sweep as the reverse.
+  for (const name of Object.keys(scenario.params)) {
+    const values = options.overrides?.get(name);
+    if (values) overrides[name] = [...values];
+  }
+  return {
+    scenarioSha256,
+    overrides,
+    variants: options.variants?.length
+      ? [...options.variants]
+      : scenarioVariants(scenario).map((v) => v.name),
+    parameterSets: expandSweep(scenario, options.overrides).length,
+    listing: options.listing,
+    shards: options.shard?.count ?? 1,
+  };
+}
+
+/** Run `scenario` and return the result with metadata, defaults, sweep identity and listings. */
 export async function recordRun(
   scenario: Scenario,
   options: RecordOptions,
-): Promise<ScenarioResult> {
+): Promise<RecordedResult> {
   const result = await runScenario(scenario, options);
   const defaults = defaultParams(scenario);
   // The focus set comes from the whole sweep, so a shard lists it only if it holds it
@@ -38,5 +63,12 @@ export async function recordRun(
   );
   const meta = await runMeta(options.file, options.root);
   const { runs, shard, ...head } = result;
-  return { ...head, meta, defaults, ...(shard ? { shard } : {}), runs };
+  return {
+    ...head,
+    meta,
+    defaults,
+    sweep: sweepIdentity(scenario, options, meta.scenarioFile?.sha256 ?? null),
+    ...(shard ? { shard } : {}),
+    runs,
+  };
 }

@@ -8,7 +8,13 @@
  * the timing model read and display without a change here.
  */
 import type { Metrics } from "../measure/metrics.ts";
-import type { ListingEntry, RunMeta, RunResult, ScenarioResult } from "../runner/result.ts";
+import type {
+  ListingEntry,
+  ParamValue,
+  RunMeta,
+  RunResult,
+  ScenarioResult,
+} from "../runner/result.ts";
 
 /** The newest results-file schema this harness reads and writes. */
 export const RESULT_SCHEMA = 1;
@@ -17,10 +23,32 @@ export const HISTORY_SCHEMA = 1;
 /** `kind` of a history record, telling it apart from a results file. */
 export const HISTORY_KIND = "ftrace-bench-history";
 
-/** A timing model: CPU name and model version. */
+/** A timing model: CPU name, model version and the sha256 of the CPU file used. */
 export interface CpuInfo {
   name: string;
   version: string;
+  /** Absent in files written before CPU file hashes were recorded: unknown. */
+  sha256?: string;
+}
+
+/**
+ * What makes one sweep, beside the result's `scenario`, `tool`, `cpu` and
+ * `kernel`: shards of one sweep agree on all of it, and `merge` refuses any
+ * difference. Absent in files written before it was recorded: unknown.
+ */
+export interface SweepIdentity {
+  /** sha256 of the scenario file; null for a scenario object without a file. */
+  scenarioSha256: string | null;
+  /** The `--param` overrides, in the scenario's parameter order, values as parsed. */
+  overrides: Record<string, ParamValue[]>;
+  /** The variants run, in order (the scenario's list when none were chosen). */
+  variants: string[];
+  /** Parameter sets of the whole sweep (every shard together). */
+  parameterSets: number;
+  /** Which runs carry listings (`--listing`). */
+  listing: string;
+  /** Slices the sweep was run in (`--shard i/n`: n); 1 for an unsharded or merged run. */
+  shards: number;
 }
 
 /** Metrics, possibly with cycles from a timing model. */
@@ -38,8 +66,12 @@ export interface StoredRun extends Omit<RunResult, "metrics" | "overhead" | "pha
 export interface StoredResult extends Omit<ScenarioResult, "cpu" | "runs" | "kernel"> {
   cpu: CpuInfo | null;
   kernel?: StoredKernel;
+  sweep?: SweepIdentity;
   runs: StoredRun[];
 }
+
+/** A result as the command line records it: with its sweep identity. */
+export type RecordedResult = ScenarioResult & { sweep: SweepIdentity };
 
 /** One main-job run: every scenario's results, without listings (they stay in results/). */
 export interface HistoryRecord {

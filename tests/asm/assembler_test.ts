@@ -4,9 +4,12 @@ import {
   assemblerStats,
   AssemblyError,
   cacheDir,
+  type CacheRecord,
   clearMemoryCache,
   findTool,
+  llvmMcVersion,
   setCacheDir,
+  setCacheNotice,
   ToolMissingError,
 } from "../../src/asm/assembler.ts";
 import { parseElf } from "../../src/asm/elf.ts";
@@ -57,13 +60,32 @@ Deno.test("concurrent requests for one unit share a single llvm-mc run", async (
   });
 });
 
+/** The one entry of a cache directory: its object and its content record. */
+function entryOf(dir: string): { object: string; record: string } {
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.equal(names.length, 2, `one object and its record, no temp files: ${names}`);
+  assert.match(names[0], /^[0-9a-f]{64}\.json$/);
+  assert.equal(names[1], names[0].replace(/\.json$/, ".o"));
+  return { object: `${dir}/${names[1]}`, record: `${dir}/${names[0]}` };
+}
+
+/** Collect the cache's damage notices while `fn` runs. */
+async function noticesDuring(fn: () => Promise<void>): Promise<string[]> {
+  const notices: string[] = [];
+  const previous = setCacheNotice((text) => notices.push(text));
+  try {
+    await fn();
+  } finally {
+    setCacheNotice(previous);
+  }
+  return notices;
+}
+
 Deno.test("a fresh in-memory cache is served from the disk cache", async () => {
   await withTempCache(async (dir) => {
     const u = freshUnit();
     const first = await assemble(u);
-    const files = [...Deno.readDirSync(dir)].map((e) => e.name);
-    assert.equal(files.length, 1, "one entry, no temp files left behind");
-    assert.match(files[0], /^[0-9a-f]{64}\.o$/);
+    entryOf(dir);
     clearMemoryCache();
     const before = { ...assemblerStats };
     assert.deepEqual(await assemble(u), first);
@@ -76,8 +98,7 @@ Deno.test("a corrupt disk cache entry is ignored and rewritten", async () => {
   await withTempCache(async (dir) => {
     const u = freshUnit();
     const good = await assemble(u);
-    const [entry] = [...Deno.readDirSync(dir)];
-    const path = `${dir}/${entry.name}`;
+    const { object: path } = entryOf(dir);
     for (
       const junk of [new Uint8Array(0), good.subarray(0, 100), new TextEncoder().encode("junk")]
     ) {
@@ -89,6 +110,132 @@ Deno.test("a corrupt disk cache entry is ignored and rewritten", async () => {
       assert.deepEqual(await Deno.readFile(path), good, "entry rewritten");
     }
   });
+});
+
+Deno.test("an entry records its object's sha256 and the inputs that made it", async () => {
+  await withTempCache(async (dir) => {
+    const u = freshUnit();
+    const object = await assemble(u);
+    const { record } = entryOf(dir);
+    const r: CacheRecord = JSON.parse(await Deno.readTextFile(record));
+    const hex = async (b: Uint8Array) =>
+      Array.from(
+        new Uint8Array(await crypto.subtle.digest("SHA-256", new Uint8Array(b))),
+        (x) => x.toString(16).padStart(2, "0"),
+      ).join("");
+    assert.equal(r.format, 1);
+    assert.equal(r.objectSha256, await hex(object));
+    const { unitText } = await import("../../src/asm/source.ts");
+    assert.equal(r.sourceSha256, await hex(new TextEncoder().encode(unitText(u))));
+    assert.equal(r.llvmMc, await llvmMcVersion());
+    assert.equal(r.triple, "aarch64-linux-gnu");
+    assert.equal(r.mattr, "+bti,+pauth,+lse");
+  });
+});
+
+Deno.test("a cached object with a str patched to nop, still valid ELF, is rebuilt and reported once", async () => {
+  await withTempCache(async (dir) => {
+    const u = unit("patched", `// ${crypto.randomUUID()}\n.text\nf: str x1, [sp, #8]\n ret\n`);
+    const good = await assemble(u);
+    const { object } = entryOf(dir);
+    // str x1, [sp, #8] is 0xf90007e1; nop is 0xd503201f (little-endian words).
+    const at = good.findIndex((_, i) =>
+      good[i] === 0xe1 && good[i + 1] === 0x07 && good[i + 2] === 0x00 && good[i + 3] === 0xf9
+    );
+    assert.ok(at > 0, "the str is in the object");
+    const patched = good.slice();
+    patched.set([0x1f, 0x20, 0x03, 0xd5], at);
+    parseElf(patched); // still a well-formed object: only its content says it is wrong
+    const damagedBefore = assemblerStats.damaged;
+    const notices = await noticesDuring(async () => {
+      for (let i = 0; i < 2; i++) {
+        await Deno.writeFile(object, patched);
+        clearMemoryCache();
+        const before = assemblerStats.spawns;
+        assert.deepEqual(await assemble(u), good, "the patched object is never used");
+        assert.equal(assemblerStats.spawns - before, 1, "rebuilt");
+        assert.deepEqual(await Deno.readFile(object), good, "entry rewritten");
+      }
+    });
+    assert.equal(assemblerStats.damaged - damagedBefore, 2);
+    assert.equal(notices.length, 1, `reported once: ${notices}`);
+    assert.match(
+      notices[0],
+      new RegExp(
+        `^note: assembler cache entry ${object.replaceAll(".", "\\.")} is damaged: its bytes ` +
+          `have sha256 [0-9a-f]{16}\\.\\.\\., its record says [0-9a-f]{16}\\.\\.\\.; rebuilt, not used$`,
+      ),
+    );
+  });
+});
+
+Deno.test("an entry whose record names other inputs is rebuilt; one without a record quietly", async () => {
+  await withTempCache(async (dir) => {
+    const u = freshUnit();
+    const good = await assemble(u);
+    const { record } = entryOf(dir);
+    const r: CacheRecord = JSON.parse(await Deno.readTextFile(record));
+    const notices = await noticesDuring(async () => {
+      await Deno.writeTextFile(record, JSON.stringify({ ...r, llvmMc: "LLVM version 18.1.0" }));
+      clearMemoryCache();
+      let before = assemblerStats.spawns;
+      assert.deepEqual(await assemble(u), good);
+      assert.equal(assemblerStats.spawns - before, 1, "rebuilt");
+      // A record lost (an older harness, or a write in progress): rebuilt, nothing to report.
+      await Deno.remove(record);
+      clearMemoryCache();
+      before = assemblerStats.spawns;
+      assert.deepEqual(await assemble(u), good);
+      assert.equal(assemblerStats.spawns - before, 1, "rebuilt");
+      entryOf(dir);
+    });
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], /made from other inputs \(llvmMc "LLVM version 18\.1\.0", expected /);
+  });
+});
+
+Deno.test("llvm-mc-19 --version is asked once per process, worker threads included", async () => {
+  const assembler = new URL("../../src/asm/assembler.ts", import.meta.url).href;
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/worker.ts`,
+      `import { llvmMcVersion, versionQueries } from "${assembler}";
+       const version = await llvmMcVersion();
+       self.postMessage({ version, queries: versionQueries.count });`,
+    );
+    await Deno.writeTextFile(
+      `${dir}/main.ts`,
+      `import { llvmMcVersion, versionQueries } from "${assembler}";
+       const version = await llvmMcVersion();
+       await llvmMcVersion();
+       const replies = await Promise.all([1, 2].map(() => new Promise((resolve) => {
+         const w = new Worker(new URL("./worker.ts", import.meta.url).href, { type: "module" });
+         w.onmessage = (e) => { resolve(e.data); w.terminate(); };
+       })));
+       console.log(JSON.stringify({ version, queries: versionQueries.count, replies }));`,
+    );
+    const env = { ...Deno.env.toObject() };
+    delete env.FTRACE_BENCH_LLVM_MC_VERSION; // a fresh process, as a user starts one
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", `${dir}/main.ts`],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const { version, queries, replies } = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.match(version, /LLVM version 19/);
+    assert.equal(queries, 1, "the main thread asked once");
+    assert.deepEqual(
+      replies,
+      [{ version, queries: 0 }, { version, queries: 0 }],
+      "workers reuse it",
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("features are part of the cache key", async () => {
@@ -109,8 +256,11 @@ Deno.test("the default disk cache lives in <project root>/.cache/asm", () => {
 Deno.test("returned bytes are a private copy", async () => {
   const u = freshUnit();
   const first = await assemble(u);
+  const copy = first.slice();
   first.fill(0);
-  parseElf(await assemble(u));
+  const again = await assemble(u);
+  assert.deepEqual(again, copy, "the caller's edit did not reach the cache");
+  assert.equal(parseElf(again).sections.length > 0, true);
 });
 
 Deno.test("an assembly error names the chunk origin, its line and the source text", async () => {

@@ -5,8 +5,16 @@
  */
 import assert from "node:assert/strict";
 import type { ExecutionLog } from "../../src/engine/engine.ts";
-import { NO_NATIVE_ENV, openExecutionLog } from "../../src/engine/execution_log.ts";
-import { nativeTraceHooks } from "../../src/engine/native_trace_log.ts";
+import {
+  executionLogStats,
+  NO_NATIVE_ENV,
+  openExecutionLog,
+} from "../../src/engine/execution_log.ts";
+import {
+  loadNativeHooks,
+  nativeLogStats,
+  nativeTraceHooks,
+} from "../../src/engine/native_trace_log.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
 import { defaultLayout } from "../../src/kernel/layout.ts";
 import { findVariant } from "../../src/kernel/variants/index.ts";
@@ -29,19 +37,40 @@ async function hasCompiler(): Promise<boolean> {
   return false;
 }
 
-/** `f` once with the native log and once with the JavaScript one. */
+/** The native hooks; without a C compiler the test fails, naming the package to install. */
+async function requireNativeHooks() {
+  assert.ok(
+    await hasCompiler(),
+    "no C compiler (cc, gcc or clang): the native execution log cannot be built or tested; " +
+      "install it with `apt-get install gcc`",
+  );
+  const hooks = await nativeTraceHooks();
+  assert.ok(hooks, "a C compiler is installed, but the native log did not build or load");
+  return hooks;
+}
+
+/**
+ * `f` once with the native log and once with the JavaScript one, checking
+ * that each run really used the log it claims to compare.
+ */
 async function bothLogs<T>(f: () => Promise<T>): Promise<{ native: T; script: T }> {
+  await requireNativeHooks();
+  const before = { ...executionLogStats };
   const native = await f();
+  assert.ok(executionLogStats.native > before.native, "the native log was used");
+  assert.equal(executionLogStats.script, before.script, "and only the native log");
   Deno.env.set(NO_NATIVE_ENV, "1");
   try {
-    return { native, script: await f() };
+    const script = await f();
+    assert.ok(executionLogStats.script > before.script, "the JavaScript log was used");
+    return { native, script };
   } finally {
     Deno.env.delete(NO_NATIVE_ENV);
   }
 }
 
-Deno.test("the native log builds wherever a C compiler is installed", async () => {
-  if (await hasCompiler()) assert.ok(await nativeTraceHooks(), "no native hooks");
+Deno.test("the native log builds (a C compiler is required to test it)", async () => {
+  await requireNativeHooks();
 });
 
 const workload = toWorkload({ target: { args: 5 }, ops: [singleTracerOps("ringbuf")] });
@@ -179,8 +208,7 @@ Deno.test("a log holds blocks, accesses and sp events of every run until cleared
 });
 
 Deno.test("a run longer than the native log holds is an error, not a short trace", async () => {
-  const hooks = await nativeTraceHooks();
-  if (!hooks) return; // only the native log has a fixed capacity
+  const hooks = await requireNativeHooks(); // only the native log has a fixed capacity
   const layout = defaultLayout();
   const text = `
 	.section .text, "ax", %progbits
@@ -206,5 +234,92 @@ stop:
     );
   } finally {
     engine.close();
+  }
+});
+
+/** The library `.cache/native/` holds for the current source (built by requireNativeHooks). */
+async function builtLibrary(): Promise<{ name: string; bytes: Uint8Array; record: string }> {
+  const source = await Deno.readFile(
+    new URL("../../src/engine/native/trace_log.c", import.meta.url),
+  );
+  const digest = Array.from(
+    new Uint8Array(await crypto.subtle.digest("SHA-256", source)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+  const name = `trace_log-${digest.slice(0, 16)}.so`;
+  const path = new URL(`../../.cache/native/${name}`, import.meta.url).pathname;
+  return {
+    name,
+    bytes: await Deno.readFile(path),
+    record: await Deno.readTextFile(`${path}.sha256`),
+  };
+}
+
+Deno.test("a truncated native library is rebuilt, never loaded", async () => {
+  await requireNativeHooks();
+  const dir = await Deno.makeTempDir({ prefix: "native-cache-" });
+  try {
+    // A copy (never mapped by this process) cut short, as a killed write or full disk leaves it.
+    const { name, bytes, record } = await builtLibrary();
+    await Deno.writeFile(`${dir}/${name}`, bytes.subarray(0, bytes.length >> 1));
+    await Deno.writeTextFile(`${dir}/${name}.sha256`, record);
+    const stats = { ...nativeLogStats };
+    assert.ok(await loadNativeHooks({ cacheDir: dir }), "loads after the rebuild");
+    assert.equal(nativeLogStats.builds - stats.builds, 1, "rebuilt once");
+    assert.equal(
+      nativeLogStats.loadFailures - stats.loadFailures,
+      0,
+      "the truncated file not loaded",
+    );
+    assert.equal((await Deno.readFile(`${dir}/${name}`)).length, bytes.length, "replaced");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a library that does not load is rebuilt once, then the JavaScript log with a note", async () => {
+  await requireNativeHooks();
+  const dir = await Deno.makeTempDir({ prefix: "native-cache-" });
+  try {
+    // A damaged library whose hash record matches it: only dlopen can tell.
+    const { name } = await builtLibrary();
+    const junk = new TextEncoder().encode("not a shared object\n");
+    const digest = Array.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", junk)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    await Deno.writeFile(`${dir}/${name}`, junk);
+    await Deno.writeTextFile(`${dir}/${name}.sha256`, digest + "\n");
+    let stats = { ...nativeLogStats };
+    assert.ok(await loadNativeHooks({ cacheDir: dir }), "rebuilt by the real compiler, loaded");
+    assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 1);
+    assert.equal(nativeLogStats.builds - stats.builds, 1);
+
+    // A compiler that only ever produces junk: the rebuild fails too.
+    const fake = `${dir}/fake-cc`;
+    await Deno.writeTextFile(
+      fake,
+      '#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\necho junk > "$2"\n',
+    );
+    await Deno.chmod(fake, 0o755);
+    const other = `${dir}/other`;
+    const notes: string[] = [];
+    stats = { ...nativeLogStats };
+    const hooks = await loadNativeHooks({
+      cacheDir: other,
+      compilers: [fake],
+      note: (t) => notes.push(t),
+    });
+    assert.equal(hooks, null, "the JavaScript log");
+    assert.equal(nativeLogStats.builds - stats.builds, 2, "built, then rebuilt once");
+    assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 2);
+    assert.equal(notes.length, 1);
+    assert.match(
+      notes[0],
+      /^note: the native execution log .*trace_log-[0-9a-f]{16}\.so does not load even after a rebuild \(.*\); using the JavaScript log \(same results, slower\)$/,
+    );
+    assert.ok(!notes[0].includes("\n"), "one line");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { CompareRefused, compareResults, DEFAULT_THRESHOLDS } from "../../src/report/compare.ts";
 import { renderComparison } from "../../src/report/compare_text.ts";
-import { parseThresholds } from "../../src/cli/compare.ts";
+import { missingText, parseThresholds } from "../../src/cli/compare.ts";
 import type { StoredResult } from "../../src/store/schema.ts";
 import { clone, sampleResult } from "./fixtures/results.ts";
 
@@ -68,14 +68,58 @@ Deno.test("compare: a case that now fails or is no longer measured regresses", (
   assert.match(cmp.cases[3].note!, /no longer measured/);
 });
 
-Deno.test("compare: added and removed cases are listed, not regressions", () => {
+Deno.test("compare: added and removed cases fail the verdict unless --allow-missing", () => {
   const cur = clone(sampleResult());
   const moved = cur.runs.pop()!;
   cur.runs.push({ ...moved, params: { args: 3 } });
   const cmp = compareResults(side("a", sampleResult()), side("b", cur));
   assert.equal(cmp.summary.added, 1);
   assert.equal(cmp.summary.removed, 1);
-  assert.equal(cmp.regressed, false);
+  assert.equal(cmp.regressed, false, "not a regression of any case");
+  assert.equal(cmp.incomplete, true);
+  assert.equal(cmp.ok, false, "a case on one side only fails the comparison");
+  assert.match(
+    missingText(cmp),
+    /^incomplete: 1 case only in a \(removed\) and 1 only in b \(added\)/,
+  );
+  assert.match(missingText(cmp), /pass --allow-missing/);
+  const allowed = compareResults(side("a", sampleResult()), side("b", cur), DEFAULT_THRESHOLDS, {
+    allowMissing: true,
+  });
+  assert.equal(allowed.ok, true);
+  assert.match(missingText(allowed), /^note: .*common cases only \(--allow-missing\)/);
+  // Removed only (a shorter sweep): still incomplete.
+  const fewer = clone(sampleResult());
+  fewer.runs.splice(0, 2);
+  const short = compareResults(side("a", sampleResult()), side("b", fewer));
+  assert.equal(short.summary.removed, 2);
+  assert.equal(short.ok, false);
+  // The same cases: complete.
+  const same = compareResults(side("a", sampleResult()), side("b", sampleResult()));
+  assert.equal(same.incomplete, false);
+  assert.equal(same.ok, true);
+});
+
+Deno.test("compare: the same CPU model and version from different CPU files is refused", () => {
+  const n1 = (sha256?: string) =>
+    sampleResult({ cpu: { name: "neoverse-n1", version: "2", ...(sha256 ? { sha256 } : {}) } });
+  const a = "a".repeat(64), b = "b".repeat(64);
+  assert.equal(compareResults(side("x", n1(a)), side("y", n1(a))).ok, true);
+  assert.throws(
+    () => compareResults(side("base.json", n1(a)), side("cur.json", n1(b))),
+    (e: unknown) =>
+      e instanceof CompareRefused &&
+      /base\.json and cur\.json were both measured with neoverse-n1 2, but from different CPU files \(sha256 aaaaaaaaaaaaaaaa\.\.\. and bbbbbbbbbbbbbbbb\.\.\.\)/
+        .test(e.message),
+  );
+  // A file from before CPU hashes were recorded: compared, and the comparison says so.
+  const old = compareResults(side("old.json", n1()), side("new.json", n1(a)));
+  assert.equal(old.ok, true);
+  assert.deepEqual(old.notes, [
+    "sample: the CPU file of old.json is unknown (written before CPU file hashes were " +
+    "recorded): the neoverse-n1 2 files may differ",
+  ]);
+  assert.deepEqual(compareResults(side("x", sampleResult()), side("y", sampleResult())).notes, []);
 });
 
 Deno.test("compare: different timing models, model versions or schemas are refused", () => {

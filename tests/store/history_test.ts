@@ -80,3 +80,52 @@ Deno.test("history: a corrupt or foreign file is an error naming it, never skipp
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("history: concurrent jobs of the same millisecond all land, none replaced", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const record = historyRecord([sampleResult()], meta("2025-06-01T10:00:00.000Z"));
+    // A check-then-write store would let these race for one name; exclusive creation cannot.
+    const paths = await Promise.all(
+      Array.from({ length: 12 }, () => writeHistory(dir, record)),
+    );
+    assert.equal(new Set(paths).size, 12, `distinct records: ${paths.join(", ")}`);
+    const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    assert.equal(names.length, 12, `no temp file left behind: ${names.join(", ")}`);
+    assert.ok(names.includes("2025-06-01T10-00-00.000Z-0123456789ab.json"));
+    assert.ok(names.includes("2025-06-01T10-00-00.000Z-0123456789ab-12.json"));
+    assert.equal((await readHistory(dir)).length, 12, "every record complete and readable");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("history: two processes writing at once both land", async () => {
+  const dir = await Deno.makeTempDir();
+  const script = `
+    import { historyRecord, writeHistory } from "${
+    new URL("../../src/store/history.ts", import.meta.url).href
+  }";
+    import { sampleResult } from "${
+    new URL("../report/fixtures/results.ts", import.meta.url).href
+  }";
+    const record = historyRecord([sampleResult()], {
+      date: "2025-07-01T10:00:00.000Z",
+      project: { commit: null, dirty: null },
+    });
+    for (let i = 0; i < 5; i++) await writeHistory(Deno.args[0], record);
+  `;
+  try {
+    const child = () =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["eval", "--ext=ts", script, dir],
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+    const outs = await Promise.all([child(), child()]);
+    for (const o of outs) assert.ok(o.success, new TextDecoder().decode(o.stderr));
+    assert.equal((await readHistory(dir)).length, 10);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

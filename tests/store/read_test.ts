@@ -50,7 +50,7 @@ Deno.test("structural damage names the JSON path", () => {
   const noRuns = { ...sampleResult(), runs: undefined };
   refused(JSON.stringify(noRuns), /runs is not an array/);
   const badCpu = { ...sampleResult(), cpu: "a72" };
-  refused(JSON.stringify(badCpu), /cpu is neither null nor \{name, version\}/);
+  refused(JSON.stringify(badCpu), /cpu is neither null nor \{name, version, sha256\}/);
   const badHistory = {
     kind: "ftrace-bench-history",
     schema: 1,
@@ -76,4 +76,33 @@ Deno.test("a missing file is a StoreError naming it", async () => {
     () => readStoreFile("/nonexistent/results.json"),
     /cannot read results file \/nonexistent\/results\.json: no such file/,
   );
+});
+
+Deno.test("a sweep identity and a CPU file hash read back; damaged ones are refused by path", () => {
+  const sweep = {
+    scenarioSha256: "ab".repeat(32),
+    overrides: { args: [1, 2] },
+    variants: ["nop", "args"],
+    parameterSets: 2,
+    listing: "default",
+    shards: 1,
+  };
+  const r = sampleResult({ cpu: { name: "neoverse-n1", version: "2", sha256: "cd".repeat(32) } });
+  const file = parseStoreFile("a.json", JSON.stringify({ ...r, sweep }));
+  assert.ok(file.kind === "result");
+  assert.deepEqual(file.result.sweep, sweep);
+  assert.equal(file.result.cpu?.sha256, "cd".repeat(32));
+  // Files from before either was recorded still read: both are simply unknown.
+  const old = parseStoreFile("old.json", text);
+  assert.ok(old.kind === "result" && old.result.sweep === undefined);
+  refused(JSON.stringify({ ...r, sweep: { ...sweep, variants: "args" } }), /sweep\.variants/);
+  refused(
+    JSON.stringify({ ...r, sweep: { ...sweep, shards: -1 } }),
+    /sweep\.shards is not a count/,
+  );
+  refused(
+    JSON.stringify({ ...r, sweep: { ...sweep, overrides: { args: 1 } } }),
+    /sweep\.overrides/,
+  );
+  refused(JSON.stringify({ ...r, cpu: { ...r.cpu, sha256: 7 } }), /cpu is neither null/);
 });

@@ -1,0 +1,48 @@
+/**
+ * Shared by the robustness tests: the command line as a user runs it, from
+ * the repository root, and a fresh temporary directory.
+ */
+import assert from "node:assert/strict";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+
+export interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `deno run -A mod.ts <args>` from the repository root. */
+export async function harness(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<Outcome> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${ROOT}mod.ts`, ...args],
+    cwd: options.cwd ?? ROOT,
+    env: options.env,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).output();
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+/** Exit status 2 with a one-paragraph `error:` naming the problem, and no stack. */
+export function assertInputError(r: Outcome, message: RegExp): void {
+  assert.equal(r.code, 2, `expected exit 2, got ${r.code}:\n${r.stderr}`);
+  assert.match(r.stderr, /^error: /m);
+  assert.match(r.stderr, message);
+  assert.doesNotMatch(r.stderr, /^internal error|^ {4}at /m, "no stack trace");
+}
+
+/** Run `f` with a fresh temporary directory, removed afterwards. */
+export async function withTempDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-robust-" });
+  try {
+    return await f(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
