@@ -21,6 +21,16 @@
  * Printed: emulated instructions per second of both and their ratio. The
  * Deno.bench entries time one call of each.
  *
+ * Then the timing model's own cost, before and after, side by side: `simulate`
+ * on one captured trace of each workload (plus a typical small case,
+ * single-tracer args=2), in nanoseconds per emulated instruction and
+ * microseconds per case (including the per-pc causes a case's JSON reads),
+ * with the block plans already built (a warm code image) and with fresh ones
+ * (each case of a suite is a new world: its plans are built on its first
+ * simulate). The two engines take turns in each round; the best round counts. "Before" is the engine of another
+ * revision, extracted with `git archive` into a temporary directory
+ * (FTRACE_BENCH_BEFORE=<rev>, default HEAD); "after" is the working tree.
+ *
  * The log is kept by native hooks (src/engine/native/trace_log.c) when a C
  * compiler could build them, else by JavaScript hooks (also forced with
  * FTRACE_BENCH_NO_NATIVE=1): then every block and every access costs an FFI
@@ -39,11 +49,14 @@ import { PhaseMap } from "../src/measure/phases.ts";
 import { TraceRecorder } from "../src/measure/recorder.ts";
 import { boot, loadUnit, loadWorld, mapImage } from "../src/runner/machine.ts";
 import { toWorkload } from "../src/runner/run_scenario.ts";
-import { timingTrace } from "../src/timing/trace.ts";
+import { type TimingTrace, timingTrace } from "../src/timing/trace.ts";
 import { openExecutionLog } from "../src/engine/execution_log.ts";
 import { builtinCpu } from "../src/timing/catalog.ts";
 import { simulate } from "../src/timing/simulate.ts";
 import ftraceOps from "../scenarios/ftrace-ops.ts";
+import singleTracer from "../scenarios/single-tracer.ts";
+import { argsVariant } from "../src/kernel/variants/args.ts";
+import type { CodeSource } from "../src/timing/plan.ts";
 
 const model = builtinCpu("neoverse-n1");
 const layout = defaultLayout();
@@ -78,6 +91,28 @@ async function listWalk(): Promise<Workload> {
   const loaded = await loadWorld(world, workload.layout);
   return {
     name: "list walk (ftrace-ops call-ops, relevant=100 irrelevant=100)",
+    code: loaded.code,
+    phases: loaded.phases,
+    start: loaded.image.address("caller"),
+    stop: loaded.image.address("harness_exit"),
+    machine(factory) {
+      const { engine, initial } = boot(factory, loaded);
+      return { engine, registers: initial.registers };
+    },
+  };
+}
+
+/** A typical case of the default suite: one tracer, args=2, variant args (about 140 instructions). */
+async function smallCase(): Promise<Workload> {
+  const params = Object.fromEntries(
+    Object.entries(singleTracer.params).map(([k, spec]) => [k, spec.default]),
+  );
+  const workload = toWorkload(singleTracer.workload({ ...params, args: 2 }));
+  const world = buildWorld(argsVariant, workload, "timing-bench/args");
+  if ("notApplicable" in world) throw new Error(`args is n/a: ${world.notApplicable}`);
+  const loaded = await loadWorld(world, workload.layout);
+  return {
+    name: "small case (single-tracer, args=2, variant args)",
     code: loaded.code,
     phases: loaded.phases,
     start: loaded.image.address("caller"),
@@ -171,6 +206,20 @@ class WarmMachine {
     return this;
   }
 
+  /** A copy of the last run's timing trace (with `timed`). */
+  lastTrace(): TimingTrace {
+    const t = timingTrace(this.#log, Number(this.work.stop));
+    return {
+      ...t,
+      blockStart: t.blockStart.slice(0, t.blockCount),
+      blockSize: t.blockSize.slice(0, t.blockCount),
+      blockAccess: t.blockAccess.slice(0, t.blockCount),
+      accessAddress: t.accessAddress.slice(0, t.accessCount),
+      accessSize: t.accessSize.slice(0, t.accessCount),
+      accessWrite: t.accessWrite.slice(0, t.accessCount),
+    };
+  }
+
   /** Run the call once; returns the instructions it executed. */
   run(): number {
     for (const [reg, value] of this.#registers) this.engine.writeRegister(reg, value);
@@ -205,7 +254,14 @@ function throughput(count: WarmMachine, timed: WarmMachine, rounds: number, call
 
 const M = (x: number) => `${(x / 1e6).toFixed(2)} M`;
 const machines: WarmMachine[] = [];
-for (const [work, calls] of [[await listWalk(), 40], [await trampolineLoop(), 1]] as const) {
+/** Each workload's trace, captured by its timing machine, for the cost section. */
+const captured: { work: Workload; trace: TimingTrace; instructions: number }[] = [];
+for (
+  const [work, calls] of [[await listWalk(), 40], [await trampolineLoop(), 1], [
+    await smallCase(),
+    400,
+  ]] as const
+) {
   const counting = await new WarmMachine(work, false).open();
   const timing = await new WarmMachine(work, true).open();
   machines.push(counting, timing);
@@ -214,6 +270,7 @@ for (const [work, calls] of [[await listWalk(), 40], [await trampolineLoop(), 1]
     counting.run();
     timing.run();
   }
+  captured.push({ work, trace: timing.lastTrace(), instructions: perCall });
   const { count, timed } = throughput(counting, timing, 10, calls);
   console.log(
     `${work.name}: ${perCall} instructions per call, warm engine, timing with neoverse-n1\n` +
@@ -233,5 +290,129 @@ for (const [work, calls] of [[await listWalk(), 40], [await trampolineLoop(), 1]
     fn: () => void timing.run(),
   });
 }
+
+/** A timing engine: `simulate` and the built-in model it times with. */
+interface TimingEngine {
+  label: string;
+  // deno-lint-ignore no-explicit-any
+  simulate: (model: any, trace: TimingTrace, code: CodeSource, phases: PhaseMap) => {
+    cycles: number;
+    instructions: number;
+  };
+  model: unknown;
+}
+
+/** The engine of `rev`, from `git archive` into a temporary directory; undefined without git. */
+async function engineAt(rev: string): Promise<TimingEngine | undefined> {
+  const root = new URL("../", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir({ prefix: "timing-before-" });
+  try {
+    const archive = await new Deno.Command("git", {
+      args: ["archive", "--format=tar", rev, "src"],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (archive.code !== 0) throw new Error(new TextDecoder().decode(archive.stderr));
+    const tar = new Deno.Command("tar", { args: ["-x", "-C", dir], stdin: "piped" }).spawn();
+    const writer = tar.stdin.getWriter();
+    await writer.write(archive.stdout);
+    await writer.close();
+    if (!(await tar.status).success) throw new Error("tar failed");
+    const commit = await new Deno.Command("git", {
+      args: ["rev-parse", "--short", rev],
+      cwd: root,
+      stdout: "piped",
+    }).output();
+    const sim = await import(`file://${dir}/src/timing/simulate.ts`);
+    const cat = await import(`file://${dir}/src/timing/catalog.ts`);
+    return {
+      label: `${rev} (${new TextDecoder().decode(commit.stdout).trim()})`,
+      simulate: sim.simulate,
+      model: cat.builtinCpu("neoverse-n1"),
+    };
+  } catch (e) {
+    console.log(`(no "before" engine: ${rev}: ${(e as Error).message.split("\n")[0]})`);
+    return undefined;
+  }
+}
+
+/** A code source of its own: the engine's plan cache starts empty for it (a new world). */
+const fresh = (code: CodeSource): CodeSource => ({
+  instruction: (address) => code.instruction(address),
+  describe: (address) => code.describe(address),
+});
+
+/** One timing of `engine` on a captured trace: ms per simulate, plans cached or fresh. */
+function timeOnce(
+  engine: TimingEngine,
+  c: (typeof captured)[number],
+  reps: number,
+  freshPlans: boolean,
+): number {
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const code = freshPlans ? fresh(c.work.code) : c.work.code;
+    const r = engine.simulate(engine.model, c.trace, code, c.work.phases);
+    // A case's JSON reads the causes per pc (built on first access): part of its cost.
+    void (r as { causesByPc?: Map<number, unknown> }).causesByPc?.size;
+  }
+  return (performance.now() - t0) / reps;
+}
+
+/**
+ * Milliseconds per case of each engine on one trace, plans cached and fresh:
+ * the engines take turns within each round (so both see the same machine
+ * load) and the best round counts (this machine is shared).
+ */
+function costs(engines: TimingEngine[], c: (typeof captured)[number], reps: number, rounds = 9) {
+  const best = engines.map(() => ({ warmMs: Infinity, freshMs: Infinity }));
+  for (const e of engines) timeOnce(e, c, reps, false);
+  for (let r = 0; r < rounds; r++) {
+    engines.forEach((e, k) => {
+      best[k].warmMs = Math.min(best[k].warmMs, timeOnce(e, c, reps, false));
+      best[k].freshMs = Math.min(best[k].freshMs, timeOnce(e, c, reps, true));
+    });
+  }
+  return best;
+}
+
+const after: TimingEngine = { label: "working tree", simulate, model };
+const beforeRev = Deno.env.get("FTRACE_BENCH_BEFORE") ?? "HEAD";
+const before = await engineAt(beforeRev);
+const rows: string[][] = [[
+  "workload (neoverse-n1)",
+  "insns",
+  "ns/insn before",
+  "ns/insn after",
+  "µs/case before",
+  "µs/case after",
+  "µs/case fresh plans before",
+  "after",
+]];
+for (const c of captured) {
+  const reps = Math.max(1, Math.round(200_000 / c.instructions));
+  const [a, b] = costs(before ? [after, before] : [after], c, reps);
+  const ns = (ms: number) => ((ms * 1e6) / c.instructions).toFixed(1);
+  const us = (ms: number) => (ms * 1e3).toFixed(1);
+  rows.push([
+    c.work.name,
+    String(c.instructions),
+    b ? ns(b.warmMs) : "-",
+    ns(a.warmMs),
+    b ? us(b.warmMs) : "-",
+    us(a.warmMs),
+    b ? us(b.freshMs) : "-",
+    us(a.freshMs),
+  ]);
+}
+const widths = rows[0].map((_, k) => Math.max(...rows.map((r) => r[k].length)));
+console.log(
+  `\ntiming model cost, before = ${before?.label ?? "(none)"}, after = ${after.label}:\n` +
+    rows.map((r) =>
+      r.map((x, k) => k === 0 ? x.padEnd(widths[k]) : x.padStart(widths[k])).join("  ")
+    )
+      .join("\n"),
+);
 
 globalThis.addEventListener("unload", () => machines.forEach((m) => m.engine.close()));

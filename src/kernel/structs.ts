@@ -122,7 +122,8 @@ export const TASK_STRUCT = layout("task_struct", [
   ["state", 8],
   ["stack", 8],
   ["bpf_ctx", 8], // current->bpf_ctx: the run context of the running BPF prog
-  ["pad_a", 8 * 39],
+  ["stack_canary", 8], // current->stack_canary (CONFIG_STACKPROTECTOR_PER_TASK)
+  ["pad_a", 8 * 38],
   ["migration_disabled", 4],
   ["rcu_read_lock_nesting", 4],
   ["pad_b", 8 * 56],

@@ -3,6 +3,7 @@
  */
 import type { Metrics } from "../measure/metrics.ts";
 import type { KernelInfo } from "../kernel/real/kernel.ts";
+import type { CycleCauses, TimingSummary } from "../timing/case.ts";
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
@@ -35,6 +36,14 @@ export interface RunResult {
    * "0x..." like listing addresses; they add up to `metrics.cycles`.
    */
   cyclesByPc?: Record<string, number>;
+  /**
+   * With a timing model: the same cycles by cause, per pc (non-zero causes; pcs
+   * charged no cycle left out) and per phase; each adds up to the pc's or phase's cycles.
+   */
+  cycleCausesByPc?: Record<string, CycleCauses>;
+  cycleCauses?: Record<string, CycleCauses>;
+  /** With a timing model: training passes before the measured one, and its mispredicts by kind. */
+  timing?: TimingSummary;
 }
 
 /** One instruction the traced call executed: plain data for the annotated listing. */

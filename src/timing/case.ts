@@ -9,7 +9,19 @@ import type { Metrics } from "../measure/metrics.ts";
 import type { TimingTrace } from "./trace.ts";
 import { type CpuSelection, selectCpus } from "./catalog.ts";
 import { CpuModelError } from "./model.ts";
-import { type CodeSource, type PhaseSource, simulate } from "./simulate.ts";
+import { type CodeSource, type Mispredicts, type PhaseSource, simulate } from "./simulate.ts";
+import { type CycleCauses, hexPc } from "./causes.ts";
+
+export type { CycleCauses } from "./causes.ts";
+export type { Mispredicts } from "./simulate.ts";
+
+/** How a case was timed: training passes before the measured one, and its mispredicts. */
+export interface TimingSummary {
+  /** Passes over the recorded trace that trained the predictors (0: a first call). */
+  passes: number;
+  /** Mispredicts of the measured (steady-state) pass, by kind. */
+  mispredicts: Mispredicts;
+}
 
 /** A case's cycles under one model, as plain (structured-clonable) data. */
 export interface CaseTiming {
@@ -19,6 +31,13 @@ export interface CaseTiming {
   phases: Record<string, number>;
   /** Cycles charged to each executed pc, keyed "0x..." like listing addresses. */
   byPc: Record<string, number>;
+  /**
+   * The same cycles by cause: per pc (non-zero causes only; pcs charged no
+   * cycle are left out) and per phase (every cause).
+   */
+  causesByPc: Record<string, CycleCauses>;
+  phaseCauses: Record<string, CycleCauses>;
+  summary: TimingSummary;
 }
 
 /** The one model a `--cpu` value other than `all` selects. */
@@ -34,20 +53,31 @@ export function singleCpu(spec: string): CpuSelection {
 export class CaseTimer {
   readonly selection: CpuSelection;
 
-  /** `spec`: one model, as `--cpu` names it (`NAME`, `NAME:cold` or a CPU file path). */
+  /** `spec`: one model, as `--cpu` names it (`NAME`, `NAME:cold`, ... or a CPU file path). */
   constructor(spec: string) {
     this.selection = singleCpu(spec);
   }
 
   /** Time the captured run. */
   time(trace: TimingTrace, code: CodeSource, phases: PhaseSource): CaseTiming {
-    const { model, cold, info } = this.selection;
-    const r = simulate(model, trace, code, phases, { cold });
+    const { model, mode, bimodal, info } = this.selection;
+    const r = simulate(model, trace, code, phases, { mode, bimodal });
     const byPc: Record<string, number> = {};
+    const causesByPc: Record<string, CycleCauses> = {};
     for (const [pc, cycles] of [...r.byPc].sort((a, b) => a[0] - b[0])) {
-      byPc[`0x${pc.toString(16)}`] = cycles;
+      byPc[hexPc(pc)] = cycles;
+      // A pc charged no cycle has no cause: left out.
+      if (cycles !== 0) causesByPc[hexPc(pc)] = r.causesByPc.get(pc)!;
     }
-    return { cpu: info, cycles: r.cycles, phases: r.phases, byPc };
+    return {
+      cpu: info,
+      cycles: r.cycles,
+      phases: r.phases,
+      byPc,
+      causesByPc,
+      phaseCauses: r.phaseCauses,
+      summary: { passes: r.passes, mispredicts: r.mispredicts },
+    };
   }
 }
 
@@ -66,6 +96,9 @@ export function timedFigures(
   overhead: TimedMetrics | null;
   phases: Record<string, TimedMetrics>;
   cyclesByPc?: Record<string, number>;
+  cycleCausesByPc?: Record<string, CycleCauses>;
+  cycleCauses?: Record<string, CycleCauses>;
+  timing?: TimingSummary;
 } {
   if (!timing) return { metrics, overhead, phases };
   const timedPhases: Record<string, TimedMetrics> = {};
@@ -79,5 +112,8 @@ export function timedFigures(
       : overhead,
     phases: timedPhases,
     cyclesByPc: timing.byPc,
+    cycleCausesByPc: timing.causesByPc,
+    cycleCauses: timing.phaseCauses,
+    timing: timing.summary,
   };
 }

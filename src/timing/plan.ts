@@ -34,6 +34,49 @@ export const BAR_NONE = 0;
 export const BAR_ISB = 1; // every older instruction completes, then the pipeline refills
 export const BAR_DSB = 2; // every older instruction completes before any later one issues
 export const BAR_DMB = 3; // later memory accesses wait for older ones to complete
+export const BAR_DMB_LD = 4; // dmb ...ld: later accesses wait for older loads
+export const BAR_DMB_ST = 5; // dmb ...st: later stores wait for older stores
+
+/** Ordering semantics of a memory access (bits). */
+export const ORD_ACQUIRE = 1; // load-acquire (ldar, ldaxr, LSE ...a): RCsc
+export const ORD_ACQUIRE_PC = 2; // load-acquire RCpc (ldapr, ldapur): no wait for older releases
+export const ORD_RELEASE = 4; // store-release (stlr, stlur, stlxr, LSE ...l)
+
+/** Cause indexes of the cycles charged to an instruction (see CAUSE_NAMES). */
+export const C_BASE = 0;
+export const C_DEPENDENCY = 1;
+export const C_PORTS = 2;
+export const C_CONDITIONAL = 3;
+export const C_INDIRECT = 4;
+export const C_RETURN = 5;
+export const C_CACHE_MISS = 6;
+export const C_ORDERING = 7;
+export const CAUSE_COUNT = 8;
+
+const orderings = new Map<string, number>();
+
+/** The ordering semantics of a decoded memory instruction (ORD_* bits, 0 for none). */
+export function orderingOf(mnemonic: string): number {
+  let ord = orderings.get(mnemonic);
+  if (ord === undefined) orderings.set(mnemonic, ord = orderingOfMnemonic(mnemonic));
+  return ord;
+}
+
+function orderingOfMnemonic(mnemonic: string): number {
+  if (/^(ldar|ldaxr|ldaxp|ldlar)/.test(mnemonic)) return ORD_ACQUIRE;
+  if (/^(ldapr|ldapur)/.test(mnemonic)) return ORD_ACQUIRE_PC;
+  if (/^(stlr|stlur|stllr|stlxr|stlxp)/.test(mnemonic)) return ORD_RELEASE;
+  const lse = /^(?:ld|st)(?:add|clr|eor|set|smax|smin|umax|umin)(al|a|l)?[bh]?$/.exec(mnemonic) ??
+    /^(?:swp|casp?)(al|a|l)?[bh]?$/.exec(mnemonic);
+  if (!lse || !lse[1]) return 0;
+  return (lse[1].includes("a") ? ORD_ACQUIRE : 0) | (lse[1].includes("l") ? ORD_RELEASE : 0);
+}
+
+/** `dmb <option>`: CRm (bits 11:8) low two bits say which accesses it orders. */
+function dmbKind(word: number): number {
+  const types = (word >>> 8) & 3;
+  return types === 1 ? BAR_DMB_LD : types === 2 ? BAR_DMB_ST : BAR_DMB;
+}
 
 const BARRIER_KIND: Record<string, number> = {
   isb: BAR_ISB,
@@ -93,10 +136,21 @@ export interface BlockPlan {
   readonly branch: Uint8Array;
   /** BAR_* kind of a barrier (BAR_NONE for everything else). */
   readonly barrier: Uint8Array;
+  /** ORD_* bits of a memory access with ordering semantics (0 for everything else). */
+  readonly order: Uint8Array;
   /** Direct branch target address (NaN when not a direct branch). */
   readonly target: Float64Array;
   /** Cycles charged to each instruction (scratch of the simulation using the plan). */
   readonly charged: Float64Array;
+  /** The same cycles by cause: [instruction * CAUSE_COUNT + C_*] (scratch, like `charged`). */
+  readonly causes: Float64Array;
+  /**
+   * Dependency cycles of each instruction by producer pc (scratch): the first
+   * producer in `depPc` (-1: none yet) and `depCycles`, any other in `dependsOn`.
+   */
+  readonly depPc: Float64Array;
+  readonly depCycles: Float64Array;
+  readonly dependsOn: (Map<number, number> | undefined)[];
   /** Id of the last simulation that used the plan (scratch, like `charged`). */
   lastUse: number;
 }
@@ -212,6 +266,7 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
   const memBytes = new Uint16Array(count);
   const branch = new Uint8Array(count);
   const barrier = new Uint8Array(count);
+  const order = new Uint8Array(count);
   const target = new Float64Array(count).fill(NaN);
   for (let i = 0; i < count; i++) {
     const pc = start + 4 * i;
@@ -265,7 +320,12 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
       memBytes[i] = mem.bytes;
     }
     if (insn.cls === "atomic" || (mem && mem.kind !== "load")) storeOrder[i] = 1;
-    if (insn.cls === "barrier") barrier[i] = BARRIER_KIND[insn.mnemonic] ?? BAR_NONE;
+    if (insn.cls === "barrier") {
+      barrier[i] = insn.mnemonic === "dmb"
+        ? dmbKind(insn.word)
+        : BARRIER_KIND[insn.mnemonic] ?? BAR_NONE;
+    }
+    if (memKind[i] !== 0) order[i] = orderingOf(insn.mnemonic);
     if (insn.branch) {
       branch[i] = BRANCH_KIND[insn.branch.kind];
       if (insn.branch.offset !== undefined) target[i] = pc + insn.branch.offset;
@@ -293,8 +353,13 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
     memBytes,
     branch,
     barrier,
+    order,
     target,
     charged: new Float64Array(count),
+    causes: new Float64Array(count * CAUSE_COUNT),
+    depPc: new Float64Array(count).fill(-1),
+    depCycles: new Float64Array(count),
+    dependsOn: new Array(count).fill(undefined),
     lastUse: -1,
   };
 }

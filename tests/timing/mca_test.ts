@@ -2,8 +2,12 @@
  * The timing model against llvm-mca (LLVM 19) on straight-line blocks: every
  * variant's save and restore sequence, and synthetic blocks for each
  * instruction class. Each block runs 100 iterations in both, on the same CPU
- * name; total cycles must agree within 15% for neoverse-n1 and cortex-a55.
- * The worst disagreement per CPU is printed.
+ * name; total cycles must agree within TOLERANCE for neoverse-n1 and
+ * cortex-a55. The worst disagreement per CPU is printed; the tolerance is set
+ * just above the worst one observed: -5.0%, neoverse-n1 on call-ops' save
+ * sequence (12 stores: llvm-mca 1056 cycles, the model 1003; llvm-mca's own
+ * block reciprocal throughput for it is 10.0 cycles, the model's 10.03 per
+ * iteration). Everything else agrees within 2%.
  *
  * Where they differ by design, and how the blocks deal with it:
  * - llvm-mca has no branch prediction and no addresses: in our synthetic
@@ -31,7 +35,7 @@ import { assembleWords, mcaTotalCycles } from "./mca.ts";
 import { variantSequences } from "./sequences.ts";
 
 const ITERATIONS = 100;
-const TOLERANCE = 0.15;
+const TOLERANCE = 0.055;
 
 /** One or more blocks per instruction class (branch-free or fall-through branches). */
 const SYNTHETIC: Record<string, string> = {

@@ -38,19 +38,47 @@ Deno.test("every built-in CPU file loads, names itself and has a version", () =>
       if (cls !== "exception") assert.ok(model.file.classes[cls], `${name}: ${cls}`);
     }
     // Every figure cites a declared source.
-    for (const fig of Object.values(model.file.classes)) {
-      assert.ok(fig!.source.split(/[\s,;:]/)[0] in model.file.sources);
-    }
+    const cites = (source: string) => source.split(/[\s,;:(]/)[0] in model.file.sources;
+    for (const fig of Object.values(model.file.classes)) assert.ok(cites(fig!.source));
+    const { branch, memory } = model.file;
+    for (
+      const source of [
+        branch.source,
+        branch.conditional.source,
+        branch.indirect.source,
+        branch.returnStack.source,
+        memory.source,
+        ...Object.values(memory.ordering).map((r) => r.source),
+      ]
+    ) assert.ok(cites(source), `${name}: ${source}`);
   }
 });
 
-Deno.test("--cpu selections: a name, NAME:cold, all, and an unknown name", () => {
-  assert.deepEqual(selectCpus("neoverse-n1").map((s) => s.info), [
-    { name: "neoverse-n1", version: "2" },
-  ]);
+Deno.test("--cpu selections: a name, NAME:cold, :first-call, :bimodal, all, and an unknown name", () => {
+  const [n1] = selectCpus("neoverse-n1");
+  assert.deepEqual({ name: n1.info.name, version: n1.info.version }, {
+    name: "neoverse-n1",
+    version: "3",
+  });
+  assert.equal(n1.mode, "steady");
+  assert.equal(n1.bimodal, false);
   const cold = selectCpus("cortex-a55:cold");
   assert.equal(cold[0].cold, true);
+  assert.equal(cold[0].mode, "cold");
   assert.equal(cold[0].info.name, "cortex-a55:cold");
+  const first = selectCpus("apple-m1:first-call")[0];
+  assert.deepEqual([first.mode, first.cold, first.bimodal], ["first-call", true, false]);
+  assert.equal(first.spec, "apple-m1:first-call");
+  const both = selectCpus("all:bimodal:cold");
+  assert.deepEqual(both.map((s) => s.info.name), [
+    "cortex-a55:cold:bimodal",
+    "neoverse-n1:cold:bimodal",
+    "apple-m1:cold:bimodal",
+  ]);
+  assert.ok(both.every((s) => s.bimodal && s.mode === "cold"));
+  // The spec a worker is sent selects the same thing again.
+  assert.deepEqual(selectCpus(both[1].spec).map((s) => s.info.name), ["neoverse-n1:cold:bimodal"]);
+  assert.throws(() => selectCpus("neoverse-n1:warm"), /unknown CPU model "neoverse-n1:warm"/);
   assert.deepEqual(selectCpus("all").map((s) => s.model.file.name), [...BUILTIN_CPUS]);
   assert.throws(
     () => selectCpus("pentium"),
@@ -78,8 +106,36 @@ Deno.test("a CPU file with a malformed field names the field and the file", asyn
     [(j) => (j.classes.loads = j.classes.load), /field classes\.loads names no instruction class/],
     [(j) => (j.core.kind = "vliw"), /field core\.kind is not "in-order" or "out-of-order"/],
     [
-      (j) => (j.branch.directionEntries = 1000),
-      /field branch\.directionEntries is not a power of two/,
+      (j) => (j.branch.conditional.entries = 1000),
+      /field branch\.conditional\.entries is not a power of two/,
+    ],
+    [
+      (j) => (j.branch.conditional.kind = "tage"),
+      /field branch\.conditional\.kind is not "gshare" or "bimodal"/,
+    ],
+    [
+      (j) => (j.branch.conditional.historyBits = 64),
+      /field branch\.conditional\.historyBits is not an integer in 0\.\.30/,
+    ],
+    [
+      (j) => delete j.branch.returnStack.depth,
+      /field branch\.returnStack\.depth is missing/,
+    ],
+    [
+      (j) => (j.branch.indirect.source = "a rumour"),
+      /field branch\.indirect\.source cites "a", which is not a key of sources/,
+    ],
+    [
+      (j) => delete j.memory.ordering.releaseWaitsForOlder,
+      /field memory\.ordering\.releaseWaitsForOlder is missing/,
+    ],
+    [
+      (j) => (j.memory.ordering.loadForwardsFromRelease.value = "yes"),
+      /field memory\.ordering\.loadForwardsFromRelease\.value is not true or false/,
+    ],
+    [
+      (j) => (j.memory.ordering.tso = { value: true, source: "assumed" }),
+      /field memory\.ordering\.tso is not a rule/,
     ],
     [
       (j) => (j.memory.source = "a blog"),

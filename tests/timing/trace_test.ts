@@ -11,6 +11,7 @@ import { measure } from "../../src/runner/run_case.ts";
 import { toWorkload } from "../../src/runner/run_scenario.ts";
 import { selectCpus } from "../../src/timing/catalog.ts";
 import { simulate, type TimingResult } from "../../src/timing/simulate.ts";
+import { causeTotal } from "../../src/timing/causes.ts";
 import singleTracer from "../../scenarios/single-tracer.ts";
 
 const workload = toWorkload(singleTracer.workload({ args: 3, tracer: "ringbuf" }));
@@ -21,14 +22,18 @@ async function timedRun(variantName: string) {
   if ("notApplicable" in world) return undefined;
   const loaded = await loadWorld(world, workload.layout);
   const m = await measure(loaded, unicornFactory, undefined, { trace: true });
-  const results = [...selectCpus("all"), ...selectCpus("all:cold")].map((sel) =>
-    simulate(sel.model, m.trace!, loaded.code, loaded.phases, { cold: sel.cold })
+  const selections = ["all", "all:cold", "all:first-call", "all:bimodal"].flatMap(selectCpus);
+  const results = selections.map((sel) =>
+    simulate(sel.model, m.trace!, loaded.code, loaded.phases, {
+      mode: sel.mode,
+      bimodal: sel.bimodal,
+    })
   );
   return { m, results };
 }
 
 /** Plain, comparable form of a result. */
-const plain = (r: TimingResult) => ({ ...r, byPc: [...r.byPc] });
+const plain = (r: TimingResult) => ({ ...r, byPc: [...r.byPc], causesByPc: [...r.causesByPc] });
 
 for (const variant of VARIANTS) {
   Deno.test(`${variant.name}: the timed trace is the counted run; charges add up`, async () => {
@@ -44,6 +49,17 @@ for (const variant of VARIANTS) {
       assert.equal(byPhase, r.cycles, `${at}: per-phase charges add up to the total`);
       assert.deepEqual(Object.keys(r.phases).sort(), Object.keys(run.m.phases).sort(), at);
       assert.ok(r.cycles > 0 && Number.isInteger(r.cycles), at);
+      // Causes add up exactly: per pc, per phase, and a dependency's producers to the dependency.
+      for (const [pc, cycles] of r.byPc) {
+        const c = r.causesByPc.get(pc)!;
+        assert.equal(causeTotal(c), cycles, `${at}: causes of pc 0x${pc.toString(16)}`);
+        const producers = Object.values(c.dependsOn ?? {}).reduce((a, b) => a + b, 0);
+        assert.equal(producers, c.dependency ?? 0, `${at}: producers of pc 0x${pc.toString(16)}`);
+      }
+      for (const [phase, cycles] of Object.entries(r.phases)) {
+        assert.equal(causeTotal(r.phaseCauses[phase]), cycles, `${at}: causes of ${phase}`);
+      }
+      assert.ok(r.passes === 0 || (r.passes >= 2 && r.passes <= 16), `${at}: ${r.passes} passes`);
     }
   });
 }

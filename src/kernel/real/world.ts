@@ -48,6 +48,7 @@ function kernelConstants(kernel: RealKernel): Map<string, number | bigint> {
     BPF_CTX: L.task.bpfCtx,
     MIGRATION_DISABLED: L.task.migrationDisabled,
     RCU_READ_LOCK_NESTING: L.task.rcuReadLockNesting,
+    STACK_CANARY: L.task.stackCanary,
   };
   for (const [name, offset] of Object.entries(task)) {
     if (offset !== undefined) c.set(`TASK_STRUCT_${name}`, offset);
