@@ -104,7 +104,13 @@ export function setCacheNotice(f: (text: string) => void): (text: string) => voi
 
 const reported = new Set<string>();
 
+/**
+ * Assembled objects by key, least recently used first. Bounded, so a long
+ * sweep of ever new units keeps flat memory; the disk cache keeps the rest.
+ */
 const memoryCache = new Map<string, Promise<Uint8Array>>();
+/** Objects kept in memory: a sweep's distinct units are far fewer, a 100,000-case one not. */
+export const MEMORY_CACHE_ENTRIES = 512;
 let diskCacheDir: string | null = defaultCacheDir();
 
 /** Forgets the in-memory cache (the disk cache stays). */
@@ -231,6 +237,9 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
   let pending = memoryCache.get(key);
   if (pending) {
     assemblerStats.hits++;
+    // Most recently used last.
+    memoryCache.delete(key);
+    memoryCache.set(key, pending);
   } else {
     // Set before any await: concurrent requests for one unit share this promise.
     pending = (async () => {
@@ -243,6 +252,9 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
       return await fromDiskOrAssemble(key, inputs, () => runAssembler(tool, unit, attrs, text));
     })();
     memoryCache.set(key, pending);
+    if (memoryCache.size > MEMORY_CACHE_ENTRIES) {
+      memoryCache.delete(memoryCache.keys().next().value!);
+    }
     // A failed assembly must not be remembered: the next call reports it again.
     pending.catch(() => memoryCache.delete(key));
   }

@@ -8,6 +8,7 @@ import {
   clearMemoryCache,
   findTool,
   llvmMcVersion,
+  MEMORY_CACHE_ENTRIES,
   setCacheDir,
   setCacheNotice,
   ToolMissingError,
@@ -48,6 +49,26 @@ Deno.test("assembling the same unit twice spawns llvm-mc once", async () => {
     assert.equal(assemblerStats.spawns - before.spawns, 1);
     assert.equal(assemblerStats.misses - before.misses, 1);
     assert.equal(assemblerStats.hits - before.hits, 1);
+  });
+});
+
+Deno.test("the in-memory cache is bounded: the least recently used object goes to disk only", async () => {
+  await withTempCache(async () => {
+    clearMemoryCache();
+    const first = freshUnit();
+    await assemble(first);
+    const others = Array.from({ length: MEMORY_CACHE_ENTRIES }, () => freshUnit());
+    // In small groups: each is a miss that llvm-mc assembles.
+    for (let i = 0; i < others.length; i += 16) {
+      await Promise.all(others.slice(i, i + 16).map((u) => assemble(u)));
+    }
+    const memoryHits = () => assemblerStats.hits - assemblerStats.diskHits;
+    const before = { memory: memoryHits(), disk: assemblerStats.diskHits };
+    await assemble(first); // evicted from memory: read back from disk
+    assert.equal(memoryHits() - before.memory, 0);
+    assert.equal(assemblerStats.diskHits - before.disk, 1);
+    await assemble(others[others.length - 1]); // recent: still in memory
+    assert.equal(memoryHits() - before.memory, 1);
   });
 });
 
