@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-type Counts = { instructions: number; loads: number; stores: number; branches: number };
+type Counts = {
+  instructions: number;
+  loads: number;
+  stores: number;
+  branches: number;
+  cycles?: number;
+};
 
 /** The fields of a result run the tests read. */
 export interface Run {
@@ -20,6 +26,8 @@ export interface Run {
   metrics: Counts | null;
   overhead: Counts | null;
   phases: Record<string, Counts> | null;
+  /** With a timing model: cycles by cause per pc. */
+  cycleCausesByPc?: Record<string, unknown>;
 }
 
 /** `deno run -A mod.ts run scenarios/<file> ... --json - --quiet` from the repository root. */

@@ -130,3 +130,14 @@ Deno.test("worker threads give the same runs, in the same order, as one thread",
   assert.equal(parallel.runs.length, 9 * 3 * 2 * 7);
   assert.deepEqual(parallel.runs, serial.runs);
 });
+
+Deno.test("with a timing model, worker threads and repeated runs give the same cycles, causes and steady state", async () => {
+  const args = ["--param", "args=2,6", "--cpu", "neoverse-n1"];
+  const parallel = await runScenario("bpf-fentry.ts", ...args, "--workers", "2");
+  const serial = await runScenario("bpf-fentry.ts", ...args, "--workers", "1");
+  const again = await runScenario("bpf-fentry.ts", ...args, "--workers", "1");
+  assert.ok(parallel.runs.some((r) => r.metrics?.cycles !== undefined), "cycles measured");
+  assert.ok(parallel.runs.some((r) => r.cycleCausesByPc !== undefined), "causes recorded");
+  assert.deepEqual(parallel.runs, serial.runs);
+  assert.deepEqual(serial.runs, again.runs);
+});
