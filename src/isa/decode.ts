@@ -9,23 +9,27 @@
  * decoder does not model (SVE, SME, MTE, ...), come back as `Undecoded` with a
  * reason; `decode` never throws.
  *
+ * SIMD/FP is not decoded: kernel code is built with `-mgeneral-regs-only`, so no
+ * instruction on the SIMD&FP register file can be on a traced path. Every word of
+ * the SIMD&FP encoding space (see `SIMD_FP_REASON`) is `Undecoded` with that
+ * reason: the Data Processing -- Scalar Floating-Point and Advanced SIMD groups,
+ * and the loads and stores with V = 1 (`ldr q0`, `stp d0, d1`, `ld1 {v0.16b}`, ...).
+ * The rule: an instruction that names a SIMD&FP register is undecoded.
+ *
  * Conventions beyond types.ts:
  * - prfm/prfum/rprfm are class "load" with `prefetch: true`, `mem.bytes` 0 and no data register.
  * - ldar/ldapr/ldlar are "load" and stlr/stllr/stlur "store"; exclusives (ldxr/stxr/...),
  *   CAS and LSE atomics are "atomic" (mem.kind "load-store" for CAS/LSE, the direction for
  *   exclusives). paciasp/pacibsp report `landingPad: "c"` (they are implicit BTI c pads).
- * - eret/eretaa/drps are "exception". SIMD post-index by register puts the increment
- *   register in `mem.index` (writeback "post").
+ * - eret/eretaa/drps are "exception".
  * - Only NZCV is tracked among system registers (mrs/msr nzcv, flag-setting forms);
  *   FPCR/FPSR and other PSTATE bits are not.
- * - SIMD/FP: Vd is also listed as read when only part of it is written (accumulate,
- *   insert, lane loads, "2" narrowing forms).
  *
- * Known gaps (returned as Undecoded): SVE, SME, MTE, MOPS, RCpc3, LS64, CSSC, CPA,
- * D128, TME, FlagM rmif/setf, FCMA, I8MM, BF16, SHA512/SHA3/SM3/SM4. Encodings from
- * newer extensions this decoder does not know at all (FP8, FAMINMAX, THE rcw*, LUT,
- * ...) report "unallocated". LLVM also decodes op0 = 0 system-register moves
- * (`msr S0_...`), which the Arm ARM leaves unallocated; they are "unallocated" here.
+ * Known gaps (returned as Undecoded): SIMD/FP (above), SVE, SME, MTE, MOPS, RCpc3,
+ * LS64, CSSC, CPA, D128, TME, FlagM rmif/setf. Encodings from newer extensions this
+ * decoder does not know at all (THE rcw*, ...) report "unallocated". LLVM also
+ * decodes op0 = 0 system-register moves (`msr S0_...`), which the Arm ARM leaves
+ * unallocated; they are "unallocated" here.
  *
  * @module
  */
@@ -38,15 +42,42 @@ import {
   type OperandForm,
   REG_NZCV,
   REG_SP,
-  REG_V0,
   type Undecoded,
 } from "./types.ts";
-import { decodeSimdFp, decodeSimdStructLdSt } from "./decode_simd.ts";
 import { mk, none, sext, zr } from "./decode_util.ts";
 
 export type { Decoded, Undecoded } from "./types.ts";
 
 const NZ = REG_NZCV;
+
+/**
+ * The reason every word of the SIMD&FP encoding space is `Undecoded`. That space
+ * (Arm ARM, A64 encoding index) is:
+ * - op0 (bits 28:25) = x111: Data Processing -- Scalar Floating-Point and Advanced SIMD;
+ * - Loads and Stores (op0 = x1x0) with op1 (bit 26, V) = 1 in the groups where V
+ *   selects the SIMD&FP register file (`simdFpLoadStore`).
+ */
+export const SIMD_FP_REASON = "SIMD/FP: not decoded; kernel code is built with -mgeneral-regs-only";
+
+/**
+ * A load/store word with V = 1: whether it is a SIMD&FP one. Yes for Advanced SIMD
+ * load/store multiple and single structures (bits 31:28 = 0x00), load register
+ * (literal) (xx01, bit 24 = 0), LDAPUR/STLUR SIMD&FP (xx01, bit 24 = 1, bit 21 = 0,
+ * bits 11:10 = 10), register pairs (xx10) and single registers (xx11: every
+ * addressing form, and the FEAT_LSFE floating-point atomics). No for memory
+ * copy/set (xx01, bit 24 = 1, bit 21 = 0, bits 11:10 = 01, where bit 26 is an
+ * opcode bit) and unallocated encodings (1x00, the rest of xx01).
+ */
+function simdFpLoadStore(w: number): boolean {
+  switch ((w >>> 28) & 3) {
+    case 0:
+      return (w >>> 31) === 0;
+    case 1:
+      return ((w >>> 24) & 1) === 0 || (((w >>> 21) & 1) === 0 && ((w >>> 10) & 3) === 2);
+    default:
+      return true;
+  }
+}
 
 /** Condition-code names in encoding order (cond field value -> name). */
 export const COND_NAMES: readonly string[] = [
@@ -100,7 +131,7 @@ export function decode(word: number): Decoded | Undecoded {
         return dpRegister(w);
       case 0x7:
       case 0xf:
-        return decodeSimdFp(w);
+        return none(w, SIMD_FP_REASON);
       default:
         // x1x0: loads and stores
         return loadStore(w);
@@ -768,21 +799,12 @@ function withMem(d: Decoded, m: MemoryAccess): Decoded {
   return d;
 }
 
-/** Register-operand letter for the data register of a load/store. */
-function dataReg(v: number, rt: number): number {
-  return v ? REG_V0 + rt : zr(rt);
-}
-
 /**
- * Single-register load/store operation from size:V:opc, shared by every
+ * Single-register load/store operation from size:opc (V = 0), shared by every
  * addressing mode. Packed as bytes | isLoad<<5 | kind<<6 (kind: 0 plain, 1 signed, 2 prefetch);
  * 0 = unallocated.
  */
-function singleOp(size: number, v: number, opc: number): number {
-  if (v) {
-    if (opc < 2) return (1 << size) | (opc << 5);
-    return size === 0 ? 16 | ((opc & 1) << 5) : 0;
-  }
+function singleOp(size: number, opc: number): number {
   switch (opc) {
     case 0:
       return 1 << size;
@@ -795,7 +817,7 @@ function singleOp(size: number, v: number, opc: number): number {
   }
 }
 
-// Mnemonic stems indexed by [size][opc] for V = 0.
+// Mnemonic stems indexed by [size][opc].
 const LDST_NAMES = [
   ["strb", "ldrb", "ldrsb", "ldrsb"],
   ["strh", "ldrh", "ldrsh", "ldrsh"],
@@ -829,12 +851,16 @@ const ATOMIC_OPS = ["ldadd", "ldclr", "ldeor", "ldset", "ldsmax", "ldsmin", "ldu
 const ORDER_SUFFIX = ["", "l", "a", "al"]; // indexed by A<<1 | R
 const SIZE_SUFFIX = ["b", "h", "", ""];
 
+/**
+ * Loads and stores. SIMD&FP ones (V = 1, see `simdFpLoadStore`) are undecoded here,
+ * so every path below has a general-purpose data register.
+ */
 function loadStore(w: number): Decoded | Undecoded {
   const v = (w >>> 26) & 1;
+  if (v && simdFpLoadStore(w)) return none(w, SIMD_FP_REASON);
   switch ((w >>> 28) & 3) {
     case 0:
-      if (v) return (w >>> 31) ? none(w, "unallocated") : decodeSimdStructLdSt(w);
-      if (((w >>> 24) & 1) === 0) return exclusiveOrdered(w);
+      if (v === 0 && ((w >>> 24) & 1) === 0) return exclusiveOrdered(w);
       return none(w, "unallocated");
     case 1:
       if (((w >>> 24) & 1) === 0) return literal(w);
@@ -869,12 +895,11 @@ function loadStore(w: number): Decoded | Undecoded {
  */
 function singleReg(w: number, mode: number): Decoded | Undecoded {
   const size = w >>> 30;
-  const v = (w >>> 26) & 1;
   const opc = (w >>> 22) & 3;
   const rt = w & 31;
   const rn = (w >>> 5) & 31;
   const bit24 = (w >>> 24) & 1;
-  const info = singleOp(size, v, opc);
+  const info = singleOp(size, opc);
   if (info === 0) return none(w, "unallocated");
   const bytes = info & 31;
   const load = (info >>> 5) & 1;
@@ -884,15 +909,10 @@ function singleReg(w: number, mode: number): Decoded | Undecoded {
   const post = mode === 1;
   if (prefetch && (pre || post || mode === 2)) return none(w, "unallocated");
   let m: string;
-  if (mode === 2) {
-    if (v) return none(w, "unallocated");
-    m = LDTR_NAMES[size][opc];
-  } else if (mode === 0) {
-    m = v ? (load ? "ldur" : "stur") : LDUR_NAMES[size][opc];
-  } else {
-    m = v ? (load ? "ldr" : "str") : LDST_NAMES[size][opc];
-  }
-  const data = dataReg(v, rt);
+  if (mode === 2) m = LDTR_NAMES[size][opc];
+  else if (mode === 0) m = LDUR_NAMES[size][opc];
+  else m = LDST_NAMES[size][opc];
+  const data = zr(rt);
   const reads: number[] = [rn];
   const writes: number[] = [];
   if (prefetch) {
@@ -934,24 +954,21 @@ function singleReg(w: number, mode: number): Decoded | Undecoded {
 
 function literal(w: number): Decoded | Undecoded {
   const opc = w >>> 30;
-  const v = (w >>> 26) & 1;
   const rt = w & 31;
   const offset = sext((w >>> 5) & 0x7ffff, 19) * 4;
-  let bytes: number;
-  let m = "ldr";
-  if (v) {
-    if (opc === 3) return none(w, "unallocated");
-    bytes = 4 << opc;
-  } else if (opc === 3) {
+  if (opc === 3) {
     const d = mk(w, "prfm", "load", [], []);
     d.prefetch = true;
     return withMem(d, { kind: "load", bytes: 0, base: -1, offset, writeback: "none" });
-  } else {
-    bytes = opc === 1 ? 8 : 4;
-    if (opc === 2) m = "ldrsw";
   }
-  const d = mk(w, m, "load", [], [dataReg(v, rt)]);
-  return withMem(d, { kind: "load", bytes, base: -1, offset, writeback: "none" });
+  const d = mk(w, opc === 2 ? "ldrsw" : "ldr", "load", [], [zr(rt)]);
+  return withMem(d, {
+    kind: "load",
+    bytes: opc === 1 ? 8 : 4,
+    base: -1,
+    offset,
+    writeback: "none",
+  });
 }
 
 // ldapur/stlur (unscaled, FEAT_LRCPC2) indexed by size:opc.
@@ -983,7 +1000,6 @@ function rcpcUnscaled(w: number): Decoded | Undecoded {
 
 function pair(w: number): Decoded | Undecoded {
   const opc = w >>> 30;
-  const v = (w >>> 26) & 1;
   const mode = (w >>> 23) & 3; // 0 no-allocate, 1 post, 2 offset, 3 pre
   const l = (w >>> 22) & 1;
   const rt = w & 31;
@@ -991,11 +1007,7 @@ function pair(w: number): Decoded | Undecoded {
   const rt2 = (w >>> 10) & 31;
   let elem: number;
   let m: string;
-  if (v) {
-    if (opc === 3) return none(w, "unallocated");
-    elem = 4 << opc;
-    m = mode === 0 ? (l ? "ldnp" : "stnp") : (l ? "ldp" : "stp");
-  } else if (opc === 1) {
+  if (opc === 1) {
     if (mode === 0) return none(w, "unallocated");
     if (l === 0) return none(w, "MTE not modelled (stgp)");
     elem = 4;
@@ -1006,8 +1018,8 @@ function pair(w: number): Decoded | Undecoded {
     elem = opc ? 8 : 4;
     m = mode === 0 ? (l ? "ldnp" : "stnp") : (l ? "ldp" : "stp");
   }
-  const r1 = dataReg(v, rt);
-  const r2 = dataReg(v, rt2);
+  const r1 = zr(rt);
+  const r2 = zr(rt2);
   const wb = mode === 1 || mode === 3;
   const d = l
     ? mk(w, m, "load-pair", [rn], wb ? [r1, r2, rn] : [r1, r2])
@@ -1076,7 +1088,6 @@ function exclusiveOrdered(w: number): Decoded | Undecoded {
 
 /** LSE atomic memory operations (ldadd..., swp, and ldapr which lives in this space). */
 function atomic(w: number): Decoded | Undecoded {
-  if ((w >>> 26) & 1) return none(w, "unallocated or LSFE not modelled");
   const size = w >>> 30;
   const ar = (w >>> 22) & 3; // A:R
   const rs = (w >>> 16) & 31;
@@ -1104,7 +1115,7 @@ function atomic(w: number): Decoded | Undecoded {
 }
 
 function pacLoad(w: number): Decoded | Undecoded {
-  if ((w >>> 30) !== 3 || ((w >>> 26) & 1)) return none(w, "unallocated");
+  if ((w >>> 30) !== 3) return none(w, "unallocated");
   const m = (w >>> 23) & 1 ? "ldrab" : "ldraa";
   const rn = (w >>> 5) & 31;
   const rt = w & 31;

@@ -7,7 +7,12 @@
 /** Register numbers used in `reads` / `writes`. */
 export const REG_SP = 31; // the stack pointer (encoding 31 in base/Rd-of-add positions)
 export const REG_NZCV = 32; // condition flags
-export const REG_V0 = 64; // v0..v31 are 64..95 (SIMD/FP)
+/**
+ * v0..v31 would be 64..95. The decoder leaves every instruction on the SIMD&FP
+ * register file undecoded (kernel code is built with -mgeneral-regs-only), so no
+ * decoded instruction names them.
+ */
+export const REG_V0 = 64;
 // x0..x30 are 0..30 (w-register forms map to the same number); xzr/wzr never appear.
 
 export type InstrClass =
@@ -32,8 +37,7 @@ export type InstrClass =
   | "pac" // non-hint pointer-auth data ops: pacia/autia/xpaci on general registers
   | "barrier" // dmb, dsb, isb, sb, clrex
   | "system" // mrs, msr, sys/sysl, cache maintenance
-  | "exception" // brk, svc, hvc, smc, hlt, udf
-  | "simd-fp"; // anything on the SIMD/FP register file (classified, not modelled in detail)
+  | "exception"; // brk, svc, hvc, smc, hlt, udf
 
 export interface MemoryAccess {
   kind: "load" | "store" | "load-store";

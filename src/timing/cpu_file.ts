@@ -36,7 +36,6 @@ export const TIMING_CLASSES: readonly InstrClass[] = [
   "barrier",
   "system",
   "exception",
-  "simd-fp",
 ];
 
 /** Classes that may have a pre/post-index writeback. */
@@ -46,7 +45,6 @@ export const MEMORY_CLASSES: readonly InstrClass[] = [
   "load-pair",
   "store-pair",
   "atomic",
-  "simd-fp",
 ];
 
 /**

@@ -68,7 +68,6 @@ const SYNTHETIC: Record<string, string> = {
   "pac": "pacia x0, x1\nautia x0, x1\npacib x2, x3",
   "barrier": "dmb ish\nadd x0, x0, #1\nadd x0, x0, #1",
   "system": "mrs x0, sp_el0\nadd x5, x5, x0\nldr x5, [x5]",
-  "simd-fp": "fadd d0, d0, d1\nadd v2.4s, v3.4s, v4.4s",
   "hash lookup":
     "mul x0, x1, x2\nlsr x0, x0, #54\nldr x3, [x4, x0, lsl #3]\ncbz x3, 1f\n1: ldr x5, [x3]\ncmp x5, x6",
   "preempt count": "mrs x0, sp_el0\nldr w1, [x0, #8]\nadd w1, w1, #1\nstr w1, [x0, #8]",
