@@ -28,6 +28,10 @@ export const COMPARE_USAGE = `usage: deno task compare <baseline.json> <current.
                                   stores, cycles +0.5%, branches not judged); repeatable
   --allow-missing                 cases on one side only (added or removed) do not fail
   --json                          the comparison as JSON on stdout, the table on stderr
+  --changed-only                  leave out the cases whose figures and status did not change
+  --layout wide|narrow            wide: a row per case (default); narrow: at most 100 columns,
+                                  the changes grouped, then a block per scenario (for a
+                                  mailing list or a commit message)
   --quiet                         print the table only when the verdict fails
   -h, --help                      this help`;
 
@@ -71,6 +75,8 @@ export async function compareCommand(args: string[]): Promise<void> {
       threshold: { type: "string", multiple: true },
       quiet: { type: "boolean" },
       "allow-missing": { type: "boolean" },
+      "changed-only": { type: "boolean" },
+      layout: { type: "string", default: "wide" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -82,6 +88,12 @@ export async function compareCommand(args: string[]): Promise<void> {
     throw new UsageError(`expected a baseline and a current results file\n${COMPARE_USAGE}`);
   }
   const thresholds = parseThresholds(values.threshold ?? []);
+  const layout = values.layout!;
+  if (layout !== "wide" && layout !== "narrow") {
+    throw new UsageError(`--layout ${layout}: expected wide or narrow`);
+  }
+  const text = (c: Comparison) =>
+    renderComparison(c, { layout, changedOnly: !!values["changed-only"] });
   const [baseline, current] = await asUsage(() => Promise.all(positionals.map(readStoreFile)));
   let comparison;
   try {
@@ -96,10 +108,10 @@ export async function compareCommand(args: string[]): Promise<void> {
     throw e;
   }
   if (values.json) {
-    if (!values.quiet) console.error(renderComparison(comparison));
+    if (!values.quiet) console.error(text(comparison));
     await writeStdout(JSON.stringify(comparison, null, 2) + "\n");
   } else if (!values.quiet || !comparison.ok) {
-    console.log(renderComparison(comparison));
+    console.log(text(comparison));
   }
   for (const note of comparison.notes) console.error(`note: ${note}`);
   if (comparison.incomplete) console.error(missingText(comparison));

@@ -52,6 +52,8 @@ export type CaseVerdict = "regressed" | "improved" | "unchanged" | "added" | "re
 
 export interface CaseComparison {
   scenario: string;
+  /** The CPU model, when a side holds the scenario's results of several (`--cpu all`). */
+  cpu?: string;
   variant: string;
   params: Params;
   baselineStatus: StoredRun["status"] | null;
@@ -179,6 +181,60 @@ function compareRun(base: StoredRun, cur: StoredRun, thresholds: Thresholds) {
 
 const runKey = (r: StoredRun) => `${r.variant}\u0000${paramsLabel(r.params)}`;
 
+/** What pairs two results: scenario, kernel and CPU model (a history of `--cpu all` has each). */
+const resultKey = (r: StoredResult) =>
+  `${r.scenario}\u0000${kernelLabel(r.kernel)}\u0000${cpuLabel(r.cpu)}`;
+
+/** The cases of one pair of results (either may be missing: every case added or removed). */
+function compareRuns(
+  scenario: string,
+  cpu: string | undefined,
+  baseRuns: readonly StoredRun[],
+  curRuns: readonly StoredRun[],
+  thresholds: Thresholds,
+): CaseComparison[] {
+  const cases: CaseComparison[] = [];
+  const baseByKey = new Map(baseRuns.map((r) => [runKey(r), r]));
+  const seen = new Set<string>();
+  const where = { scenario, ...(cpu !== undefined ? { cpu } : {}) };
+  for (const cur of curRuns) {
+    const key = runKey(cur);
+    seen.add(key);
+    const base = baseByKey.get(key);
+    const common = { ...where, variant: cur.variant, params: cur.params };
+    if (!base) {
+      cases.push({
+        ...common,
+        baselineStatus: null,
+        currentStatus: cur.status,
+        verdict: cur.status === "failed" ? "regressed" : "added",
+        deltas: [],
+        ...(cur.status === "failed" ? { note: `fails: ${cur.reason ?? ""}` } : {}),
+      });
+      continue;
+    }
+    cases.push({
+      ...common,
+      baselineStatus: base.status,
+      currentStatus: cur.status,
+      ...compareRun(base, cur, thresholds),
+    });
+  }
+  for (const base of baseRuns) {
+    if (seen.has(runKey(base))) continue;
+    cases.push({
+      ...where,
+      variant: base.variant,
+      params: base.params,
+      baselineStatus: base.status,
+      currentStatus: null,
+      verdict: "removed",
+      deltas: [],
+    });
+  }
+  return cases;
+}
+
 /** Compare every case present on either side; throws CompareRefused when not comparable. */
 export function compareResults(
   baseline: CompareSide,
@@ -198,53 +254,30 @@ export function compareResults(
         `(scenarios: ${names(current)}) have no scenario in common`,
     );
   }
+  // Results pair by scenario, kernel and CPU model; a scenario with no such partner is refused.
   for (const cur of current.results) {
-    const base = baseline.results.find((b) => b.scenario === cur.scenario);
+    const base = baseline.results.find((b) => resultKey(b) === resultKey(cur)) ??
+      baseline.results.find((b) => b.scenario === cur.scenario);
     if (base) refuseIncompatible(base, cur, [baseline.path, current.path], notes);
   }
-  const scenarios = [
-    ...new Set([...baseline.results, ...current.results].map((r) => r.scenario)),
-  ];
-  for (const scenario of scenarios) {
-    const baseRuns = baseline.results.find((r) => r.scenario === scenario)?.runs ?? [];
-    const curRuns = current.results.find((r) => r.scenario === scenario)?.runs ?? [];
-    const baseByKey = new Map(baseRuns.map((r) => [runKey(r), r]));
-    const seen = new Set<string>();
-    for (const cur of curRuns) {
-      const key = runKey(cur);
-      seen.add(key);
-      const base = baseByKey.get(key);
-      const common = { scenario, variant: cur.variant, params: cur.params };
-      if (!base) {
-        cases.push({
-          ...common,
-          baselineStatus: null,
-          currentStatus: cur.status,
-          verdict: cur.status === "failed" ? "regressed" : "added",
-          deltas: [],
-          ...(cur.status === "failed" ? { note: `fails: ${cur.reason ?? ""}` } : {}),
-        });
-        continue;
-      }
-      cases.push({
-        ...common,
-        baselineStatus: base.status,
-        currentStatus: cur.status,
-        ...compareRun(base, cur, thresholds),
-      });
-    }
-    for (const base of baseRuns) {
-      if (seen.has(runKey(base))) continue;
-      cases.push({
-        scenario,
-        variant: base.variant,
-        params: base.params,
-        baselineStatus: base.status,
-        currentStatus: null,
-        verdict: "removed",
-        deltas: [],
-      });
-    }
+  const keys = [...new Set([...baseline.results, ...current.results].map(resultKey))];
+  // Several CPU models of one scenario: each case says which.
+  const models = (s: CompareSide, scenario: string) =>
+    s.results.filter((r) => r.scenario === scenario).length;
+  for (const key of keys) {
+    const base = baseline.results.find((r) => resultKey(r) === key);
+    const cur = current.results.find((r) => resultKey(r) === key);
+    const one = (base ?? cur)!;
+    const several = models(baseline, one.scenario) > 1 || models(current, one.scenario) > 1;
+    cases.push(
+      ...compareRuns(
+        one.scenario,
+        several ? cpuLabel(one.cpu) : undefined,
+        base?.runs ?? [],
+        cur?.runs ?? [],
+        thresholds,
+      ),
+    );
   }
   const summary = { regressed: 0, improved: 0, unchanged: 0, added: 0, removed: 0 };
   for (const c of cases) summary[c.verdict]++;

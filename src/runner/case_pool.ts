@@ -17,6 +17,8 @@ export interface CaseRequest {
   cpu?: string;
   /** "model", or the real kernel spec each worker opens (once) for itself. */
   kernel: string;
+  /** Whether the case's hot path comes back (for a listing); default true. */
+  hotPath?: boolean;
 }
 
 export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };

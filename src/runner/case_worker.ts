@@ -26,7 +26,7 @@ async function scenarioAt(url: string): Promise<Scenario> {
 }
 
 self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
-  const { id, scenarioUrl, params, variant, unitName, cpu, kernel } = e.data;
+  const { id, scenarioUrl, params, variant, unitName, cpu, kernel, hotPath } = e.data;
   try {
     const scenario = await scenarioAt(scenarioUrl);
     const chosen = variant === nopVariant.name
@@ -42,6 +42,7 @@ self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
       scenario.budget,
       cpu,
       kernel === "model" ? undefined : await openKernel(kernel),
+      hotPath ?? true,
     );
     self.postMessage({ id, result });
   } catch (err) {

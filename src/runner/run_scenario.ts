@@ -26,6 +26,7 @@ import {
 import { CasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
 import { CaseTimer, type CaseTiming, singleCpu, timedFigures } from "../timing/case.ts";
+import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 
 export interface RunOptions {
   /** Variant names to run (default: the scenario's). */
@@ -47,6 +48,8 @@ export interface RunOptions {
   cpu?: string;
   /** The kernel to run: "model" (default, the harness's own code), "linux-6.12", or a tree. */
   kernel?: string;
+  /** Runs whose hot path is kept for a listing (src/store/listing.ts); absent: none. */
+  listRun?: (variant: string, params: Params) => boolean;
 }
 
 /** Below this many cases a sweep runs in-process: starting workers costs more. */
@@ -122,7 +125,11 @@ export async function kernelFor(spec: string | undefined): Promise<RealKernel | 
   return spec === undefined || spec === "model" ? undefined : await openKernel(spec);
 }
 
-/** Build, load and measure one variant on one workload; undefined when not applicable. */
+/**
+ * Build, load and measure one variant on one workload; undefined when not
+ * applicable. With `hotPath` (the default) the result carries the run's hot
+ * path, what a listing is made of.
+ */
 export async function measureCase(
   variant: Variant,
   workload: Workload,
@@ -131,7 +138,12 @@ export async function measureCase(
   budget?: number,
   cpu?: string,
   kernel?: RealKernel,
-): Promise<(Measurement & { path: string; timing?: CaseTiming }) | { notApplicable: string }> {
+  hotPath = true,
+): Promise<
+  (Measurement & { path: string; timing?: CaseTiming; hotPath?: HotPath }) | {
+    notApplicable: string;
+  }
+> {
   const world = buildCaseWorld(variant, workload, unitName, kernel);
   if ("notApplicable" in world) return world;
   const loaded = await loadWorld(world, world.workload.layout);
@@ -139,15 +151,25 @@ export async function measureCase(
   const timer = cpu === undefined ? undefined : new CaseTimer(cpu);
   let measured;
   try {
-    measured = await measure(loaded, factory, budget, { trace: timer !== undefined });
+    measured = await measure(loaded, factory, budget, {
+      trace: timer !== undefined,
+      executionCounts: hotPath,
+    });
   } catch (e) {
     // A fault, trap or runaway run is this case's failure, with its oops; the sweep goes on.
     if (!(e instanceof OopsError)) throw e;
     return faulted(e, world.path);
   }
-  const { trace, ...m } = measured;
+  const { trace, executionCounts, ...m } = measured;
   const timing = timer && trace ? timer.time(trace, loaded.code, loaded.phases) : undefined;
-  return { ...m, path: world.path, ...(timing ? { timing } : {}) };
+  // The run's own hot path: a listing is built from it, never from a second emulation.
+  const hot = executionCounts && hotPathOf(loaded.code, loaded.phases, executionCounts);
+  return {
+    ...m,
+    path: world.path,
+    ...(timing ? { timing } : {}),
+    ...(hot ? { hotPath: hot } : {}),
+  };
 }
 
 /** A case whose run stopped with an oops: failed, with the oops as the reason. */
@@ -185,6 +207,7 @@ export async function runScenario(
         unitName,
         cpu: options.cpu,
         kernel: kernelSpec,
+        hotPath: options.listRun?.(variant.name, params) ?? false,
       })
       : measureCase(
         variant,
@@ -194,6 +217,7 @@ export async function runScenario(
         scenario.budget,
         options.cpu,
         kernel,
+        options.listRun?.(variant.name, params) ?? false,
       );
   };
   const perSet = async (params: Params): Promise<RunResult[]> => {
@@ -212,7 +236,7 @@ export async function runScenario(
     const runs: RunResult[] = [];
     for (const variant of variants) {
       const m = variant === nopVariant ? baseline : await one(variant, params, workload);
-      runs.push(toResult(variant.name, params, m, baseline));
+      runs.push(toResult(variant.name, params, m, baseline, options.listRun));
       options.onCase?.(++done, total);
     }
     return runs;
@@ -238,8 +262,11 @@ export async function runScenario(
 function toResult(
   variant: string,
   params: Params,
-  m: (Measurement & { path: string; timing?: CaseTiming }) | { notApplicable: string },
+  m: (Measurement & { path: string; timing?: CaseTiming; hotPath?: HotPath }) | {
+    notApplicable: string;
+  },
   baseline: (Measurement & { timing?: CaseTiming }) | { notApplicable: string },
+  listRun?: (variant: string, params: Params) => boolean,
 ): RunResult {
   if ("notApplicable" in m) {
     return {
@@ -271,7 +298,7 @@ function toResult(
   }
   // A baseline that failed (a fault, a check) measures nothing to subtract.
   const base = "notApplicable" in baseline || baseline.checks.some((c) => !c.ok) ? null : baseline;
-  return {
+  const run: RunResult = {
     variant,
     params,
     status: "ok",
@@ -286,6 +313,8 @@ function toResult(
       base?.timing,
     ),
   };
+  if (m.hotPath && listRun?.(variant, params)) keepHotPath(run, m.hotPath);
+  return run;
 }
 
 export function paramsLabel(params: Params): string {

@@ -3,37 +3,68 @@
  * call executed, in first-execution order, with its address, symbol+offset,
  * word, disassembly, execution count and phase.
  *
- * The case is run once more (emulation is deterministic, so it is the same
- * run) and the measurement core reports how often each pc executed; the
- * loaded image symbolizes, the phase map attributes and llvm-mc
- * disassembles. Rendering is src/report's.
+ * A listing is a view of the measured run, never a second emulation:
+ * `measureCase` hands over the run's hot path (src/report/hot_path.ts) for
+ * the runs to be listed, and this module adds the disassembly (cached per
+ * word for the process, new words batched into one llvm-mc spawn) and the
+ * timing model's cycles. Rendering is src/report's.
  */
-import { disassemble } from "../asm/disasm.ts";
 import type { EngineFactory } from "../engine/engine.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
-import type { CodeImage } from "../measure/code_image.ts";
-import { loadWorld } from "../runner/machine.ts";
-import { measure } from "../runner/run_case.ts";
-import { buildCaseWorld, paramsLabel, toWorkload } from "../runner/run_scenario.ts";
 import type { RealKernel } from "../kernel/real/kernel.ts";
-import type { ListingEntry, Params, ScenarioResult } from "../runner/result.ts";
-import { type Scenario, scenarioVariants } from "../runner/scenario.ts";
+import { measureCase } from "../runner/run_scenario.ts";
+import type { ListingEntry, Params, RunResult, ScenarioResult } from "../runner/result.ts";
+import type { Scenario } from "../runner/scenario.ts";
+import { disassembleWords, textAt } from "../report/disasm_cache.ts";
+import { type HotPath, takeHotPath } from "../report/hot_path.ts";
 import { sameParams } from "./params.ts";
 
 /** Which runs get a listing: the default parameter set's, every ok run's, or none. */
 export type ListingMode = "default" | "all" | "none";
 export const LISTING_MODES: readonly ListingMode[] = ["default", "all", "none"];
 
-/** "bl 0x8008000354" -> "bl 0x8008000354 <ftrace_regs_caller>": name pc-relative targets. */
-function withTargetSymbol(text: string, code: CodeImage): string {
-  const m = /\b0x([0-9a-f]+)$/.exec(text);
-  if (!m) return text;
-  const name = code.describe(BigInt(`0x${m[1]}`));
-  return name.startsWith("0x") ? text : `${text} <${name}>`;
+/** Which runs of a sweep keep their hot path for a listing (`focus`: the default set). */
+export function listingPredicate(
+  mode: ListingMode,
+  focus: Params | undefined,
+): ((variant: string, params: Params) => boolean) | undefined {
+  if (mode === "none") return undefined;
+  if (mode === "all") return () => true;
+  return (_variant, params) => focus !== undefined && sameParams(params, focus);
 }
 
-/** The executed instructions of one case; null when the variant cannot express it. */
+/** The listing of a hot path whose words are disassembled already. */
+function entries(hp: HotPath, cyclesByPc: Record<string, number> | undefined): ListingEntry[] {
+  return hp.pcs.map((pc, i) => {
+    const address = `0x${pc.toString(16)}`;
+    const text = textAt(hp.words[i], BigInt(pc));
+    const target = hp.targets[i];
+    return {
+      address,
+      symbol: hp.symbols[i],
+      word: (hp.words[i] >>> 0).toString(16).padStart(8, "0"),
+      disasm: target && /\b0x[0-9a-f]+$/.test(text) ? `${text} <${target}>` : text,
+      count: hp.counts[i],
+      phase: hp.phases[i],
+      ...(cyclesByPc ? { cycles: cyclesByPc[address] ?? 0 } : {}),
+    };
+  });
+}
+
+/** Listings of several hot paths: every word not seen before disassembled in one batch. */
+export async function listingsOf(
+  hotPaths: readonly { hotPath: HotPath; cyclesByPc?: Record<string, number> }[],
+): Promise<ListingEntry[][]> {
+  await disassembleWords(hotPaths.flatMap((h) => h.hotPath.words));
+  return hotPaths.map((h) => entries(h.hotPath, h.cyclesByPc));
+}
+
+/**
+ * The executed instructions of one case, measured once; null when the variant
+ * cannot express it or the run failed. (Sweeps list their runs from the run
+ * itself: see {@link attachListings}.)
+ */
 export async function collectListing(
   variant: Variant,
   workload: Workload,
@@ -42,24 +73,9 @@ export async function collectListing(
   budget?: number,
   kernel?: RealKernel,
 ): Promise<ListingEntry[] | null> {
-  const world = buildCaseWorld(variant, workload, unitName, kernel);
-  if ("notApplicable" in world) return null;
-  // The world's own workload: a variant may adjust the layout (as measureCase does).
-  const loaded = await loadWorld(world, world.workload.layout);
-  // Map insertion order is first-execution order: the listing reads like the path.
-  const counts = (await measure(loaded, factory, budget, { executionCounts: true }))
-    .executionCounts!;
-  const pcs = [...counts.keys()];
-  const words = pcs.map((pc) => ({ address: BigInt(pc), word: loaded.code.word(pc) ?? 0 }));
-  const texts = await disassemble(words);
-  return pcs.map((pc, i) => ({
-    address: `0x${pc.toString(16)}`,
-    symbol: loaded.code.describe(pc),
-    word: words[i].word.toString(16).padStart(8, "0"),
-    disasm: withTargetSymbol(texts[i], loaded.code),
-    count: counts.get(pc)!,
-    phase: loaded.phases.at(pc),
-  }));
+  const m = await measureCase(variant, workload, unitName, factory, budget, undefined, kernel);
+  if ("notApplicable" in m || !m.hotPath || m.checks.some((c) => !c.ok)) return null;
+  return (await listingsOf([{ hotPath: m.hotPath }]))[0];
 }
 
 /** The scenario's default parameter values. */
@@ -68,33 +84,17 @@ export function defaultParams(scenario: Scenario): Params {
 }
 
 /**
- * Attach listings to a scenario result's ok runs (in place): `all` lists every
- * ok run, `default` only the runs of the `focus` parameter set.
+ * Give each ok run whose hot path the sweep kept (`listRun` of runScenario)
+ * its listing, in place: one llvm-mc spawn at most for the words the process
+ * has not disassembled yet. A timing model's per-pc cycles annotate it.
  */
-export async function attachListings(
-  result: ScenarioResult,
-  scenario: Scenario,
-  factory: EngineFactory,
-  mode: ListingMode,
-  focus: Params | undefined,
-  kernel?: RealKernel,
-): Promise<void> {
-  if (mode === "none") return;
-  const variants = scenarioVariants(scenario);
+export async function attachListings(result: ScenarioResult): Promise<void> {
+  const listed: { run: RunResult; hotPath: HotPath; cyclesByPc?: Record<string, number> }[] = [];
   for (const run of result.runs) {
-    if (run.status !== "ok") continue;
-    if (mode === "default" && !(focus && sameParams(run.params, focus))) continue;
-    const variant = variants.find((v) => v.name === run.variant)!;
-    // Same unit name as the measured run, so the assembler's cache is hit.
-    const unit = `${scenario.name}/${variant.name}/${paramsLabel(run.params)}`;
-    const workload = toWorkload(scenario.workload(run.params));
-    run.listing =
-      (await collectListing(variant, workload, unit, factory, scenario.budget, kernel)) ??
-        undefined;
-    // A timing model's per-pc cycles (src/timing/case.ts) annotate the listing.
-    const cycles = run.cyclesByPc;
-    if (cycles) {
-      for (const entry of run.listing ?? []) entry.cycles = cycles[entry.address] ?? 0;
-    }
+    const hotPath = takeHotPath(run);
+    if (!hotPath || run.status !== "ok") continue;
+    listed.push({ run, hotPath, cyclesByPc: run.cyclesByPc });
   }
+  const listings = await listingsOf(listed);
+  listed.forEach(({ run }, i) => run.listing = listings[i]);
 }

@@ -3,10 +3,10 @@
  * keeps beside the metrics (run metadata, the scenario's defaults, the sweep's
  * identity, hot-path listings), in a stable key order.
  */
-import { kernelFor, type RunOptions, runScenario } from "../runner/run_scenario.ts";
+import { type RunOptions, runScenario } from "../runner/run_scenario.ts";
 import type { ParamValue } from "../runner/result.ts";
 import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
-import { attachListings, defaultParams, type ListingMode } from "./listing.ts";
+import { attachListings, defaultParams, type ListingMode, listingPredicate } from "./listing.ts";
 import { runMeta } from "./meta.ts";
 import { focusParams } from "./params.ts";
 import type { RecordedResult, SweepIdentity } from "./schema.ts";
@@ -48,19 +48,14 @@ export async function recordRun(
   scenario: Scenario,
   options: RecordOptions,
 ): Promise<RecordedResult> {
-  const result = await runScenario(scenario, options);
   const defaults = defaultParams(scenario);
   // The focus set comes from the whole sweep, so a shard lists it only if it holds it
   // and merged shards carry exactly the listings of an unsharded run.
   const sweep = expandSweep(scenario, options.overrides).map((params) => ({ params }));
-  await attachListings(
-    result,
-    scenario,
-    options.factory,
-    options.listing,
-    focusParams(sweep, defaults),
-    await kernelFor(options.kernel),
-  );
+  const listRun = listingPredicate(options.listing, focusParams(sweep, defaults));
+  // Listed runs keep the hot path of the run that measured them: nothing is emulated twice.
+  const result = await runScenario(scenario, { ...options, listRun });
+  await attachListings(result);
   const meta = await runMeta(options.file, options.root);
   const { runs, shard, ...head } = result;
   return {

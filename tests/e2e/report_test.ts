@@ -71,6 +71,11 @@ Deno.test("main job: results, a history record per run and a report of the real 
     assert.ok(listed.every((r: { params: { args: number } }) => r.params.args === 2));
     const html = await Deno.readTextFile(`${out}/report.html`);
     assert.ok(html.length > 200_000, "chart.js inlined");
+    // Small enough to mail or attach: chart.js is ~210 KB of it.
+    const bytes = new TextEncoder().encode(html).length;
+    assert.ok(bytes < 600_000, `the main job's report is ${bytes} bytes`);
+    const main = html.slice(html.indexOf("<main>"));
+    assert.ok(main.indexOf('<section id="summary">') < main.indexOf('<section id="scenario-'));
     for (const s of scenarios) {
       const name = JSON.parse(await Deno.readTextFile(`${out}/${s.name.replace(/\.ts$/, ".json")}`))
         .scenario;
@@ -78,6 +83,16 @@ Deno.test("main job: results, a history record per run and a report of the real 
     }
     assert.match(html, /2 stored runs/);
     assert.match(html, /no regression/);
+    // The verdict for a mailing list: every line at most 80 columns.
+    for (const format of ["md", "text"]) {
+      const files = [...Deno.readDirSync(out)].filter((e) => e.name.endsWith(".json"))
+        .map((e) => `${out}/${e.name}`);
+      const r = await harness("report", ...files, "--format", format);
+      assert.equal(r.code, 0, r.stderr);
+      const lines = r.stdout.split("\n");
+      assert.ok(lines.length > 8 * 6, `${format}: every scenario`);
+      for (const line of lines) assert.ok(line.length <= 80, `${format}: ${line}`);
+    }
     // Two history records of identical code: compare says so, exit 0.
     const cmp = await harness(
       "compare",
@@ -285,6 +300,94 @@ Deno.test("--listing picks which runs carry the hot-path listing", async () => {
     await harness("run", "scenarios/single-tracer.ts", "--listing", "some"),
     /--listing some: expected one of default, all, none/,
   );
+});
+
+Deno.test("report --format md|text|json, and a --cpu all base name", async () => {
+  const dir = await tmp();
+  try {
+    const r = await harness(
+      "run",
+      "scenarios/single-tracer.ts",
+      "--param",
+      "args=1,2",
+      "--cpu",
+      "all",
+      "--json",
+      `${dir}/ops.json`,
+      "--quiet",
+    );
+    assert.equal(r.code, 0, r.stderr);
+    // The files are ops.<cpu>.json; the base name reads them all.
+    const text = await harness("report", `${dir}/ops.json`, "--format", "text");
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^variant +insns +delta +ratio +cortex-a55 +neoverse-n1 +apple-m1$/m);
+    for (const line of text.stdout.split("\n")) assert.ok(line.length <= 80, line);
+    const json = JSON.parse(
+      (await harness("report", `${dir}/ops.json`, "--format", "json")).stdout,
+    );
+    assert.equal(json.kind, "ftrace-bench-summary");
+    const [t] = json.tables;
+    assert.deepEqual(t.cpus.map((c: string) => c.split(" ")[0]), [
+      "cortex-a55",
+      "neoverse-n1",
+      "apple-m1",
+    ]);
+    const insns = t.rows.map((x: { instructions: number }) => x.instructions);
+    assert.deepEqual(insns, [...insns].sort((a, b) => a - b), "cheapest first");
+    const md = await harness("report", `${dir}/ops.json`, "--format", "md", "-o", `${dir}/s.md`);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(
+      await Deno.readTextFile(`${dir}/s.md`),
+      /^\| variant +\| insns \| delta \| ratio \|/m,
+    );
+    const html = await harness("report", `${dir}/ops.json`, "-o", `${dir}/r.html`);
+    assert.equal(html.code, 0, html.stderr);
+    assert.match(html.stdout, /\(1 scenarios, 0 stored runs\)/, "an ad-hoc report has no history");
+    // A name that matches nothing says what is there.
+    assertRefused(
+      await harness("report", `${dir}/nothing.json`, "--format", "text"),
+      /nothing\.json: no such file, and no nothing\.<cpu>\.json .* \(.* has ops\.apple-m1\.json, /,
+    );
+    assertRefused(await harness("report", `${dir}/ops.json`, "--format", "pdf"), /--format pdf/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("compare --changed-only --layout narrow: a mailing-list post", async () => {
+  const dir = await tmp();
+  try {
+    const base = `${dir}/base.json`;
+    const r = await harness("run", "scenarios/single-tracer.ts", "--json", base, "--quiet");
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(await Deno.readTextFile(base));
+    for (const run of result.runs) {
+      if (run.metrics && ["args", "call-ops", "direct"].includes(run.variant)) {
+        run.metrics.instructions += 1;
+        run.metrics.stores += 1;
+      }
+    }
+    await Deno.writeTextFile(`${dir}/cur.json`, JSON.stringify(result));
+    const c = await harness(
+      "compare",
+      base,
+      `${dir}/cur.json`,
+      "--changed-only",
+      "--layout",
+      "narrow",
+    );
+    assert.equal(c.code, 1, c.stderr);
+    for (const line of c.stdout.split("\n")) assert.ok(line.length <= 100, line);
+    assert.match(
+      c.stdout,
+      /^REGRESSED: \+1 insn, \+1 store: args, call-ops, direct in single-tracer \(27 cases\)$/m,
+    );
+    assert.doesNotMatch(c.stdout, /^nop /m, "unchanged cases left out");
+    assert.match(c.stdout, /^45 cases: 27 regressed, 0 improved, 18 unchanged/m);
+    assertRefused(await harness("compare", base, base, "--layout", "tall"), /--layout tall/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("report with no results names what to do", async () => {

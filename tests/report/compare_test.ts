@@ -165,3 +165,66 @@ Deno.test("compare: thresholds from the command line", () => {
   );
   assert.equal(ok.regressed, false);
 });
+
+Deno.test("compare: the narrow layout groups the changes and stays within 100 columns", () => {
+  const wide = (scenario: string) => {
+    const r = clone(sampleResult({ scenario }));
+    for (const run of r.runs) run.params = { ...run.params, tracer: "empty", relevant: 100 };
+    return r;
+  };
+  const base = [wide("single-tracer"), wide("bpf-fentry")];
+  const cur = base.map((r) => {
+    const c = clone(r);
+    for (const run of c.runs.filter((x) => x.variant === "args")) {
+      run.metrics!.instructions += 1;
+      run.metrics!.stores += 1;
+    }
+    return c;
+  });
+  Object.assign(cur[0].runs[5], {
+    status: "failed",
+    ok: false,
+    reason: "tracer-saw: x",
+    metrics: null,
+  });
+  const cmp = compareResults(side("base.json", ...base), side("cur.json", ...cur));
+  const text = renderComparison(cmp, { layout: "narrow" });
+  for (const line of text.split("\n")) assert.ok(line.length <= 100, `${line.length}: ${line}`);
+  assert.match(
+    text,
+    /^REGRESSED: \+1 insn, \+1 store: args in 2 scenarios \(5 cases\)$/m,
+  );
+  assert.match(text, /^ {4}single-tracer args: args=0,1 \(2 cases\)$/m);
+  assert.match(text, /^REGRESSED: now FAILED: tracer-saw: args in single-tracer \(1 case\)$/m);
+  assert.match(text, /^single-tracer \(every case: tracer=empty relevant=100\)$/m);
+  assert.match(
+    text,
+    /^12 cases: 6 regressed, 0 improved, 6 unchanged, 0 added, 0 removed -- REGRESSION$/m,
+  );
+  // Unchanged cases left out, in either layout.
+  const changed = renderComparison(cmp, { layout: "narrow", changedOnly: true });
+  assert.doesNotMatch(changed, /^nop /m);
+  assert.match(changed, /^\(6 unchanged not shown: --changed-only\)$/m);
+  const wideChanged = renderComparison(cmp, { changedOnly: true });
+  assert.equal(
+    wideChanged.split("\n").filter((l) => /^(single-tracer|bpf-fentry) /.test(l)).length,
+    6,
+  );
+});
+
+Deno.test("compare: history records of several CPU models pair each model with itself", () => {
+  const model = (name: string, cycles: number) => {
+    const r = clone(sampleResult({ cpu: { name, version: "3" } }));
+    for (const run of r.runs) run.metrics!.cycles = cycles;
+    return r;
+  };
+  const base = [model("cortex-a55", 100), model("neoverse-n1", 50)];
+  const cur = [model("cortex-a55", 100), model("neoverse-n1", 60)];
+  const cmp = compareResults(side("a", ...base), side("b", ...cur));
+  assert.equal(cmp.cases.length, 12);
+  assert.equal(cmp.summary.regressed, 6);
+  assert.ok(
+    cmp.cases.filter((c) => c.verdict === "regressed").every((c) => c.cpu === "neoverse-n1 3"),
+  );
+  assert.match(renderComparison(cmp), /^scenario +cpu +variant/m);
+});

@@ -1,43 +1,21 @@
 /**
- * The report page's own script: reads the chart specifications from the
- * page's JSON block and draws them with the inlined chart.js. Animations are
- * off so a chart is complete as soon as the page has loaded.
+ * The report page's own script, `client.js` beside this file: plain
+ * JavaScript the page inlines (and allows by its hash in the
+ * Content-Security-Policy). It draws the charts with the inlined chart.js,
+ * renders listings, sorts and filters tables and copies the text summary.
  */
-export const CLIENT_SCRIPT = `"use strict";
-(() => {
-  const palette = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2",
-    "#97bbf5", "#9c6b4e", "#9498a0"];
-  const specs = JSON.parse(document.getElementById("chart-data").textContent);
-  for (const spec of specs) {
-    const canvas = document.getElementById(spec.id);
-    if (!canvas) continue;
-    const axis = (title, stacked) => ({
-      stacked: !!stacked,
-      title: { display: !!title, text: title || "" },
-    });
-    new Chart(canvas, {
-      type: spec.type,
-      data: {
-        labels: spec.labels,
-        datasets: spec.datasets.map((d, i) => ({
-          label: d.label,
-          data: d.data,
-          backgroundColor: palette[i % palette.length],
-          borderColor: palette[i % palette.length],
-          spanGaps: false,
-        })),
-      },
-      options: {
-        animation: false,
-        responsive: true,
-        maintainAspectRatio: false,
-        plugins: { title: { display: true, text: spec.title } },
-        scales: {
-          x: axis(spec.xTitle, spec.stacked),
-          y: { ...axis(spec.yTitle, spec.stacked), beginAtZero: true },
-        },
-      },
-    });
+let cached: string | undefined;
+
+/** client.js as text (read once per process). */
+export async function clientScript(): Promise<string> {
+  if (cached !== undefined) return cached;
+  const url = new URL("./client.js", import.meta.url);
+  try {
+    cached = url.protocol === "file:"
+      ? await Deno.readTextFile(url)
+      : await (await fetch(url)).text();
+  } catch (e) {
+    throw new Error(`cannot read the report's script ${url.href}: ${(e as Error).message}`);
   }
-})();
-`;
+  return cached;
+}

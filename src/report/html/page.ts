@@ -1,19 +1,26 @@
 /**
  * The HTML report: one self-contained file (chart.js inlined, no network
- * access, a Content-Security-Policy that forbids any) with a section per
- * scenario and a history page over the stored runs.
+ * access, a Content-Security-Policy that forbids any) that opens with the
+ * verdict of every scenario, then a section per scenario and the history of
+ * the stored runs. Tables, charts and listings are views of the same results;
+ * the page's own script draws the charts and listings from one JSON block,
+ * sorts and filters tables, and copies the text summary.
  */
 import type { HistoryEntry } from "../../store/history.ts";
 import { sha256Hex } from "../../store/meta.ts";
 import type { StoredResult } from "../../store/schema.ts";
 import { TOOL } from "../../version.ts";
-import { groupByScenario, historyCharts, scenarioCharts } from "./charts.ts";
+import { resultGroups, summarize } from "../summary.ts";
+import { groupByScenario, groupCharts, historyCharts } from "./charts.ts";
 import { chartJsSource } from "./chartjs.ts";
-import { CLIENT_SCRIPT } from "./client.ts";
+import { clientScript } from "./client.ts";
 import { escapeHtml as e, scriptJson, scriptSource } from "./escape.ts";
-import { renderHistorySection } from "./history_section.ts";
-import { renderScenarioSection } from "./scenario_section.ts";
-import { STYLE } from "./style.ts";
+import { historyData, historyVerdicts, renderHistorySection } from "./history_section.ts";
+import { listingData, renderListingExplorer } from "./listing_view.ts";
+import { Palette } from "./palette.ts";
+import { renderGroup, renderScenarioSection, verdictData } from "./scenario_section.ts";
+import { renderSummarySection } from "./summary_section.ts";
+import { style } from "./style.ts";
 
 export interface ReportInput {
   results: readonly StoredResult[];
@@ -22,6 +29,8 @@ export interface ReportInput {
   sources: readonly string[];
   /** When the report was generated. */
   generated?: Date;
+  /** Why the history is what it is ("leaving out 3 runs of other scenarios"), shown with it. */
+  historyNote?: string;
 }
 
 async function cspHash(code: string): Promise<string> {
@@ -32,47 +41,104 @@ async function cspHash(code: string): Promise<string> {
 
 /** Render the whole report as one HTML document. */
 export async function renderReport(input: ReportInput): Promise<string> {
-  const groups = groupByScenario(input.results);
-  const sections: string[] = [];
+  const palette = new Palette(
+    [
+      ...input.results.flatMap((r) => r.runs.map((x) => x.variant)),
+      ...input.history.flatMap((h) =>
+        h.record.results.flatMap((r) => r.runs.map((x) => x.variant))
+      ),
+    ],
+    input.results.flatMap((r) => r.runs.flatMap((x) => Object.keys(x.phases ?? {}))),
+  );
+  const scenarios = groupByScenario(input.results);
+  const groups = resultGroups(input.results);
+  const summary = summarize(input.results);
   const charts = [];
-  for (const [i, g] of groups.entries()) {
-    const specs = scenarioCharts(`s${i}`, g);
-    charts.push(...specs);
-    sections.push(renderScenarioSection(`scenario-${i}`, g, specs));
+  const sections: string[] = [];
+  const listings = [];
+  const anchorOf = new Map<string, string>();
+  for (const [si, s] of scenarios.entries()) {
+    const id = `scenario-${si}`;
+    anchorOf.set(s.name, id);
+    const mine = groups.map((g, gi) => ({ g, gi })).filter(({ g }) => g.scenario === s.name);
+    const parts = mine.map(({ g, gi }) => {
+      const specs = groupCharts(`g${gi}`, g, palette);
+      charts.push(...specs);
+      return renderGroup(gi, g, specs, mine.length > 1, palette);
+    });
+    const data = listingData(s.results);
+    listings.push(data);
+    sections.push(
+      renderScenarioSection(
+        id,
+        s.name,
+        s.results[0].question,
+        parts,
+        renderListingExplorer(si, data),
+      ),
+    );
   }
-  const hist = historyCharts("history", input.history);
+  const verdicts = historyVerdicts(input.history);
+  const hist = historyCharts("history", input.history, verdicts, palette);
   charts.push(...hist);
-  sections.push(renderHistorySection(input.history, hist));
+  const history = renderHistorySection(input.history, verdicts, hist, input.historyNote ?? "");
+  const summarySection = renderSummarySection(
+    summary,
+    summary.tables.map((t) => anchorOf.get(t.scenario) ?? "summary"),
+    palette,
+  );
+  const data = {
+    charts,
+    verdicts: groups.map(verdictData),
+    listings,
+    history: input.history.length ? historyData(input.history) : null,
+    summary,
+    variantColors: Object.fromEntries(
+      [...new Set(input.results.flatMap((r) => r.runs.map((x) => x.variant)))].map((v) => [
+        v,
+        palette.variant(v),
+      ]),
+    ),
+    phaseColors: Object.fromEntries(palette.phaseColours()),
+  };
 
   const library = scriptSource(await chartJsSource());
-  const client = scriptSource(CLIENT_SCRIPT);
+  const client = scriptSource(await clientScript());
   // Only these two scripts may run: an injected <script> would be refused even if escaping failed.
   const csp =
     `default-src 'none'; script-src ${await cspHash(library)} ${await cspHash(client)}; ` +
     `style-src 'unsafe-inline'; img-src data:`;
-  const nav = groups.map((g, i) => `<a href="#scenario-${i}">${e(g.name)}</a>`).join(" ");
+  const nav = scenarios.map((g, i) => `<a href="#scenario-${i}">${e(g.name)}</a>`).join(" ");
   const generated = (input.generated ?? new Date()).toISOString();
+  const sources = input.sources.length > 3
+    ? `<details class="sources"><summary>${input.sources.length} results files</summary>${
+      input.sources.map((s) => `<div class="mono">${e(s)}</div>`).join("")
+    }</details>`
+    : e(input.sources.join(", ") || "no files");
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${e(csp)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>ftrace-bench report</title>
-<style>${STYLE}</style>
+<style>${style(palette)}</style>
 </head>
 <body>
 <header>
 <h1>ftrace-bench report</h1>
 <p class="muted">Exact emulated counts per traced call. Generated ${e(generated)} by ${
     e(`${TOOL.name} ${TOOL.version}`)
-  } from ${e(input.sources.join(", ") || "no files")}.</p>
-<nav>${nav} <a href="#history">history</a></nav>
+  } from ${sources}</p>
+<nav><a href="#summary">verdict</a> ${nav} <a href="#history">history</a></nav>
 </header>
 <main>
+${summarySection}
 ${sections.join("\n")}
+${history}
 </main>
-<script type="application/json" id="chart-data">${scriptJson(charts)}</script>
+<script type="application/json" id="report-data">${scriptJson(data)}</script>
 <script>${library}</script>
 <script>${client}</script>
 </body>

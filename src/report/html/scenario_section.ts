@@ -1,20 +1,37 @@
 /**
- * One scenario's section of the HTML report: metadata, charts, the table of
- * every run (with "not applicable" reasons), check results and listings.
+ * One scenario's section of the HTML report: the verdict (its variants
+ * cheapest first, at any parameter set of the sweep), the charts, the table
+ * of every run (constant parameters in its heading; sortable and filterable
+ * in the page), the checks (a count, and every failure in full), where the
+ * results came from, and the hot-path listings.
  */
 import { paramsText } from "../../store/params.ts";
 import { cpuLabel, kernelLabel, type StoredResult, type StoredRun } from "../../store/schema.ts";
-import type { ChartSpec, ScenarioGroup } from "./charts.ts";
+import type { Params } from "../../runner/result.ts";
+import {
+  BASELINE_VARIANT,
+  deltaText,
+  fixedParams,
+  groupFocus,
+  parameterSets,
+  type ResultGroup,
+  type SummaryTable,
+  summaryTable,
+  timedResults,
+} from "../summary.ts";
+import { failureSummary } from "../table.ts";
+import type { ChartSpec } from "./charts.ts";
 import { escapeHtml as e } from "./escape.ts";
-import { renderListings } from "./listing_view.ts";
+import type { Palette } from "./palette.ts";
 
 /** The canvases of a section's charts. */
 export function chartFigures(charts: readonly ChartSpec[]): string {
+  if (charts.length === 0) return "";
   return `<div class="charts">${
     charts.map((c) =>
-      `<figure class="chart"><canvas id="${e(c.id)}" role="img" aria-label="${
-        e(c.title)
-      }"></canvas></figure>`
+      `<figure class="chart" data-chart="${e(c.id)}"><div class="chart-box"><canvas id="${
+        e(c.id)
+      }" role="img" aria-label="${e(c.title)}"></canvas></div></figure>`
     ).join("\n")
   }</div>`;
 }
@@ -31,7 +48,10 @@ function metaList(r: StoredResult): string {
   const m = r.meta;
   const items: [string, string][] = [
     ["kernel", kernelText(r)],
-    ["CPU model", cpuLabel(r.cpu)],
+    [
+      "CPU model",
+      cpuLabel(r.cpu) + (r.cpu?.sha256 ? ` (CPU file sha256 ${r.cpu.sha256.slice(0, 16)})` : ""),
+    ],
     ["harness", `${r.tool.name} ${r.tool.version} (results schema ${r.schema})`],
   ];
   if (m) {
@@ -50,111 +70,296 @@ function metaList(r: StoredResult): string {
     }
   }
   if (r.defaults) items.push(["defaults", paramsText(r.defaults)]);
+  if (r.sweep) {
+    items.push([
+      "sweep",
+      `${r.sweep.parameterSets} parameter sets, variants ${r.sweep.variants.join(", ")}, ` +
+      `listing ${r.sweep.listing}` +
+      (Object.keys(r.sweep.overrides).length
+        ? `, --param ${JSON.stringify(r.sweep.overrides)}`
+        : ""),
+    ]);
+  }
   return `<dl class="meta">${
     items.map(([k, v]) => `<dt>${e(k)}</dt><dd>${e(v)}</dd>`).join("")
   }</dl>`;
 }
 
-function statusCell(run: StoredRun, span: number): string {
-  if (run.status === "n/a") {
-    return `<td class="na" colspan="${span}">not applicable: ${e(run.reason ?? "")}</td>`;
-  }
-  return `<td class="failed" colspan="${span}">FAILED: ${e(run.reason ?? "")}</td>`;
+/** A variant's name with its colour swatch. */
+export function variantName(variant: string, palette: Palette): string {
+  return `<span class="swatch" style="--c:${palette.variant(variant)}"></span>${e(variant)}`;
 }
 
-function runsTable(r: StoredResult): string {
-  const cycles = r.runs.some((run) => run.metrics?.cycles !== undefined);
-  const cols = [
-    "instructions",
-    "loads",
-    "stores",
-    "branches",
-    ...(cycles ? ["cycles"] : []),
-  ] as const;
-  // How the patch site reached the tracer, when the runner recorded it.
-  const paths = r.runs.some((run) => run.path);
-  const head = [
-    "variant",
-    "params",
-    ...(paths ? ["path"] : []),
-    ...cols,
-    "overhead insns",
-    ...(cycles ? ["overhead cycles"] : []),
-    "status",
+/** "1.33×" */
+export const ratioHtml = (r: number | null) => (r === null ? "-" : `${r.toFixed(2)}×`);
+
+/** The verdict table's rows (the page's script renders other parameter sets the same way). */
+export function verdictRows(t: SummaryTable, palette: Palette): string {
+  const max = Math.max(1, ...t.rows.map((r) => r.instructions ?? 0));
+  return t.rows.map((r, i) => {
+    const name = `<td>${variantName(r.variant, palette)}</td>`;
+    if (r.instructions === null) {
+      const cls = r.status === "failed" ? "failed" : "na";
+      const what = r.status === "failed" ? "FAILED" : "n/a";
+      return `<tr class="${cls}"><td class="num">-</td>${name}<td class="${cls}" colspan="${
+        3 + t.cpus.length
+      }"><strong>${what}</strong>: ${e(r.reason ?? "")}</td></tr>`;
+    }
+    const width = Math.round((r.instructions / max) * 100);
+    return `<tr><td class="num">${i + 1}</td>${name}` +
+      `<td class="num bar-cell"><span class="bar" style="width:${width}%;--c:${
+        palette.variant(r.variant)
+      }"></span><span class="v">${r.instructions}</span></td>` +
+      `<td class="num">${deltaText(r.delta)}</td><td class="num">${ratioHtml(r.ratio)}</td>` +
+      r.cycles.map((c) => `<td class="num">${c ?? "-"}</td>`).join("") + `</tr>`;
+  }).join("\n");
+}
+
+/** The verdict's head: columns, one per CPU model. */
+export function verdictHead(t: SummaryTable): string {
+  return `<tr><th>#</th><th>variant</th><th>overhead insns</th><th title="instructions more than the cheapest">Δ</th><th title="instructions as a multiple of the cheapest">×</th>${
+    t.cpus.map((c) => `<th title="overhead cycles, ${e(c)}">cycles<br>${e(c)}</th>`).join("")
+  }</tr>`;
+}
+
+/** The verdict of every parameter set of a group, as data for the page's selector. */
+export interface VerdictData {
+  cpus: string[];
+  reasons: string[];
+  focus: number;
+  sets: {
+    label: string;
+    baseline: number | null;
+    rows: (string | number | null | (number | null)[])[][];
+  }[];
+}
+
+/** Every parameter set's verdict of a group (rows: variant, insns, delta, ratio, cycles, status, reason). */
+export function verdictData(g: ResultGroup): VerdictData {
+  const focus = groupFocus(g);
+  const sets = parameterSets(g.results[0]);
+  const fixed = fixedParams(g.results[0].runs);
+  const reasons: string[] = [];
+  const reasonIx = (r: string | undefined) => {
+    if (r === undefined) return -1;
+    let i = reasons.indexOf(r);
+    if (i < 0) i = reasons.push(r) - 1;
+    return i;
+  };
+  return {
+    cpus: timedResults(g).map((r) => cpuLabel(r.cpu)),
+    reasons,
+    focus: Math.max(0, sets.findIndex((s) => focus && paramsText(s) === paramsText(focus))),
+    sets: sets.map((params) => {
+      const t = summaryTable(g, params, false);
+      return {
+        label: paramsText(Object.fromEntries(
+          Object.entries(params).filter(([k]) => !(k in fixed)),
+        )) ||
+          "(no parameters)",
+        baseline: t.baseline,
+        rows: t.rows.map((r) => [
+          r.variant,
+          r.instructions,
+          r.delta,
+          r.ratio === null ? null : Math.round(r.ratio * 100) / 100,
+          r.cycles,
+          r.status,
+          reasonIx(r.reason),
+        ]),
+      };
+    }),
+  };
+}
+
+/** The verdict of a group at its focus set, with a selector of every other set. */
+function verdict(index: number, g: ResultGroup, palette: Palette): string {
+  const focus = groupFocus(g)!;
+  const t = summaryTable(g, focus, true);
+  const sets = parameterSets(g.results[0]);
+  const fixed = fixedParams(g.results[0].runs);
+  const label = (p: Params) =>
+    paramsText(Object.fromEntries(Object.entries(p).filter(([k]) => !(k in fixed)))) ||
+    "(no parameters)";
+  const options = sets.map((p, i) =>
+    `<option value="${i}"${paramsText(p) === paramsText(focus) ? " selected" : ""}>${
+      e(label(p))
+    }</option>`
+  ).join("");
+  const every = paramsText(fixed);
+  return `<div class="verdict" data-verdict="${index}">
+<p class="verdict-head">Overhead per traced call over nop${
+    t.baseline !== null ? ` (<span class="baseline">${t.baseline}</span> instructions)` : ""
+  }, cheapest first${every ? `; every run: ${e(every)}` : ""}. ${
+    sets.length > 1
+      ? `<label>Parameter set <select class="set-select" data-verdict="${index}">${options}</select></label>` +
+        `<span class="print-only set-now">Parameter set ${e(label(focus))}</span>`
+      : ""
+  }</p>
+<table class="verdict"><thead>${verdictHead(t)}</thead>
+<tbody>${verdictRows(t, palette)}</tbody></table></div>`;
+}
+
+function statusCell(id: string, run: StoredRun, reasons: string[]): string {
+  if (run.status === "ok") return `<td class=ok>ok`;
+  const text = run.status === "n/a" ? run.reason ?? "" : failureSummary(run) || run.reason || "";
+  let i = reasons.indexOf(text);
+  if (i < 0) i = reasons.push(text) - 1;
+  return run.status === "n/a"
+    ? `<td class=na>n/a <a href="#${e(id)}-n${i + 1}">[${i + 1}]</a>`
+    : `<td class=failed>FAILED <a href="#${e(id)}-n${i + 1}">[${i + 1}]</a>`;
+}
+
+/**
+ * Every run of a group, one row each; cycles of every CPU model side by
+ * side. Rows are terse (HTML's optional end tags, classes instead of inline
+ * styles): a sweep has hundreds.
+ */
+function runsTable(id: string, g: ResultGroup, palette: Palette): string {
+  const first = g.results[0];
+  const fixed = fixedParams(first.runs);
+  const varying = Object.keys(first.runs[0]?.params ?? {}).filter((k) => !(k in fixed));
+  const timed = timedResults(g);
+  const paths = first.runs.some((run) => run.path);
+  // Short headings (the full name on hover): a sweep's table has many columns.
+  const head: [string, string][] = [
+    ["variant", "variant"],
+    ...varying.map((k): [string, string] => [k, k]),
+    ...(paths ? [["path", "how the patch site reached the tracer"] as [string, string]] : []),
+    ["insns", "instructions"],
+    ["loads", "loads"],
+    ["stores", "stores"],
+    ["br", "taken branches"],
+    ["+insns", "overhead instructions over nop"],
+    ...timed.map((r): [string, string] => [
+      `+cyc ${r.cpu!.name}`,
+      `overhead cycles over nop, ${cpuLabel(r.cpu)}`,
+    ]),
+    ["status", "ok, n/a (not applicable) or FAILED"],
   ];
-  const rows = r.runs.map((run) => {
-    const lead = paths ? 3 : 2;
-    const first = `<td>${e(run.variant)}</td><td>${e(paramsText(run.params))}</td>` +
-      (paths ? `<td>${e(run.path ?? "")}</td>` : "");
-    if (run.status !== "ok" || !run.metrics) {
-      return `<tr>${first}${statusCell(run, head.length - lead)}</tr>`;
-    }
-    const m = run.metrics as unknown as Record<string, number | undefined>;
-    const nums = cols.map((c) => `<td class="num">${e(m[c] ?? "-")}</td>`).join("");
-    const over = run.overhead
-      ? `<td class="num">+${e(run.overhead.instructions)}</td>` +
-        (cycles ? `<td class="num">+${e(run.overhead.cycles ?? "-")}</td>` : "")
-      : `<td>-</td>${cycles ? "<td>-</td>" : ""}`;
-    return `<tr>${first}${nums}${over}<td class="ok">ok</td></tr>`;
+  const reasons: string[] = [];
+  const byKey = timed.map((r) =>
+    new Map(r.runs.map((x) => [`${x.variant}|${paramsText(x.params)}`, x]))
+  );
+  const num = (v: number | undefined | null) => `<td>${v ?? "-"}`;
+  const rows = first.runs.map((run) => {
+    const key = `${run.variant}|${paramsText(run.params)}`;
+    const m = run.metrics;
+    return `<tr><td class=${palette.variantClass(run.variant)}>${e(run.variant)}` +
+      varying.map((k) => `<td>${e(run.params[k])}`).join("") +
+      (paths ? `<td class=path>${e(run.path ?? "")}` : "") +
+      num(m?.instructions) + num(m?.loads) + num(m?.stores) + num(m?.branches) +
+      num(run.status === "ok" ? run.overhead?.instructions : null) +
+      byKey.map((map) => {
+        const x = map.get(key);
+        return num(x?.status === "ok" ? x.overhead?.cycles : null);
+      }).join("") + statusCell(id, run, reasons);
   });
-  return `<table class="runs"><thead><tr>${
-    head.map((h) => `<th>${e(h)}</th>`).join("")
-  }</tr></thead>
-<tbody>${rows.join("\n")}</tbody></table>`;
+  const every = paramsText(fixed);
+  return `<div class="table-tools"><input type="search" class="row-filter" data-table="${e(id)}" ` +
+    `placeholder="filter: words all rows must contain, e.g. direct fexit" aria-label="filter the runs">` +
+    `<span class="muted row-count" data-table="${e(id)}">${first.runs.length} runs</span></div>` +
+    (every ? `<p class="muted">Every run: ${e(every)}.</p>` : "") +
+    `<div class="scroll-box"><table class="runs sortable" id="${e(id)}" data-left="${
+      1 + varying.length + (paths ? 1 : 0)
+    }"><thead><tr>${
+      head.map(([h, title]) =>
+        `<th title="${e(title)}">${e(h).replaceAll("_", "_<wbr>").replaceAll("-", "-<wbr>")}</th>`
+      ).join("")
+    }</tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody></table></div>` +
+    (reasons.length
+      ? `<ol class="notes">${
+        reasons.map((r, i) => `<li id="${e(id)}-n${i + 1}">${e(r)}</li>`).join("")
+      }</ol>`
+      : "");
 }
 
-function checksTable(r: StoredResult): string {
+/** The checks: how many passed, and every failure in full. */
+function checksPart(g: ResultGroup, palette: Palette): string {
+  const runs = g.results[0].runs;
   const names: string[] = [];
-  for (const run of r.runs) {
-    for (const c of run.checks) if (!names.includes(c.name)) names.push(c.name);
-  }
-  const rows = r.runs.map((run) => {
-    const first = `<td>${e(run.variant)}</td><td>${e(paramsText(run.params))}</td>`;
-    if (run.status === "n/a") {
-      return `<tr>${first}${statusCell(run, Math.max(1, names.length))}</tr>`;
+  let total = 0;
+  const failures: { run: StoredRun; name: string; detail: string }[] = [];
+  for (const run of runs) {
+    for (const c of run.checks) {
+      if (!names.includes(c.name)) names.push(c.name);
+      total++;
+      if (!c.ok) failures.push({ run, name: c.name, detail: c.detail });
     }
-    const cells = names.map((n) => {
-      const c = run.checks.find((c) => c.name === n);
-      if (!c) return `<td>-</td>`;
-      return c.ok
-        ? `<td class="ok" title="${e(c.detail)}">ok</td>`
-        : `<td class="failed">FAILED: ${e(c.detail)}</td>`;
-    }).join("");
-    return `<tr>${first}${cells}</tr>`;
+  }
+  const measured = runs.filter((r) => r.status !== "n/a").length;
+  const head = failures.length
+    ? `<p><strong class="failed">${failures.length} of ${total} checks failed</strong>; ${
+      total - failures.length
+    } passed`
+    : `<p class="ok-line">All ${total} checks passed`;
+  const summary = `${head} (${measured} runs checked; ${
+    names.length ? e(names.join(", ")) : "no checks"
+  }).</p>`;
+  if (failures.length === 0) return summary;
+  const rows = failures.map((f) => {
+    const long = f.detail.includes("\n") || f.detail.length > 160;
+    const detail = long
+      ? `<details><summary>${e(f.detail.split("\n")[0].slice(0, 160))}</summary><pre>${
+        e(f.detail)
+      }</pre></details>`
+      : e(f.detail);
+    return `<tr><td>${variantName(f.run.variant, palette)}</td><td>${
+      e(paramsText(f.run.params))
+    }</td>` +
+      `<td>${e(f.name)}</td><td class="failed">${detail}</td></tr>`;
   });
-  const failed = r.runs.reduce((n, run) => n + run.checks.filter((c) => !c.ok).length, 0);
-  const total = r.runs.reduce((n, run) => n + run.checks.length, 0);
-  return `<p>${total - failed} of ${total} checks passed${
-    failed ? `, <strong class="failed">${failed} failed</strong>` : ""
-  }.</p>
-<table class="checks"><thead><tr><th>variant</th><th>params</th>${
-    names.map((n) => `<th>${e(n)}</th>`).join("")
-  }</tr></thead>
+  return `${summary}
+<table class="checks"><thead><tr><th>variant</th><th>params</th><th>check</th><th>failure</th></tr></thead>
 <tbody>${rows.join("\n")}</tbody></table>`;
 }
 
-/** The section for one scenario; `charts` are its chart specs (canvases placed here). */
+/** One kernel's part of a scenario section. */
+export function renderGroup(
+  index: number,
+  g: ResultGroup,
+  charts: readonly ChartSpec[],
+  several: boolean,
+  palette: Palette,
+): string {
+  const heading = several ? `<h3 class="kernel">kernel ${e(g.kernel)}</h3>` : "";
+  const focus = groupFocus(g);
+  const nop = g.results[0].runs.some((r) => r.variant === BASELINE_VARIANT);
+  const provenance = g.results.map((r) =>
+    `${g.results.length > 1 ? `<h4>${e(cpuLabel(r.cpu))}</h4>` : ""}${metaList(r)}`
+  ).join("");
+  return `${heading}
+<h3>Verdict</h3>
+${focus ? verdict(index, g, palette) : `<p class="note">No runs.</p>`}
+${
+    nop
+      ? ""
+      : `<p class="note">No nop run in these results: overheads are as measured by the runner.</p>`
+  }
+${chartFigures(charts)}
+<h3>Every run</h3>
+${runsTable(`runs-${index}`, g, palette)}
+<h3>Checks</h3>
+${checksPart(g, palette)}
+<details class="provenance"><summary>Where these results come from</summary>${provenance}</details>`;
+}
+
+/** The section of one scenario: its kernels' parts, then the listings of all of them. */
 export function renderScenarioSection(
   id: string,
-  g: ScenarioGroup,
-  charts: readonly ChartSpec[],
+  name: string,
+  question: string,
+  parts: readonly string[],
+  listing: string,
 ): string {
-  const parts = g.results.map((r) => {
-    // Several results of one scenario differ by kernel, CPU model or both: say which.
-    const kernels = new Set(g.results.map((x) => kernelLabel(x.kernel))).size > 1;
-    const cpus = new Set(g.results.map((x) => cpuLabel(x.cpu))).size > 1 || !kernels;
-    const title = [...(kernels ? [kernelLabel(r.kernel)] : []), ...(cpus ? [cpuLabel(r.cpu)] : [])]
-      .join(", ");
-    const heading = g.results.length > 1 ? `<h3>${e(title)}</h3>` : "";
-    return `${heading}${metaList(r)}
-<h3>Every run</h3>${runsTable(r)}
-<h3>Checks</h3>${checksTable(r)}
-<h3>Hot path</h3>${renderListings(r.runs)}`;
-  });
   return `<section id="${e(id)}" class="scenario">
-<h2>${e(g.name)}</h2>
-<p class="question">${e(g.results[0].question)}</p>
-${chartFigures(charts)}
+<h2>${e(name)}</h2>
+<p class="question">${e(question)}</p>
 ${parts.join("\n")}
+<h3>Hot path</h3>
+${listing}
 </section>`;
 }
