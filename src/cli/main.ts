@@ -35,7 +35,7 @@ import { recordRun } from "../store/record.ts";
 import { COMPARE_USAGE, compareCommand } from "./compare.ts";
 import { MERGE_USAGE, mergeCommand, parseShard } from "./merge.ts";
 import { nonEmptyOption, REPORT_USAGE, reportCommand, writeReport } from "./report.ts";
-import { selectCpus } from "../timing/catalog.ts";
+import { type CpuSelection, selectCpus } from "../timing/catalog.ts";
 import { CpuModelError } from "../timing/model.ts";
 
 export const RUN_USAGE = `usage: deno task run <scenario file> [options]
@@ -313,10 +313,10 @@ export function scenarioHelp(scenario: Scenario, file: string): string {
  * `--cpu NAME[:cold]|FILE.json|all`: the timing models to run, one result each
  * (src/timing/); without --cpu, one result with counts only.
  */
-function parseCpus(cpu: string | undefined): (string | undefined)[] {
+function parseCpus(cpu: string | undefined): (CpuSelection | undefined)[] {
   if (cpu === undefined) return [undefined];
   try {
-    return selectCpus(cpu).map((s) => s.spec);
+    return selectCpus(cpu);
   } catch (e) {
     if (e instanceof CpuModelError) throw new UsageError(`--cpu ${cpu}: ${e.message}`);
     throw e;

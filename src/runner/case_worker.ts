@@ -10,6 +10,7 @@ import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
 import type { CaseRequest } from "./case_pool.ts";
 import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
 import { openKernel } from "../kernel/real/kernel.ts";
+import { singleCpu } from "../timing/case.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
 
@@ -40,7 +41,7 @@ self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
       unitName,
       unicornFactory,
       scenario.budget,
-      cpu,
+      cpu === undefined ? undefined : singleCpu(cpu),
       kernel === "model" ? undefined : await openKernel(kernel),
       hotPath ?? true,
     );

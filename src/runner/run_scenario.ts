@@ -25,7 +25,8 @@ import {
 } from "./scenario.ts";
 import { CasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
-import { CaseTimer, type CaseTiming, singleCpu, timedFigures } from "../timing/case.ts";
+import { CaseTimer, type CaseTiming, timedFigures } from "../timing/case.ts";
+import type { CpuSelection } from "../timing/catalog.ts";
 import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 
 export interface RunOptions {
@@ -44,8 +45,8 @@ export interface RunOptions {
    * for the workers' start-up. Results are identical and in the same order.
    */
   workers?: number;
-  /** One timing model (a `--cpu` value other than "all"): adds cycles; absent: counts only. */
-  cpu?: string;
+  /** One timing model, parsed once from `--cpu` (selectCpus): adds cycles; absent: counts only. */
+  cpu?: CpuSelection;
   /** The kernel to run: "model" (default, the harness's own code), "linux-6.12", or a tree. */
   kernel?: string;
   /** Runs whose hot path is kept for a listing (src/store/listing.ts); absent: none. */
@@ -136,7 +137,7 @@ export async function measureCase(
   unitName: string,
   factory: EngineFactory,
   budget?: number,
-  cpu?: string,
+  cpu?: CpuSelection,
   kernel?: RealKernel,
   hotPath = true,
 ): Promise<
@@ -205,7 +206,8 @@ export async function runScenario(
         params,
         variant: variant.name,
         unitName,
-        cpu: options.cpu,
+        // Workers are sent the selection's `--cpu` value and parse it once each.
+        cpu: options.cpu?.spec,
         kernel: kernelSpec,
         hotPath: options.listRun?.(variant.name, params) ?? false,
       })
@@ -252,7 +254,7 @@ export async function runScenario(
     tool: TOOL,
     scenario: scenario.name,
     question: scenario.question,
-    cpu: options.cpu === undefined ? null : singleCpu(options.cpu).info,
+    cpu: options.cpu?.info ?? null,
     kernel: kernel?.info ?? MODEL_KERNEL,
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
     runs,

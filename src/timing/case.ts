@@ -40,23 +40,24 @@ export interface CaseTiming {
   summary: TimingSummary;
 }
 
-/** The one model a `--cpu` value other than `all` selects. */
+const selections = new Map<string, CpuSelection>();
+
+/** The one model a `--cpu` value other than `all` selects (parsed once per process). */
 export function singleCpu(spec: string): CpuSelection {
+  const known = selections.get(spec);
+  if (known) return known;
   const selected = selectCpus(spec);
   if (selected.length !== 1) {
     throw new CpuModelError(`--cpu ${spec} selects ${selected.length} models; a case takes one`);
   }
+  selections.set(spec, selected[0]);
   return selected[0];
 }
 
 /** Times one case from the trace `measure` returns with `{ trace: true }`. */
 export class CaseTimer {
-  readonly selection: CpuSelection;
-
-  /** `spec`: one model, as `--cpu` names it (`NAME`, `NAME:cold`, ... or a CPU file path). */
-  constructor(spec: string) {
-    this.selection = singleCpu(spec);
-  }
+  /** One model: a selection from `selectCpus()` (`--cpu`, parsed once). */
+  constructor(readonly selection: CpuSelection) {}
 
   /** Time the captured run. */
   time(trace: TimingTrace, code: CodeSource, phases: PhaseSource): CaseTiming {

@@ -13,6 +13,7 @@
  * absent and cannot be installed, this test fails and says so: it is never
  * skipped silently.
  */
+import { singleCpu } from "../../src/timing/case.ts";
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
@@ -78,7 +79,7 @@ async function realResults(): Promise<StoredResult[]> {
         file: null,
         root: ROOT,
         listing: "default",
-        cpu,
+        cpu: singleCpu(cpu),
         overrides: new Map([["args", [0, 2, 8]]]),
       }),
     );

@@ -3,6 +3,7 @@
  * JavaScript fallback must log the same blocks, accesses and sp events, so
  * no count, check or cycle depends on which one ran.
  */
+import { singleCpu } from "../../src/timing/case.ts";
 import assert from "node:assert/strict";
 import type { ExecutionLog } from "../../src/engine/engine.ts";
 import {
@@ -88,7 +89,7 @@ Deno.test("native and JavaScript logs give identical results, checks and cycles"
         `log/${variant.name}`,
         unicornFactory,
         10_000,
-        "neoverse-n1:cold",
+        singleCpu("neoverse-n1:cold"),
       )
     );
     assert.ok(!("notApplicable" in native) && native.timing, variant.name);
