@@ -18,6 +18,7 @@ import {
   setScenarioSource,
 } from "../runner/scenario.ts";
 import { paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import { SharedCasePool } from "../runner/case_pool.ts";
 import { DEFAULT_BUDGET } from "../runner/run_case.ts";
 import { validateWorkload } from "../kernel/world.ts";
 import { unicorn } from "../engine/unicorn_ffi.ts";
@@ -492,26 +493,33 @@ async function mainCommand(args: string[]): Promise<void> {
   let cases = 0, instructions = 0, failed = 0;
   const results: ScenarioResult[] = [];
   const progress = stderrProgress(false, false);
-  for (const { file, scenario } of scenarios) {
-    for (const cpu of cpus) {
-      const result = await recordRun(scenario, {
-        factory: unicornFactory,
-        workers,
-        onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-        file,
-        root,
-        listing: "default",
-        cpu,
-      }).finally(() => progress?.clear());
-      results.push(result);
-      console.log(renderTable(result) + "\n");
-      reportFailures([result]);
-      for (const r of result.runs) {
-        cases++;
-        instructions += r.metrics?.instructions ?? 0;
-        if (r.status === "failed") failed++;
+  // One set of workers for every scenario that is big enough to use them.
+  const sharedPool = new SharedCasePool(workers);
+  try {
+    for (const { file, scenario } of scenarios) {
+      for (const cpu of cpus) {
+        const result = await recordRun(scenario, {
+          factory: unicornFactory,
+          workers,
+          sharedPool,
+          onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+          file,
+          root,
+          listing: "default",
+          cpu,
+        }).finally(() => progress?.clear());
+        results.push(result);
+        console.log(renderTable(result) + "\n");
+        reportFailures([result]);
+        for (const r of result.runs) {
+          cases++;
+          instructions += r.metrics?.instructions ?? 0;
+          if (r.status === "failed") failed++;
+        }
       }
     }
+  } finally {
+    sharedPool.close();
   }
   // With several CPU models (--cpu all), each gets its own file: <scenario>.<cpu>.json.
   const sources = results.map((r) =>

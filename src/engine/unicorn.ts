@@ -18,6 +18,12 @@
  *   cached blocks. Before a run, cached blocks are dropped where it matters:
  *   around a new `until`, and over the mapped part of a changed hook's range.
  *   Runs that repeat the same `until` keep their translations.
+ * - uc_mem_unmap flushes the TLB of the unmapped pages but not their
+ *   translations, and a later mapping may reuse the same RAM offsets: `reset`
+ *   drops the translations of every executable mapping before unmapping it
+ *   (UC_CTL_TB_FLUSH would too, but costs about 11 ms plus 100 ms on the
+ *   next run). tests/engine/reuse_test.ts checks a reset engine against a
+ *   fresh one over every scenario.
  */
 
 import {
@@ -222,6 +228,12 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
+  /** Regions mapped since the engine opened or was last reset. */
+  readonly #mapped: { address: bigint; size: number }[] = [];
+  /** The CPU state right after opening, that `reset` restores (null: not saved). */
+  #context: Deno.PointerObject | null = null;
+  /** Set by a recycling factory: `close` resets the engine and hands it back. */
+  #recycle: ((engine: UnicornEngine) => void) | undefined;
   /** Regions ever mapped or made executable: where translations can exist. */
   readonly #codeRegions: { begin: bigint; end: bigint }[] = []; // end exclusive
   /** Ranges [begin, end) whose cached translations must go before the next run. */
@@ -269,6 +281,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
       `map ${hex(address)}+${size.toString(16)}`,
     );
+    this.#mapped.push({ address, size });
     if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
   }
 
@@ -493,6 +506,24 @@ export class UnicornEngine implements Engine, Disposable {
   close(): void {
     if (this.#uc === null) return;
     if (this.#running) throw apiError("close() called from inside a hook");
+    const recycle = this.#recycle;
+    if (recycle !== undefined) {
+      this.#recycle = undefined;
+      let reset = false;
+      try {
+        this.reset();
+        reset = true;
+      } finally {
+        // An engine that cannot be reset is closed for good.
+        if (reset) recycle(this);
+        else this.close();
+      }
+      return;
+    }
+    if (this.#context !== null) {
+      this.#lib.uc_context_free(this.#context);
+      this.#context = null;
+    }
     const err = this.#lib.uc_close(this.#uc);
     this.#uc = null;
     liveEngines--;
@@ -502,6 +533,53 @@ export class UnicornEngine implements Engine, Disposable {
     this.#invalidHooks.clear();
     this.#internal.length = 0;
     if (err !== UC_ERR.OK) throw apiError(`uc_close: ${strerror(err)}`, err);
+  }
+
+  /**
+   * Back to the state of a freshly opened engine, without reopening it: every
+   * hook removed, the translations of every executable mapping dropped (while
+   * it is still mapped, the only way 2.0.1 finds them), all memory unmapped,
+   * and the CPU state (registers, system registers, flags) restored to what
+   * it was right after opening. Unicorn's own instruction-count hook stays,
+   * first in its list, as it is in a fresh engine from its first run on.
+   */
+  reset(): void {
+    const uc = this.#handle();
+    if (this.#running) throw apiError("reset() called from inside a hook");
+    if (this.#context === null) throw apiError("engine has no saved context to reset to");
+    for (const [id, hook] of this.#native) {
+      this.#native.delete(id);
+      const err = this.#lib.uc_hook_del(uc, hook.handle);
+      hook.callback.close();
+      this.#check(err, "uc_hook_del");
+    }
+    this.#invalidHooks.clear();
+    this.#logs.length = 0;
+    this.#staleRanges = [];
+    for (const region of this.#codeRegions) this.#staleRanges.push([region.begin, region.end]);
+    this.#dropStaleTranslations();
+    const symbols = this.#lib;
+    for (const { address, size } of this.#mapped.splice(0)) {
+      this.#check(
+        symbols.uc_mem_unmap(uc, address, BigInt(size)),
+        `unmap ${hex(address)}+${size.toString(16)}`,
+      );
+    }
+    this.#codeRegions.length = 0;
+    this.#check(symbols.uc_context_restore(uc, this.#context), "uc_context_restore");
+    this.#lastUntil = -1n;
+  }
+
+  /** Save the state `reset` returns to, and have `close` hand the engine to `recycle`. */
+  recycleWith(recycle: (engine: UnicornEngine) => void): void {
+    const uc = this.#handle();
+    if (this.#context === null) {
+      const symbols = this.#lib;
+      this.#check(symbols.uc_context_alloc(uc, this.#hookOut), "uc_context_alloc");
+      this.#context = Deno.UnsafePointer.create(this.#hookOut[0]);
+      this.#check(symbols.uc_context_save(uc, this.#context), "uc_context_save");
+    }
+    this.#recycle = recycle;
   }
 
   /** `using engine = unicornFactory.create()` closes it at scope end. */
@@ -663,6 +741,54 @@ function registerId(reg: Register): number {
   if (id === undefined) throw apiError(`unknown register ${String(reg)}`);
   return id;
 }
+
+/**
+ * A factory that reuses one engine: `create` hands out the engine that the
+ * previous case closed (which reset it), or opens one. Opening and closing a
+ * Unicorn instance, and its lazy start-up, cost more than a small case's
+ * whole emulation. Dropped translations do not give back their space in
+ * Unicorn's code buffer, so an engine is really closed after `maxCases`
+ * cases, which bounds the memory it holds. `release` closes the idle engine.
+ */
+export class RecyclingUnicornFactory implements EngineFactory {
+  readonly name = "unicorn-2";
+  #idle: UnicornEngine | undefined;
+  /** Cases the idle (or current) engine has run. */
+  #cases = 0;
+
+  constructor(readonly maxCases = DEFAULT_MAX_CASES_PER_ENGINE) {}
+
+  create(): Engine {
+    if (this.#idle === undefined || this.#cases >= this.maxCases) {
+      this.release();
+      this.#idle = new UnicornEngine();
+    }
+    const engine = this.#idle;
+    this.#idle = undefined;
+    this.#cases++;
+    try {
+      engine.recycleWith((e) => {
+        if (this.#idle === undefined) this.#idle = e;
+        else e.close();
+      });
+    } catch (e) {
+      engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  /** Close the idle engine (a later `create` opens a new one). */
+  release(): void {
+    const idle = this.#idle;
+    this.#idle = undefined;
+    this.#cases = 0;
+    idle?.close();
+  }
+}
+
+/** Cases one recycled engine runs before it is closed and a new one opened. */
+export const DEFAULT_MAX_CASES_PER_ENGINE = 256;
 
 /** Factory for the Unicorn 2 engine ("max" arm64 CPU). */
 export const unicornFactory: EngineFactory = {

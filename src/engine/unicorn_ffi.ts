@@ -158,6 +158,12 @@ const SYMBOLS = {
   uc_strerror: { parameters: ["i32"], result: "pointer" },
   /** uc_err uc_mem_map(uc_engine *, uint64_t address, size_t size, uint32_t perms) */
   uc_mem_map: { parameters: ["pointer", "u64", "usize", "u32"], result: "i32" },
+  // A reused engine's reset (src/engine/unicorn.ts): unmap, and save/restore the CPU state.
+  uc_mem_unmap: { parameters: ["pointer", "u64", "usize"], result: "i32" },
+  uc_context_alloc: { parameters: ["pointer", "buffer"], result: "i32" },
+  uc_context_save: { parameters: ["pointer", "pointer"], result: "i32" },
+  uc_context_restore: { parameters: ["pointer", "pointer"], result: "i32" },
+  uc_context_free: { parameters: ["pointer"], result: "i32" },
   /** uc_err uc_mem_protect(uc_engine *, uint64_t address, size_t size, uint32_t perms) */
   uc_mem_protect: { parameters: ["pointer", "u64", "usize", "u32"], result: "i32" },
   /** uc_err uc_mem_write(uc_engine *, uint64_t address, const void *bytes, size_t size) */

@@ -93,7 +93,34 @@ export class CasePool {
     else waiter.resolve(reply.result!);
   }
 
+  /** Workers release their engine and exit once the cases sent are done. */
   close(): void {
-    for (const w of this.workers) w.terminate();
+    this.queue.length = 0;
+    for (const w of this.workers) w.postMessage({ close: true });
+  }
+}
+
+/**
+ * A pool started on first use and shared by several sweeps (the main job's
+ * scenarios), so its workers start, import their modules and open their
+ * engine once. The owner closes it.
+ */
+export class SharedCasePool {
+  #pool: CasePool | undefined;
+
+  constructor(readonly size: number) {}
+
+  /** Whether a sweep has started the workers already. */
+  get started(): boolean {
+    return this.#pool !== undefined;
+  }
+
+  get(): CasePool {
+    return this.#pool ??= new CasePool(this.size);
+  }
+
+  close(): void {
+    this.#pool?.close();
+    this.#pool = undefined;
   }
 }

@@ -3,7 +3,7 @@
  * plain data. Scenario modules are imported once per worker.
  */
 /// <reference lib="deno.worker" />
-import { unicornFactory } from "../engine/unicorn.ts";
+import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
 import { measureCase, toWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
@@ -13,6 +13,8 @@ import { openKernel } from "../kernel/real/kernel.ts";
 import { singleCpu } from "../timing/case.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
+/** One engine per worker, reset between cases (results identical to a fresh engine's). */
+const factory = new RecyclingUnicornFactory();
 
 async function scenarioAt(url: string): Promise<Scenario> {
   let loading = scenarios.get(url);
@@ -26,7 +28,13 @@ async function scenarioAt(url: string): Promise<Scenario> {
   return await loading;
 }
 
-self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
+self.onmessage = async (e: MessageEvent<(CaseRequest & { id: number }) | { close: true }>) => {
+  if ("close" in e.data) {
+    // Terminating a worker would leave its engine's native memory behind.
+    factory.release();
+    self.close();
+    return;
+  }
   const { id, scenarioUrl, params, variant, unitName, cpu, kernel, hotPath } = e.data;
   try {
     const scenario = await scenarioAt(scenarioUrl);
@@ -39,7 +47,7 @@ self.onmessage = async (e: MessageEvent<CaseRequest & { id: number }>) => {
       chosen,
       workload,
       unitName,
-      unicornFactory,
+      factory,
       scenario.budget,
       cpu === undefined ? undefined : singleCpu(cpu),
       kernel === "model" ? undefined : await openKernel(kernel),

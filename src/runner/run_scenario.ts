@@ -3,6 +3,7 @@
  * the `nop` baseline of each parameter set that overheads are measured against.
  */
 import type { EngineFactory } from "../engine/engine.ts";
+import { RecyclingUnicornFactory, unicornFactory } from "../engine/unicorn.ts";
 import { defaultLayout } from "../kernel/layout.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
@@ -23,7 +24,7 @@ import {
   scenarioVariants,
   type WorkloadSpec,
 } from "./scenario.ts";
-import { CasePool } from "./case_pool.ts";
+import { CasePool, type SharedCasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
 import { CaseTimer, type CaseTiming, timedFigures } from "../timing/case.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
@@ -34,6 +35,11 @@ export interface RunOptions {
   variants?: readonly string[];
   /** Parameter values replacing the scenario's sweep for that parameter. */
   overrides?: ReadonlyMap<string, ParamValue[]>;
+  /**
+   * The engine of every case. With `unicornFactory`, the sweep's in-process
+   * cases share one engine, reset between cases (results are identical to a
+   * fresh engine's: tests/engine/reuse_test.ts), closed when the sweep ends.
+   */
   factory: EngineFactory;
   /** Called after each case, for progress display. */
   onCase?: (done: number, total: number) => void;
@@ -45,6 +51,11 @@ export interface RunOptions {
    * for the workers' start-up. Results are identical and in the same order.
    */
   workers?: number;
+  /**
+   * Workers shared with other sweeps (of `workers` threads), started by the
+   * first sweep that needs them and closed by their owner, not here.
+   */
+  sharedPool?: SharedCasePool;
   /** One timing model, parsed once from `--cpu` (selectCpus): adds cycles; absent: counts only. */
   cpu?: CpuSelection;
   /** The kernel to run: "model" (default, the harness's own code), "linux-6.12", or a tree. */
@@ -53,8 +64,16 @@ export interface RunOptions {
   listRun?: (variant: string, params: Params) => boolean;
 }
 
-/** Below this many cases a sweep runs in-process: starting workers costs more. */
-const PARALLEL_MIN_CASES = 40;
+/**
+ * Below this many cases a sweep runs in-process: starting workers costs more.
+ * Measured on 2 cores: starting two workers (spawn, module imports, first
+ * engine) costs about 200 ms, a case about 3 ms in-process, and two workers
+ * halve the rest; they pay from about 130 cases (45-case sweeps took 70 to
+ * 120 ms longer on two workers, a 378-case one 400 ms shorter).
+ */
+export const PARALLEL_MIN_CASES = 150;
+/** Once a shared pool's workers have started, smaller sweeps use them too. */
+export const SHARED_PARALLEL_MIN_CASES = 16;
 
 /** Run `f` over `items` with at most `limit` in flight; results in input order. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>) {
@@ -194,9 +213,17 @@ export async function runScenario(
   const sets = options.shard ? shardSlice(sweep, options.shard) : sweep;
   const total = sets.length * variants.length;
   const source = scenarioSource(scenario);
-  const parallel = (options.workers ?? 1) > 1 && source !== undefined &&
-    sets.length * (variants.length + 1) >= PARALLEL_MIN_CASES;
-  const pool = parallel ? new CasePool(Math.min(options.workers!, sets.length)) : undefined;
+  const minCases = options.sharedPool?.started ? SHARED_PARALLEL_MIN_CASES : PARALLEL_MIN_CASES;
+  const parallel = (options.workers ?? 1) > 1 && source !== undefined && sets.length > 1 &&
+    sets.length * (variants.length + 1) >= minCases;
+  const ownPool = parallel && !options.sharedPool
+    ? new CasePool(Math.min(options.workers!, sets.length))
+    : undefined;
+  const pool = parallel ? ownPool ?? options.sharedPool!.get() : undefined;
+  const recycled = !pool && options.factory === unicornFactory
+    ? new RecyclingUnicornFactory()
+    : undefined;
+  const factory = recycled ?? options.factory;
   let done = 0;
   const one = (variant: Variant, params: Params, workload: Workload) => {
     const unitName = `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
@@ -215,7 +242,7 @@ export async function runScenario(
         variant,
         workload,
         unitName,
-        options.factory,
+        factory,
         scenario.budget,
         options.cpu,
         kernel,
@@ -247,7 +274,8 @@ export async function runScenario(
   try {
     runs = (await mapLimited(sets, pool ? 2 * options.workers! : 1, perSet)).flat();
   } finally {
-    pool?.close();
+    ownPool?.close();
+    recycled?.release();
   }
   return {
     schema: 1,

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { loadScenario } from "../../src/cli/main.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
 import { runScenario } from "../../src/runner/run_scenario.ts";
+import type { ParamValue } from "../../src/runner/result.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -30,21 +31,26 @@ async function countingWorkers<T>(f: () => Promise<T>) {
 }
 
 Deno.test("worker threads measure a big sweep: same runs, same order, as one thread", async () => {
-  const scenario = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
-  // args 0..8: 9 parameter sets x (5 variants, nop measured once as the baseline) = 45 cases.
+  const scenario = await loadScenario(`${ROOT}scenarios/ftrace-ops.ts`);
+  // 10 x 5 parameter sets x (4 variants, nop measured once as the baseline) = 200 cases:
+  // above PARALLEL_MIN_CASES, where workers pay for their start-up.
+  const overrides = new Map<string, ParamValue[]>([
+    ["relevant", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]],
+    ["irrelevant", [0, 1, 2, 3, 4]],
+  ]);
   const parallel = await countingWorkers(() =>
-    runScenario(scenario, { factory: unicornFactory, workers: 2 })
+    runScenario(scenario, { factory: unicornFactory, workers: 2, overrides })
   );
   assert.equal(parallel.started, 2, "two workers started");
   assert.deepEqual([...parallel.urls].map((u) => u.replace(/^.*\/src\//, "src/")), [
     "src/runner/case_worker.ts",
   ]);
-  assert.equal(parallel.replies, 45, "every case was measured by a worker");
+  assert.equal(parallel.replies, 200, "every case was measured by a worker");
   const serial = await countingWorkers(() =>
-    runScenario(scenario, { factory: unicornFactory, workers: 1 })
+    runScenario(scenario, { factory: unicornFactory, workers: 1, overrides })
   );
   assert.equal(serial.started, 0, "one thread: no worker");
-  assert.equal(parallel.value.runs.length, 45);
+  assert.equal(parallel.value.runs.length, 200);
   assert.deepEqual(parallel.value.runs, serial.value.runs);
   assert.ok(parallel.value.runs.every((r) => r.status === "ok"));
 });

@@ -1,0 +1,41 @@
+/**
+ * The main job's workers: one pool for every scenario, started by the first
+ * sweep big enough to pay for it and used by the smaller ones after it, with
+ * the same runs as one thread; small sweeps alone stay in-process.
+ */
+import assert from "node:assert/strict";
+import { loadScenario } from "../../src/cli/main.ts";
+import { unicornFactory } from "../../src/engine/unicorn.ts";
+import { runScenario } from "../../src/runner/run_scenario.ts";
+import { SharedCasePool } from "../../src/runner/case_pool.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test("a shared pool starts once, for a big sweep, and later small sweeps use it", async () => {
+  const Original = globalThis.Worker;
+  let started = 0;
+  globalThis.Worker = class extends Original {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      started++;
+    }
+  };
+  const sharedPool = new SharedCasePool(2);
+  try {
+    const small = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
+    const big = await loadScenario(`${ROOT}scenarios/bpf-fentry.ts`);
+    // 45 cases alone: in-process, no worker.
+    const first = await runScenario(small, { factory: unicornFactory, workers: 2, sharedPool });
+    assert.equal(started, 0, "a small sweep does not start workers");
+    const parallel = await runScenario(big, { factory: unicornFactory, workers: 2, sharedPool });
+    assert.equal(started, 2, "the big sweep started two workers");
+    const again = await runScenario(small, { factory: unicornFactory, workers: 2, sharedPool });
+    assert.equal(started, 2, "the small sweep after it used them, starting none");
+    assert.deepEqual(again.runs, first.runs);
+    const serial = await runScenario(big, { factory: unicornFactory, workers: 1 });
+    assert.deepEqual(parallel.runs, serial.runs);
+  } finally {
+    sharedPool.close();
+    globalThis.Worker = Original;
+  }
+});
