@@ -143,6 +143,7 @@ export function defineVariant(def: VariantDefinition): Variant {
   return {
     name: def.name,
     summary: def.summary,
+    ownCode: true,
     build(workload): VariantBuild | NotApplicable {
       const refused = refusesReturnAttach(workload);
       if (refused) return refused;
@@ -186,6 +187,7 @@ export function editVariant(base: Variant | string, edit: VariantEdit): Variant 
   return {
     name: edit.name,
     summary: edit.summary ?? `${variant.summary} (edited)`,
+    editOf: variant.name,
     build(workload) {
       const built = variant.build(workload);
       if ("notApplicable" in built) return built;

@@ -112,6 +112,20 @@ Deno.test("a scenario outside the repository, using only mod.ts, runs its own va
   assert.match(r.stdout, /^lean +args=8 .* ok$/m);
 });
 
+Deno.test("the same variant and tracer of one's own run in front of linux 6.12's own code and pass every check", async () => {
+  const r = await runScenarioText(
+    scenarioText(),
+    "--kernel",
+    "linux-6.12",
+    "--param",
+    "args=0,3,8",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const lean = r.json!.runs.filter((x) => x.variant === "lean");
+  assert.equal(lean.length, 3);
+  for (const run of lean) assert.equal(run.status, "ok", run.reason);
+});
+
 Deno.test("a variant that saves too few registers fails with the check's reason on screen", async () => {
   // Saves x0..x3 only: the tracer sees garbage for arg4.. and the traced function's args are lost.
   const r = await runScenarioText(

@@ -222,7 +222,11 @@ async function open(spec: string, progress?: (line: string) => void): Promise<Re
     layout,
     has,
     // include/asm-generic/vmlinux.lds.h: ftrace_ops_list_func = arch_ftrace_ops_list_func.
-    aliases: new Map([["ftrace_ops_list_func", "arch_ftrace_ops_list_func"]]),
+    // ftrace_ops_assist_func is static: the harness's own trampolines reach it by name.
+    aliases: new Map([
+      ["ftrace_ops_list_func", "arch_ftrace_ops_list_func"],
+      ["ftrace_ops_assist_func", "ftrace_ops_assist_func"],
+    ]),
     summary: hotPathConfigSummary(build),
   };
 }

@@ -8,6 +8,7 @@ import { BPF_SYMBOLS } from "../bpf.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import { type PatchSite, tracerFunction } from "../functions.ts";
 import { defaultLayout, type MemoryLayout, siteAddress, withinBranchRange } from "../layout.ts";
+import type { AsmChunk } from "../../asm/source.ts";
 import {
   ftraceProbes,
   globalDispatch,
@@ -16,6 +17,7 @@ import {
   refusesReturnAttach,
   refusesSaveRegs,
   tracingOps,
+  type Variant,
 } from "../variants/variant.ts";
 import { progOf, splitDirectOps, trampolineProgProbe } from "../variants/direct_ops.ts";
 import { callOpsLiteral } from "../variants/call_ops.ts";
@@ -39,6 +41,8 @@ export const KERNEL_SYMBOLS = {
 /** What a variant does on a real kernel. */
 export interface RealBuild {
   readonly site: PatchSite;
+  /** Trampolines of one's own, assembled with the kernel's offsets beside its code. */
+  readonly chunks?: readonly AsmChunk[];
   readonly registration: Registration;
   readonly probes: readonly Probe[];
   readonly path?: string;
@@ -89,9 +93,10 @@ function notApplicable(text: string): NotApplicable {
 /** The variant `name` on `kernel`, or why the kernel cannot run it. */
 export function realVariantBuild(
   kernel: RealKernel,
-  name: string,
+  variant: Variant,
   workload: Workload,
 ): RealBuild | NotApplicable {
+  const name = variant.name;
   const k = kernel.info.name;
   const literal = kernel.has.callOps ? { opsLiteral: KERNEL_SYMBOLS.nopOps } : {};
   switch (name) {
@@ -167,8 +172,55 @@ export function realVariantBuild(
           "no kernel has it",
       );
     default:
-      return notApplicable(`variant ${name} is the model's own: no kernel has it`);
+      if (variant.ownCode) return ownCodeBuild(kernel, variant, workload);
+      return notApplicable(
+        variant.editOf
+          ? `${name} edits the model's ${variant.editOf}; on ${k}, ${variant.editOf} runs the ` +
+            `kernel's own code`
+          : `variant ${name} is the model's own: no kernel has it`,
+      );
   }
+}
+
+/**
+ * A variant of one's own on a real kernel: its trampoline, assembled with the
+ * kernel's offsets, in front of the kernel's own list function and data,
+ * registered as the kernel registers ops. It hands tracers `ftrace_regs`, so
+ * the kernel must have FTRACE_WITH_ARGS; a per-callsite literal needs CALL_OPS.
+ */
+function ownCodeBuild(
+  kernel: RealKernel,
+  variant: Variant,
+  workload: Workload,
+): RealBuild | NotApplicable {
+  const k = kernel.info.name;
+  if (!kernel.has.withArgs) {
+    return notApplicable(
+      `${variant.name} hands its tracers ftrace_regs; ${k} has FTRACE_WITH_REGS and pt_regs`,
+    );
+  }
+  const built = variant.build(workload);
+  if ("notApplicable" in built) return built;
+  if (built.site.opsLiteral !== undefined && !kernel.has.callOps) {
+    return notApplicable(`${variant.name} reads a per-callsite ops literal; ${k} has no CALL_OPS`);
+  }
+  const rename = (p: Probe): Probe => ({
+    ...p,
+    symbol: kernelName(p.symbol),
+    chain: p.chain.map(kernelName),
+  });
+  return {
+    site: { ...built.site, opsLiteral: kernel.has.callOps ? KERNEL_SYMBOLS.nopOps : undefined },
+    chunks: built.chunks,
+    registration: registration(workload, {
+      literal: built.site.opsLiteral === undefined
+        ? (kernel.has.callOps ? KERNEL_SYMBOLS.nopOps : undefined)
+        : kernelName(built.site.opsLiteral),
+      traceOp: kernelName(built.data.functionTraceOp),
+    }),
+    probes: built.probes.map(rename),
+    path: built.path,
+  };
 }
 
 /**

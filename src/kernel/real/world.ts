@@ -213,7 +213,7 @@ export function buildRealWorld(
   const sample = requested.kernelSample === "ftrace-ops" ? kernel.sample : undefined;
   const target = sample ? { ...requested.target, name: SAMPLE_SYMBOLS.relevant } : requested.target;
   const withCodegen = { ...requested, codegen, target };
-  const built = realVariantBuild(kernel, variant.name, withCodegen);
+  const built = realVariantBuild(kernel, variant, withCodegen);
   if ("notApplicable" in built) return built;
   // ...and its ops_func_nop as the "empty" tracer.
   const rename = (symbol: string) =>
@@ -237,6 +237,7 @@ export function buildRealWorld(
     tracersChunk(tracerCodegen(workload)),
     ...customTracersChunk(workload),
     rcuChunk(workload),
+    ...(built.chunks ?? []),
     ...bpf.chunks,
     dataChunk(kernel, workload, bpf.progs, sample?.opsSize),
   ];

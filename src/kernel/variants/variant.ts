@@ -79,6 +79,13 @@ export interface NotApplicable {
 
 export interface Variant {
   readonly name: string;
+  /**
+   * Code of one's own (defineVariant): its trampolines name their own symbols,
+   * so a real kernel's world can take them beside the kernel's own code.
+   */
+  readonly ownCode?: boolean;
+  /** The built-in variant this one is an edit of (editVariant). */
+  readonly editOf?: string;
   /** One line for tables and reports. */
   readonly summary: string;
   build(workload: Workload): VariantBuild | NotApplicable;
