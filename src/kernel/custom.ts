@@ -11,8 +11,6 @@
  * and every instruction belongs to a phase it declares.
  */
 import { AsmWriter, type Phase, PHASE_PREFIX } from "./asm_writer.ts";
-import { FTRACE_CORE } from "./ftrace_core.ts";
-import { tracerFunction } from "./functions.ts";
 import { ALL_STRUCTS, OPS_FLAGS, structConstants } from "./structs.ts";
 import { callOpsLiteral } from "./variants/call_ops.ts";
 import {
@@ -201,11 +199,3 @@ export function editVariant(base: Variant | string, edit: VariantEdit): Variant 
     },
   };
 }
-
-/** The symbol a built-in tracer kind or one's own tracer is called at. */
-export function tracerSymbol(tracer: OpsSpec["tracer"]): string {
-  return tracerFunction(tracer);
-}
-
-/** The model's list function's symbol, for trampolines that call it themselves. */
-export const LIST_FUNC = FTRACE_CORE.listFunc;

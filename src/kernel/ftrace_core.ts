@@ -6,7 +6,7 @@
  * recursion guard and preempt count, and small stubs.
  */
 import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
-import { GOLDEN_RATIO_64, OPS_FLAGS } from "./structs.ts";
+import { FTRACE_OPS_HASH, GOLDEN_RATIO_64, OPS_FLAGS } from "./structs.ts";
 
 const ORIGIN = "src/kernel/ftrace_core.ts";
 
@@ -33,7 +33,7 @@ const HASH_FL_MOD_BIT = 0;
  */
 const LIST_X25 = 64;
 const LIST_HASH = 88;
-const LIST_CANARY = LIST_HASH + 48;
+const LIST_CANARY = LIST_HASH + FTRACE_OPS_HASH.size;
 const LIST_FRAME = LIST_CANARY + 8;
 
 /** Symbols this module defines. */

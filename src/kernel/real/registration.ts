@@ -67,6 +67,10 @@ class ImageWriter {
     this.view(address, 4).setUint32(0, value >>> 0, true);
   }
 
+  read64(address: bigint): bigint {
+    return this.view(address, 8).getBigUint64(0, true);
+  }
+
   private view(address: bigint, width: number): DataView {
     const s = this.image.sections.find((s) =>
       address >= s.address && address + BigInt(width) <= s.address + BigInt(s.size)
@@ -165,7 +169,7 @@ export function register(
       const entry = heap.alloc(L.entry.size);
       const head = buckets + BigInt(8 * hashIp(ip, bits));
       // hlist_add_head(): the new entry goes first in its bucket.
-      const first = readU64(image, head);
+      const first = w.read64(head);
       w.u64(entry + BigInt(L.entry.next), first);
       w.u64(entry + BigInt(L.entry.ip), ip);
       w.u64(head, entry);
@@ -260,12 +264,4 @@ export function register(
   const task = image.address(TASK_SYMBOL);
   w.u32(task + BigInt(L.task.needResched), 1);
   if (L.task.stackCanary !== undefined) w.u64(task + BigInt(L.task.stackCanary), STACK_CANARY);
-}
-
-function readU64(image: LoadedImage, address: bigint): bigint {
-  const s = image.sections.find((s) =>
-    address >= s.address && address + 8n <= s.address + BigInt(s.size)
-  )!;
-  return new DataView(s.bytes.buffer, s.bytes.byteOffset + Number(address - s.address), 8)
-    .getBigUint64(0, true);
 }

@@ -35,7 +35,6 @@ export const KERNEL_SYMBOLS = {
   callDirect: "call_direct_funcs",
   listOps: "ftrace_list_ops",
   nopOps: "ftrace_nop_ops",
-  listEnd: "ftrace_list_end",
 } as const;
 
 /** What a variant does on a real kernel. */
