@@ -1,14 +1,20 @@
 /**
- * `deno run -A bench/sweep.bench.ts [--repeat N]`: the sweep figures of the
- * issue "Sweeps at thousands of cases per second in flat memory", in one run:
+ * `deno run -A bench/sweep.bench.ts [--repeat N] [--long]`: the sweep figures
+ * of the issue "Sweeps at thousands of cases per second in flat memory", in
+ * one run:
  *
  * - the 5,000-case sweep (ftrace-ops, relevant 0..24 × irrelevant 0..49 ×
- *   4 variants incl. nop, `--json`) on 1 and on 2 workers;
- * - one case (`run single-tracer --variant args --param args=2`), and Deno's
- *   bare start-up (`deno eval ""`), so the case's own cost shows;
- * - the floor: the same 5,000 cases' worlds, loaded and run on one reused
- *   engine with no hooks and no checks, so harness/floor is what the
- *   measuring costs over bare emulation.
+ *   4 variants incl. nop, `--json`) on 1 and on 2 workers, warm caches;
+ * - the same sweep cold: an empty assembler cache (FTRACE_BENCH_ASM_CACHE
+ *   pointed at a new directory), 2 workers;
+ * - one case (`run single-tracer --variant args --param args=2`), in-process
+ *   and as a process, beside Deno's bare start-up (`deno eval ""`);
+ * - the floor: the same 5,000 cases' worlds, loaded and run on reused
+ *   engines with no hooks and no checks, so harness/floor is what the
+ *   measuring costs over bare emulation;
+ * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
+ *   on 2 workers, resident memory sampled every 2,000 cases; the figure is
+ *   the growth after the first 10,000 cases.
  *
  * Every measurement runs in a child process of its own (this file with
  * `--child <what>`), which reports its wall time and peak RSS (VmHWM from
@@ -19,8 +25,9 @@ import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const RELEVANT = Array.from({ length: 25 }, (_, i) => i).join(",");
-const IRRELEVANT = Array.from({ length: 50 }, (_, i) => i).join(",");
+const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
+const RELEVANT = range(25);
+const IRRELEVANT = range(50);
 
 interface ChildReport {
   /** Cases measured (the sweep's runs, nop included). */
@@ -29,22 +36,16 @@ interface ChildReport {
   ms: number;
   /** Peak resident set of the child (kB). */
   hwmKb: number;
-  /** The floor's engine time alone: boot, run, close (ms). */
+  /** The floor's engine time alone: boot, run, release (ms). */
   engineMs?: number;
-  /** Whether the floor reused one engine (this tree can), or opened one per case. */
-  reused?: boolean;
+  /** The long sweep: resident set (MB) every 2,000 cases. */
+  samples?: number[];
 }
 
-function peakRssKb(): number {
-  const status = Deno.readTextFileSync("/proc/self/status");
-  const m = /^VmHWM:\s+(\d+) kB/m.exec(status);
+function status(field: "VmHWM" | "VmRSS"): number {
+  const text = Deno.readTextFileSync("/proc/self/status");
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
   return m ? Number(m[1]) : NaN;
-}
-
-/** Cases a sweep result ran: its runs plus the nop baselines measured for them. */
-function casesOf(file: string): number {
-  const result = JSON.parse(Deno.readTextFileSync(file));
-  return result.runs.length;
 }
 
 async function child(what: string, workers: number): Promise<ChildReport> {
@@ -52,24 +53,19 @@ async function child(what: string, workers: number): Promise<ChildReport> {
   const out = Deno.makeTempFileSync({ suffix: ".json" });
   const started = performance.now();
   let cases = 1;
-  let engineMs: number | undefined;
-  let reused: boolean | undefined;
-  if (what === "sweep") {
-    const code = await main([
+  const extra: Partial<ChildReport> = {};
+  const sweep = async (params: string[]) => {
+    const args = [
       "run",
       `${ROOT}scenarios/ftrace-ops.ts`,
-      "--param",
-      `relevant=${RELEVANT}`,
-      "--param",
-      `irrelevant=${IRRELEVANT}`,
-      "--workers",
-      String(workers),
-      "--quiet",
-      "--json",
-      out,
-    ]);
+      ...params.flatMap((p) => ["--param", p]),
+    ];
+    const code = await main([...args, "--workers", `${workers}`, "--quiet", "--json", out]);
     if (code > 1) throw new Error(`sweep failed with exit status ${code}`);
-    cases = casesOf(out);
+    return JSON.parse(Deno.readTextFileSync(out)).runs.length as number;
+  };
+  if (what === "sweep") {
+    cases = await sweep([`relevant=${RELEVANT}`, `irrelevant=${IRRELEVANT}`]);
   } else if (what === "one") {
     const code = await main([
       "run",
@@ -86,25 +82,26 @@ async function child(what: string, workers: number): Promise<ChildReport> {
   } else if (what === "floor") {
     const f = await floor();
     cases = f.cases;
-    engineMs = f.engineMs;
-    reused = f.reused;
+    extra.engineMs = f.engineMs;
+  } else if (what === "long") {
+    const l = await long(workers);
+    cases = l.cases;
+    extra.samples = l.samples;
   } else throw new Error(`unknown child ${what}`);
   const ms = performance.now() - started;
   Deno.removeSync(out);
-  return { cases, ms, hwmKb: peakRssKb(), ...(engineMs === undefined ? {} : { engineMs, reused }) };
+  return { cases, ms, hwmKb: status("VmHWM"), ...extra };
 }
 
 /**
  * The sweep's cases with nothing but emulation: build and load each world
- * (as the harness does; not timed), then boot it on an engine (registers and
- * memory), run it to the exit with no hooks, log or checks, and release the
- * engine. Only the engine part is timed. Returns the cases run and that time.
+ * (as the harness does; not timed), then boot it on a reused engine
+ * (registers and memory), run it to the exit with no hooks, log or checks,
+ * and hand the engine back. Only the engine part is timed.
  */
-async function floor(): Promise<{ cases: number; engineMs: number; reused: boolean }> {
-  const unicorn: Record<string, unknown> = await import("../src/engine/unicorn.ts");
-  // One engine reset between cases where this tree has it; else a fresh one per case.
-  const Recycling = unicorn.RecyclingUnicornFactory as (new () => EngineFactory) | undefined;
-  const factory = Recycling ? new Recycling() : unicorn.unicornFactory as EngineFactory;
+async function floor(): Promise<{ cases: number; engineMs: number }> {
+  const { RecyclingUnicornFactory } = await import("../src/engine/unicorn.ts");
+  const factory: EngineFactory = new RecyclingUnicornFactory();
   const { loadWorld, boot } = await import("../src/runner/machine.ts");
   const { toWorkload } = await import("../src/runner/run_scenario.ts");
   const { scenarioVariants } = await import("../src/runner/scenario.ts");
@@ -135,7 +132,35 @@ async function floor(): Promise<{ cases: number; engineMs: number; reused: boole
       }
     }
   }
-  return { cases, engineMs, reused: Recycling !== undefined };
+  return { cases, engineMs };
+}
+
+/** 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans. */
+async function long(workers: number): Promise<{ cases: number; samples: number[] }> {
+  const { loadScenario } = await import("../src/cli/main.ts");
+  const { runScenario } = await import("../src/runner/run_scenario.ts");
+  const { unicornFactory } = await import("../src/engine/unicorn.ts");
+  const scenario = await loadScenario(`${ROOT}scenarios/ftrace-ops.ts`);
+  const ints = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const bools = [false, true];
+  const overrides = new Map<string, (number | boolean)[]>([
+    ["relevant", ints(25)],
+    ["irrelevant", ints(63)],
+    ["save_regs", bools],
+    ["assist_recursion", bools],
+    ["assist_rcu", bools],
+    ["dynamic", bools],
+  ]);
+  const samples: number[] = [];
+  const result = await runScenario(scenario, {
+    factory: unicornFactory,
+    workers,
+    overrides,
+    onCase: (done) => {
+      if (done % 2000 === 0) samples.push(Math.round(status("VmRSS") / 1024));
+    },
+  });
+  return { cases: result.runs.length, samples };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -145,7 +170,11 @@ function defaults(scenario: any): Record<string, unknown> {
   );
 }
 
-async function spawn(what: string, workers = 1): Promise<ChildReport & { wallMs: number }> {
+async function spawn(
+  what: string,
+  workers = 1,
+  env: Record<string, string> = {},
+): Promise<ChildReport & { wallMs: number }> {
   const started = performance.now();
   const r = await new Deno.Command(Deno.execPath(), {
     args: [
@@ -158,7 +187,7 @@ async function spawn(what: string, workers = 1): Promise<ChildReport & { wallMs:
       `${workers}`,
     ],
     cwd: ROOT,
-    env: { CI: "true" },
+    env: { CI: "true", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -173,16 +202,23 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function measured(what: string, workers: number, repeat: number) {
+async function measured(what: string, workers: number, repeat: number, cold = false) {
   const runs = [];
-  for (let i = 0; i < repeat; i++) runs.push(await spawn(what, workers));
+  for (let i = 0; i < repeat; i++) {
+    const cache = cold ? await Deno.makeTempDir({ prefix: "ftrace-bench-cold-" }) : undefined;
+    try {
+      runs.push(await spawn(what, workers, cache ? { FTRACE_BENCH_ASM_CACHE: cache } : {}));
+    } finally {
+      if (cache) await Deno.remove(cache, { recursive: true });
+    }
+  }
   return {
     cases: runs[0].cases,
     ms: median(runs.map((r) => r.ms)),
     wallMs: median(runs.map((r) => r.wallMs)),
     hwmKb: Math.max(...runs.map((r) => r.hwmKb)),
     engineMs: median(runs.map((r) => r.engineMs ?? 0)),
-    reused: runs[0].reused,
+    samples: runs[0].samples,
   };
 }
 
@@ -193,7 +229,7 @@ if (import.meta.main) {
       child: { type: "string" },
       workers: { type: "string", default: "1" },
       repeat: { type: "string", default: "1" },
-      "no-floor": { type: "boolean" },
+      long: { type: "boolean" },
     },
   });
   if (values.child) {
@@ -208,42 +244,40 @@ if (import.meta.main) {
       return performance.now() - started;
     })();
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-    const rows: string[] = [];
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const rate = (r: { cases: number; ms: number }) => (r.cases / (r.ms / 1000)).toFixed(0);
+    const sweepRow = (label: string, r: Awaited<ReturnType<typeof measured>>) =>
+      `${label}: ${r.cases} cases in ${s(r.ms)} (${rate(r)} cases/s; process ${s(r.wallMs)}), ` +
+      `peak RSS ${mb(r.hwmKb)}`;
     const sweep1 = await measured("sweep", 1, repeat);
     const sweep2 = await measured("sweep", 2, repeat);
+    const cold = await measured("sweep", 2, repeat, true);
     const one = await measured("one", 1, repeat);
-    const fl = values["no-floor"] ? undefined : await measured("floor", 1, repeat);
-    const rate = (r: { cases: number; ms: number }) => (r.cases / (r.ms / 1000)).toFixed(0);
-    rows.push(
-      `sweep, 1 worker:  ${sweep1.cases} cases in ${(sweep1.ms / 1000).toFixed(2)} s ` +
-        `(${rate(sweep1)} cases/s; process ${(sweep1.wallMs / 1000).toFixed(2)} s), peak RSS ${
-          mb(sweep1.hwmKb)
-        }`,
-      `sweep, 2 workers: ${sweep2.cases} cases in ${(sweep2.ms / 1000).toFixed(2)} s ` +
-        `(${rate(sweep2)} cases/s; process ${(sweep2.wallMs / 1000).toFixed(2)} s), peak RSS ${
-          mb(sweep2.hwmKb)
-        }`,
+    const fl = await measured("floor", 1, repeat);
+    const bare = { cases: fl.cases, ms: fl.engineMs };
+    const rows = [
+      sweepRow("sweep, 1 worker ", sweep1),
+      sweepRow("sweep, 2 workers", sweep2),
+      sweepRow("sweep, 2 workers, cold assembler cache", cold),
       `one case: ${one.ms.toFixed(0)} ms in-process, ${one.wallMs.toFixed(0)} ms as a process ` +
-        `(deno start-up alone ${startup.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
-    );
-    if (fl) {
-      const bare = { cases: fl.cases, ms: fl.engineMs };
+      `(deno start-up alone ${startup.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
+      `floor, 1 thread, reused engines, no hooks or checks: ${fl.cases} cases, engine part ` +
+      `${s(fl.engineMs)} (${rate(bare)} cases/s); with building and loading the worlds ` +
+      `${s(fl.ms)} (${rate(fl)} cases/s)`,
+      `harness/floor (1 worker): ${
+        (sweep1.ms / sweep1.cases / (fl.engineMs / fl.cases)).toFixed(2)
+      } ` +
+      `against the engine part, ${(sweep1.ms / sweep1.cases / (fl.ms / fl.cases)).toFixed(2)} ` +
+      `against build+load+engine`,
+    ];
+    if (values.long) {
+      const l = await measured("long", 2, 1);
+      const after = l.samples!.slice(4); // from 10,000 cases on (a sample every 2,000)
+      const growth = (Math.max(...after) - after[0]) / after[0] * 100;
       rows.push(
-        `floor, 1 thread, ${
-          fl.reused
-            ? "one engine reset between cases"
-            : "a fresh engine per case (no reuse in this tree)"
-        }, no hooks or checks: ` +
-          `${fl.cases} cases, engine part ${(fl.engineMs / 1000).toFixed(2)} s (${rate(bare)} ` +
-          `cases/s); with building and loading the worlds ${(fl.ms / 1000).toFixed(2)} s ` +
-          `(${rate(fl)} cases/s), peak RSS ${mb(fl.hwmKb)}`,
-        `harness/floor (1 worker): ${
-          (sweep1.ms / sweep1.cases / (fl.engineMs / fl.cases)).toFixed(2)
-        } ` +
-          `against the engine part, ${
-            (sweep1.ms / sweep1.cases / (fl.ms / fl.cases)).toFixed(2)
-          } ` +
-          `against build+load+engine`,
+        `long sweep, 2 workers: ${l.cases} cases in ${s(l.ms)} (${rate(l)} cases/s), RSS ` +
+          `${after[0]} MB at 10,000 cases, at most ${Math.max(...after)} MB after (` +
+          `${growth.toFixed(1)}%), last ${after[after.length - 1]} MB`,
       );
     }
     console.log(rows.join("\n"));

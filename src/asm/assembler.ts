@@ -102,6 +102,11 @@ export function setCacheNotice(f: (text: string) => void): (text: string) => voi
   return previous;
 }
 
+/** Report a damaged cache entry (the assembler's or another cache's) where reports go. */
+export function cacheNotice(text: string): void {
+  notice(text);
+}
+
 const reported = new Set<string>();
 
 /**
@@ -111,6 +116,9 @@ const reported = new Set<string>();
 const memoryCache = new Map<string, Promise<Uint8Array>>();
 /** Objects kept in memory: a sweep's distinct units are far fewer, a 100,000-case one not. */
 export const MEMORY_CACHE_ENTRIES = 512;
+/** Set to a directory to keep assembled objects there instead of `.cache/asm` (every thread). */
+export const ASM_CACHE_ENV = "FTRACE_BENCH_ASM_CACHE";
+
 let diskCacheDir: string | null = defaultCacheDir();
 
 /** Forgets the in-memory cache (the disk cache stays). */
@@ -129,6 +137,8 @@ export function cacheDir(): string | null {
 }
 
 function defaultCacheDir(): string | null {
+  const chosen = Deno.env.get(ASM_CACHE_ENV);
+  if (chosen) return chosen;
   // Project root is two levels above src/asm/.
   const url = new URL("../../.cache/asm", import.meta.url);
   return url.protocol === "file:" ? decodeURIComponent(url.pathname) : null;
@@ -199,24 +209,49 @@ function toolIdentity(path: string): string {
   return `${path}|${info.size}|${info.mtime?.getTime() ?? 0}`;
 }
 
+/** A remembered `--version` answer, if it was given by this very binary. */
+function knownVersion(text: string | null | undefined, identity: string): string | undefined {
+  try {
+    const known = JSON.parse(text ?? "null");
+    if (known?.identity === identity && typeof known.version === "string") return known.version;
+  } catch {
+    // not set, or not ours
+  }
+  return undefined;
+}
+
+/** Where the answer is kept between processes: beside the objects it keys. */
+const versionFile = () => diskCacheDir === null ? null : `${diskCacheDir}/llvm-mc-version.json`;
+
 /**
- * The `llvm-mc-19 --version` text, part of the cache key: queried once per
- * process, shared with worker threads through the environment.
+ * The `llvm-mc-19 --version` text, part of the cache key: asked once per
+ * cache (kept in the disk cache beside the objects, with the binary's path,
+ * size and mtime, so a replaced tool is asked again), shared with worker
+ * threads through the environment.
  */
 export function llvmMcVersion(): Promise<string> {
   versionPromise ??= (async () => {
     const tool = findTool(LLVM_MC);
     const identity = toolIdentity(tool);
-    try {
-      const known = JSON.parse(Deno.env.get(VERSION_ENV) ?? "null");
-      if (known?.identity === identity && typeof known.version === "string") return known.version;
-    } catch {
-      // not set, or not ours: ask the tool
+    const fromEnv = knownVersion(Deno.env.get(VERSION_ENV), identity);
+    if (fromEnv !== undefined) return fromEnv;
+    const file = versionFile();
+    const fromDisk = file === null
+      ? undefined
+      : knownVersion(await Deno.readTextFile(file).catch(() => null), identity);
+    let version = fromDisk;
+    if (version === undefined) {
+      versionQueries.count++;
+      const out = await new Deno.Command(tool, { args: ["--version"] }).output();
+      // A tool that cannot say its version still keys the cache by what it said (and its path).
+      version = new TextDecoder().decode(out.stdout).trim() || `unknown (${identity})`;
+      if (file !== null) {
+        const text = new TextEncoder().encode(JSON.stringify({ identity, version }));
+        await Deno.mkdir(diskCacheDir!, { recursive: true })
+          .then(() => writeAtomic(file, text))
+          .catch(() => {}); // the cache is an optimisation
+      }
     }
-    versionQueries.count++;
-    const out = await new Deno.Command(tool, { args: ["--version"] }).output();
-    // A tool that cannot say its version still keys the cache by what it said (and its path).
-    const version = new TextDecoder().decode(out.stdout).trim() || `unknown (${identity})`;
     Deno.env.set(VERSION_ENV, JSON.stringify({ identity, version }));
     return version;
   })();

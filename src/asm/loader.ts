@@ -21,6 +21,7 @@ import {
   SHN_UNDEF,
   SHT_NOBITS,
 } from "./elf.ts";
+import type { DataSectionLayout } from "./data_object.ts";
 
 /** What the `place` callback of {@link load} is asked to place. */
 export interface PlaceRequest {
@@ -128,6 +129,20 @@ export interface LinkInput {
 }
 
 /**
+ * Typed data to link (see data_object.ts): laid out already, placed and
+ * bound here without an object file, each object a global definition.
+ */
+export interface DataInput {
+  readonly name: string;
+  readonly data: readonly DataSectionLayout[];
+}
+
+/** What {@link link} links: relocatable objects and typed data. */
+export type LinkItem = LinkInput | DataInput;
+
+const isData = (item: LinkItem): item is DataInput => "data" in item;
+
+/**
  * Links several relocatable objects into one image, as `ld -r` followed by
  * placement would: every input's selected sections are placed in input order,
  * an undefined symbol resolves to the global definition of another input (then
@@ -137,27 +152,64 @@ export interface LinkInput {
  * that is how the harness's code reaches a kernel object's static function).
  */
 export function link(
-  inputs: readonly LinkInput[],
+  items: readonly LinkItem[],
   place: (section: PlaceRequest) => bigint,
   externs: ReadonlyMap<string, bigint> = new Map(),
   aliases: ReadonlyMap<string, string> = new Map(),
 ): LoadedImage {
-  for (const { obj, name } of inputs) {
-    const what = name ? `${name}: ` : "";
-    if (obj.fileType !== ET_REL) {
-      throw new LoadError(`${what}not a relocatable object (e_type ${obj.fileType})`);
+  for (const item of items) {
+    if (isData(item)) continue;
+    const what = item.name ? `${item.name}: ` : "";
+    if (item.obj.fileType !== ET_REL) {
+      throw new LoadError(`${what}not a relocatable object (e_type ${item.obj.fileType})`);
     }
-    if (obj.machine !== EM_AARCH64) {
-      throw new LoadError(`${what}not an AArch64 object (e_machine ${obj.machine})`);
+    if (item.obj.machine !== EM_AARCH64) {
+      throw new LoadError(`${what}not an AArch64 object (e_machine ${item.obj.machine})`);
     }
   }
-  const placed = inputs.map((input) => {
-    const sections = placeSections(input.obj, place, input.select);
-    for (const s of sections) s.input = input.name;
-    return { input, sections, bySection: new Map(sections.map((s) => [s.index, s])) };
-  });
-  checkOverlaps(placed.flatMap((p) => p.sections));
+  // Sections are placed in item order, objects' and data's alike.
+  const placed: {
+    input: LinkInput;
+    sections: LoadedSection[];
+    bySection: Map<number, LoadedSection>;
+  }[] = [];
+  const data: { input: DataInput; sections: LoadedSection[] }[] = [];
+  for (const item of items) {
+    if (isData(item)) {
+      const sections = item.data.map((layout, k) =>
+        placeData(
+          layout,
+          k,
+          place({
+            name: layout.name,
+            size: layout.bytes.length,
+            align: layout.align,
+            flags: SHF_ALLOC | SHF_WRITE,
+          }),
+          item.name,
+        )
+      );
+      data.push({ input: item, sections });
+      continue;
+    }
+    const sections = placeSections(item.obj, place, item.select);
+    for (const s of sections) s.input = item.name;
+    placed.push({ input: item, sections, bySection: new Map(sections.map((s) => [s.index, s])) });
+  }
+  checkOverlaps([...placed.flatMap((p) => p.sections), ...data.flatMap((d) => d.sections)]);
   const all = new Map([...externs, ...globalDefinitions(placed)]);
+  for (const { input, sections } of data) {
+    input.data.forEach((layout, k) => {
+      for (const o of layout.objects) {
+        if (all.has(o.name) && !externs.has(o.name)) {
+          throw new LoadError(
+            `symbol ${o.name} is defined twice: in ${input.name || "typed data"} and in an object`,
+          );
+        }
+        all.set(o.name, sections[k].address + BigInt(o.offset));
+      }
+    });
+  }
   // Linker-script assignments (`alias = target;`) where the target is defined; a
   // target no input exports may be one input's local (static) symbol.
   for (const [alias, target] of aliases) {
@@ -168,7 +220,14 @@ export function link(
     const resolved = resolveSymbols(p.input.obj, p.bySection, all, p.input.name);
     return { ...p, resolved, image: buildImage(p.input.obj, p.sections, resolved) };
   });
-  const image = linked.length === 1 ? linked[0].image : mergeImages(linked.map((l) => l.image));
+  const images = [
+    ...linked.map((l) => l.image),
+    ...data.map(({ input, sections }) => {
+      input.data.forEach((layout, k) => bindAddresses(layout, sections[k], all, input.name));
+      return dataImage(input, sections);
+    }),
+  ];
+  const image = images.length === 1 ? images[0] : mergeImages(images);
   for (const { input, bySection, resolved } of linked) {
     for (const rel of input.obj.relocations) {
       const target = bySection.get(rel.section);
@@ -178,15 +237,94 @@ export function link(
   return image;
 }
 
+/** A data section at `address`, its bytes copied for binding. */
+function placeData(layout: DataSectionLayout, k: number, address: bigint, input: string) {
+  if (address % BigInt(layout.align) !== 0n) {
+    throw new LoadError(
+      `section ${layout.name} placed at ${hex(address)}, which is not ${layout.align}-byte aligned`,
+    );
+  }
+  return {
+    name: layout.name,
+    index: k,
+    address,
+    size: layout.bytes.length,
+    bytes: layout.bytes.slice(),
+    flags: SHF_ALLOC | SHF_WRITE,
+    exec: false,
+    write: true,
+    input,
+  };
+}
+
+/** Write every address a data section holds; a name nothing defines is an error. */
+function bindAddresses(
+  layout: DataSectionLayout,
+  section: LoadedSection,
+  symbols: ReadonlyMap<string, bigint>,
+  input: string,
+): void {
+  const view = viewOf(section.bytes);
+  const missing = new Map<string, string>();
+  for (const a of layout.addresses) {
+    const target = symbols.get(a.symbol);
+    if (target === undefined) {
+      if (!missing.has(a.symbol)) missing.set(a.symbol, a.origin);
+      continue;
+    }
+    const value = target + BigInt(a.addend);
+    if (a.size === 8) view.setBigUint64(a.offset, BigInt.asUintN(64, value), true);
+    else if (value < -(1n << 31n) || value >= 1n << 32n) {
+      throw new LoadError(
+        `${a.origin}: the address of ${a.symbol} + ${a.addend} (${hex(value)}) does not fit ` +
+          `the 4-byte data word at ${hex(section.address + BigInt(a.offset))}`,
+      );
+    } else view.setUint32(a.offset, Number(BigInt.asUintN(32, value)), true);
+  }
+  if (missing.size > 0) {
+    const parts = [...missing].map(([name, origin]) =>
+      `${name}, referenced by data from ${origin}`
+    );
+    const where = input ? ` in ${input}` : "";
+    throw new LoadError(
+      `undefined symbol${missing.size > 1 ? "s" : ""}${where}: ${parts.join("; ")}`,
+    );
+  }
+}
+
+/** The image of bound data: its objects, named as data objects are. */
+function dataImage(input: DataInput, sections: LoadedSection[]): LoadedImage {
+  const all: NamedAddress[] = [];
+  input.data.forEach((layout, k) => {
+    for (const o of layout.objects) {
+      all.push({ name: o.name, address: sections[k].address + BigInt(o.offset) });
+    }
+  });
+  const symbols = new Map(all.map((d) => [d.name, d.address]));
+  let sorted: NamedAddress[] | undefined;
+  const symbolize = (address: bigint) => {
+    const section = sections.find((s) =>
+      address >= s.address && address < s.address + BigInt(s.size)
+    );
+    if (!section) return undefined;
+    sorted ??= [...all].sort((a, b) => cmp(a.address, b.address));
+    let hit: NamedAddress | undefined;
+    for (const d of sorted) {
+      if (d.address > address) break;
+      if (d.address >= section.address) hit = d;
+    }
+    return hit && { name: hit.name, offset: Number(address - hit.address) };
+  };
+  return makeImage(sections, symbols, [], symbolize, all);
+}
+
 /** Global and weak definitions of every input; a second strong definition is an error. */
 function globalDefinitions(
-  placed: { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+  placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
 ): Map<string, bigint> {
   const found = new Map<string, { address: bigint; weak: boolean; from: string }>();
   for (const { input, bySection } of placed) {
-    for (const sym of input.obj.symbols) {
-      if (sym.binding !== "global" && sym.binding !== "weak") continue;
-      if (sym.sectionIndex === SHN_UNDEF || !isNamed(sym)) continue;
+    for (const sym of indexOf(input.obj).exported) {
       const section = bySection.get(sym.sectionIndex);
       const address = sym.sectionIndex === SHN_ABS
         ? sym.value
@@ -211,7 +349,7 @@ function globalDefinitions(
 
 /** The address of the first local definition of `name` in the inputs' loaded sections. */
 function localDefinition(
-  placed: { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+  placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
   name: string,
 ): bigint | undefined {
   for (const { input, bySection } of placed) {
@@ -248,9 +386,12 @@ function mergeImages(images: LoadedImage[]): LoadedImage {
       }
       return undefined;
     },
-    images.flatMap((i) => i.markers("")),
+    images.flatMap((i) => definitions.get(i)!),
   );
 }
+
+/** Every named definition of an image, unsorted, as its `markers` sorts them when asked. */
+const definitions = new WeakMap<LoadedImage, readonly NamedAddress[]>();
 
 function placeSections(
   obj: ElfObject,
@@ -387,9 +528,9 @@ function buildImage(obj: ElfObject, sections: LoadedSection[], resolved: Resolve
   const symbols = new Map<string, bigint>();
   const duplicates: NamedAddress[] = [];
   const all: NamedAddress[] = [];
-  for (const sym of obj.symbols) {
+  for (const sym of indexOf(obj).named) {
     const address = resolved[sym.index];
-    if (!isNamed(sym) || address === undefined) continue;
+    if (address === undefined) continue;
     if (sym.sectionIndex !== SHN_UNDEF) all.push({ name: sym.name, address });
     if (symbols.has(sym.name)) duplicates.push({ name: sym.name, address });
     else symbols.set(sym.name, address);
@@ -405,7 +546,8 @@ function makeImage(
   symbolize: LoadedImage["symbolize"],
   all: readonly NamedAddress[],
 ): LoadedImage {
-  return {
+  let sorted: NamedAddress[] | undefined;
+  const image: LoadedImage = {
     sections,
     symbols,
     duplicates,
@@ -416,10 +558,42 @@ function makeImage(
     },
     section: (name) => sections.find((s) => s.name === name),
     symbolize,
-    markers: (prefix) =>
-      all.filter((s) => s.name.startsWith(prefix))
-        .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1)),
+    markers(prefix) {
+      // Sorted once, when first asked: most images are only asked for their phase markers.
+      sorted ??= [...all].sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1));
+      return sorted.filter((s) => s.name.startsWith(prefix));
+    },
   };
+  definitions.set(image, all);
+  return image;
+}
+
+/** An object's symbols by what the loader does with them, sorted out once per object. */
+interface SymbolIndex {
+  /** Named symbols (see isNamed), in table order. */
+  readonly named: readonly ElfSymbol[];
+  /** Named global and weak definitions. */
+  readonly exported: readonly ElfSymbol[];
+  /** Symbols that can name a place (see isCodeOrDataSymbol). */
+  readonly places: readonly ElfSymbol[];
+}
+
+const symbolIndexes = new WeakMap<ElfObject, SymbolIndex>();
+
+function indexOf(obj: ElfObject): SymbolIndex {
+  let index = symbolIndexes.get(obj);
+  if (!index) {
+    const named = obj.symbols.filter(isNamed);
+    index = {
+      named,
+      exported: named.filter((s) =>
+        (s.binding === "global" || s.binding === "weak") && s.sectionIndex !== SHN_UNDEF
+      ),
+      places: obj.symbols.filter(isCodeOrDataSymbol),
+    };
+    symbolIndexes.set(obj, index);
+  }
+  return index;
 }
 
 function isNamed(sym: ElfSymbol): boolean {
@@ -434,19 +608,25 @@ interface Candidate {
 
 /** Builds the lookup behind LoadedImage.symbolize: sorted candidates per section. */
 function symbolizer(obj: ElfObject, sections: LoadedSection[], resolved: Resolved) {
-  const perSection = new Map<number, Candidate[]>();
-  for (const sym of obj.symbols) {
-    const address = resolved[sym.index];
-    if (!isCodeOrDataSymbol(sym) || address === undefined) continue;
-    const list = perSection.get(sym.sectionIndex) ?? [];
-    list.push({ address, sym });
-    perSection.set(sym.sectionIndex, list);
-  }
-  // At equal addresses the preferred symbol sorts last, where the search lands.
-  for (const list of perSection.values()) {
-    list.sort((a, b) => cmp(a.address, b.address) || preference(a.sym, b.sym));
-  }
+  let perSection: Map<number, Candidate[]> | undefined;
+  // Built when first asked: most images are never asked to name an address.
+  const build = () => {
+    const map = new Map<number, Candidate[]>();
+    for (const sym of indexOf(obj).places) {
+      const address = resolved[sym.index];
+      if (address === undefined) continue;
+      const list = map.get(sym.sectionIndex) ?? [];
+      list.push({ address, sym });
+      map.set(sym.sectionIndex, list);
+    }
+    // At equal addresses the preferred symbol sorts last, where the search lands.
+    for (const list of map.values()) {
+      list.sort((a, b) => cmp(a.address, b.address) || preference(a.sym, b.sym));
+    }
+    return map;
+  };
   return (address: bigint): { name: string; offset: number } | undefined => {
+    perSection ??= build();
     const section = sections.find((s) =>
       address >= s.address && address < s.address + BigInt(s.size)
     );
@@ -615,6 +795,14 @@ function applyRelocation(
   if (rel.type === R_AARCH64.NONE) return;
   const place = section.address + BigInt(rel.offset);
   const target = resolved[rel.symbol]! + rel.addend;
+  // Data words (the ops lists' pointers): the commonest relocation, and never out of range.
+  if (
+    rel.type === R_AARCH64.ABS64 && rel.offset + 8 <= section.bytes.length && target >= 0n &&
+    target < 1n << 64n
+  ) {
+    viewOf(section.bytes).setBigUint64(rel.offset, target, true);
+    return;
+  }
   const spec = SPECS.get(rel.type);
   if (spec?.encode32 && rel.offset + 4 <= section.size && section.bytes.length > 0) {
     if (fastApply(spec, spec.encode32, section.bytes, rel.offset, Number(target), Number(place))) {
@@ -675,8 +863,20 @@ function computeX(formula: Formula, target: bigint, place: bigint): bigint {
   return page(target) - page(place);
 }
 
+const views = new WeakMap<Uint8Array, DataView>();
+
+/** One DataView per section's bytes, for all its relocations. */
+function viewOf(bytes: Uint8Array): DataView {
+  let view = views.get(bytes);
+  if (!view) {
+    view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    views.set(bytes, view);
+  }
+  return view;
+}
+
 function writeValue(bytes: Uint8Array, offset: number, spec: RelocSpec, x: bigint): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = viewOf(bytes);
   if (spec.width === 8) {
     view.setBigUint64(offset, spec.encode(view.getBigUint64(offset, true), x), true);
   } else {
@@ -776,10 +976,16 @@ function cmp(a: bigint, b: bigint): number {
  * of these inputs still needs from elsewhere.
  */
 export function undefinedReferences(
-  inputs: readonly LinkInput[],
+  items: readonly LinkItem[],
   aliases: ReadonlyMap<string, string> = new Map(),
 ): Map<string, bigint> {
   const defined = new Set<string>(aliases.keys());
+  const inputs: LinkInput[] = [];
+  for (const item of items) {
+    if (isData(item)) {
+      for (const layout of item.data) for (const o of layout.objects) defined.add(o.name);
+    } else inputs.push(item);
+  }
   for (const { obj, select = () => true } of inputs) {
     for (const sym of obj.symbols) {
       const section = obj.sections[sym.sectionIndex];
@@ -789,15 +995,25 @@ export function undefinedReferences(
     }
   }
   const missing = new Map<string, bigint>();
+  const need = (name: string, addend: bigint) => {
+    if (defined.has(name)) return;
+    const reach = addend > 0n ? addend : 0n;
+    if (!missing.has(name) || missing.get(name)! < reach) missing.set(name, reach);
+  };
+  for (const item of items) {
+    if (isData(item)) {
+      for (const layout of item.data) {
+        for (const a of layout.addresses) need(a.symbol, BigInt(a.addend));
+      }
+    }
+  }
   for (const { obj, select = () => true } of inputs) {
     for (const rel of obj.relocations) {
       const section = obj.sections[rel.section];
       if (!section || (section.flags & SHF_ALLOC) === 0 || !select(section)) continue;
       const sym = obj.symbols[rel.symbol];
       if (sym.sectionIndex !== SHN_UNDEF || sym.binding === "weak" || !isNamed(sym)) continue;
-      if (defined.has(sym.name)) continue;
-      const reach = rel.addend > 0n ? rel.addend : 0n;
-      if (!missing.has(sym.name) || missing.get(sym.name)! < reach) missing.set(sym.name, reach);
+      need(sym.name, rel.addend);
     }
   }
   return new Map([...missing].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

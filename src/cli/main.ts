@@ -31,7 +31,7 @@ import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors
 import { stderrProgress } from "../report/progress.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
-import { runMeta } from "../store/meta.ts";
+import { projectState, startRunMeta } from "../store/meta.ts";
 import { recordRun } from "../store/record.ts";
 import { COMPARE_USAGE, compareCommand } from "./compare.ts";
 import { MERGE_USAGE, mergeCommand, parseShard } from "./merge.ts";
@@ -495,6 +495,8 @@ async function mainCommand(args: string[]): Promise<void> {
   const progress = stderrProgress(false, false);
   // One set of workers for every scenario that is big enough to use them.
   const sharedPool = new SharedCasePool(workers);
+  // The project's git state, once for the job, looked up while the first cases run.
+  const project = projectState(root);
   try {
     for (const { file, scenario } of scenarios) {
       for (const cpu of cpus) {
@@ -507,6 +509,7 @@ async function mainCommand(args: string[]): Promise<void> {
           root,
           listing: "default",
           cpu,
+          project,
         }).finally(() => progress?.clear());
         results.push(result);
         console.log(renderTable(result) + "\n");
@@ -531,7 +534,7 @@ async function mainCommand(args: string[]): Promise<void> {
   // The run joins the history, then the report covers this run and every stored one.
   const stored = await writeHistory(
     `${outDir}/history`,
-    historyRecord(results, await runMeta(null, root)),
+    historyRecord(results, await startRunMeta(null, root, project)()),
   );
   await writeReport(`${outDir}/report.html`, results, sources, `${outDir}/history`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

@@ -221,5 +221,10 @@ export interface NativeTraceHooks {
 /** Creates engines; the CPU model is chosen at creation. */
 export interface EngineFactory {
   readonly name: string;
-  create(): Engine;
+  /**
+   * A new engine, or one a previous case handed back. `affinity` names the
+   * code the caller will load (the same string for the same code): a
+   * factory that keeps engines warm hands back the one that last ran it.
+   */
+  create(affinity?: string): Engine;
 }

@@ -19,16 +19,34 @@ function grow<T extends LogArray>(a: T, need: number): T {
 
 export abstract class LogBuffers implements ExecutionLog {
   blockCount = 0;
-  blockStart = new Float64Array(256);
-  blockSize = new Int32Array(256);
-  blockAccess = new Int32Array(256);
+  blockStart!: Float64Array;
+  blockSize!: Int32Array;
+  blockAccess!: Int32Array;
   accessCount = 0;
-  accessAddress = new Float64Array(1024);
-  accessSize = new Uint16Array(1024);
-  accessWrite = new Uint8Array(1024);
+  accessAddress!: Float64Array;
+  accessSize!: Uint16Array;
+  accessWrite!: Uint8Array;
   misalignedEntries: SpEvent[] = [];
   misalignedStackAccesses: SpEvent[] = [];
   spEventsTruncated = false;
+
+  constructor() {
+    this.renew();
+  }
+
+  /**
+   * Empty, with buffers of its own: a log reused by the next case leaves the
+   * arrays it handed out before as they were.
+   */
+  renew(): void {
+    this.clear();
+    this.blockStart = new Float64Array(256);
+    this.blockSize = new Int32Array(256);
+    this.blockAccess = new Int32Array(256);
+    this.accessAddress = new Float64Array(1024);
+    this.accessSize = new Uint16Array(1024);
+    this.accessWrite = new Uint8Array(1024);
+  }
 
   clear(): void {
     this.blockCount = 0;

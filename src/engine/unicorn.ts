@@ -172,7 +172,32 @@ interface NativeHook {
   readonly type: number; // UC_HOOK_* bits
   readonly begin: bigint;
   readonly end: bigint;
+  /** What a reset engine matches a new hook against to keep this one: kind and range. */
+  readonly key: string;
+  /** The JavaScript function the callback calls: a kept hook is pointed at the new one. */
+  readonly slot?: { fn: (...args: never[]) => void };
+  /** The native log whose struct the hook writes (its user data). */
+  readonly log?: NativeExecutionLog;
 }
+
+/**
+ * A mapping, with the content the harness asked for. A reset engine keeps
+ * its mappings "parked": the next case's identical mapping takes one back
+ * with its translations, and what it writes is compared with `shadow`.
+ */
+interface Region {
+  readonly address: bigint;
+  readonly size: number;
+  perms: Permissions;
+  /** Bytes the harness wrote (the run cannot change a region it cannot write). */
+  shadow: Uint8Array;
+  /** Between a reset and the next run: the content asked for, not yet in the engine. */
+  pending: Uint8Array | null;
+  parked: boolean;
+}
+
+const samePerms = (a: Permissions, b: Permissions) =>
+  a.read === b.read && a.write === b.write && a.exec === b.exec;
 
 let liveEngines = 0;
 let liveCallbacks = 0;
@@ -228,8 +253,12 @@ export class UnicornEngine implements Engine, Disposable {
   readonly #invalidHooks = new Map<number, InvalidMemoryHook>();
   readonly #internal: Closable[] = [];
   #deferredClose: Closable[] = [];
-  /** Regions mapped since the engine opened or was last reset. */
-  readonly #mapped: { address: bigint; size: number }[] = [];
+  /** Mapped memory, parked ones included. */
+  readonly #regions: Region[] = [];
+  /** Hooks of the previous case, kept (with their translations) for a new identical one. */
+  readonly #parkedHooks: NativeHook[] = [];
+  /** Reset and not yet run: parked state is taken back or dropped before the next run. */
+  #warm = false;
   /** The CPU state right after opening, that `reset` restores (null: not saved). */
   #context: Deno.PointerObject | null = null;
   /** Set by a recycling factory: `close` resets the engine and hands it back. */
@@ -277,28 +306,85 @@ export class UnicornEngine implements Engine, Disposable {
   }
 
   map(address: bigint, size: number, perms: Permissions): void {
+    this.#handle();
+    const end = address + BigInt(size);
+    if (this.#warm) {
+      // The previous case's identical mapping keeps its translations.
+      const kept = this.#regions.find((r) =>
+        r.parked && r.address === address && r.size === size && samePerms(r.perms, perms)
+      );
+      if (kept) {
+        kept.parked = false;
+        // Fresh memory is zero: the new content starts from zero too.
+        kept.pending = perms.write ? kept.shadow.fill(0) : new Uint8Array(size);
+        return;
+      }
+      for (const r of this.#regions.filter((r) => r.parked)) {
+        if (r.address < end && address < r.address + BigInt(r.size)) this.#unmapRegion(r);
+      }
+    }
     this.#check(
       this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
       `map ${hex(address)}+${size.toString(16)}`,
     );
-    this.#mapped.push({ address, size });
-    if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
+    this.#regions.push({
+      address,
+      size,
+      perms: { ...perms },
+      shadow: new Uint8Array(size),
+      pending: null,
+      parked: false,
+    });
+    if (perms.exec) this.#codeRegions.push({ begin: address, end });
   }
 
   protect(address: bigint, size: number, perms: Permissions): void {
+    this.#settle();
     this.#check(
       this.#lib.uc_mem_protect(this.#handle(), address, BigInt(size), protBits(perms)),
       `protect ${hex(address)}+${size.toString(16)}`,
     );
-    if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
+    const end = address + BigInt(size);
+    // A region partly re-protected has mixed permissions: count it as the union.
+    for (const r of this.#regions) {
+      if (r.address < end && address < r.address + BigInt(r.size)) {
+        r.perms = {
+          read: r.perms.read || perms.read,
+          write: r.perms.write || perms.write,
+          exec: r.perms.exec || perms.exec,
+        };
+      }
+    }
+    if (perms.exec) this.#codeRegions.push({ begin: address, end });
   }
 
   write(address: bigint, bytes: Uint8Array): void {
+    this.#handle();
+    const end = address + BigInt(bytes.length);
+    const region = this.#regions.find((r) =>
+      !r.parked && r.address <= address && end <= r.address + BigInt(r.size)
+    );
+    if (region?.pending) {
+      region.pending.set(bytes, Number(address - region.address));
+      return;
+    }
+    this.#settle();
     const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
     this.#check(err, `write ${hex(address)}+${bytes.length}`, address);
+    for (const r of this.#regions) {
+      const rEnd = r.address + BigInt(r.size);
+      if (r.address >= end || address >= rEnd) continue;
+      const from = address > r.address ? address : r.address;
+      const to = end < rEnd ? end : rEnd;
+      r.shadow.set(
+        bytes.subarray(Number(from - address), Number(to - address)),
+        Number(from - r.address),
+      );
+    }
   }
 
   read(address: bigint, size: number): Uint8Array {
+    this.#settle();
     const bytes = new Uint8Array(size);
     const err = this.#lib.uc_mem_read(this.#handle(), address, bytes, BigInt(size));
     this.#check(err, `read ${hex(address)}+${size}`, address);
@@ -358,6 +444,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#lastUntil = until;
       if (until < MAX_ADDRESS) this.#staleRanges.push([until, until + 1n]);
     }
+    this.#settle();
     if (this.#staleRanges.length > 0) this.#dropStaleTranslations();
     this.#running = true;
     this.#stopRequested = false;
@@ -402,27 +489,39 @@ export class UnicornEngine implements Engine, Disposable {
   }
 
   onBlock(hook: BlockHook, begin = 1n, end = 0n): HookHandle {
-    this.#handle();
-    const callback = nativeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
-      try {
-        hook(address, size);
-      } catch (e) {
-        this.#fail(e);
-      }
-    });
-    return this.#addNative(UC_HOOK.BLOCK, callback, begin, end);
+    return this.#codeHook(UC_HOOK.BLOCK, hook, begin, end);
   }
 
   onCode(hook: CodeHook, begin = 1n, end = 0n): HookHandle {
+    return this.#codeHook(UC_HOOK.CODE, hook, begin, end);
+  }
+
+  #codeHook(type: number, hook: CodeHook, begin: bigint, end: bigint): HookHandle {
     this.#handle();
+    const key = `${type}:${begin}:${end}`;
+    const kept = this.#keptHook(key, hook);
+    if (kept) return kept;
+    const slot = { fn: hook };
     const callback = nativeCallback(HOOK_CODE_DEF, (_uc, address, size) => {
       try {
-        hook(address, size);
+        slot.fn(address, size);
       } catch (e) {
         this.#fail(e);
       }
     });
-    return this.#addNative(UC_HOOK.CODE, callback, begin, end);
+    return this.#addNative(type, callback, begin, end, null, { key, slot });
+  }
+
+  /** From a reset engine: the parked hook of this kind and range, now calling `fn`. */
+  #keptHook(key: string, fn: (...args: never[]) => void): HookHandle | undefined {
+    if (!this.#warm) return undefined;
+    const i = this.#parkedHooks.findIndex((h) => h.key === key && h.slot !== undefined);
+    if (i < 0) return undefined;
+    const [hook] = this.#parkedHooks.splice(i, 1);
+    hook.slot!.fn = fn;
+    const id = this.#nextHookId++;
+    this.#native.set(id, hook);
+    return { id };
   }
 
   /**
@@ -434,33 +533,59 @@ export class UnicornEngine implements Engine, Disposable {
    */
   onMemory(hook: MemoryHook, begin = 1n, end = 0n): HookHandle {
     this.#handle();
+    const key = `memory:${begin}:${end}`;
+    const kept = this.#keptHook(key, hook);
+    if (kept) return kept;
+    const slot = { fn: hook };
     const callback = nativeCallback(
       HOOK_MEM_DEF,
       (_uc, type, address, size, value) => {
         try {
-          hook(type === UC_MEM.WRITE ? "write" : "read", address, size, value);
+          slot.fn(type === UC_MEM.WRITE ? "write" : "read", address, size, value);
         } catch (e) {
           this.#fail(e);
         }
       },
     );
-    return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
+    const type = UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE;
+    return this.#addNative(type, callback, begin, end, null, { key, slot });
   }
 
   onDataAccess(hook: DataAccessHook, begin = 1n, end = 0n): HookHandle {
     this.#handle();
+    const key = `access:${begin}:${end}`;
+    const kept = this.#keptHook(key, hook);
+    if (kept) return kept;
+    const slot = { fn: hook };
     const callback = nativeCallback(HOOK_MEM_LEAN_DEF, (_uc, type, address, size) => {
       try {
-        hook(type === UC_MEM.WRITE, Number(address), size);
+        slot.fn(type === UC_MEM.WRITE, Number(address), size);
       } catch (e) {
         this.#fail(e);
       }
     });
-    return this.#addNative(UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE, callback, begin, end);
+    const type = UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE;
+    return this.#addNative(type, callback, begin, end, null, { key, slot });
   }
 
   openNativeLog(hooks: NativeTraceHooks, options: ExecutionLogOptions): ExecutionLog {
     this.#handle();
+    const key = `log:${options.accesses}:${options.stack.begin}:${options.stack.end}:` +
+      `${Deno.UnsafePointer.value(hooks.block)}:${Deno.UnsafePointer.value(hooks.access)}`;
+    if (this.#warm) {
+      // The previous case's log, with its two hooks: fresh buffers, same struct.
+      const kept = this.#parkedHooks.filter((h) => h.key === key);
+      const log = kept[0]?.log;
+      if (kept.length === 2 && log && kept[1].log === log) {
+        for (const hook of kept) {
+          this.#parkedHooks.splice(this.#parkedHooks.indexOf(hook), 1);
+          this.#native.set(this.#nextHookId++, hook);
+        }
+        log.renew();
+        this.#logs.push(log);
+        return log;
+      }
+    }
     const log = new NativeExecutionLog(options, {
       regRead: this.#lib.uc_reg_read_address,
       spId: UC_ARM64_REG.SP,
@@ -468,7 +593,7 @@ export class UnicornEngine implements Engine, Disposable {
     });
     // Native functions have no JavaScript callback to release.
     const native = (pointer: Deno.PointerObject): NativeCallback => ({ pointer, close() {} });
-    this.#addNative(UC_HOOK.BLOCK, native(hooks.block), 1n, 0n, log.userData);
+    this.#addNative(UC_HOOK.BLOCK, native(hooks.block), 1n, 0n, log.userData, { key, log });
     const { begin, end } = options.accesses ? { begin: 1n, end: 0n } : options.stack;
     this.#addNative(
       UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE,
@@ -476,6 +601,7 @@ export class UnicornEngine implements Engine, Disposable {
       begin,
       end,
       log.userData,
+      { key, log },
     );
     this.#logs.push(log);
     return log;
@@ -528,46 +654,109 @@ export class UnicornEngine implements Engine, Disposable {
     this.#uc = null;
     liveEngines--;
     for (const hook of this.#native.values()) hook.callback.close();
+    for (const hook of this.#parkedHooks) hook.callback.close();
     for (const callback of this.#internal) callback.close();
     this.#native.clear();
+    this.#parkedHooks.length = 0;
+    this.#regions.length = 0;
     this.#invalidHooks.clear();
     this.#internal.length = 0;
     if (err !== UC_ERR.OK) throw apiError(`uc_close: ${strerror(err)}`, err);
   }
 
   /**
-   * Back to the state of a freshly opened engine, without reopening it: every
-   * hook removed, the translations of every executable mapping dropped (while
-   * it is still mapped, the only way 2.0.1 finds them), all memory unmapped,
-   * and the CPU state (registers, system registers, flags) restored to what
-   * it was right after opening. Unicorn's own instruction-count hook stays,
-   * first in its list, as it is in a fresh engine from its first run on.
+   * Back to the state of a freshly opened engine, as the next case sees it,
+   * without reopening it or losing its translations: the CPU state
+   * (registers, system registers, flags) is restored to what it was right
+   * after opening; hooks and mappings are parked. The next case takes back
+   * a parked hook of the same kind and range, and a parked mapping of the
+   * same range and permissions; whatever it does not take back is removed
+   * (translations first, the only way 2.0.1 finds them) before its run. A
+   * kept mapping is zero plus what the new case writes: writable ones are
+   * rewritten whole, read-only ones where they differ, and translations are
+   * dropped exactly over the code that changed. Unicorn's own
+   * instruction-count hook stays, first in its list, as it is in a fresh
+   * engine from its first run on.
    */
   reset(): void {
     const uc = this.#handle();
     if (this.#running) throw apiError("reset() called from inside a hook");
     if (this.#context === null) throw apiError("engine has no saved context to reset to");
+    this.#settle(); // what the last case left parked and did not take back goes
     for (const [id, hook] of this.#native) {
       this.#native.delete(id);
-      const err = this.#lib.uc_hook_del(uc, hook.handle);
-      hook.callback.close();
-      this.#check(err, "uc_hook_del");
+      // A parked JavaScript hook does nothing until it is taken back.
+      if (hook.slot) hook.slot.fn = () => {};
+      this.#parkedHooks.push(hook);
     }
     this.#invalidHooks.clear();
     this.#logs.length = 0;
-    this.#staleRanges = [];
-    for (const region of this.#codeRegions) this.#staleRanges.push([region.begin, region.end]);
-    this.#dropStaleTranslations();
-    const symbols = this.#lib;
-    for (const { address, size } of this.#mapped.splice(0)) {
+    for (const region of this.#regions) region.parked = true;
+    this.#check(this.#lib.uc_context_restore(uc, this.#context), "uc_context_restore");
+    this.#warm = true;
+  }
+
+  /**
+   * Before anything reads the engine or runs it: the parked state a new case
+   * did not take back is removed, and the new content of kept mappings is
+   * written.
+   */
+  #settle(): void {
+    if (!this.#warm) return;
+    this.#warm = false;
+    const uc = this.#handle();
+    for (const hook of this.#parkedHooks.splice(0)) {
+      const err = this.#lib.uc_hook_del(uc, hook.handle);
+      hook.callback.close();
+      this.#markHookRangeStale(hook.type, hook.begin, hook.end);
+      this.#check(err, "uc_hook_del");
+    }
+    for (const region of this.#regions.filter((r) => r.parked)) this.#unmapRegion(region);
+    for (const region of this.#regions) {
+      const pending = region.pending;
+      if (pending === null) continue;
+      region.pending = null;
+      if (region.perms.write) {
+        // The run may have written anywhere in it: all of it again.
+        this.#writeRaw(region.address, pending);
+        if (region.perms.exec) {
+          this.#staleRanges.push([region.address, region.address + BigInt(region.size)]);
+        }
+        continue;
+      }
+      for (const [from, to] of changedRanges(region.shadow, pending)) {
+        const at = region.address + BigInt(from);
+        this.#writeRaw(at, pending.subarray(from, to));
+        if (region.perms.exec) this.#staleRanges.push([at, at + BigInt(to - from)]);
+      }
+      region.shadow = pending;
+    }
+  }
+
+  #writeRaw(address: bigint, bytes: Uint8Array): void {
+    const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
+    this.#check(err, `write ${hex(address)}+${bytes.length}`, address);
+  }
+
+  /** Unmap a region, dropping its translations first while it is still mapped. */
+  #unmapRegion(region: Region): void {
+    const uc = this.#handle();
+    const end = region.address + BigInt(region.size);
+    if (region.perms.exec) {
       this.#check(
-        symbols.uc_mem_unmap(uc, address, BigInt(size)),
-        `unmap ${hex(address)}+${size.toString(16)}`,
+        this.#lib.uc_ctl_u64_u64(uc, UC_CTL_TB_REMOVE_CACHE_WRITE, region.address, end),
+        `uc_ctl(TB_REMOVE_CACHE ${hex(region.address)}..${hex(end)})`,
       );
     }
-    this.#codeRegions.length = 0;
-    this.#check(symbols.uc_context_restore(uc, this.#context), "uc_context_restore");
-    this.#lastUntil = -1n;
+    this.#check(
+      this.#lib.uc_mem_unmap(uc, region.address, BigInt(region.size)),
+      `unmap ${hex(region.address)}+${region.size.toString(16)}`,
+    );
+    this.#regions.splice(this.#regions.indexOf(region), 1);
+    for (let i = this.#codeRegions.length - 1; i >= 0; i--) {
+      const c = this.#codeRegions[i];
+      if (c.begin >= region.address && c.end <= end) this.#codeRegions.splice(i, 1);
+    }
   }
 
   /** Save the state `reset` returns to, and have `close` hand the engine to `recycle`. */
@@ -616,7 +805,8 @@ export class UnicornEngine implements Engine, Disposable {
     callback: NativeCallback,
     begin: bigint,
     end: bigint,
-    userData: Deno.PointerValue = null,
+    userData: Deno.PointerValue,
+    keep: Pick<NativeHook, "key" | "slot" | "log">,
   ): HookHandle {
     const err = this.#lib.uc_hook_add(
       this.#handle(),
@@ -632,7 +822,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#check(err, "uc_hook_add");
     }
     const id = this.#nextHookId++;
-    this.#native.set(id, { handle: this.#hookOut[0], callback, type, begin, end });
+    this.#native.set(id, { handle: this.#hookOut[0], callback, type, begin, end, ...keep });
     this.#markHookRangeStale(type, begin, end);
     return { id };
   }
@@ -736,6 +926,34 @@ export class UnicornEngine implements Engine, Disposable {
   }
 }
 
+/**
+ * The byte ranges [from, to) where `after` differs from `before` (same
+ * length), compared a word at a time; ranges closer than 64 bytes are joined
+ * so a scattered change costs few writes.
+ */
+export function changedRanges(before: Uint8Array, after: Uint8Array): [number, number][] {
+  const ranges: [number, number][] = [];
+  const words = before.length >> 2;
+  const a = new Int32Array(before.buffer, before.byteOffset, words);
+  const b = new Int32Array(after.buffer, after.byteOffset, words);
+  const add = (from: number, to: number) => {
+    const last = ranges[ranges.length - 1];
+    if (last && from - last[1] < 64) last[1] = to;
+    else ranges.push([from, to]);
+  };
+  for (let i = 0; i < words; i++) {
+    if (a[i] === b[i]) continue;
+    let j = i + 1;
+    while (j < words && a[j] !== b[j]) j++;
+    add(i * 4, j * 4);
+    i = j;
+  }
+  for (let k = words * 4; k < before.length; k++) {
+    if (before[k] !== after[k]) add(k, k + 1);
+  }
+  return ranges;
+}
+
 function registerId(reg: Register): number {
   const id = REGISTER_IDS.get(reg);
   if (id === undefined) throw apiError(`unknown register ${String(reg)}`);
@@ -743,52 +961,82 @@ function registerId(reg: Register): number {
 }
 
 /**
- * A factory that reuses one engine: `create` hands out the engine that the
- * previous case closed (which reset it), or opens one. Opening and closing a
- * Unicorn instance, and its lazy start-up, cost more than a small case's
- * whole emulation. Dropped translations do not give back their space in
- * Unicorn's code buffer, so an engine is really closed after `maxCases`
- * cases, which bounds the memory it holds. `release` closes the idle engine.
+ * A factory that reuses engines: `create` hands out an engine a previous
+ * case closed (which reset it), preferably the one that last ran the same
+ * code (`affinity`), which keeps its mappings, hooks and translations.
+ * Opening and closing a Unicorn instance, its lazy start-up, and translating
+ * the code again cost more than a small case's whole emulation. Up to
+ * `maxEngines` are kept, the least recently used one is taken for new code.
+ * Dropped translations do not give back their space in Unicorn's code
+ * buffer, so an engine is really closed after `maxCases` cases, which bounds
+ * the memory it holds. `release` closes the idle engines.
  */
 export class RecyclingUnicornFactory implements EngineFactory {
   readonly name = "unicorn-2";
-  #idle: UnicornEngine | undefined;
-  /** Cases the idle (or current) engine has run. */
-  #cases = 0;
+  /** Idle engines by the affinity of their last case, least recently used first. */
+  readonly #idle = new Map<string, UnicornEngine>();
+  /** Cases each open engine has run. */
+  readonly #cases = new Map<UnicornEngine, number>();
 
-  constructor(readonly maxCases = DEFAULT_MAX_CASES_PER_ENGINE) {}
+  constructor(
+    readonly maxCases = DEFAULT_MAX_CASES_PER_ENGINE,
+    readonly maxEngines = DEFAULT_MAX_ENGINES,
+  ) {}
 
-  create(): Engine {
-    if (this.#idle === undefined || this.#cases >= this.maxCases) {
-      this.release();
-      this.#idle = new UnicornEngine();
+  create(affinity = ""): Engine {
+    let engine = this.#idle.get(affinity);
+    if (engine) this.#idle.delete(affinity);
+    else if (this.#cases.size >= this.maxEngines && this.#idle.size > 0) {
+      const [oldest, idle] = this.#idle.entries().next().value!;
+      this.#idle.delete(oldest);
+      engine = idle;
     }
-    const engine = this.#idle;
-    this.#idle = undefined;
-    this.#cases++;
+    if (engine && (this.#cases.get(engine) ?? 0) >= this.maxCases) {
+      this.#cases.delete(engine);
+      engine.close();
+      engine = undefined;
+    }
+    engine ??= this.#open();
+    this.#cases.set(engine, (this.#cases.get(engine) ?? 0) + 1);
+    const ready = engine;
     try {
-      engine.recycleWith((e) => {
-        if (this.#idle === undefined) this.#idle = e;
-        else e.close();
+      ready.recycleWith((e) => {
+        const previous = this.#idle.get(affinity);
+        if (previous) this.#discard(previous);
+        this.#idle.set(affinity, e);
       });
     } catch (e) {
-      engine.close();
+      this.#discard(ready);
       throw e;
     }
+    return ready;
+  }
+
+  /** Close the idle engines (a later `create` opens new ones). */
+  release(): void {
+    for (const engine of this.#idle.values()) this.#discard(engine);
+    this.#idle.clear();
+  }
+
+  #open(): UnicornEngine {
+    const engine = new UnicornEngine();
+    this.#cases.set(engine, 0);
     return engine;
   }
 
-  /** Close the idle engine (a later `create` opens a new one). */
-  release(): void {
-    const idle = this.#idle;
-    this.#idle = undefined;
-    this.#cases = 0;
-    idle?.close();
+  #discard(engine: UnicornEngine): void {
+    this.#cases.delete(engine);
+    engine.close();
   }
 }
 
 /** Cases one recycled engine runs before it is closed and a new one opened. */
-export const DEFAULT_MAX_CASES_PER_ENGINE = 256;
+export const DEFAULT_MAX_CASES_PER_ENGINE = 1024;
+/**
+ * Engines a recycling factory keeps: one per variant of a sweep, so each
+ * keeps its code's translations (a sweep interleaves its variants).
+ */
+export const DEFAULT_MAX_ENGINES = 6;
 
 /** Factory for the Unicorn 2 engine ("max" arm64 CPU). */
 export const unicornFactory: EngineFactory = {

@@ -3,7 +3,7 @@
  * ops with its filter/notrace hashes, `function_trace_op`, the per-callsite
  * list and nop ops, the current task, BPF program structs and the ring buffer.
  */
-import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
+import { type DataChunk, type DataValue, DataWriter, sym } from "../asm/data_object.ts";
 import { FTRACE_CORE } from "./ftrace_core.ts";
 import { bpfProgFunction, patchSiteBlOffset, SYMBOLS, tracerFunction } from "./functions.ts";
 import { bpfProgStruct } from "./bpf.ts";
@@ -18,74 +18,88 @@ import {
   TASK_STRUCT,
 } from "./structs.ts";
 import type { OpsSpec, ProgKind, Workload } from "./workload.ts";
-import type { AsmChunk } from "../asm/source.ts";
 
 const ORIGIN = "src/kernel/data.ts";
 
-/** Emit a structure: given fields as `.quad`/`.word` expressions, the rest zero. */
+/** A layout's fields as offset and size (up to the next field), worked out once per layout. */
+const shapes = new WeakMap<StructLayout, Map<string, { offset: number; size: number }>>();
+
+function shapeOf(layout: StructLayout): Map<string, { offset: number; size: number }> {
+  let shape = shapes.get(layout);
+  if (!shape) {
+    const fields = Object.entries(layout.offsets).sort((x, y) => x[1] - y[1]);
+    shape = new Map(fields.map(([field, offset], k) => [field, {
+      offset,
+      size: (k + 1 < fields.length ? fields[k + 1][1] : layout.size) - offset,
+    }]));
+    shapes.set(layout, shape);
+  }
+  return shape;
+}
+
+/** Emit a structure: given fields as 8- or 4-byte values, the rest zero. */
 export function emitStruct(
-  a: AsmWriter,
+  a: DataWriter,
   name: string,
   layout: StructLayout,
-  values: Record<string, string>,
+  values: Readonly<Record<string, DataValue>>,
 ): void {
-  a.object(name);
-  const fields = Object.entries(layout.offsets).sort((x, y) => x[1] - y[1]);
-  let at = 0;
-  for (let k = 0; k < fields.length; k++) {
-    const [field, offset] = fields[k];
-    const end = k + 1 < fields.length ? fields[k + 1][1] : layout.size;
-    if (offset > at) a.i(`.zero ${offset - at}`);
-    const value = values[field];
-    if (value === undefined) a.i(`.zero ${end - offset}`);
-    else {
-      const size = end - offset;
-      if (size !== 8 && size !== 4) {
-        throw new Error(`${layout.name}.${field}: cannot set a ${size}-byte field`);
-      }
-      a.i(`${size === 8 ? ".quad" : ".word"} ${value}`);
+  const shape = shapeOf(layout);
+  const set: { offset: number; size: number; value: DataValue }[] = [];
+  for (const field in values) {
+    const place = shape.get(field);
+    if (!place) throw new Error(`${layout.name} has no field ${field}`);
+    if (place.size !== 8 && place.size !== 4) {
+      throw new Error(`${layout.name}.${field}: cannot set a ${place.size}-byte field`);
     }
-    at = end;
+    set.push({ offset: place.offset, size: place.size, value: values[field] });
   }
-  for (const field of Object.keys(values)) {
-    if (!(field in layout.offsets)) throw new Error(`${layout.name} has no field ${field}`);
+  set.sort((x, y) => x.offset - y.offset);
+  a.object(name);
+  let at = 0;
+  for (const { offset, size, value } of set) {
+    a.zero(offset - at);
+    if (size === 8) a.quad(value);
+    else a.word(value);
+    at = offset + size;
   }
+  a.zero(layout.size - at);
 }
 
 /**
  * A filter hash holding `ips`, sized like the kernel sizes a moved hash:
  * size_bits = fls(count / 2), entries chained per bucket.
  */
-function emitHash(a: AsmWriter, name: string, ips: readonly string[]): void {
+function emitHash(a: DataWriter, name: string, ips: readonly DataValue[]): void {
   const bits = Math.floor(ips.length / 2) === 0 ? 0 : 32 - Math.clz32(Math.floor(ips.length / 2));
   const buckets = 1 << bits;
   // Bucket placement needs the runtime ip, which only the loader knows; with
   // one bucket every entry chains from bucket 0, larger hashes are built by the kernel model.
   if (bits !== 0) throw new Error(`hash ${name}: ${ips.length} entries need runtime placement`);
   emitStruct(a, name, FTRACE_HASH, {
-    size_bits: "0",
-    buckets: `${name}_buckets`,
-    count: String(ips.length),
+    size_bits: 0,
+    buckets: sym(`${name}_buckets`),
+    count: ips.length,
   });
-  a.object(`${name}_buckets`).i(`.quad ${ips.length ? `${name}_entry0` : "0"}`);
-  for (let b = 1; b < buckets; b++) a.i(".quad 0");
+  a.object(`${name}_buckets`).quad(ips.length ? sym(`${name}_entry0`) : 0);
+  for (let b = 1; b < buckets; b++) a.quad(0);
   ips.forEach((ip, k) => {
     emitStruct(a, `${name}_entry${k}`, FTRACE_FUNC_ENTRY, {
-      next: k + 1 < ips.length ? `${name}_entry${k + 1}` : "0",
+      next: k + 1 < ips.length ? sym(`${name}_entry${k + 1}`) : 0,
       ip,
     });
   });
 }
 
 /** Flags word of an ops as the kernel leaves it once registered. */
-function opsFlags(ops: OpsSpec): string {
+function opsFlags(ops: OpsSpec): bigint {
   let flags = OPS_FLAGS.ENABLED | OPS_FLAGS.INITIALIZED;
   if (ops.dynamic) flags |= OPS_FLAGS.DYNAMIC;
   if (ops.rcu) flags |= OPS_FLAGS.RCU;
   // Since v5.11 FTRACE_OPS_FL_RECURSION asks ftrace to protect a callback that does not.
   if (!ops.recursionSafe) flags |= OPS_FLAGS.RECURSION;
   if (ops.saveRegs) flags |= OPS_FLAGS.SAVE_REGS;
-  return `0x${flags.toString(16)}`;
+  return flags;
 }
 
 export interface DataOptions {
@@ -98,52 +112,54 @@ export interface DataOptions {
   /** Ops funcs that differ from the tracer's (e.g. call_direct_funcs for a direct ops). */
   readonly opsFunc?: ReadonlyMap<string, string>;
   /** Further initial values of `current_task` fields (e.g. its function-graph return stack). */
-  readonly task?: Readonly<Record<string, string>>;
+  readonly task?: Readonly<Record<string, DataValue>>;
 }
 
-export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
-  const cg: CodegenOptions = workload.codegen;
-  const a = new AsmWriter(ORIGIN, cg, "data").section(".data", "data");
-  const blOffset = patchSiteBlOffset(cg);
-  const siteIp = (fn: string) => `${fn} + ${blOffset}`;
+export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
+  const a = new DataWriter(ORIGIN);
+  const blOffset = patchSiteBlOffset(workload.codegen);
+  const siteIp = (fn: string) => sym(fn, blOffset);
   const ops = workload.ops;
 
-  a.object("function_trace_op").i(`.quad ${options.functionTraceOp}`);
-  a.object("ftrace_ops_list").i(`.quad ${ops.length ? ops[0].name : "ftrace_list_end"}`);
+  a.object("function_trace_op").quad(sym(options.functionTraceOp));
+  a.object("ftrace_ops_list").quad(sym(ops.length ? ops[0].name : "ftrace_list_end"));
   ops.forEach((op, k) => {
     const filterIps = op.filter === "all"
       ? []
       : [siteIp(op.filter === "target" ? workload.target.name : SYMBOLS.otherFunction)];
+    const func = sym(options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer));
+    const direct = options.directCalls?.get(op.name);
     emitStruct(a, op.name, FTRACE_OPS, {
-      func: options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer),
-      next: k + 1 < ops.length ? ops[k + 1].name : "ftrace_list_end",
+      func,
+      next: sym(k + 1 < ops.length ? ops[k + 1].name : "ftrace_list_end"),
       flags: opsFlags(op),
-      saved_func: options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer),
+      saved_func: func,
       // An empty hash (count 0) stands for the kernel's EMPTY_HASH: trace all / exclude none.
-      local_hash_notrace: `${op.name}_notrace`,
-      local_hash_filter: `${op.name}_filter`,
+      local_hash_notrace: sym(`${op.name}_notrace`),
+      local_hash_filter: sym(`${op.name}_filter`),
       // func_hash points at the ops' own local_hash, as for every non-subop ops.
-      func_hash: `${op.name} + FTRACE_OPS_LOCAL_HASH_NOTRACE`,
-      direct_call: options.directCalls?.get(op.name) ?? "0",
+      func_hash: sym(op.name, FTRACE_OPS.offsets.local_hash_notrace),
+      direct_call: direct ? sym(direct) : 0,
     });
     emitHash(a, `${op.name}_filter`, filterIps);
     emitHash(a, `${op.name}_notrace`, op.notraceTarget ? [siteIp(workload.target.name)] : []);
   });
+  const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
   emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
-    func: FTRACE_CORE.stub,
-    flags: `0x${(OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED).toString(16)}`,
+    func: sym(FTRACE_CORE.stub),
+    flags: stubFlags,
   });
   // Per-callsite ops targets for sites traced by several ops, or by none.
   emitStruct(a, "ftrace_list_ops", FTRACE_OPS, {
-    func: FTRACE_CORE.listFunc,
-    flags: `0x${(OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED).toString(16)}`,
+    func: sym(FTRACE_CORE.listFunc),
+    flags: stubFlags,
   });
   emitStruct(a, "ftrace_nop_ops", FTRACE_OPS, {
-    func: FTRACE_CORE.stub,
-    flags: `0x${(OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED).toString(16)}`,
+    func: sym(FTRACE_CORE.stub),
+    flags: stubFlags,
   });
   emitStruct(a, "current_task", TASK_STRUCT, {
-    need_resched: "1", // inverted: set means no reschedule pending
+    need_resched: 1, // inverted: set means no reschedule pending
     ...options.task,
   });
   emitHarnessData(a, options.bpfProgs ?? []);
@@ -154,10 +170,10 @@ export function dataChunk(workload: Workload, options: DataOptions): AsmChunk {
  * Data of the harness's own code, the same on every kernel: rcu_is_watching()'s
  * answer, the BPF program structs and the tracers' ring buffer.
  */
-export function emitHarnessData(a: AsmWriter, bpfProgs: readonly ProgKind[]): void {
-  a.object("rcu_watching").i(".quad 1");
+export function emitHarnessData(a: DataWriter, bpfProgs: readonly ProgKind[]): void {
+  a.object("rcu_watching").quad(1);
   for (const kind of bpfProgs) {
-    emitStruct(a, bpfProgStruct(kind), BPF_PROG, { bpf_func: bpfProgFunction(kind) });
+    emitStruct(a, bpfProgStruct(kind), BPF_PROG, { bpf_func: sym(bpfProgFunction(kind)) });
   }
-  a.object("ring_buffer", 16).i(`.zero ${RING_BUFFER.size}`);
+  a.object("ring_buffer", 16).zero(RING_BUFFER.size);
 }

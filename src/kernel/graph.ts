@@ -24,6 +24,7 @@
  */
 import { align16, AsmWriter, type CodegenOptions } from "./asm_writer.ts";
 import { emitStruct } from "./data.ts";
+import { type DataChunk, type DataValue, DataWriter, sym } from "../asm/data_object.ts";
 import {
   FTRACE_GRAPH_RET,
   FTRACE_OPS,
@@ -56,10 +57,10 @@ export const GRAPH = {
 } as const;
 
 /** current_task fields as they are once the graph tracer gave the task a return stack. */
-export const GRAPH_TASK_FIELDS: Readonly<Record<string, string>> = {
-  ret_stack: GRAPH.retStack,
-  curr_ret_stack: "-1",
-  curr_ret_depth: "-1",
+export const GRAPH_TASK_FIELDS: Readonly<Record<string, DataValue>> = {
+  ret_stack: sym(GRAPH.retStack),
+  curr_ret_stack: -1,
+  curr_ret_depth: -1,
 };
 
 /** Save or restore x0..x7 (and x8) in the ftrace_regs at sp. */
@@ -259,15 +260,15 @@ export function graphHandlersChunk(options: CodegenOptions): AsmChunk {
 }
 
 /** The graph ops, the handler pointers and the task's return stack. */
-export function graphDataChunk(options: CodegenOptions): AsmChunk {
-  const a = new AsmWriter(ORIGIN, options, "graph_data").section(".data", "data");
+export function graphDataChunk(): DataChunk {
+  const a = new DataWriter(ORIGIN);
   emitStruct(a, GRAPH.ops, FTRACE_OPS, {
-    func: GRAPH.func,
-    saved_func: GRAPH.func,
-    flags: `0x${(OPS_FLAGS.ENABLED | OPS_FLAGS.INITIALIZED).toString(16)}`,
+    func: sym(GRAPH.func),
+    saved_func: sym(GRAPH.func),
+    flags: OPS_FLAGS.ENABLED | OPS_FLAGS.INITIALIZED,
   });
-  a.object(GRAPH.entryPointer).i(`.quad ${GRAPH.entryHandler}`);
-  a.object(GRAPH.returnPointer).i(`.quad ${GRAPH.exitHandler}`);
-  a.object(GRAPH.retStack).i(`.zero ${FTRACE_RETFUNC_DEPTH * FTRACE_RET_STACK.size}`);
+  a.object(GRAPH.entryPointer).quad(sym(GRAPH.entryHandler));
+  a.object(GRAPH.returnPointer).quad(sym(GRAPH.exitHandler));
+  a.object(GRAPH.retStack).zero(FTRACE_RETFUNC_DEPTH * FTRACE_RET_STACK.size);
   return a.chunk();
 }

@@ -15,6 +15,7 @@
 import { align16, AsmWriter, type CodegenOptions } from "./asm_writer.ts";
 import { BPF_SYMBOLS } from "./bpf.ts";
 import { emitStruct } from "./data.ts";
+import { type DataChunk, DataWriter, sym } from "../asm/data_object.ts";
 import { emitResult, SYMBOLS } from "./functions.ts";
 import { BPF_PROG, TCP_CONGESTION_OPS } from "./structs.ts";
 import type { AsmChunk } from "../asm/source.ts";
@@ -146,19 +147,20 @@ export function structOpsProgChunk(options: CodegenOptions, args: number): AsmCh
  * trampoline and the program's `struct bpf_prog`, and the socket's choice.
  */
 export function structOpsDataChunk(
-  options: CodegenOptions,
   implementation: "native" | "bpf",
   nativeFunction: string,
-): AsmChunk {
-  const a = new AsmWriter(ORIGIN, options, "struct_ops_data").section(".data", "data");
-  a.raw("\t.balign 64"); // ____cacheline_aligned_in_smp
-  emitStruct(a, STRUCT_OPS.nativeTable, TCP_CONGESTION_OPS, { set_state: nativeFunction });
+): DataChunk {
+  const a = new DataWriter(ORIGIN);
+  a.align(64); // ____cacheline_aligned_in_smp
+  emitStruct(a, STRUCT_OPS.nativeTable, TCP_CONGESTION_OPS, { set_state: sym(nativeFunction) });
   if (implementation === "bpf") {
-    a.raw("\t.balign 64");
-    emitStruct(a, STRUCT_OPS.bpfTable, TCP_CONGESTION_OPS, { set_state: STRUCT_OPS.trampoline });
-    emitStruct(a, STRUCT_OPS.progStruct, BPF_PROG, { bpf_func: STRUCT_OPS.prog });
+    a.align(64);
+    emitStruct(a, STRUCT_OPS.bpfTable, TCP_CONGESTION_OPS, {
+      set_state: sym(STRUCT_OPS.trampoline),
+    });
+    emitStruct(a, STRUCT_OPS.progStruct, BPF_PROG, { bpf_func: sym(STRUCT_OPS.prog) });
   }
   const table = implementation === "native" ? STRUCT_OPS.nativeTable : STRUCT_OPS.bpfTable;
-  a.object(STRUCT_OPS.caOps).i(`.quad ${table}`);
+  a.object(STRUCT_OPS.caOps).quad(sym(table));
   return a.chunk();
 }

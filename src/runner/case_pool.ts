@@ -7,25 +7,27 @@
 import type { Measurement } from "./run_case.ts";
 import type { Params } from "./result.ts";
 
-/** One case for a worker to measure. */
-export interface CaseRequest {
+/** One parameter set's cases for a worker to measure, in order (one message each way). */
+export interface SetRequest {
   scenarioUrl: string;
   params: Params;
-  variant: string;
-  unitName: string;
+  cases: readonly {
+    variant: string;
+    unitName: string;
+    /** Whether the case's hot path comes back (for a listing). */
+    hotPath: boolean;
+  }[];
   /** One timing model (`--cpu` value), or absent for counts only. */
   cpu?: string;
   /** "model", or the real kernel spec each worker opens (once) for itself. */
   kernel: string;
-  /** Whether the case's hot path comes back (for a listing); default true. */
-  hotPath?: boolean;
 }
 
 export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };
 
 interface Reply {
   id: number;
-  result?: CaseOutcome;
+  results?: CaseOutcome[];
   error?: { text: string; internal: boolean };
 }
 
@@ -40,10 +42,10 @@ export class RemoteCaseError extends Error {
 export class CasePool {
   private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
-  private readonly queue: { id: number; request: CaseRequest }[] = [];
+  private readonly queue: { id: number; request: SetRequest }[] = [];
   private readonly pending = new Map<
     number,
-    { resolve: (r: CaseOutcome) => void; reject: (e: Error) => void }
+    { resolve: (r: CaseOutcome[]) => void; reject: (e: Error) => void }
   >();
   private nextId = 0;
 
@@ -65,10 +67,10 @@ export class CasePool {
     }
   }
 
-  /** Measure one case on the next free worker. */
-  run(request: CaseRequest): Promise<CaseOutcome> {
+  /** Measure one parameter set's cases on the next free worker. */
+  run(request: SetRequest): Promise<CaseOutcome[]> {
     const id = this.nextId++;
-    const promise = new Promise<CaseOutcome>((resolve, reject) => {
+    const promise = new Promise<CaseOutcome[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
     });
     this.queue.push({ id, request });
@@ -90,7 +92,7 @@ export class CasePool {
     this.dispatch();
     if (!waiter) return;
     if (reply.error) waiter.reject(new RemoteCaseError(reply.error.text, reply.error.internal));
-    else waiter.resolve(reply.result!);
+    else waiter.resolve(reply.results!);
   }
 
   /** Workers release their engine and exit once the cases sent are done. */

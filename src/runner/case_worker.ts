@@ -1,13 +1,13 @@
 /**
- * Worker side of the case pool: measure the requested case and post back
- * plain data. Scenario modules are imported once per worker.
+ * Worker side of the case pool: measure the requested parameter set's cases
+ * and post back plain data. Scenario modules are imported once per worker.
  */
 /// <reference lib="deno.worker" />
 import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
 import { measureCase, toWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
-import type { CaseRequest } from "./case_pool.ts";
+import type { CaseOutcome, SetRequest } from "./case_pool.ts";
 import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
 import { openKernel } from "../kernel/real/kernel.ts";
 import { singleCpu } from "../timing/case.ts";
@@ -28,32 +28,37 @@ async function scenarioAt(url: string): Promise<Scenario> {
   return await loading;
 }
 
-self.onmessage = async (e: MessageEvent<(CaseRequest & { id: number }) | { close: true }>) => {
+self.onmessage = async (e: MessageEvent<(SetRequest & { id: number }) | { close: true }>) => {
   if ("close" in e.data) {
     // Terminating a worker would leave its engine's native memory behind.
     factory.release();
     self.close();
     return;
   }
-  const { id, scenarioUrl, params, variant, unitName, cpu, kernel, hotPath } = e.data;
+  const { id, scenarioUrl, params, cases, cpu, kernel } = e.data;
   try {
     const scenario = await scenarioAt(scenarioUrl);
-    const chosen = variant === nopVariant.name
-      ? nopVariant
-      : scenarioVariants(scenario).find((v) => v.name === variant);
-    if (!chosen) throw new Error(`scenario ${scenario.name} has no variant ${variant}`);
     const workload = toWorkload(scenario.workload(params));
-    const result = await measureCase(
-      chosen,
-      workload,
-      unitName,
-      factory,
-      scenario.budget,
-      cpu === undefined ? undefined : singleCpu(cpu),
-      kernel === "model" ? undefined : await openKernel(kernel),
-      hotPath ?? true,
-    );
-    self.postMessage({ id, result });
+    const results: CaseOutcome[] = [];
+    for (const { variant, unitName, hotPath } of cases) {
+      const chosen = variant === nopVariant.name
+        ? nopVariant
+        : scenarioVariants(scenario).find((v) => v.name === variant);
+      if (!chosen) throw new Error(`scenario ${scenario.name} has no variant ${variant}`);
+      results.push(
+        await measureCase(
+          chosen,
+          workload,
+          unitName,
+          factory,
+          scenario.budget,
+          cpu === undefined ? undefined : singleCpu(cpu),
+          kernel === "model" ? undefined : await openKernel(kernel),
+          hotPath,
+        ),
+      );
+    }
+    self.postMessage({ id, results });
   } catch (err) {
     const text = describeError(err);
     // The error's class, not its text, says whether it is the harness's bug.

@@ -6,13 +6,8 @@
 import { assemble } from "../asm/assembler.ts";
 import type { AsmUnit } from "../asm/source.ts";
 import { parseElf } from "../asm/elf.ts";
-import {
-  link,
-  load,
-  type LoadedImage,
-  type PlaceRequest,
-  undefinedReferences,
-} from "../asm/loader.ts";
+import { unitObjects } from "../asm/objects.ts";
+import { link, type LoadedImage, type PlaceRequest, undefinedReferences } from "../asm/loader.ts";
 import { type ElfObject, SHF_EXECINSTR } from "../asm/elf.ts";
 import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
 import { type MemoryLayout, pageSpan, regionOfSection, SectionPlacer } from "../kernel/layout.ts";
@@ -31,10 +26,10 @@ export interface LoadedWorld {
   readonly phases: PhaseMap;
 }
 
-/** Assemble `unit` and load it where `layout` places its sections. */
+/** Assemble `unit` (its typed data built directly) and load it where `layout` places it. */
 export async function loadUnit(unit: AsmUnit, layout: MemoryLayout): Promise<LoadedImage> {
   const placer = new SectionPlacer(layout);
-  return load(parseElf(await assemble(unit)), (s) => placer.place(s));
+  return link(await unitObjects(unit), (s) => placer.place(s));
 }
 
 export async function loadWorld(world: World, layout: MemoryLayout): Promise<LoadedWorld> {
@@ -96,8 +91,7 @@ function kernelPlacer(layout: MemoryLayout): (s: PlaceRequest) => bigint {
 
 /** Link the harness's unit with a real kernel's objects and trap stubs, then register. */
 async function linkKernel(world: World, kernel: KernelLink, layout: MemoryLayout) {
-  const unit = { name: world.unit.name, obj: parseElf(await assemble(world.unit)) };
-  const inputs = [unit, ...kernel.inputs];
+  const inputs = [...await unitObjects(world.unit, world.unit.name), ...kernel.inputs];
   const missing = undefinedReferences(inputs, kernel.aliases);
   const trap = { name: "trap stubs", obj: await trapObject(missing) };
   const image = link([...inputs, trap], kernelPlacer(layout), new Map(), kernel.aliases);
@@ -152,6 +146,18 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
   engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
 }
 
+/**
+ * Where an image's code is, for handing a case the engine that last ran
+ * code in the same place: its read-only sections' names, addresses and
+ * sizes. A sweep's variants differ there, its parameters mostly only in the
+ * data; the engine compares the bytes it keeps anyway, so a match is never
+ * trusted, only a cheaper start.
+ */
+export function codeAffinity(image: LoadedImage): string {
+  return mapped(image).filter((s) => !s.write)
+    .map((s) => `${s.name}@${s.address.toString(16)}+${s.size}`).join(" ");
+}
+
 /** Distinct values that identify which register a stray value came from. */
 export const POISON = (i: number) => 0xdead_0000_0000_0000n | BigInt(i);
 export const CALLEE_SAVED_SENTINEL = (i: number) => 0xc0de_5a7e_0000_0000n | BigInt(i);
@@ -171,7 +177,7 @@ export function boot(factory: EngineFactory, loaded: LoadedWorld): {
   initial: InitialState;
 } {
   const { image, layout, world } = loaded;
-  const engine = factory.create();
+  const engine = factory.create(codeAffinity(image));
   try {
     mapImage(engine, image, layout);
 

@@ -24,7 +24,7 @@ import {
   scenarioVariants,
   type WorkloadSpec,
 } from "./scenario.ts";
-import { CasePool, type SharedCasePool } from "./case_pool.ts";
+import { type CaseOutcome, CasePool, type SharedCasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
 import { CaseTimer, type CaseTiming, timedFigures } from "../timing/case.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
@@ -47,8 +47,10 @@ export interface RunOptions {
   shard?: { index: number; count: number };
   /**
    * Measure cases in this many worker threads (with the Unicorn engine),
-   * when the scenario came from a file and the sweep is big enough to pay
-   * for the workers' start-up. Results are identical and in the same order.
+   * when the scenario came from a file and the rest of the sweep, at the
+   * cost per parameter set measured in this thread, would take longer than
+   * the workers' start-up and their share of it (see `workersPay`). Results
+   * are identical and in the same order.
    */
   workers?: number;
   /**
@@ -56,6 +58,11 @@ export interface RunOptions {
    * first sweep that needs them and closed by their owner, not here.
    */
   sharedPool?: SharedCasePool;
+  /**
+   * What starting the workers is taken to cost (default `WORKER_START_MS`;
+   * 0 when a shared pool runs already). Tests set it to force or forbid them.
+   */
+  workerStartMs?: number;
   /** One timing model, parsed once from `--cpu` (selectCpus): adds cycles; absent: counts only. */
   cpu?: CpuSelection;
   /** The kernel to run: "model" (default, the harness's own code), "linux-6.12", or a tree. */
@@ -65,15 +72,21 @@ export interface RunOptions {
 }
 
 /**
- * Below this many cases a sweep runs in-process: starting workers costs more.
- * Measured on 2 cores: starting two workers (spawn, module imports, first
- * engine) costs about 200 ms, a case about 3 ms in-process, and two workers
- * halve the rest; they pay from about 130 cases (45-case sweeps took 70 to
- * 120 ms longer on two workers, a 378-case one 400 ms shorter).
+ * What starting workers costs before they measure anything: spawning the
+ * threads, importing the harness and the scenario, the first engine and the
+ * first code. Measured on 2 cores: about 200 ms for two workers.
  */
-export const PARALLEL_MIN_CASES = 150;
-/** Once a shared pool's workers have started, smaller sweeps use them too. */
-export const SHARED_PARALLEL_MIN_CASES = 16;
+export const WORKER_START_MS = 200;
+
+/**
+ * Whether workers finish the rest of a sweep sooner than this thread would:
+ * `restMs` of cases measured in-process against the start-up (`startMs`, 0
+ * for workers already running) plus the rest shared by `workers` threads,
+ * with a quarter added for the messages and the main thread's share.
+ */
+export function workersPay(restMs: number, workers: number, startMs: number): boolean {
+  return workers > 1 && startMs + 1.25 * restMs / workers < restMs;
+}
 
 /** Run `f` over `items` with at most `limit` in flight; results in input order. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>) {
@@ -213,43 +226,51 @@ export async function runScenario(
   const sets = options.shard ? shardSlice(sweep, options.shard) : sweep;
   const total = sets.length * variants.length;
   const source = scenarioSource(scenario);
-  const minCases = options.sharedPool?.started ? SHARED_PARALLEL_MIN_CASES : PARALLEL_MIN_CASES;
-  const parallel = (options.workers ?? 1) > 1 && source !== undefined && sets.length > 1 &&
-    sets.length * (variants.length + 1) >= minCases;
-  const ownPool = parallel && !options.sharedPool
-    ? new CasePool(Math.min(options.workers!, sets.length))
-    : undefined;
-  const pool = parallel ? ownPool ?? options.sharedPool!.get() : undefined;
-  const recycled = !pool && options.factory === unicornFactory
-    ? new RecyclingUnicornFactory()
-    : undefined;
+  const workers = options.workers ?? 1;
+  const canParallel = workers > 1 && source !== undefined && sets.length > 1;
+  let ownPool: CasePool | undefined;
+  const recycled = options.factory === unicornFactory ? new RecyclingUnicornFactory() : undefined;
   const factory = recycled ?? options.factory;
   let done = 0;
-  const one = (variant: Variant, params: Params, workload: Workload) => {
-    const unitName = `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
-    return pool
-      ? pool.run({
-        scenarioUrl: source!,
-        params,
-        variant: variant.name,
-        unitName,
-        // Workers are sent the selection's `--cpu` value and parse it once each.
-        cpu: options.cpu?.spec,
-        kernel: kernelSpec,
-        hotPath: options.listRun?.(variant.name, params) ?? false,
-      })
-      : measureCase(
-        variant,
-        workload,
-        unitName,
-        factory,
-        scenario.budget,
-        options.cpu,
-        kernel,
-        options.listRun?.(variant.name, params) ?? false,
+  const unitName = (variant: Variant, params: Params) =>
+    `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
+  const hotPath = (variant: Variant, params: Params) =>
+    options.listRun?.(variant.name, params) ?? false;
+  // The set's baseline first, then its variants: one case each, in this thread.
+  const inProcess = async (params: Params, workload: Workload, cases: Variant[]) => {
+    const out = [];
+    for (const variant of cases) {
+      out.push(
+        await measureCase(
+          variant,
+          workload,
+          unitName(variant, params),
+          factory,
+          scenario.budget,
+          options.cpu,
+          kernel,
+          hotPath(variant, params),
+        ),
       );
+    }
+    return out;
   };
-  const perSet = async (params: Params): Promise<RunResult[]> => {
+  // The same cases in one message to a worker.
+  const inWorker = (pool: CasePool) => (params: Params, _: Workload, cases: Variant[]) =>
+    pool.run({
+      scenarioUrl: source!,
+      params,
+      cases: cases.map((v) => ({
+        variant: v.name,
+        unitName: unitName(v, params),
+        hotPath: hotPath(v, params),
+      })),
+      // Workers are sent the selection's `--cpu` value and parse it once each.
+      cpu: options.cpu?.spec,
+      kernel: kernelSpec,
+    });
+  type Measure = (params: Params, workload: Workload, cases: Variant[]) => Promise<CaseOutcome[]>;
+  const perSet = async (params: Params, measureSet: Measure): Promise<RunResult[]> => {
     let spec: WorkloadSpec;
     try {
       spec = scenario.workload(params);
@@ -261,18 +282,46 @@ export async function runScenario(
       );
     }
     const workload = toWorkload(spec);
-    const baseline = await one(nopVariant, params, workload);
-    const runs: RunResult[] = [];
-    for (const variant of variants) {
-      const m = variant === nopVariant ? baseline : await one(variant, params, workload);
-      runs.push(toResult(variant.name, params, m, baseline, options.listRun));
+    const cases = [nopVariant, ...variants.filter((v) => v !== nopVariant)];
+    const outcomes = await measureSet(params, workload, cases);
+    const baseline = outcomes[0];
+    return variants.map((variant) => {
+      const m = outcomes[cases.indexOf(variant)];
+      const run = toResult(variant.name, params, m, baseline, options.listRun);
       options.onCase?.(++done, total);
-    }
-    return runs;
+      return run;
+    });
   };
-  let runs: RunResult[];
+  const runs: RunResult[][] = [];
   try {
-    runs = (await mapLimited(sets, pool ? 2 * options.workers! : 1, perSet)).flat();
+    // Sets run in this thread until the last one's cost says workers would
+    // finish the rest sooner; then the rest goes to the workers. The first
+    // set pays for compiling the harness, so the estimate is the second
+    // one's, or a later one's.
+    let pool: CasePool | undefined;
+    const startMs = options.sharedPool?.started ? 0 : options.workerStartMs ?? WORKER_START_MS;
+    while (runs.length < sets.length) {
+      const started = performance.now();
+      runs.push(await perSet(sets[runs.length], inProcess));
+      const restMs = (performance.now() - started) * (sets.length - runs.length);
+      const warm = runs.length >= 2 || startMs === 0;
+      if (
+        canParallel && warm && runs.length < sets.length && workersPay(restMs, workers, startMs)
+      ) {
+        pool = options.sharedPool?.get() ??
+          (ownPool = new CasePool(Math.min(workers, sets.length - runs.length)));
+        break;
+      }
+    }
+    if (pool) {
+      const measureSet = inWorker(pool);
+      const rest = await mapLimited(
+        sets.slice(runs.length),
+        2 * workers,
+        (params) => perSet(params, measureSet),
+      );
+      runs.push(...rest);
+    }
   } finally {
     ownPool?.close();
     recycled?.release();
@@ -285,7 +334,7 @@ export async function runScenario(
     cpu: options.cpu?.info ?? null,
     kernel: kernel?.info ?? MODEL_KERNEL,
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
-    runs,
+    runs: runs.flat(),
   };
 }
 

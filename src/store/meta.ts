@@ -51,14 +51,32 @@ export async function scenarioFileState(
 }
 
 /** Metadata for a run of `scenarioFile` (null: no file, e.g. a scenario object). */
-export async function runMeta(
+export function runMeta(
   scenarioFile: string | null,
   root: string,
   now: Date = new Date(),
 ): Promise<RunMeta> {
-  return {
+  return startRunMeta(scenarioFile, root)(now);
+}
+
+/**
+ * Starts a run's git lookups now, so they run while its cases are measured
+ * (each is a process of tens of milliseconds); the function returned gives
+ * the metadata, dated when it is called. A job of several scenarios looks
+ * the project up once and passes it as `project`.
+ */
+export function startRunMeta(
+  scenarioFile: string | null,
+  root: string,
+  project: Promise<RunMeta["project"]> = projectState(root),
+): (now?: Date) => Promise<RunMeta> {
+  const file = scenarioFile ? scenarioFileState(scenarioFile, root) : Promise.resolve(null);
+  // Awaited below; until then a failure must not count as unhandled.
+  project.catch(() => {});
+  file.catch(() => {});
+  return async (now = new Date()) => ({
     date: now.toISOString(),
-    project: await projectState(root),
-    scenarioFile: scenarioFile ? await scenarioFileState(scenarioFile, root) : null,
-  };
+    project: await project,
+    scenarioFile: await file,
+  });
 }

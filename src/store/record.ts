@@ -7,9 +7,10 @@ import { type RunOptions, runScenario } from "../runner/run_scenario.ts";
 import type { ParamValue } from "../runner/result.ts";
 import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode, listingPredicate } from "./listing.ts";
-import { runMeta } from "./meta.ts";
+import { startRunMeta } from "./meta.ts";
 import { focusParams } from "./params.ts";
 import type { RecordedResult, SweepIdentity } from "./schema.ts";
+import type { RunMeta } from "../runner/result.ts";
 
 export interface RecordOptions extends RunOptions {
   /** The scenario file (for its commit and hash); null for a scenario object. */
@@ -17,6 +18,8 @@ export interface RecordOptions extends RunOptions {
   /** The project root (for its commit). */
   root: string;
   listing: ListingMode;
+  /** The project's commit state, looked up once for a job of several scenarios. */
+  project?: Promise<RunMeta["project"]>;
 }
 
 /** The identity of the sweep `options` run (see {@link SweepIdentity}). */
@@ -53,10 +56,11 @@ export async function recordRun(
   // and merged shards carry exactly the listings of an unsharded run.
   const sweep = expandSweep(scenario, options.overrides).map((params) => ({ params }));
   const listRun = listingPredicate(options.listing, focusParams(sweep, defaults));
+  const runMeta = startRunMeta(options.file, options.root, options.project);
   // Listed runs keep the hot path of the run that measured them: nothing is emulated twice.
   const result = await runScenario(scenario, { ...options, listRun });
   await attachListings(result);
-  const meta = await runMeta(options.file, options.root);
+  const meta = await runMeta();
   const { runs, shard, ...head } = result;
   return {
     ...head,

@@ -215,7 +215,7 @@ Deno.test("an entry whose record names other inputs is rebuilt; one without a re
   });
 });
 
-Deno.test("llvm-mc-19 --version is asked once per process, worker threads included", async () => {
+Deno.test("llvm-mc-19 --version is asked once per cache, worker threads included", async () => {
   const assembler = new URL("../../src/asm/assembler.ts", import.meta.url).href;
   const dir = await Deno.makeTempDir();
   try {
@@ -227,7 +227,8 @@ Deno.test("llvm-mc-19 --version is asked once per process, worker threads includ
     );
     await Deno.writeTextFile(
       `${dir}/main.ts`,
-      `import { llvmMcVersion, versionQueries } from "${assembler}";
+      `import { llvmMcVersion, setCacheDir, versionQueries } from "${assembler}";
+       setCacheDir(${JSON.stringify(`${dir}/cache`)});
        const version = await llvmMcVersion();
        await llvmMcVersion();
        const replies = await Promise.all([1, 2].map(() => new Promise((resolve) => {
@@ -238,15 +239,18 @@ Deno.test("llvm-mc-19 --version is asked once per process, worker threads includ
     );
     const env = { ...Deno.env.toObject() };
     delete env.FTRACE_BENCH_LLVM_MC_VERSION; // a fresh process, as a user starts one
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", `${dir}/main.ts`],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.ok(out.success, new TextDecoder().decode(out.stderr));
-    const { version, queries, replies } = JSON.parse(new TextDecoder().decode(out.stdout));
+    const process = async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", `${dir}/main.ts`],
+        env,
+        clearEnv: true,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.ok(out.success, new TextDecoder().decode(out.stderr));
+      return JSON.parse(new TextDecoder().decode(out.stdout));
+    };
+    const { version, queries, replies } = await process();
     assert.match(version, /LLVM version 19/);
     assert.equal(queries, 1, "the main thread asked once");
     assert.deepEqual(
@@ -254,6 +258,12 @@ Deno.test("llvm-mc-19 --version is asked once per process, worker threads includ
       [{ version, queries: 0 }, { version, queries: 0 }],
       "workers reuse it",
     );
+    // The next process finds the answer in the cache, given by this very binary.
+    assert.deepEqual(await process(), { version, queries: 0, replies });
+    const file = `${dir}/cache/llvm-mc-version.json`;
+    const kept = JSON.parse(await Deno.readTextFile(file));
+    await Deno.writeTextFile(file, JSON.stringify({ ...kept, identity: "another binary" }));
+    assert.equal((await process()).queries, 1, "another binary's answer is not used");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

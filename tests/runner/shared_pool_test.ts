@@ -1,7 +1,7 @@
 /**
  * The main job's workers: one pool for every scenario, started by the first
  * sweep big enough to pay for it and used by the smaller ones after it, with
- * the same runs as one thread; small sweeps alone stay in-process.
+ * the same runs as one thread; a sweep with nothing to share stays in-process.
  */
 import assert from "node:assert/strict";
 import { loadScenario } from "../../src/cli/main.ts";
@@ -24,13 +24,21 @@ Deno.test("a shared pool starts once, for a big sweep, and later small sweeps us
   try {
     const small = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
     const big = await loadScenario(`${ROOT}scenarios/bpf-fentry.ts`);
-    // 45 cases alone: in-process, no worker.
-    const first = await runScenario(small, { factory: unicornFactory, workers: 2, sharedPool });
-    assert.equal(started, 0, "a small sweep does not start workers");
-    const parallel = await runScenario(big, { factory: unicornFactory, workers: 2, sharedPool });
+    const one = new Map([["args", [2]]]);
+    // One parameter set: nothing left to share, no worker.
+    await runScenario(small, { factory: unicornFactory, workers: 2, sharedPool, overrides: one });
+    assert.equal(started, 0, "a one-set sweep does not start workers");
+    // Workers taken to start for free, so this sweep starts them whatever the machine's speed.
+    const parallel = await runScenario(big, {
+      factory: unicornFactory,
+      workers: 2,
+      sharedPool,
+      workerStartMs: 0,
+    });
     assert.equal(started, 2, "the big sweep started two workers");
     const again = await runScenario(small, { factory: unicornFactory, workers: 2, sharedPool });
     assert.equal(started, 2, "the small sweep after it used them, starting none");
+    const first = await runScenario(small, { factory: unicornFactory, workers: 1 });
     assert.deepEqual(again.runs, first.runs);
     const serial = await runScenario(big, { factory: unicornFactory, workers: 1 });
     assert.deepEqual(parallel.runs, serial.runs);

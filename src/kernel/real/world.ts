@@ -7,6 +7,7 @@ import { SHF_EXECINSTR } from "../../asm/elf.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../../asm/loader.ts";
 import { AsmWriter, PHASE_PREFIX } from "../asm_writer.ts";
 import { emitHarnessData } from "../data.ts";
+import { DataWriter } from "../../asm/data_object.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import {
   callerChunk,
@@ -98,9 +99,9 @@ function dataChunk(
   bpfProgs: ("empty" | "ringbuf")[],
   opsSize?: number,
 ) {
-  const a = new AsmWriter(ORIGIN, workload.codegen, "data").section(".data", "data");
-  a.object(HEAP_SYMBOL, 16).i(`.zero ${heapSize(kernel.layout, workload, opsSize)}`);
-  a.object(TASK_SYMBOL, 64).i(`.zero ${taskSize(kernel.layout) + TASK_STRUCT.size}`);
+  const a = new DataWriter(ORIGIN);
+  a.object(HEAP_SYMBOL, 16).zero(heapSize(kernel.layout, workload, opsSize));
+  a.object(TASK_SYMBOL, 64).zero(taskSize(kernel.layout) + TASK_STRUCT.size);
   emitHarnessData(a, bpfProgs);
   return a.chunk();
 }

@@ -70,7 +70,7 @@ export const graphTracerVariant: Variant = {
         graphCallerChunk(cg),
         graphCoreChunk(cg),
         graphHandlersChunk(cg),
-        graphDataChunk(cg),
+        graphDataChunk(),
       ],
       data: { functionTraceOp: GRAPH.ops, task: GRAPH_TASK_FIELDS },
       probes: graphProbes(workload.target.name),

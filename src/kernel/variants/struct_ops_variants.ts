@@ -26,7 +26,7 @@ export const structOpsNativeVariant: Variant = {
     return {
       site: {},
       caller: structOpsCallerChunk(cg),
-      chunks: [structOpsDataChunk(cg, "native", workload.target.name)],
+      chunks: [structOpsDataChunk("native", workload.target.name)],
       data: { functionTraceOp: globalDispatch(workload).traceOp },
       probes: [],
     };
@@ -46,7 +46,7 @@ export const structOpsBpfVariant: Variant = {
       chunks: [
         structOpsTrampolineChunk(cg, args),
         structOpsProgChunk(cg, args),
-        structOpsDataChunk(cg, "bpf", workload.target.name),
+        structOpsDataChunk("bpf", workload.target.name),
       ],
       data: { functionTraceOp: globalDispatch(workload).traceOp },
       // The world adds the BPF enter/exit hooks.

@@ -1,0 +1,329 @@
+/**
+ * Initialised data as typed values rather than assembly text: the ops lists,
+ * hashes and structures a case changes. A {@link DataWriter} writes objects,
+ * words and zero fill straight into bytes; its chunk renders the same data
+ * as assembly when asked (for listings, and for assembling a whole unit with
+ * llvm-mc), and {@link layoutData} lays chunks out for the loader, which
+ * places them and writes their addresses without an object file: a sweep
+ * assembles its code once and only builds its data per case.
+ *
+ * @module
+ */
+import type { AsmChunk } from "./source.ts";
+
+/** A symbol's address plus a byte offset (`.quad name + addend`). */
+export interface SymbolValue {
+  readonly symbol: string;
+  readonly addend: number;
+}
+
+/** The value of a data word: a number, or an address. */
+export type DataValue = number | bigint | SymbolValue;
+
+/** `name + addend` as a {@link DataValue}. */
+export function sym(symbol: string, addend = 0): SymbolValue {
+  return { symbol, addend };
+}
+
+/** Event kinds of a data chunk, in its `events` triples (kind, position, argument). */
+const ALIGN = 0, OBJECT = 1, WORD = 2;
+
+/**
+ * A chunk of writable data, laid out as it is written: its bytes with every
+ * number in place and no alignment padding (padding depends on where the
+ * chunk lands in its section), and the events that say where alignment,
+ * objects and words are. The assembly text is rendered only when asked for.
+ */
+export interface DataChunk extends AsmChunk {
+  /** The section the data goes to, e.g. ".data". */
+  readonly section: string;
+  /** The bytes, padding left out; address words are zero. */
+  readonly content: Uint8Array;
+  /** Triples (kind, position in `content`, argument): alignment, object index, word size. */
+  readonly events: readonly number[];
+  readonly objects: readonly string[];
+  /** Address words, by position in `content`. */
+  readonly addresses: readonly DataAddress[];
+}
+
+/** Whether a chunk is typed data (built without the assembler) rather than text. */
+export function isDataChunk(chunk: AsmChunk): chunk is DataChunk {
+  return "content" in chunk;
+}
+
+/** An address a data word holds: where, and what it names. */
+export interface DataAddress {
+  /** Byte offset (in a chunk's content, or in a laid-out section). */
+  readonly offset: number;
+  readonly size: 4 | 8;
+  readonly symbol: string;
+  readonly addend: number;
+}
+
+/** A data value that is not an address does not fit its word. */
+export class DataValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DataValueError";
+  }
+}
+
+/** Records data objects in order, as bytes; `chunk()` hands them over. */
+export class DataWriter {
+  readonly #sink = new ByteSink();
+  readonly #events: number[] = [];
+  readonly #objects: string[] = [];
+  readonly #addresses: DataAddress[] = [];
+
+  /** @param origin where the data comes from, for listings and errors */
+  constructor(readonly origin: string, readonly section = ".data") {}
+
+  /** Start a global data object named `name`, aligned to `align` bytes. */
+  object(name: string, align = 8): this {
+    const at = this.#sink.length;
+    this.#events.push(ALIGN, at, align, OBJECT, at, this.#objects.length);
+    this.#objects.push(name);
+    return this;
+  }
+
+  /** Pad with zeros to a multiple of `align` bytes (`.balign`). */
+  align(align: number): this {
+    this.#events.push(ALIGN, this.#sink.length, align);
+    return this;
+  }
+
+  /** An 8-byte value. */
+  quad(value: DataValue): this {
+    return this.#word(8, value);
+  }
+
+  /** A 4-byte value. */
+  word(value: DataValue): this {
+    return this.#word(4, value);
+  }
+
+  /** `size` zero bytes. */
+  zero(size: number): this {
+    if (size > 0) this.#sink.skip(size);
+    return this;
+  }
+
+  #word(size: 4 | 8, value: DataValue): this {
+    const sink = this.#sink;
+    this.#events.push(WORD, sink.length, size);
+    if (typeof value === "object") {
+      this.#addresses.push({
+        offset: sink.length,
+        size,
+        symbol: value.symbol,
+        addend: value.addend,
+      });
+      sink.skip(size);
+    } else if (
+      typeof value === "number" && value >= -0x8000_0000 && value <= 0xffff_ffff &&
+      Number.isInteger(value)
+    ) {
+      sink.small(size, value); // flags, counts, -1: no BigInt needed
+    } else {
+      const n = BigInt(value);
+      const limit = 1n << BigInt(8 * size);
+      if (n < -(limit >> 1n) || n >= limit) {
+        throw new DataValueError(`${this.origin}: ${value} does not fit a ${size}-byte data word`);
+      }
+      sink.value(size, BigInt.asUintN(8 * size, n));
+    }
+    return this;
+  }
+
+  chunk(): DataChunk {
+    const content = this.#sink.bytes();
+    const events = this.#events.slice();
+    const objects = this.#objects.slice();
+    const addresses = this.#addresses.slice();
+    const section = this.section;
+    let text: string | undefined;
+    return {
+      origin: this.origin,
+      section,
+      content,
+      events,
+      objects,
+      addresses,
+      get text() {
+        return text ??= renderData(section, content, events, objects, addresses);
+      },
+    };
+  }
+}
+
+/** The assembly llvm-mc turns into the same bytes, symbols and relocations. */
+function renderData(
+  section: string,
+  content: Uint8Array,
+  events: readonly number[],
+  objects: readonly string[],
+  addresses: readonly DataAddress[],
+): string {
+  const lines = [`\t.section ${section}, "aw", %progbits`];
+  const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
+  const byOffset = new Map(addresses.map((a) => [a.offset, a]));
+  let cursor = 0;
+  const zeroTo = (at: number) => {
+    if (at > cursor) lines.push(`\t.zero ${at - cursor}`);
+    cursor = Math.max(cursor, at);
+  };
+  for (let e = 0; e < events.length; e += 3) {
+    const [kind, at, arg] = [events[e], events[e + 1], events[e + 2]];
+    zeroTo(at);
+    if (kind === ALIGN) lines.push(`\t.balign ${arg}`);
+    else if (kind === OBJECT) {
+      const name = objects[arg];
+      lines.push(`\t.globl ${name}`, `\t.type ${name}, %object`, `${name}:`);
+    } else {
+      const address = byOffset.get(at);
+      const value = address
+        ? (address.addend === 0
+          ? address.symbol
+          : `${address.symbol} ${address.addend < 0 ? "-" : "+"} ${Math.abs(address.addend)}`)
+        : `0x${(arg === 8 ? view.getBigUint64(at, true) : view.getUint32(at, true)).toString(16)}`;
+      lines.push(`\t${arg === 8 ? ".quad" : ".word"} ${value}`);
+      cursor = at + arg;
+    }
+  }
+  zeroTo(content.length);
+  return lines.join("\n");
+}
+
+/** One section of typed data laid out: bytes with numbers in place, objects, addresses. */
+export interface DataSectionLayout {
+  readonly name: string;
+  readonly align: number;
+  /** The section's bytes, every address word still zero. */
+  readonly bytes: Uint8Array;
+  /** Objects in order, by offset. */
+  readonly objects: readonly { readonly name: string; readonly offset: number }[];
+  readonly addresses: readonly (DataAddress & { readonly origin: string })[];
+}
+
+/**
+ * Lays `chunks` out as llvm-mc lays out the same directives: sections in
+ * order of first use, each the concatenation of its chunks, padded where
+ * they asked for alignment at the offsets they really land at. Numbers are
+ * in place; addresses are listed for whoever places the data.
+ */
+export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
+  const sections = new Map<string, {
+    align: number;
+    sink: ByteSink;
+    objects: { name: string; offset: number }[];
+    addresses: (DataAddress & { origin: string })[];
+  }>();
+  const defined = new Set<string>();
+  for (const chunk of chunks) {
+    let section = sections.get(chunk.section);
+    if (!section) {
+      section = { align: 1, sink: new ByteSink(), objects: [], addresses: [] };
+      sections.set(chunk.section, section);
+    }
+    const { sink, objects, addresses } = section;
+    const { content, events } = chunk;
+    // Content positions map to section offsets by the padding inserted so far.
+    let copied = 0;
+    let shift = sink.length;
+    let next = 0; // next address word of the chunk
+    // Content up to `at` goes in, with its address words at the shift so far.
+    const moveTo = (at: number) => {
+      const to = Math.min(at, content.length);
+      sink.append(content, copied, to);
+      copied = to;
+      while (next < chunk.addresses.length && chunk.addresses[next].offset < at) {
+        const a = chunk.addresses[next++];
+        addresses.push({
+          offset: a.offset + shift,
+          size: a.size,
+          symbol: a.symbol,
+          addend: a.addend,
+          origin: chunk.origin,
+        });
+      }
+    };
+    for (let e = 0; e < events.length; e += 3) {
+      const kind = events[e], at = events[e + 1], arg = events[e + 2];
+      if (kind === WORD) continue;
+      moveTo(at);
+      if (kind === ALIGN) {
+        section.align = Math.max(section.align, arg);
+        const pad = (arg - (sink.length % arg)) % arg;
+        sink.skip(pad);
+        shift += pad;
+      } else {
+        const name = chunk.objects[arg];
+        if (defined.has(name)) {
+          throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+        }
+        defined.add(name);
+        objects.push({ name, offset: at + shift });
+      }
+    }
+    moveTo(Infinity); // the rest, and every address word left
+  }
+  return [...sections].map(([name, { align, sink, objects, addresses }]) => ({
+    name,
+    align,
+    bytes: sink.bytes(),
+    objects,
+    addresses,
+  }));
+}
+
+/** A growing little-endian byte buffer, zero where nothing was written. */
+class ByteSink {
+  #buffer = new Uint8Array(256);
+  #view = new DataView(this.#buffer.buffer);
+  length = 0;
+
+  /** `n` zero bytes. */
+  skip(n: number): void {
+    this.#reserve(n);
+    this.length += n;
+  }
+
+  /** A 4- or 8-byte value. */
+  value(size: 4 | 8, bits: bigint): void {
+    this.#reserve(size);
+    if (size === 8) this.#view.setBigUint64(this.length, bits, true);
+    else this.#view.setUint32(this.length, Number(bits), true);
+    this.length += size;
+  }
+
+  /** A 4- or 8-byte value from an integer in [-2^31, 2^32). */
+  small(size: 4 | 8, n: number): void {
+    this.#reserve(size);
+    this.#view.setUint32(this.length, n >>> 0, true);
+    if (size === 8) this.#view.setUint32(this.length + 4, n < 0 ? 0xffff_ffff : 0, true);
+    this.length += size;
+  }
+
+  /** Append `bytes[from..to)`. */
+  append(bytes: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    this.#reserve(n);
+    const buffer = this.#buffer, at = this.length;
+    // Ranges are struct-sized: a loop costs less than a subarray and a set.
+    for (let k = 0; k < n; k++) buffer[at + k] = bytes[from + k];
+    this.length += n;
+  }
+
+  bytes(): Uint8Array {
+    return this.#buffer.slice(0, this.length);
+  }
+
+  #reserve(n: number): void {
+    if (this.length + n <= this.#buffer.length) return;
+    const bigger = new Uint8Array(Math.max(this.length + n, this.#buffer.length * 2));
+    bigger.set(this.#buffer);
+    this.#buffer = bigger;
+    this.#view = new DataView(bigger.buffer);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A unit as the objects the loader links: its code assembled by llvm-mc, its
+ * typed data laid out directly ({@link layoutData}) for the loader to place. A sweep's code is
+ * the same from case to case and its data is not, so the code is assembled
+ * and parsed once and kept (by its text, in a bounded cache), and each case
+ * builds only its data, without a process or a cache lookup on disk.
+ *
+ * @module
+ */
+import { assemble } from "./assembler.ts";
+import { type DataSectionLayout, isDataChunk, layoutData } from "./data_object.ts";
+import { type ElfObject, SHF_ALLOC, SHN_UNDEF } from "./elf.ts";
+import { parseElf } from "./elf.ts";
+import type { LinkItem } from "./loader.ts";
+import { type AsmUnit, unitText } from "./source.ts";
+
+/** Parsed code objects by their source text, least recently used first. */
+const parsed = new Map<string, Promise<ElfObject>>();
+/** Code objects kept parsed: a sweep has one per variant and code shape, a few dozen at most. */
+export const PARSED_OBJECTS = 64;
+
+/** Counters for tests: code objects served parsed, units split into code and data, units assembled whole. */
+export const objectStats = { parsedHits: 0, split: 0, wholeUnits: 0 };
+
+/** Forget the parsed code objects (the assembler's caches stay). */
+export function clearParsedObjects(): void {
+  parsed.clear();
+}
+
+/** The unit's text assembled (through the assembler's caches) and parsed, once per text. */
+export function parsedObject(unit: AsmUnit): Promise<ElfObject> {
+  const text = unitText(unit);
+  let obj = parsed.get(text);
+  if (obj) {
+    objectStats.parsedHits++;
+    parsed.delete(text); // most recently used last
+  } else {
+    obj = assemble(unit).then(parseElf);
+    // A failed assembly is not kept: the next call reports it again.
+    obj.catch(() => parsed.delete(text));
+    if (parsed.size >= PARSED_OBJECTS) parsed.delete(parsed.keys().next().value!);
+  }
+  parsed.set(text, obj);
+  return obj;
+}
+
+/**
+ * The objects of `unit`, named `name` in link errors: one assembled object
+ * when it has no typed data, else its code and its data as two objects. The
+ * split is only taken where linking the two gives what assembling the whole
+ * unit gives: the code puts nothing in the data's sections, and every symbol
+ * the data names is one the code exports (or the data defines). Otherwise
+ * the whole unit is assembled.
+ */
+export async function unitObjects(unit: AsmUnit, name = ""): Promise<LinkItem[]> {
+  const dataChunks = unit.chunks.filter(isDataChunk);
+  if (dataChunks.length > 0) {
+    const code = await parsedObject({
+      name: unit.name,
+      chunks: unit.chunks.filter((c) => !isDataChunk(c)),
+    });
+    const data = layoutData(dataChunks);
+    if (separable(code, data)) {
+      objectStats.split++;
+      return [{ name, obj: code }, { name: `${name || unit.name}: data`, data }];
+    }
+  }
+  objectStats.wholeUnits++;
+  return [{ name, obj: await parsedObject(unit) }];
+}
+
+/** Names an object defines (any binding), and those it exports: worked out once per object. */
+const namesOf = new WeakMap<ElfObject, { defined: Set<string>; exported: Set<string> }>();
+
+function names(code: ElfObject) {
+  let known = namesOf.get(code);
+  if (!known) {
+    const defined = code.symbols.filter((s) => s.sectionIndex !== SHN_UNDEF);
+    known = {
+      defined: new Set(defined.map((s) => s.name)),
+      exported: new Set(
+        defined.filter((s) => s.binding === "global" || s.binding === "weak").map((s) => s.name),
+      ),
+    };
+    namesOf.set(code, known);
+  }
+  return known;
+}
+
+function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean {
+  for (const s of code.sections) {
+    if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
+  }
+  const { defined, exported } = names(code);
+  const own = new Set<string>();
+  for (const layout of data) {
+    for (const o of layout.objects) {
+      // The code must not define (even locally) a name the data defines.
+      if (defined.has(o.name)) return false;
+      own.add(o.name);
+    }
+  }
+  for (const layout of data) {
+    for (const a of layout.addresses) {
+      if (!own.has(a.symbol) && !exported.has(a.symbol)) return false;
+    }
+  }
+  return true;
+}
