@@ -83,6 +83,8 @@ const REGISTER_IDS: ReadonlyMap<string, number> = new Map<string, number>([
 
 /** Registers read per uc_reg_read_batch call (more than all `Register` names). */
 const BATCH = 40;
+/** The page size mappings are made in. */
+const PAGE = 0x1000n;
 /** Highest 64-bit address. */
 const MAX_ADDRESS = 0xffff_ffff_ffff_ffffn;
 /** Count passed for an unlimited budget: still non-zero so the pc stays exact. */
@@ -202,6 +204,13 @@ const samePerms = (a: Permissions, b: Permissions) =>
 let liveEngines = 0;
 let liveCallbacks = 0;
 
+/**
+ * What reset engines took back rather than rebuilt, for tests: mappings and
+ * hooks kept, and bytes of code whose translations were dropped because the
+ * next case changed them.
+ */
+export const reuseStats = { regionsKept: 0, hooksKept: 0, codeBytesFlushed: 0 };
+
 /** Unicorn instances and FFI callbacks currently open in this process (for leak checks). */
 export function openNativeResources(): { engines: number; callbacks: number } {
   return { engines: liveEngines, callbacks: liveCallbacks };
@@ -308,25 +317,50 @@ export class UnicornEngine implements Engine, Disposable {
   map(address: bigint, size: number, perms: Permissions): void {
     this.#handle();
     const end = address + BigInt(size);
+    const paged = size > 0 && address % PAGE === 0n && size % Number(PAGE) === 0;
+    const overlapsLive = this.#regions.some((r) =>
+      !r.parked && r.address < end && address < r.address + BigInt(r.size)
+    );
+    if (!paged || overlapsLive) {
+      // Not whole pages, or over a live mapping: Unicorn's own answer (and error).
+      this.#check(
+        this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
+        `map ${hex(address)}+${size.toString(16)}`,
+      );
+      this.#addRegion(address, size, perms);
+      return;
+    }
+    // A page at a time: the next case takes back every page it maps again (its data
+    // grows and shrinks by pages from case to case), with the translations of its code.
+    for (let at = address; at < end; at += PAGE) this.#mapPage(at, perms);
+  }
+
+  #mapPage(address: bigint, perms: Permissions): void {
+    const size = Number(PAGE);
     if (this.#warm) {
-      // The previous case's identical mapping keeps its translations.
       const kept = this.#regions.find((r) =>
         r.parked && r.address === address && r.size === size && samePerms(r.perms, perms)
       );
       if (kept) {
+        reuseStats.regionsKept++;
         kept.parked = false;
         // Fresh memory is zero: the new content starts from zero too.
         kept.pending = perms.write ? kept.shadow.fill(0) : new Uint8Array(size);
         return;
       }
+      const end = address + PAGE;
       for (const r of this.#regions.filter((r) => r.parked)) {
         if (r.address < end && address < r.address + BigInt(r.size)) this.#unmapRegion(r);
       }
     }
     this.#check(
-      this.#lib.uc_mem_map(this.#handle(), address, BigInt(size), protBits(perms)),
+      this.#lib.uc_mem_map(this.#handle(), address, PAGE, protBits(perms)),
       `map ${hex(address)}+${size.toString(16)}`,
     );
+    this.#addRegion(address, size, perms);
+  }
+
+  #addRegion(address: bigint, size: number, perms: Permissions): void {
     this.#regions.push({
       address,
       size,
@@ -335,7 +369,7 @@ export class UnicornEngine implements Engine, Disposable {
       pending: null,
       parked: false,
     });
-    if (perms.exec) this.#codeRegions.push({ begin: address, end });
+    if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
   }
 
   protect(address: bigint, size: number, perms: Permissions): void {
@@ -361,12 +395,21 @@ export class UnicornEngine implements Engine, Disposable {
   write(address: bigint, bytes: Uint8Array): void {
     this.#handle();
     const end = address + BigInt(bytes.length);
-    const region = this.#regions.find((r) =>
-      !r.parked && r.address <= address && end <= r.address + BigInt(r.size)
-    );
-    if (region?.pending) {
-      region.pending.set(bytes, Number(address - region.address));
-      return;
+    if (this.#warm) {
+      // Into the kept mappings' new content, when they hold all of it.
+      let held = 0;
+      for (const r of this.#regions) {
+        const rEnd = r.address + BigInt(r.size);
+        if (r.parked || !r.pending || r.address >= end || address >= rEnd) continue;
+        const from = address > r.address ? address : r.address;
+        const to = end < rEnd ? end : rEnd;
+        r.pending.set(
+          bytes.subarray(Number(from - address), Number(to - address)),
+          Number(from - r.address),
+        );
+        held += Number(to - from);
+      }
+      if (held === bytes.length) return;
     }
     this.#settle();
     const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
@@ -518,6 +561,7 @@ export class UnicornEngine implements Engine, Disposable {
     const i = this.#parkedHooks.findIndex((h) => h.key === key && h.slot !== undefined);
     if (i < 0) return undefined;
     const [hook] = this.#parkedHooks.splice(i, 1);
+    reuseStats.hooksKept++;
     hook.slot!.fn = fn;
     const id = this.#nextHookId++;
     this.#native.set(id, hook);
@@ -578,6 +622,7 @@ export class UnicornEngine implements Engine, Disposable {
       const log = kept[0]?.log;
       if (kept.length === 2 && log && kept[1].log === log) {
         for (const hook of kept) {
+          reuseStats.hooksKept++;
           this.#parkedHooks.splice(this.#parkedHooks.indexOf(hook), 1);
           this.#native.set(this.#nextHookId++, hook);
         }
@@ -727,7 +772,10 @@ export class UnicornEngine implements Engine, Disposable {
       for (const [from, to] of changedRanges(region.shadow, pending)) {
         const at = region.address + BigInt(from);
         this.#writeRaw(at, pending.subarray(from, to));
-        if (region.perms.exec) this.#staleRanges.push([at, at + BigInt(to - from)]);
+        if (region.perms.exec) {
+          reuseStats.codeBytesFlushed += to - from;
+          this.#staleRanges.push([at, at + BigInt(to - from)]);
+        }
       }
       region.shadow = pending;
     }

@@ -45,22 +45,27 @@ export function emitStruct(
   values: Readonly<Record<string, DataValue>>,
 ): void {
   const shape = shapeOf(layout);
-  const set: { offset: number; size: number; value: DataValue }[] = [];
+  // Fields given in layout order are written as they come; others are sorted first.
+  let inOrder = true, last = -1;
   for (const field in values) {
     const place = shape.get(field);
     if (!place) throw new Error(`${layout.name} has no field ${field}`);
     if (place.size !== 8 && place.size !== 4) {
       throw new Error(`${layout.name}.${field}: cannot set a ${place.size}-byte field`);
     }
-    set.push({ offset: place.offset, size: place.size, value: values[field] });
+    if (place.offset < last) inOrder = false;
+    last = place.offset;
   }
-  set.sort((x, y) => x.offset - y.offset);
+  const fields = inOrder
+    ? Object.keys(values)
+    : Object.keys(values).sort((x, y) => shape.get(x)!.offset - shape.get(y)!.offset);
   a.object(name);
   let at = 0;
-  for (const { offset, size, value } of set) {
+  for (const field of fields) {
+    const { offset, size } = shape.get(field)!;
     a.zero(offset - at);
-    if (size === 8) a.quad(value);
-    else a.word(value);
+    if (size === 8) a.quad(values[field]);
+    else a.word(values[field]);
     at = offset + size;
   }
   a.zero(layout.size - at);

@@ -6,6 +6,7 @@
  * recursion guard and preempt count, and small stubs.
  */
 import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
+import type { AsmChunk } from "../asm/source.ts";
 import { FTRACE_OPS_HASH, GOLDEN_RATIO_64, OPS_FLAGS } from "./structs.ts";
 
 const ORIGIN = "src/kernel/ftrace_core.ts";
@@ -407,7 +408,20 @@ function stubs(a: AsmWriter): void {
 }
 
 /** The ftrace core code of the modelled kernel. */
-export function ftraceCoreChunk(options: CodegenOptions) {
+export function ftraceCoreChunk(options: CodegenOptions): AsmChunk {
+  // Two switches, so four texts at most: written once each (a sweep asks per case).
+  const key = `${options.bti} ${options.pac}`;
+  let chunk = coreChunks.get(key);
+  if (!chunk) {
+    chunk = writeCore(options);
+    coreChunks.set(key, chunk);
+  }
+  return chunk;
+}
+
+const coreChunks = new Map<string, AsmChunk>();
+
+function writeCore(options: CodegenOptions): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "core").section(".text");
   listFunc(a);
   assistFunc(a);

@@ -275,6 +275,14 @@ export const ALL_STRUCTS: readonly StructLayout[] = [
 export function structConstants(
   overrides: ReadonlyMap<string, number | bigint> = new Map(),
 ): string {
+  // The model's own constants never change: written once (a sweep asks per case).
+  if (overrides.size === 0) return modelConstants ??= constantsText(overrides);
+  return constantsText(overrides);
+}
+
+let modelConstants: string | undefined;
+
+function constantsText(overrides: ReadonlyMap<string, number | bigint>): string {
   const lines: string[] = [];
   const equ = (name: string, value: number | bigint) =>
     lines.push(`.equ ${name}, ${overrides.get(name) ?? value}`);

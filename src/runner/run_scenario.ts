@@ -29,6 +29,7 @@ import { TOOL } from "../version.ts";
 import { CaseTimer, type CaseTiming, timedFigures } from "../timing/case.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
 import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
+import { RunParts } from "./share.ts";
 
 export interface RunOptions {
   /** Variant names to run (default: the scenario's). */
@@ -287,12 +288,14 @@ export async function runScenario(
     const baseline = outcomes[0];
     return variants.map((variant) => {
       const m = outcomes[cases.indexOf(variant)];
-      const run = toResult(variant.name, params, m, baseline, options.listRun);
+      const run = parts.run(toResult(variant.name, params, m, baseline, options.listRun));
       options.onCase?.(++done, total);
       return run;
     });
   };
   const runs: RunResult[][] = [];
+  // Equal checks and counts are kept once: a long sweep's memory is its distinct figures.
+  const parts = new RunParts();
   try {
     // Sets run in this thread until the last one's cost says workers would
     // finish the rest sooner; then the rest goes to the workers. The first

@@ -1,0 +1,55 @@
+/**
+ * One copy of each equal part of a sweep's run records. A long sweep repeats
+ * the same checks and the same per-phase counts in most of its runs; kept
+ * once each (frozen: nothing downstream may change a shared part), a
+ * 100,000-case sweep holds little more than its distinct figures.
+ *
+ * @module
+ */
+import type { RunResult } from "./result.ts";
+
+/** Parts kept per sweep at most; past it, parts are kept as they come. */
+export const SHARED_PARTS = 100_000;
+
+function freeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) freeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Shares the parts of the runs of one sweep. */
+export class RunParts {
+  readonly #seen = new Map<string, unknown>();
+
+  /** `value`, or the equal one seen before. */
+  share<T>(value: T): T {
+    if (value === null || typeof value !== "object") return value;
+    const key = JSON.stringify(value);
+    const known = this.#seen.get(key);
+    if (known !== undefined) return known as T;
+    if (this.#seen.size < SHARED_PARTS) this.#seen.set(key, freeze(value));
+    return value;
+  }
+
+  /**
+   * The run, its checks, counts, phases and cycle maps replaced by shared
+   * ones (in place: the run keeps its identity, which listings key on).
+   */
+  run(run: RunResult): RunResult {
+    run.checks = this.share(run.checks);
+    run.metrics = this.share(run.metrics);
+    run.overhead = this.share(run.overhead);
+    if (run.phases) {
+      const phases: RunResult["phases"] = {};
+      for (const [k, m] of Object.entries(run.phases)) phases[k] = this.share(m);
+      run.phases = this.share(phases);
+    }
+    if (run.cyclesByPc) run.cyclesByPc = this.share(run.cyclesByPc);
+    if (run.cycleCausesByPc) run.cycleCausesByPc = this.share(run.cycleCausesByPc);
+    if (run.cycleCauses) run.cycleCauses = this.share(run.cycleCauses);
+    if (run.timing) run.timing = this.share(run.timing);
+    return run;
+  }
+}
