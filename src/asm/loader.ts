@@ -257,6 +257,9 @@ function placeData(layout: DataSectionLayout, k: number, address: bigint, input:
   };
 }
 
+/** Addresses below this are exact as numbers. */
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Write every address a data section holds; a name nothing defines is an error. */
 function bindAddresses(
   layout: DataSectionLayout,
@@ -271,6 +274,15 @@ function bindAddresses(
     if (target === undefined) {
       if (!missing.has(a.symbol)) missing.set(a.symbol, a.origin);
       continue;
+    }
+    if (a.size === 8 && target < SAFE) {
+      // The usual case (a pointer into the image) in plain numbers: no BigInt per word.
+      const value = Number(target) + a.addend;
+      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+        view.setUint32(a.offset, value % 0x1_0000_0000, true);
+        view.setUint32(a.offset + 4, Math.floor(value / 0x1_0000_0000), true);
+        continue;
+      }
     }
     const value = target + BigInt(a.addend);
     if (a.size === 8) view.setBigUint64(a.offset, BigInt.asUintN(64, value), true);
@@ -447,24 +459,40 @@ function checkOverlaps(sections: LoadedSection[]): void {
 /** Absolute address per symbol index; undefined for symbols that cannot be resolved. */
 type Resolved = (bigint | undefined)[];
 
+/**
+ * The addresses of an object's defined symbols at its last placement: a
+ * sweep links the same code at the same place case after case, and only its
+ * undefined symbols (the data's) resolve differently.
+ */
+const lastPlacement = new WeakMap<ElfObject, { key: string; defined: Resolved }>();
+
 function resolveSymbols(
   obj: ElfObject,
   bySection: Map<number, LoadedSection>,
   externs: ReadonlyMap<string, bigint>,
   inputName = "",
 ): Resolved {
-  const resolved: Resolved = obj.symbols.map((sym) => {
-    if (sym.index === 0) return 0n;
-    if (sym.sectionIndex === SHN_UNDEF) {
-      return externs.get(sym.name) ?? (sym.binding === "weak" ? 0n : undefined);
-    }
-    if (sym.sectionIndex === SHN_ABS) return sym.value;
-    if (sym.sectionIndex === SHN_COMMON) {
-      throw new LoadError(`common symbol ${sym.name} is not supported; define it in .bss`);
-    }
-    const section = bySection.get(sym.sectionIndex);
-    return section ? section.address + sym.value : undefined;
-  });
+  let key = "";
+  for (const [index, section] of bySection) key += `${index}@${section.address} `;
+  let last = lastPlacement.get(obj);
+  if (last?.key !== key) {
+    const defined: Resolved = obj.symbols.map((sym) => {
+      if (sym.index === 0) return 0n;
+      if (sym.sectionIndex === SHN_UNDEF) return undefined;
+      if (sym.sectionIndex === SHN_ABS) return sym.value;
+      if (sym.sectionIndex === SHN_COMMON) {
+        throw new LoadError(`common symbol ${sym.name} is not supported; define it in .bss`);
+      }
+      const section = bySection.get(sym.sectionIndex);
+      return section ? section.address + sym.value : undefined;
+    });
+    last = { key, defined };
+    lastPlacement.set(obj, last);
+  }
+  const resolved = last.defined.slice();
+  for (const sym of indexOf(obj).undefined) {
+    resolved[sym.index] = externs.get(sym.name) ?? (sym.binding === "weak" ? 0n : undefined);
+  }
   checkUndefined(obj, resolved, bySection, inputName);
   return resolved;
 }
@@ -576,6 +604,8 @@ interface SymbolIndex {
   readonly exported: readonly ElfSymbol[];
   /** Symbols that can name a place (see isCodeOrDataSymbol). */
   readonly places: readonly ElfSymbol[];
+  /** Undefined symbols (index 0 aside). */
+  readonly undefined: readonly ElfSymbol[];
 }
 
 const symbolIndexes = new WeakMap<ElfObject, SymbolIndex>();
@@ -590,6 +620,7 @@ function indexOf(obj: ElfObject): SymbolIndex {
         (s.binding === "global" || s.binding === "weak") && s.sectionIndex !== SHN_UNDEF
       ),
       places: obj.symbols.filter(isCodeOrDataSymbol),
+      undefined: obj.symbols.filter((s) => s.index !== 0 && s.sectionIndex === SHN_UNDEF),
     };
     symbolIndexes.set(obj, index);
   }
