@@ -315,25 +315,41 @@ async function fromDiskOrAssemble(
   return object;
 }
 
+/**
+ * A cache's content record (JSON) read and checked against the inputs it
+ * must have been made from: the record, or why it cannot be used.
+ */
+export function readRecord<T>(
+  text: string,
+  inputs: Readonly<Record<string, unknown>>,
+): { record: Partial<T> } | { problem: string } {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(text);
+  } catch {
+    return { problem: "its content record is not valid JSON" };
+  }
+  for (const [field, want] of Object.entries(inputs)) {
+    const got = record?.[field];
+    if (got !== want) {
+      return {
+        problem: `it was made from other inputs (${field} ${JSON.stringify(got)}, ` +
+          `expected ${JSON.stringify(want)})`,
+      };
+    }
+  }
+  return { record: record as Partial<T> };
+}
+
 /** Why a disk entry cannot be used, or undefined when it matches its record. */
 async function entryProblem(
   bytes: Uint8Array,
   recordText: string,
   inputs: CacheInputs,
 ): Promise<string | undefined> {
-  let record: Partial<CacheRecord>;
-  try {
-    record = JSON.parse(recordText);
-  } catch {
-    return "its content record is not valid JSON";
-  }
-  for (const [field, want] of Object.entries(inputs)) {
-    const got = record[field as keyof CacheInputs];
-    if (got !== want) {
-      return `it was made from other inputs (${field} ${JSON.stringify(got)}, ` +
-        `expected ${JSON.stringify(want)})`;
-    }
-  }
+  const read = readRecord<CacheRecord>(recordText, inputs);
+  if ("problem" in read) return read.problem;
+  const { record } = read;
   const actual = await sha256Hex(bytes);
   if (actual !== record.objectSha256) {
     return `its bytes have sha256 ${actual.slice(0, 16)}..., its record says ` +

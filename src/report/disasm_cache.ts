@@ -9,7 +9,7 @@
  * all of one request in a single spawn.
  */
 import { disassemble, UNDEFINED } from "../asm/disasm.ts";
-import { cacheDir, cacheNotice, llvmMcVersion, mattr } from "../asm/assembler.ts";
+import { cacheDir, cacheNotice, llvmMcVersion, mattr, readRecord } from "../asm/assembler.ts";
 import { sha256Hex } from "../store/meta.ts";
 import { writeFileAtomic } from "./results_file.ts";
 
@@ -61,19 +61,11 @@ function openDisk() {
 }
 
 async function diskProblem(text: string, head: Omit<DiskCache, "words" | "sha256">) {
-  let cache: Partial<DiskCache>;
-  try {
-    cache = JSON.parse(text);
-  } catch {
-    return "it is not valid JSON";
-  }
-  for (const [field, want] of Object.entries(head)) {
-    const got = cache[field as keyof typeof head];
-    if (got !== want) return `it was made by other inputs (${field} ${JSON.stringify(got)})`;
-  }
-  const words = cache.words ?? {};
+  const read = readRecord<DiskCache>(text, head);
+  if ("problem" in read) return read.problem;
+  const words = read.record.words ?? {};
   const actual = await sha256Hex(new TextEncoder().encode(JSON.stringify(words)));
-  return actual === cache.sha256 ? undefined : "its words do not match their hash";
+  return actual === read.record.sha256 ? undefined : "its words do not match their hash";
 }
 
 /** Every text known, written back (atomically; a lost race only costs a later spawn). */

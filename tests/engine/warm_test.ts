@@ -26,6 +26,16 @@ function words(list: number[]): Uint8Array {
   return bytes;
 }
 
+/** Run `f` with a recycling factory of its own, released after. */
+function recycling(f: (factory: RecyclingUnicornFactory) => void): void {
+  const factory = new RecyclingUnicornFactory();
+  try {
+    f(factory);
+  } finally {
+    factory.release();
+  }
+}
+
 /** One case: map code and data, write `program`, run it; x0 and x1 after, and blocks seen. */
 function runCase(factory: RecyclingUnicornFactory, program: number[], data = new Uint8Array(8)) {
   const engine: Engine = factory.create("same code");
@@ -45,9 +55,8 @@ function runCase(factory: RecyclingUnicornFactory, program: number[], data = new
   }
 }
 
-Deno.test("recycled engine: same code keeps mappings, hooks and translations", () => {
-  const factory = new RecyclingUnicornFactory();
-  try {
+Deno.test("recycled engine: same code keeps mappings, hooks and translations", () =>
+  recycling((factory) => {
     const program = [I.movX0(5), I.ldrX1X2, I.strX0X2];
     runCase(factory, program);
     const before = { ...reuseStats };
@@ -56,26 +65,18 @@ Deno.test("recycled engine: same code keeps mappings, hooks and translations", (
     assert.equal(reuseStats.regionsKept - before.regionsKept, 2, "code and data mappings kept");
     assert.equal(reuseStats.hooksKept - before.hooksKept, 1, "the block hook kept");
     assert.equal(reuseStats.codeBytesFlushed, before.codeBytesFlushed, "no translation dropped");
-  } finally {
-    factory.release();
-  }
-});
+  }));
 
-Deno.test("recycled engine: code changed in place runs as changed, only that word flushed", () => {
-  const factory = new RecyclingUnicornFactory();
-  try {
+Deno.test("recycled engine: code changed in place runs as changed, only that word flushed", () =>
+  recycling((factory) => {
     runCase(factory, [I.movX0(5), I.nop, I.nop]);
     const before = reuseStats.codeBytesFlushed;
     assert.equal(runCase(factory, [I.movX0(9), I.nop, I.nop]).x0, 9n);
     assert.equal(reuseStats.codeBytesFlushed - before, 4, "one word changed, one word flushed");
-  } finally {
-    factory.release();
-  }
-});
+  }));
 
-Deno.test("recycled engine: writable memory starts as the new case writes it", () => {
-  const factory = new RecyclingUnicornFactory();
-  try {
+Deno.test("recycled engine: writable memory starts as the new case writes it", () =>
+  recycling((factory) => {
     // The first run stores 5 at DATA; the next reads DATA before storing: it must see
     // what the second case wrote there (7), not the 5 the first run left.
     runCase(factory, [I.movX0(5), I.strX0X2]);
@@ -83,14 +84,10 @@ Deno.test("recycled engine: writable memory starts as the new case writes it", (
     seven[0] = 7;
     assert.equal(runCase(factory, [I.ldrX1X2, I.movX0(1), I.strX0X2], seven).x1, 7n);
     assert.equal(runCase(factory, [I.ldrX1X2, I.movX0(1), I.strX0X2]).x1, 0n, "zero again");
-  } finally {
-    factory.release();
-  }
-});
+  }));
 
-Deno.test("recycled engine: what the next case does not map or hook is gone", () => {
-  const factory = new RecyclingUnicornFactory();
-  try {
+Deno.test("recycled engine: what the next case does not map or hook is gone", () =>
+  recycling((factory) => {
     runCase(factory, [I.movX0(5), I.strX0X2]);
     const engine = factory.create("same code");
     try {
@@ -102,7 +99,4 @@ Deno.test("recycled engine: what the next case does not map or hook is gone", ()
     } finally {
       engine.close();
     }
-  } finally {
-    factory.release();
-  }
-});
+  }));
