@@ -23,6 +23,7 @@
  */
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
+import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
@@ -207,7 +208,7 @@ async function measured(what: string, workers: number, repeat: number, cold = fa
   for (let i = 0; i < repeat; i++) {
     const cache = cold ? await Deno.makeTempDir({ prefix: "ftrace-bench-cold-" }) : undefined;
     try {
-      runs.push(await spawn(what, workers, cache ? { FTRACE_BENCH_ASM_CACHE: cache } : {}));
+      runs.push(await spawn(what, workers, cache ? { [ASM_CACHE_ENV]: cache } : {}));
     } finally {
       if (cache) await Deno.remove(cache, { recursive: true });
     }

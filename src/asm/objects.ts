@@ -17,15 +17,10 @@ import { type AsmUnit, unitText } from "./source.ts";
 /** Parsed code objects by their source text, least recently used first. */
 const parsed = new Map<string, Promise<ElfObject>>();
 /** Code objects kept parsed: a sweep has one per variant and code shape, a few dozen at most. */
-export const PARSED_OBJECTS = 64;
+const PARSED_OBJECTS = 64;
 
 /** Counters for tests: code objects served parsed, units split into code and data, units assembled whole. */
 export const objectStats = { parsedHits: 0, split: 0, wholeUnits: 0 };
-
-/** Forget the parsed code objects (the assembler's caches stay). */
-export function clearParsedObjects(): void {
-  parsed.clear();
-}
 
 /** The unit's text assembled (through the assembler's caches) and parsed, once per text. */
 export function parsedObject(unit: AsmUnit): Promise<ElfObject> {

@@ -979,7 +979,7 @@ export class UnicornEngine implements Engine, Disposable {
  * length), compared a word at a time; ranges closer than 64 bytes are joined
  * so a scattered change costs few writes.
  */
-export function changedRanges(before: Uint8Array, after: Uint8Array): [number, number][] {
+function changedRanges(before: Uint8Array, after: Uint8Array): [number, number][] {
   const ranges: [number, number][] = [];
   const words = before.length >> 2;
   const a = new Int32Array(before.buffer, before.byteOffset, words);

@@ -9,7 +9,7 @@
 import type { RunResult } from "./result.ts";
 
 /** Parts kept per sweep at most; past it, parts are kept as they come. */
-export const SHARED_PARTS = 100_000;
+const SHARED_PARTS = 100_000;
 
 function freeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {

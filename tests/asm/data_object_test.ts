@@ -1,0 +1,121 @@
+/**
+ * Typed data and the code/data split: a world linked from its code (through
+ * llvm-mc) and its typed data (laid out and bound by the loader) is the image
+ * llvm-mc and the loader make of the whole unit, for every variant of every
+ * scenario; units the split cannot reproduce are assembled whole; data words
+ * that cannot be written are refused with their origin.
+ */
+import assert from "node:assert/strict";
+import { assemble } from "../../src/asm/assembler.ts";
+import { DataValueError, DataWriter, layoutData, sym } from "../../src/asm/data_object.ts";
+import { parseElf } from "../../src/asm/elf.ts";
+import { link, load, type LoadedImage } from "../../src/asm/loader.ts";
+import { objectStats, unitObjects } from "../../src/asm/objects.ts";
+import type { AsmUnit } from "../../src/asm/source.ts";
+import { loadScenario } from "../../src/cli/main.ts";
+import { defaultLayout, SectionPlacer } from "../../src/kernel/layout.ts";
+import { buildWorld } from "../../src/kernel/world.ts";
+import { toWorkload } from "../../src/runner/run_scenario.ts";
+import { scenarioVariants } from "../../src/runner/scenario.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const layout = defaultLayout({});
+
+/** Sections (name, address, bytes) and symbols of an image, comparable with deepEqual. */
+function shape(image: LoadedImage) {
+  return {
+    sections: image.sections.filter((s) => s.size > 0)
+      .map((s) => ({ name: s.name, address: s.address, bytes: [...s.bytes] }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+    symbols: [...image.symbols].sort(([a], [b]) => (a < b ? -1 : 1)),
+  };
+}
+
+async function whole(unit: AsmUnit) {
+  const placer = new SectionPlacer(layout);
+  return load(parseElf(await assemble(unit)), (s) => placer.place(s));
+}
+
+async function split(unit: AsmUnit) {
+  const placer = new SectionPlacer(layout);
+  return link(await unitObjects(unit), (s) => placer.place(s));
+}
+
+Deno.test("typed data: every variant's world links to the image of its whole unit", async () => {
+  const files = [...Deno.readDirSync(`${ROOT}scenarios`)].map((e) => e.name).sort();
+  let worlds = 0;
+  const before = objectStats.split;
+  for (const file of files) {
+    const scenario = await loadScenario(`${ROOT}scenarios/${file}`);
+    const params = Object.fromEntries(
+      Object.entries(scenario.params).map(([k, p]) => [k, p.default]),
+    );
+    const workload = toWorkload(scenario.workload(params as never));
+    for (const variant of scenarioVariants(scenario)) {
+      const world = buildWorld(variant, workload, `${scenario.name}/${variant.name}`);
+      if ("notApplicable" in world) continue;
+      const placed = world.workload.layout;
+      const a = new SectionPlacer(placed), b = new SectionPlacer(placed);
+      const assembled = load(parseElf(await assemble(world.unit)), (s) => a.place(s));
+      const linked = link(await unitObjects(world.unit), (s) => b.place(s));
+      assert.deepEqual(shape(linked), shape(assembled), `${scenario.name}/${variant.name}`);
+      worlds++;
+    }
+  }
+  assert.ok(worlds >= 30, `${worlds} worlds`);
+  assert.equal(objectStats.split - before, worlds, "every world took the split");
+});
+
+Deno.test("typed data: a chunk renders as the assembly of the same bytes and relocations", async () => {
+  const data = new DataWriter("test data");
+  data.object("table", 16).quad(sym("handler")).word(-1).zero(4).quad(sym("table", 8));
+  data.align(64).object("after").quad(0x1234_5678_9abcn);
+  const code = {
+    origin: "test code",
+    text: "\t.text\n\t.globl handler\n\t.type handler, %function\nhandler:\n\tret",
+  };
+  const unit = { name: "render", chunks: [code, data.chunk()] };
+  assert.match(unit.chunks[1].text, /\.quad table \+ 8/);
+  assert.deepEqual(shape(await split(unit)), shape(await whole(unit)));
+});
+
+Deno.test("typed data: code that puts its own bytes in .data is assembled whole", async () => {
+  const data = new DataWriter("test data");
+  data.object("answer").quad(42);
+  const code = {
+    origin: "test code",
+    text: "\t.data\nmine:\n\t.quad 7\n\t.text\n\t.globl f\nf:\n\tret",
+  };
+  const unit = { name: "own data", chunks: [code, data.chunk()] };
+  const wholeBefore = objectStats.wholeUnits;
+  assert.equal((await unitObjects(unit)).length, 1);
+  assert.equal(objectStats.wholeUnits - wholeBefore, 1);
+  assert.deepEqual(shape(await split(unit)), shape(await whole(unit)));
+});
+
+Deno.test("typed data: data naming a label the code does not export is assembled whole", async () => {
+  const data = new DataWriter("test data");
+  data.object("pointer").quad(sym("local_label"));
+  const code = { origin: "test code", text: "\t.text\nlocal_label:\n\tret" };
+  const unit = { name: "local", chunks: [code, data.chunk()] };
+  assert.equal((await unitObjects(unit)).length, 1);
+  assert.deepEqual(shape(await split(unit)), shape(await whole(unit)));
+});
+
+Deno.test("typed data: words that cannot be written are refused with their origin", () => {
+  assert.throws(
+    () => new DataWriter("src/kernel/data.ts").object("x").word(0x1_0000_0000),
+    (e: unknown) =>
+      e instanceof DataValueError &&
+      /src\/kernel\/data\.ts: 4294967296 does not fit a 4-byte/.test(e.message),
+  );
+  const twice = new DataWriter("twice");
+  twice.object("same").quad(1).object("same").quad(2);
+  assert.throws(() => layoutData([twice.chunk()]), /twice: data object same is defined twice/);
+  const missing = new DataWriter("dangling");
+  missing.object("p").quad(sym("nowhere"));
+  assert.throws(
+    () => link([{ name: "data", data: layoutData([missing.chunk()]) }], () => 0x1000n),
+    /undefined symbol in data: nowhere, referenced by data from dangling/,
+  );
+});
