@@ -126,11 +126,14 @@ const NO_LINES = new LineSet();
 
 /** The arrays a {@link Core} works in: allocated once per model, cleared per simulation. */
 export class CoreBuffers {
+  // Cycles are int32 throughout (a trace of 2^31 cycles is refused): the loop stays in integer registers.
   readonly regReady = new Int32Array(REGISTER_COUNT);
   readonly regFrom = new Int16Array(REGISTER_COUNT);
+  /** The pc of each register's last producer (-1: none in the trace). */
   readonly regPc = new Float64Array(REGISTER_COUNT);
   readonly busyMask = new Int32Array(RING);
   readonly busyCycle = new Int32Array(RING);
+  /** Per distinct port mask: [fullFrom, fullTo) are cycles known to have none of its ports free. */
   readonly fullFrom: Int32Array;
   readonly fullTo: Int32Array;
   readonly chosenPort = new Int32Array(64);
@@ -140,11 +143,13 @@ export class CoreBuffers {
   readonly sbStart: Float64Array;
   readonly sbEnd: Float64Array;
   readonly sbIssue: Int32Array;
+  /** Per buffered store: its pc, whether it is a store-release, and when it completes. */
   readonly sbPc: Float64Array;
   readonly sbRelease: Uint8Array;
   readonly sbDone: Int32Array;
   readonly phaseCycles = new Float64Array(MAX_PHASES);
   readonly phaseInstructions = new Float64Array(MAX_PHASES);
+  /** The waits of the instruction being timed: cause (C_*), cycles, producer pc. */
   readonly waitCause = new Int32Array(MAX_WAITS);
   readonly waitLength = new Int32Array(MAX_WAITS);
   readonly waitPc = new Float64Array(MAX_WAITS);
@@ -214,34 +219,8 @@ export class Core {
   /** Lines touched so far (cold modes only). */
   readonly lines: LineSet;
 
-  // Cycles are int32 throughout (a trace of 2^31 cycles is refused): the loop stays in integer registers.
-  readonly regReady: Int32Array;
-  readonly regFrom: Int16Array;
-  /** The pc of each register's last producer (-1: none in the trace). */
-  readonly regPc: Float64Array;
-  readonly busyMask: Int32Array;
-  readonly busyCycle: Int32Array;
-  /** Per distinct port mask: [fullFrom, fullTo) are cycles known to have none of its ports free. */
-  readonly fullFrom: Int32Array;
-  readonly fullTo: Int32Array;
-  readonly chosenPort: Int32Array;
-  readonly chosenCycles: Int32Array;
-  readonly robRetire: Int32Array;
-  readonly robSlots: Int16Array;
-  readonly sbSize: number;
-  readonly sbStart: Float64Array;
-  readonly sbEnd: Float64Array;
-  readonly sbIssue: Int32Array;
-  /** Per buffered store: its pc, whether it is a store-release, and when it completes. */
-  readonly sbPc: Float64Array;
-  readonly sbRelease: Uint8Array;
-  readonly sbDone: Int32Array;
-  readonly phaseCycles: Float64Array;
-  readonly phaseInstructions: Float64Array;
-  /** The waits of the instruction being timed: cause (C_*), cycles, producer pc. */
-  readonly waitCause: Int32Array;
-  readonly waitLength: Int32Array;
-  readonly waitPc: Float64Array;
+  /** The arrays the simulation works in (see {@link CoreBuffers}). */
+  readonly buffers: CoreBuffers;
 
   robHead = 0;
   robTail = 0;
@@ -319,31 +298,7 @@ export class Core {
     this.ldarWaitsForRelease = ord.ldarWaitsForRelease.value;
     this.dmbByDirection = ord.dmbByDirection.value;
     this.lines = cold ? new LineSet() : NO_LINES;
-    this.sbSize = buffers.sbStart.length;
-    ({
-      regReady: this.regReady,
-      regFrom: this.regFrom,
-      regPc: this.regPc,
-      busyMask: this.busyMask,
-      busyCycle: this.busyCycle,
-      fullFrom: this.fullFrom,
-      fullTo: this.fullTo,
-      chosenPort: this.chosenPort,
-      chosenCycles: this.chosenCycles,
-      robRetire: this.robRetire,
-      robSlots: this.robSlots,
-      sbStart: this.sbStart,
-      sbEnd: this.sbEnd,
-      sbIssue: this.sbIssue,
-      sbPc: this.sbPc,
-      sbRelease: this.sbRelease,
-      sbDone: this.sbDone,
-      phaseCycles: this.phaseCycles,
-      phaseInstructions: this.phaseInstructions,
-      waitCause: this.waitCause,
-      waitLength: this.waitLength,
-      waitPc: this.waitPc,
-    } = buffers);
+    this.buffers = buffers;
   }
 
   /**
@@ -365,12 +320,13 @@ export class Core {
     const model = this.#model;
     const { latency, pairLatency, uopStart, uopCount, uopMask, uopCycles, forward } = model;
     const { uopMaskId } = model;
-    const { fullFrom, fullTo } = this;
+    const { fullFrom, fullTo } = this.buffers;
     const figureCount = model.figureCount;
     const wbFigure = model.writebackFigure;
     const exempt = model.writebackExempt;
     const { inOrder, fetchWidth, width, window, retireWidth, inOrderWriteback, cold } = this;
-    const { mispredictPenalty, takenBubble, lineBytes, lines, sbSize } = this;
+    const { mispredictPenalty, takenBubble, lineBytes, lines } = this;
+    const sbSize = this.buffers.sbStart.length;
     const { releaseWaitsForOlder, loadForwardsFromRelease, acquireHoldsYounger } = this;
     const { ldarWaitsForRelease, dmbByDirection } = this;
     const {
@@ -383,10 +339,10 @@ export class Core {
       chosenCycles,
       robRetire,
       robSlots,
-    } = this;
+    } = this.buffers;
     const { sbStart, sbEnd, sbIssue, sbPc, sbRelease, sbDone, phaseCycles, phaseInstructions } =
-      this;
-    const { waitCause, waitLength, waitPc } = this;
+      this.buffers;
+    const { waitCause, waitLength, waitPc } = this.buffers;
     let { robHead, robTail, inflight, sbNext, sbUsed, fetchCycle, fetchUsed } = this;
     let { redirectFrom, redirectTo, redirectCause } = this;
     let { slotCycle, slotUsed, lastWriteback, lastStoreIssue, lastStorePc, lastRetire } = this;

@@ -274,8 +274,8 @@ export function simulate(
   const phaseResult: Record<string, number> = {};
   const phaseCauses: Record<string, CycleCauses> = {};
   phaseNames.forEach((name, i) => {
-    if (core.phaseInstructions[i] === 0) return;
-    phaseResult[name] = core.phaseCycles[i];
+    if (core.buffers.phaseInstructions[i] === 0) return;
+    phaseResult[name] = core.buffers.phaseCycles[i];
     phaseCauses[name] = causesOf(phaseVectors.subarray(i * CAUSE_COUNT), undefined, true);
   });
   // Per-pc causes as objects only when asked for (a case's JSON, a test): the vectors are the result.
