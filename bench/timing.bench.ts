@@ -56,6 +56,8 @@ import { simulate } from "../src/timing/simulate.ts";
 import ftraceOps from "../scenarios/ftrace-ops.ts";
 import singleTracer from "../scenarios/single-tracer.ts";
 import { argsVariant } from "../src/kernel/variants/args.ts";
+import type { Variant } from "../src/kernel/variants/variant.ts";
+import type { Workload as ModelWorkload } from "../src/kernel/workload.ts";
 import type { CodeSource } from "../src/timing/plan.ts";
 
 const model = builtinCpu("neoverse-n1");
@@ -77,20 +79,18 @@ interface Workload {
   machine(factory: EngineFactory): { engine: Engine; registers: ReadonlyMap<Register, bigint> };
 }
 
-async function listWalk(): Promise<Workload> {
-  const workload = toWorkload(ftraceOps.workload({
-    relevant: 100,
-    irrelevant: 100,
-    save_regs: false,
-    assist_recursion: false,
-    assist_rcu: false,
-    dynamic: true,
-  }));
-  const world = buildWorld(callOpsVariant, workload, "timing-bench/call-ops");
-  if ("notApplicable" in world) throw new Error(`call-ops is n/a: ${world.notApplicable}`);
+/** A variant's world for `workload`, loaded, as a bench workload named `name`. */
+async function worldWorkload(
+  name: string,
+  variant: Variant,
+  workload: ModelWorkload,
+  unit: string,
+): Promise<Workload> {
+  const world = buildWorld(variant, workload, unit);
+  if ("notApplicable" in world) throw new Error(`${variant.name} is n/a: ${world.notApplicable}`);
   const loaded = await loadWorld(world, workload.layout);
   return {
-    name: "list walk (ftrace-ops call-ops, relevant=100 irrelevant=100)",
+    name,
     code: loaded.code,
     phases: loaded.phases,
     start: loaded.image.address("caller"),
@@ -102,26 +102,35 @@ async function listWalk(): Promise<Workload> {
   };
 }
 
+function listWalk(): Promise<Workload> {
+  const workload = toWorkload(ftraceOps.workload({
+    relevant: 100,
+    irrelevant: 100,
+    save_regs: false,
+    assist_recursion: false,
+    assist_rcu: false,
+    dynamic: true,
+  }));
+  return worldWorkload(
+    "list walk (ftrace-ops call-ops, relevant=100 irrelevant=100)",
+    callOpsVariant,
+    workload,
+    "timing-bench/call-ops",
+  );
+}
+
 /** A typical case of the default suite: one tracer, args=2, variant args (about 140 instructions). */
-async function smallCase(): Promise<Workload> {
+function smallCase(): Promise<Workload> {
   const params = Object.fromEntries(
     Object.entries(singleTracer.params).map(([k, spec]) => [k, spec.default]),
   );
   const workload = toWorkload(singleTracer.workload({ ...params, args: 2 }));
-  const world = buildWorld(argsVariant, workload, "timing-bench/args");
-  if ("notApplicable" in world) throw new Error(`args is n/a: ${world.notApplicable}`);
-  const loaded = await loadWorld(world, workload.layout);
-  return {
-    name: "small case (single-tracer, args=2, variant args)",
-    code: loaded.code,
-    phases: loaded.phases,
-    start: loaded.image.address("caller"),
-    stop: loaded.image.address("harness_exit"),
-    machine(factory) {
-      const { engine, initial } = boot(factory, loaded);
-      return { engine, registers: initial.registers };
-    },
-  };
+  return worldWorkload(
+    "small case (single-tracer, args=2, variant args)",
+    argsVariant,
+    workload,
+    "timing-bench/args",
+  );
 }
 
 const LOOP = `
