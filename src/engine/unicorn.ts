@@ -19,11 +19,12 @@
  *   around a new `until`, and over the mapped part of a changed hook's range.
  *   Runs that repeat the same `until` keep their translations.
  * - uc_mem_unmap flushes the TLB of the unmapped pages but not their
- *   translations, and a later mapping may reuse the same RAM offsets: `reset`
- *   drops the translations of every executable mapping before unmapping it
+ *   translations, and a later mapping may reuse the same RAM offsets: an
+ *   executable mapping's translations are dropped before it is unmapped
  *   (UC_CTL_TB_FLUSH would too, but costs about 11 ms plus 100 ms on the
- *   next run). tests/engine/reuse_test.ts checks a reset engine against a
- *   fresh one over every scenario.
+ *   next run). A reset engine keeps what the next case maps and hooks again
+ *   (see `reset`); tests/engine/reuse_test.ts checks a reset engine against a
+ *   fresh one over every scenario, tests/engine/warm_test.ts what it keeps.
  */
 
 import {
@@ -195,6 +196,8 @@ interface Region {
   shadow: Uint8Array;
   /** Between a reset and the next run: the content asked for, not yet in the engine. */
   pending: Uint8Array | null;
+  /** The buffer the next `pending` of a read-only region is made in (it swaps with `shadow`). */
+  spare?: Uint8Array;
   parked: boolean;
 }
 
@@ -272,8 +275,6 @@ export class UnicornEngine implements Engine, Disposable {
   #context: Deno.PointerObject | null = null;
   /** Set by a recycling factory: `close` resets the engine and hands it back. */
   #recycle: ((engine: UnicornEngine) => void) | undefined;
-  /** Regions ever mapped or made executable: where translations can exist. */
-  readonly #codeRegions: { begin: bigint; end: bigint }[] = []; // end exclusive
   /** Ranges [begin, end) whose cached translations must go before the next run. */
   #staleRanges: [bigint, bigint][] = [];
   /** `until` of the previous run (-1n: none yet). */
@@ -345,7 +346,7 @@ export class UnicornEngine implements Engine, Disposable {
         reuseStats.regionsKept++;
         kept.parked = false;
         // Fresh memory is zero: the new content starts from zero too.
-        kept.pending = perms.write ? kept.shadow.fill(0) : new Uint8Array(size);
+        kept.pending = (perms.write ? kept.shadow : kept.spare ??= new Uint8Array(size)).fill(0);
         return;
       }
       const end = address + PAGE;
@@ -369,7 +370,6 @@ export class UnicornEngine implements Engine, Disposable {
       pending: null,
       parked: false,
     });
-    if (perms.exec) this.#codeRegions.push({ begin: address, end: address + BigInt(size) });
   }
 
   protect(address: bigint, size: number, perms: Permissions): void {
@@ -379,7 +379,8 @@ export class UnicornEngine implements Engine, Disposable {
       `protect ${hex(address)}+${size.toString(16)}`,
     );
     const end = address + BigInt(size);
-    // A region partly re-protected has mixed permissions: count it as the union.
+    // A region partly re-protected has mixed permissions: count it as the union (a page
+    // once executable may still have translations).
     for (const r of this.#regions) {
       if (r.address < end && address < r.address + BigInt(r.size)) {
         r.perms = {
@@ -389,7 +390,6 @@ export class UnicornEngine implements Engine, Disposable {
         };
       }
     }
-    if (perms.exec) this.#codeRegions.push({ begin: address, end });
   }
 
   write(address: bigint, bytes: Uint8Array): void {
@@ -777,6 +777,7 @@ export class UnicornEngine implements Engine, Disposable {
           this.#staleRanges.push([at, at + BigInt(to - from)]);
         }
       }
+      region.spare = region.shadow;
       region.shadow = pending;
     }
   }
@@ -801,10 +802,6 @@ export class UnicornEngine implements Engine, Disposable {
       `unmap ${hex(region.address)}+${region.size.toString(16)}`,
     );
     this.#regions.splice(this.#regions.indexOf(region), 1);
-    for (let i = this.#codeRegions.length - 1; i >= 0; i--) {
-      const c = this.#codeRegions[i];
-      if (c.begin >= region.address && c.end <= end) this.#codeRegions.splice(i, 1);
-    }
   }
 
   /** Save the state `reset` returns to, and have `close` hand the engine to `recycle`. */
@@ -925,9 +922,12 @@ export class UnicornEngine implements Engine, Disposable {
   #markHookRangeStale(type: number, begin: bigint, end: bigint): void {
     if (type !== UC_HOOK.BLOCK && type !== UC_HOOK.CODE) return;
     const all = begin > end;
-    for (const region of this.#codeRegions) {
-      const from = all || begin < region.begin ? region.begin : begin;
-      const to = all || end >= region.end ? region.end : end + 1n;
+    // Translations exist only in executable mappings (parked ones included).
+    for (const region of this.#regions) {
+      if (!region.perms.exec) continue;
+      const regionEnd = region.address + BigInt(region.size);
+      const from = all || begin < region.address ? region.address : begin;
+      const to = all || end >= regionEnd ? regionEnd : end + 1n;
       if (from < to) this.#staleRanges.push([from, to]);
     }
   }

@@ -40,10 +40,13 @@ self.onmessage = async (e: MessageEvent<(SetRequest & { id: number }) | { close:
     const scenario = await scenarioAt(scenarioUrl);
     const workload = toWorkload(scenario.workload(params));
     const results: CaseOutcome[] = [];
+    const variants = scenarioVariants(scenario);
+    const timing = cpu === undefined ? undefined : singleCpu(cpu);
+    const real = kernel === "model" ? undefined : await openKernel(kernel);
     for (const { variant, unitName, hotPath } of cases) {
       const chosen = variant === nopVariant.name
         ? nopVariant
-        : scenarioVariants(scenario).find((v) => v.name === variant);
+        : variants.find((v) => v.name === variant);
       if (!chosen) throw new Error(`scenario ${scenario.name} has no variant ${variant}`);
       results.push(
         await measureCase(
@@ -52,8 +55,8 @@ self.onmessage = async (e: MessageEvent<(SetRequest & { id: number }) | { close:
           unitName,
           factory,
           scenario.budget,
-          cpu === undefined ? undefined : singleCpu(cpu),
-          kernel === "model" ? undefined : await openKernel(kernel),
+          timing,
+          real,
           hotPath,
         ),
       );

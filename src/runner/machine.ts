@@ -3,12 +3,10 @@
  * the layout's addresses, map memory with kernel-like permissions (text is not
  * writable), and set the registers a traced call starts with.
  */
-import { assemble } from "../asm/assembler.ts";
 import type { AsmUnit } from "../asm/source.ts";
-import { parseElf } from "../asm/elf.ts";
-import { unitObjects } from "../asm/objects.ts";
+import { parsedObject, unitObjects } from "../asm/objects.ts";
 import { link, type LoadedImage, type PlaceRequest, undefinedReferences } from "../asm/loader.ts";
-import { type ElfObject, SHF_EXECINSTR } from "../asm/elf.ts";
+import { SHF_EXECINSTR } from "../asm/elf.ts";
 import type { Engine, EngineFactory, Register } from "../engine/engine.ts";
 import { type MemoryLayout, pageSpan, regionOfSection, SectionPlacer } from "../kernel/layout.ts";
 import type { KernelLink, World } from "../kernel/world.ts";
@@ -65,21 +63,6 @@ function trapUnit(names: ReadonlyMap<string, bigint>): AsmUnit {
   return { name: "trap stubs", chunks: [{ origin: "src/runner/machine.ts: trap stubs", text }] };
 }
 
-/** Parsed trap-stub objects by their symbols: a sweep on one kernel needs one or two. */
-const trapObjects = new Map<string, Promise<ElfObject>>();
-
-function trapObject(names: ReadonlyMap<string, bigint>): Promise<ElfObject> {
-  const key = [...names].map(([n, r]) => `${n}+${r}`).join(" ");
-  let obj = trapObjects.get(key);
-  if (!obj) {
-    obj = assemble(trapUnit(names)).then((bytes) => parseElf(bytes));
-    // Bounded: a process sees few distinct sets (one per kernel and kind of world).
-    if (trapObjects.size >= 64) trapObjects.delete(trapObjects.keys().next().value!);
-    trapObjects.set(key, obj);
-  }
-  return obj;
-}
-
 /** Place a kernel object's section by its flags when its name is not one the layout knows. */
 function kernelPlacer(layout: MemoryLayout): (s: PlaceRequest) => bigint {
   const placer = new SectionPlacer(layout);
@@ -93,7 +76,8 @@ function kernelPlacer(layout: MemoryLayout): (s: PlaceRequest) => bigint {
 async function linkKernel(world: World, kernel: KernelLink, layout: MemoryLayout) {
   const inputs = [...await unitObjects(world.unit, world.unit.name), ...kernel.inputs];
   const missing = undefinedReferences(inputs, kernel.aliases);
-  const trap = { name: "trap stubs", obj: await trapObject(missing) };
+  // A sweep on one kernel needs one or two sets of stubs: parsed once each.
+  const trap = { name: "trap stubs", obj: await parsedObject(trapUnit(missing)) };
   const image = link([...inputs, trap], kernelPlacer(layout), new Map(), kernel.aliases);
   kernel.initialize(image);
   return image;
