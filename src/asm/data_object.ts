@@ -58,6 +58,8 @@ export interface DataAddress {
   readonly size: 4 | 8;
   readonly symbol: string;
   readonly addend: number;
+  /** Where the data comes from (the writer's origin), for errors. */
+  readonly origin: string;
 }
 
 /** A data value that is not an address does not fit its word. */
@@ -117,6 +119,7 @@ export class DataWriter {
         size,
         symbol: value.symbol,
         addend: value.addend,
+        origin: this.origin,
       });
       sink.skip(size);
     } else if (
@@ -202,7 +205,9 @@ export interface DataSectionLayout {
   readonly bytes: Uint8Array;
   /** Objects in order, by offset. */
   readonly objects: readonly { readonly name: string; readonly offset: number }[];
-  readonly addresses: readonly (DataAddress & { readonly origin: string })[];
+  /** The objects' names. */
+  readonly defined: ReadonlySet<string>;
+  readonly addresses: readonly DataAddress[];
 }
 
 /**
@@ -216,17 +221,37 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     align: number;
     sink: ByteSink;
     objects: { name: string; offset: number }[];
-    addresses: (DataAddress & { origin: string })[];
+    addresses: DataAddress[];
   }>();
   const defined = new Set<string>();
   for (const chunk of chunks) {
     let section = sections.get(chunk.section);
     if (!section) {
-      section = { align: 1, sink: new ByteSink(), objects: [], addresses: [] };
+      const sink = new ByteSink(chunk.content.length + 64);
+      section = { align: 1, sink, objects: [], addresses: [] };
       sections.set(chunk.section, section);
     }
     const { sink, objects, addresses } = section;
+    const define = (name: string, offset: number) => {
+      if (defined.has(name)) {
+        throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+      }
+      defined.add(name);
+      objects.push({ name, offset });
+    };
     const { content, events } = chunk;
+    if (landsAligned(chunk, sink.length)) {
+      // The usual case: no padding anywhere, so the content goes in whole.
+      const shift = sink.length;
+      sink.append(content, 0, content.length);
+      for (let e = 0; e < events.length; e += 3) {
+        const kind = events[e], at = events[e + 1], arg = events[e + 2];
+        if (kind === ALIGN) section.align = Math.max(section.align, arg);
+        else if (kind === OBJECT) define(chunk.objects[arg], at + shift);
+      }
+      for (const a of chunk.addresses) addresses.push(shifted(a, shift, chunk.origin));
+      continue;
+    }
     // Content positions map to section offsets by the padding inserted so far.
     let copied = 0;
     let shift = sink.length;
@@ -237,14 +262,7 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
       sink.append(content, copied, to);
       copied = to;
       while (next < chunk.addresses.length && chunk.addresses[next].offset < at) {
-        const a = chunk.addresses[next++];
-        addresses.push({
-          offset: a.offset + shift,
-          size: a.size,
-          symbol: a.symbol,
-          addend: a.addend,
-          origin: chunk.origin,
-        });
+        addresses.push(shifted(chunk.addresses[next++], shift, chunk.origin));
       }
     };
     for (let e = 0; e < events.length; e += 3) {
@@ -256,14 +274,7 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
         const pad = (arg - (sink.length % arg)) % arg;
         sink.skip(pad);
         shift += pad;
-      } else {
-        const name = chunk.objects[arg];
-        if (defined.has(name)) {
-          throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
-        }
-        defined.add(name);
-        objects.push({ name, offset: at + shift });
-      }
+      } else define(chunk.objects[arg], at + shift);
     }
     moveTo(Infinity); // the rest, and every address word left
   }
@@ -272,15 +283,41 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     align,
     bytes: sink.bytes(),
     objects,
+    defined: sections.size === 1 ? defined : new Set(objects.map((o) => o.name)),
     addresses,
   }));
 }
 
+/** Whether every alignment `chunk` asks for holds with its content placed at `start`. */
+function landsAligned(chunk: DataChunk, start: number): boolean {
+  const { events } = chunk;
+  for (let e = 0; e < events.length; e += 3) {
+    if (events[e] === ALIGN && (start + events[e + 1]) % events[e + 2] !== 0) return false;
+  }
+  return true;
+}
+
+/** A chunk's address word at a section offset `shift` further on (its own record when 0). */
+function shifted(a: DataAddress, shift: number, origin: string): DataAddress {
+  return shift === 0 && a.origin === origin ? a : {
+    offset: a.offset + shift,
+    size: a.size,
+    symbol: a.symbol,
+    addend: a.addend,
+    origin,
+  };
+}
+
 /** A growing little-endian byte buffer, zero where nothing was written. */
 class ByteSink {
-  #buffer = new Uint8Array(256);
-  #view = new DataView(this.#buffer.buffer);
+  #buffer: Uint8Array;
+  #view: DataView;
   length = 0;
+
+  constructor(capacity = 256) {
+    this.#buffer = new Uint8Array(capacity);
+    this.#view = new DataView(this.#buffer.buffer);
+  }
 
   /** `n` zero bytes. */
   skip(n: number): void {
@@ -310,8 +347,9 @@ class ByteSink {
     if (n <= 0) return;
     this.#reserve(n);
     const buffer = this.#buffer, at = this.length;
-    // Ranges are struct-sized: a loop costs less than a subarray and a set.
-    for (let k = 0; k < n; k++) buffer[at + k] = bytes[from + k];
+    // Most ranges are struct-sized: a loop costs less than a subarray and a set.
+    if (n > 64) buffer.set(bytes.subarray(from, to), at);
+    else for (let k = 0; k < n; k++) buffer[at + k] = bytes[from + k];
     this.length += n;
   }
 

@@ -574,7 +574,6 @@ function makeImage(
   symbolize: LoadedImage["symbolize"],
   all: readonly NamedAddress[],
 ): LoadedImage {
-  let sorted: NamedAddress[] | undefined;
   const image: LoadedImage = {
     sections,
     symbols,
@@ -587,9 +586,9 @@ function makeImage(
     section: (name) => sections.find((s) => s.name === name),
     symbolize,
     markers(prefix) {
-      // Sorted once, when first asked: most images are only asked for their phase markers.
-      sorted ??= [...all].sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1));
-      return sorted.filter((s) => s.name.startsWith(prefix));
+      // Only the prefix's few names are sorted, not the image's (data objects included).
+      return all.filter((s) => s.name.startsWith(prefix))
+        .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1));
     },
   };
   definitions.set(image, all);
@@ -637,13 +636,26 @@ interface Candidate {
   sym: ElfSymbol;
 }
 
+/** Each object's last symbol lookup, with the placement it was built for. */
+const lastSymbolizer = new WeakMap<
+  ElfObject,
+  { placement: string; perSection: Map<number, Candidate[]> }
+>();
+
 /** Builds the lookup behind LoadedImage.symbolize: sorted candidates per section. */
 function symbolizer(obj: ElfObject, sections: LoadedSection[], resolved: Resolved) {
   let perSection: Map<number, Candidate[]> | undefined;
-  // Built when first asked: most images are never asked to name an address.
+  // Built when first asked: most images are never asked to name an address. What it
+  // holds depends only on where the object's sections are, so a sweep that places
+  // the same code again (its data aside) takes it back.
   const build = () => {
+    const placement = sections.map((s) => `${s.index}@${s.address}`).join(" ");
+    const last = lastSymbolizer.get(obj);
+    if (last?.placement === placement) return last.perSection;
     const map = new Map<number, Candidate[]>();
     for (const sym of indexOf(obj).places) {
+      // Undefined names are not places of this object (their section, 0, is never asked).
+      if (sym.sectionIndex === SHN_UNDEF) continue;
       const address = resolved[sym.index];
       if (address === undefined) continue;
       const list = map.get(sym.sectionIndex) ?? [];
@@ -654,6 +666,7 @@ function symbolizer(obj: ElfObject, sections: LoadedSection[], resolved: Resolve
     for (const list of map.values()) {
       list.sort((a, b) => cmp(a.address, b.address) || preference(a.sym, b.sym));
     }
+    lastSymbolizer.set(obj, { placement, perSection: map });
     return map;
   };
   return (address: bigint): { name: string; offset: number } | undefined => {

@@ -87,17 +87,14 @@ function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean
     if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
   }
   const { defined, exported } = names(code);
-  const own = new Set<string>();
-  for (const layout of data) {
-    for (const o of layout.objects) {
-      // The code must not define (even locally) a name the data defines.
-      if (defined.has(o.name)) return false;
-      own.add(o.name);
-    }
+  // The code must not define (even locally) a name the data defines.
+  for (const name of defined) {
+    if (data.some((layout) => layout.defined.has(name))) return false;
   }
+  const own = (name: string) => data.some((layout) => layout.defined.has(name));
   for (const layout of data) {
     for (const a of layout.addresses) {
-      if (!own.has(a.symbol) && !exported.has(a.symbol)) return false;
+      if (!layout.defined.has(a.symbol) && !exported.has(a.symbol) && !own(a.symbol)) return false;
     }
   }
   return true;

@@ -769,10 +769,16 @@ export class UnicornEngine implements Engine, Disposable {
         }
         continue;
       }
-      for (const [from, to] of changedRanges(region.shadow, pending)) {
-        const at = region.address + BigInt(from);
-        this.#writeRaw(at, pending.subarray(from, to));
-        if (region.perms.exec) {
+      const changed = changedRanges(region.shadow, pending);
+      if (changed.length > 0) {
+        // One write for all of them: Unicorn lifts a read-only mapping's protection for
+        // each write, which costs far more than the bytes between the changes.
+        const first = changed[0][0], last = changed[changed.length - 1][1];
+        this.#writeRaw(region.address + BigInt(first), pending.subarray(first, last));
+      }
+      if (region.perms.exec) {
+        for (const [from, to] of changed) {
+          const at = region.address + BigInt(from);
           reuseStats.codeBytesFlushed += to - from;
           this.#staleRanges.push([at, at + BigInt(to - from)]);
         }

@@ -85,17 +85,18 @@ export class CheckObserver {
   /** A tracer's first instruction is about to run: record what it was given. */
   onTracerEntry(symbol: string): void {
     const e = this.engine;
-    const regs = e.readRegisters(["x0", "x1", "x2", "x3", "x29", "x30", "pc"] as Register[]);
-    const [x0, x1, x2, x3, fp, lr, pc] = regs;
+    const regs = e.readRegisters(["x0", "x1", "x2", "x3", "x29", "x30", "pc", "sp"] as Register[]);
+    const [x0, x1, x2, x3, fp, lr, pc, sp] = regs;
+    const read64 = this.stackReader(sp);
     const probe = this.probeBySymbol.get(symbol);
     const nargs = this.loaded.world.workload.target.args;
     const hit: ProbeHit = { symbol, ip: x0, parentIp: x1, args: [], chain: [], chainAddresses: [] };
-    this.walkFrames(hit, pc, lr, fp, probe?.resolveReturnHook);
+    this.walkFrames(hit, pc, lr, fp, read64, probe?.resolveReturnHook);
     if (probe) {
       // The kernel layer reads the view in this kernel's layout.
       const seen = this.loaded.world.views.read(probe.view, {
         x: [x0, x1, x2, x3],
-        read64: (address) => readU64(e, address),
+        read64,
         nargs,
         returnValue: probe.returnValue ?? false,
       });
@@ -113,6 +114,23 @@ export class CheckObserver {
   }
 
   /**
+   * Reads of one stop: the live stack (sp up to its top) is read in one call, since
+   * frame records and the tracer's saved state are there; any other address as asked.
+   */
+  private stackReader(sp: bigint): (address: bigint) => bigint {
+    const top = this.initial.stackTop;
+    const low = sp >= this.stackLow && sp < top ? sp : top;
+    const bytes = low < top ? this.engine.read(low, Number(top - low)) : new Uint8Array(0);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    return (address) => {
+      const at = address - low;
+      return at >= 0n && at + 8n <= BigInt(bytes.length)
+        ? view.getBigUint64(Number(at), true)
+        : readU64(this.engine, address);
+    };
+  }
+
+  /**
    * Unwind like the kernel: pc, lr, then frame records from x29 up to the final {0, 0}.
    * With `returnHook`, its address is replaced by the return stack's entries, newest first.
    */
@@ -121,6 +139,7 @@ export class CheckObserver {
     pc: bigint,
     lr: bigint,
     fp: bigint,
+    read64: (address: bigint) => bigint,
     returnHook?: string,
   ): void {
     const hook = returnHook === undefined ? undefined : this.loaded.image.address(returnHook);
@@ -139,8 +158,8 @@ export class CheckObserver {
         hit.chainError = `frame pointer ${hex(fp)} is not a 16-byte aligned stack address`;
         return;
       }
-      const prev = readU64(this.engine, fp);
-      const ret = readU64(this.engine, fp + 8n);
+      const prev = read64(fp);
+      const ret = read64(fp + 8n);
       if (prev === 0n && ret === 0n) return; // the final frame record
       push(ret);
       fp = prev;
