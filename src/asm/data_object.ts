@@ -205,8 +205,8 @@ export interface DataSectionLayout {
   readonly bytes: Uint8Array;
   /** Objects in order, by offset. */
   readonly objects: readonly { readonly name: string; readonly offset: number }[];
-  /** The objects' names. */
-  readonly defined: ReadonlySet<string>;
+  /** The objects' offsets by name. */
+  readonly offsets: ReadonlyMap<string, number>;
   readonly addresses: readonly DataAddress[];
 }
 
@@ -221,22 +221,24 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     align: number;
     sink: ByteSink;
     objects: { name: string; offset: number }[];
+    offsets: Map<string, number>;
     addresses: DataAddress[];
   }>();
-  const defined = new Set<string>();
   for (const chunk of chunks) {
     let section = sections.get(chunk.section);
     if (!section) {
       const sink = new ByteSink(chunk.content.length + 64);
-      section = { align: 1, sink, objects: [], addresses: [] };
+      section = { align: 1, sink, objects: [], offsets: new Map(), addresses: [] };
       sections.set(chunk.section, section);
     }
-    const { sink, objects, addresses } = section;
+    const { sink, objects, offsets, addresses } = section;
     const define = (name: string, offset: number) => {
-      if (defined.has(name)) {
-        throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+      for (const other of sections.values()) {
+        if (other.offsets.has(name)) {
+          throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+        }
       }
-      defined.add(name);
+      offsets.set(name, offset);
       objects.push({ name, offset });
     };
     const { content, events } = chunk;
@@ -278,12 +280,12 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     }
     moveTo(Infinity); // the rest, and every address word left
   }
-  return [...sections].map(([name, { align, sink, objects, addresses }]) => ({
+  return [...sections].map(([name, { align, sink, objects, offsets, addresses }]) => ({
     name,
     align,
     bytes: sink.bytes(),
     objects,
-    defined: sections.size === 1 ? defined : new Set(objects.map((o) => o.name)),
+    offsets,
     addresses,
   }));
 }

@@ -197,33 +197,46 @@ export function link(
     placed.push({ input: item, sections, bySection: new Map(sections.map((s) => [s.index, s])) });
   }
   checkOverlaps([...placed.flatMap((p) => p.sections), ...data.flatMap((d) => d.sections)]);
-  const all = new Map([...externs, ...globalDefinitions(placed)]);
-  for (const { input, sections } of data) {
-    input.data.forEach((layout, k) => {
-      for (const o of layout.objects) {
-        if (all.has(o.name) && !externs.has(o.name)) {
-          throw new LoadError(
-            `symbol ${o.name} is defined twice: in ${input.name || "typed data"} and in an object`,
-          );
-        }
-        all.set(o.name, sections[k].address + BigInt(o.offset));
+  const globals = globalDefinitions(placed);
+  // Data objects are looked up where they were laid out, not copied into one table:
+  // a sweep's data has hundreds of them per case. They come before externs.
+  const dataAddress = (name: string): bigint | undefined => {
+    for (const { input, sections } of data) {
+      for (let k = 0; k < input.data.length; k++) {
+        const offset = input.data[k].offsets.get(name);
+        if (offset !== undefined) return sections[k].address + BigInt(offset);
       }
-    });
+    }
+    return undefined;
+  };
+  for (const name of globals.keys()) {
+    const defining = data.find(({ input }) => input.data.some((l) => l.offsets.has(name)));
+    if (defining && !externs.has(name)) {
+      throw new LoadError(
+        `symbol ${name} is defined twice: in ${
+          defining.input.name || "typed data"
+        } and in an object`,
+      );
+    }
   }
+  const all = new Map([...externs, ...globals]);
+  const symbolsOf: SymbolLookup = {
+    get: (name) => (data.length > 0 ? dataAddress(name) : undefined) ?? all.get(name),
+  };
   // Linker-script assignments (`alias = target;`) where the target is defined; a
   // target no input exports may be one input's local (static) symbol.
   for (const [alias, target] of aliases) {
-    const address = all.get(target) ?? localDefinition(placed, target);
-    if (!all.has(alias) && address !== undefined) all.set(alias, address);
+    const address = symbolsOf.get(target) ?? localDefinition(placed, target);
+    if (symbolsOf.get(alias) === undefined && address !== undefined) all.set(alias, address);
   }
   const linked = placed.map((p) => {
-    const resolved = resolveSymbols(p.input.obj, p.bySection, all, p.input.name);
+    const resolved = resolveSymbols(p.input.obj, p.bySection, symbolsOf, p.input.name);
     return { ...p, resolved, image: buildImage(p.input.obj, p.sections, resolved) };
   });
   const images = [
     ...linked.map((l) => l.image),
     ...data.map(({ input, sections }) => {
-      input.data.forEach((layout, k) => bindAddresses(layout, sections[k], all, input.name));
+      input.data.forEach((layout, k) => bindAddresses(layout, sections[k], symbolsOf, input.name));
       return dataImage(input, sections);
     }),
   ];
@@ -264,7 +277,7 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 function bindAddresses(
   layout: DataSectionLayout,
   section: LoadedSection,
-  symbols: ReadonlyMap<string, bigint>,
+  symbols: SymbolLookup,
   input: string,
 ): void {
   const view = viewOf(section.bytes);
@@ -304,22 +317,27 @@ function bindAddresses(
   }
 }
 
-/** The image of bound data: its objects, named as data objects are. */
+/** The image of bound data: its objects, named as data objects are, looked up where laid out. */
 function dataImage(input: DataInput, sections: LoadedSection[]): LoadedImage {
-  const all: NamedAddress[] = [];
-  input.data.forEach((layout, k) => {
-    for (const o of layout.objects) {
-      all.push({ name: o.name, address: sections[k].address + BigInt(o.offset) });
+  const get = (name: string) => {
+    for (let k = 0; k < input.data.length; k++) {
+      const offset = input.data[k].offsets.get(name);
+      if (offset !== undefined) return sections[k].address + BigInt(offset);
     }
-  });
-  const symbols = new Map(all.map((d) => [d.name, d.address]));
+    return undefined;
+  };
+  const named = (prefix: string) =>
+    input.data.flatMap((layout, k) =>
+      layout.objects.filter((o) => o.name.startsWith(prefix))
+        .map((o) => ({ name: o.name, address: sections[k].address + BigInt(o.offset) }))
+    );
   let sorted: NamedAddress[] | undefined;
   const symbolize = (address: bigint) => {
     const section = sections.find((s) =>
       address >= s.address && address < s.address + BigInt(s.size)
     );
     if (!section) return undefined;
-    sorted ??= [...all].sort((a, b) => cmp(a.address, b.address));
+    sorted ??= named("").sort((a, b) => cmp(a.address, b.address));
     let hit: NamedAddress | undefined;
     for (const d of sorted) {
       if (d.address > address) break;
@@ -327,7 +345,8 @@ function dataImage(input: DataInput, sections: LoadedSection[]): LoadedImage {
     }
     return hit && { name: hit.name, offset: Number(address - hit.address) };
   };
-  return makeImage(sections, symbols, [], symbolize, all);
+  const symbols = new SymbolView(get, () => new Map(named("").map((d) => [d.name, d.address])));
+  return makeImage(sections, symbols, () => [], symbolize, named);
 }
 
 /** Global and weak definitions of every input; a second strong definition is an error. */
@@ -377,20 +396,33 @@ function localDefinition(
 
 /** One image over several linked ones: the first definition of a name wins. */
 function mergeImages(images: LoadedImage[]): LoadedImage {
-  const symbols = new Map<string, bigint>();
-  const duplicates: NamedAddress[] = [];
-  for (const image of images) {
-    for (const [name, address] of image.symbols) {
-      const known = symbols.get(name);
-      if (known === undefined) symbols.set(name, address);
-      else if (known !== address) duplicates.push({ name, address });
+  const get = (name: string) => {
+    for (const image of images) {
+      const address = image.symbols.get(name);
+      if (address !== undefined) return address;
     }
-    duplicates.push(...image.duplicates);
-  }
+    return undefined;
+  };
+  // Listed, with the later definitions of names already listed, only when asked.
+  let listed: { symbols: Map<string, bigint>; duplicates: NamedAddress[] } | undefined;
+  const list = () => {
+    if (listed) return listed;
+    const symbols = new Map<string, bigint>();
+    const duplicates: NamedAddress[] = [];
+    for (const image of images) {
+      for (const [name, address] of image.symbols) {
+        const known = symbols.get(name);
+        if (known === undefined) symbols.set(name, address);
+        else if (known !== address) duplicates.push({ name, address });
+      }
+      duplicates.push(...image.duplicates);
+    }
+    return listed = { symbols, duplicates };
+  };
   return makeImage(
     images.flatMap((i) => i.sections),
-    symbols,
-    duplicates,
+    new SymbolView(get, () => list().symbols),
+    () => list().duplicates,
     (address) => {
       for (const image of images) {
         const hit = image.symbolize(address);
@@ -398,12 +430,54 @@ function mergeImages(images: LoadedImage[]): LoadedImage {
       }
       return undefined;
     },
-    images.flatMap((i) => definitions.get(i)!),
+    (prefix) => images.flatMap((i) => namedIn.get(i)!(prefix)),
   );
 }
 
-/** Every named definition of an image, unsorted, as its `markers` sorts them when asked. */
-const definitions = new WeakMap<LoadedImage, readonly NamedAddress[]>();
+/** Each image's named definitions whose names start with a prefix, unsorted. */
+const namedIn = new WeakMap<LoadedImage, (prefix: string) => readonly NamedAddress[]>();
+
+/** What a link resolves names through. */
+type SymbolLookup = Pick<ReadonlyMap<string, bigint>, "get">;
+
+/**
+ * A symbol table looked up through a function and listed (as a Map) only when
+ * iterated: merged and data images are asked for a few names, not listed.
+ */
+class SymbolView implements ReadonlyMap<string, bigint> {
+  #list: () => ReadonlyMap<string, bigint>;
+  constructor(
+    readonly get: (name: string) => bigint | undefined,
+    list: () => ReadonlyMap<string, bigint>,
+  ) {
+    let listed: ReadonlyMap<string, bigint> | undefined;
+    this.#list = () => listed ??= list();
+  }
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+  get size(): number {
+    return this.#list().size;
+  }
+  forEach(
+    f: (value: bigint, key: string, map: ReadonlyMap<string, bigint>) => void,
+    thisArg?: unknown,
+  ): void {
+    this.#list().forEach((v, k) => f.call(thisArg, v, k, this));
+  }
+  entries(): MapIterator<[string, bigint]> {
+    return this.#list().entries();
+  }
+  keys(): MapIterator<string> {
+    return this.#list().keys();
+  }
+  values(): MapIterator<bigint> {
+    return this.#list().values();
+  }
+  [Symbol.iterator](): MapIterator<[string, bigint]> {
+    return this.entries();
+  }
+}
 
 function placeSections(
   obj: ElfObject,
@@ -469,7 +543,7 @@ const lastPlacement = new WeakMap<ElfObject, { key: string; defined: Resolved }>
 function resolveSymbols(
   obj: ElfObject,
   bySection: Map<number, LoadedSection>,
-  externs: ReadonlyMap<string, bigint>,
+  externs: SymbolLookup,
   inputName = "",
 ): Resolved {
   let key = "";
@@ -563,21 +637,29 @@ function buildImage(obj: ElfObject, sections: LoadedSection[], resolved: Resolve
     if (symbols.has(sym.name)) duplicates.push({ name: sym.name, address });
     else symbols.set(sym.name, address);
   }
-  return makeImage(sections, symbols, duplicates, symbolizer(obj, sections, resolved), all);
+  return makeImage(
+    sections,
+    symbols,
+    () => duplicates,
+    symbolizer(obj, sections, resolved),
+    (prefix) => all.filter((s) => s.name.startsWith(prefix)),
+  );
 }
 
 /** The LoadedImage over placed sections, their symbols and every named definition. */
 function makeImage(
   sections: LoadedSection[],
   symbols: ReadonlyMap<string, bigint>,
-  duplicates: readonly NamedAddress[],
+  duplicates: () => readonly NamedAddress[],
   symbolize: LoadedImage["symbolize"],
-  all: readonly NamedAddress[],
+  named: (prefix: string) => readonly NamedAddress[],
 ): LoadedImage {
   const image: LoadedImage = {
     sections,
     symbols,
-    duplicates,
+    get duplicates() {
+      return duplicates();
+    },
     address(name) {
       const value = symbols.get(name);
       if (value === undefined) throw new LoadError(`unknown symbol ${JSON.stringify(name)}`);
@@ -587,11 +669,11 @@ function makeImage(
     symbolize,
     markers(prefix) {
       // Only the prefix's few names are sorted, not the image's (data objects included).
-      return all.filter((s) => s.name.startsWith(prefix))
+      return [...named(prefix)]
         .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1));
     },
   };
-  definitions.set(image, all);
+  namedIn.set(image, named);
   return image;
 }
 

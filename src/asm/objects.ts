@@ -89,12 +89,12 @@ function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean
   const { defined, exported } = names(code);
   // The code must not define (even locally) a name the data defines.
   for (const name of defined) {
-    if (data.some((layout) => layout.defined.has(name))) return false;
+    if (data.some((layout) => layout.offsets.has(name))) return false;
   }
-  const own = (name: string) => data.some((layout) => layout.defined.has(name));
+  const own = (name: string) => data.some((layout) => layout.offsets.has(name));
   for (const layout of data) {
     for (const a of layout.addresses) {
-      if (!layout.defined.has(a.symbol) && !exported.has(a.symbol) && !own(a.symbol)) return false;
+      if (!layout.offsets.has(a.symbol) && !exported.has(a.symbol) && !own(a.symbol)) return false;
     }
   }
   return true;
