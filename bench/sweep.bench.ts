@@ -18,8 +18,9 @@
  *
  * Every measurement runs in a child process of its own (this file with
  * `--child <what>`), which reports its wall time and peak RSS (VmHWM from
- * /proc/self/status: worker threads included). The assembly cache is warmed
- * first; every figure is the median of `--repeat` runs (default 1).
+ * /proc/self/status: worker threads included), with the V8 flags of
+ * `deno task run`. The assembly cache is warmed first; every figure is the
+ * median of `--repeat` runs (default 1).
  */
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
@@ -171,6 +172,15 @@ function defaults(scenario: any): Record<string, unknown> {
   );
 }
 
+/** The V8 flags `deno task run` gives the CLI, so a child measures what a user runs. */
+const RUN_TASK_V8_FLAGS: string[] = (() => {
+  const tasks = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks as Record<
+    string,
+    string
+  >;
+  return tasks.run.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+})();
+
 async function spawn(
   what: string,
   workers = 1,
@@ -181,6 +191,7 @@ async function spawn(
     args: [
       "run",
       "-A",
+      ...RUN_TASK_V8_FLAGS,
       new URL(import.meta.url).pathname,
       "--child",
       what,

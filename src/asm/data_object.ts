@@ -233,10 +233,11 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     }
     const { sink, objects, offsets, addresses } = section;
     const define = (name: string, offset: number) => {
-      for (const other of sections.values()) {
-        if (other.offsets.has(name)) {
-          throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
-        }
+      if (
+        offsets.has(name) ||
+        (sections.size > 1 && [...sections.values()].some((o) => o.offsets.has(name)))
+      ) {
+        throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
       }
       offsets.set(name, offset);
       objects.push({ name, offset });

@@ -53,6 +53,7 @@ import {
   HOOK_MEM_DEF,
   HOOK_MEM_LEAN_DEF,
   strerror,
+  trimNativeHeap,
   UC_ARCH_ARM64,
   UC_ARM64_REG,
   UC_CPU_ARM64_MAX,
@@ -1048,6 +1049,7 @@ export class RecyclingUnicornFactory implements EngineFactory {
     if (engine && (this.#cases.get(engine) ?? 0) >= this.maxCases) {
       this.#cases.delete(engine);
       engine.close();
+      trimNativeHeap(); // what it freed is not kept resident for the rest of the sweep
       engine = undefined;
     }
     engine ??= this.#open();
@@ -1070,6 +1072,7 @@ export class RecyclingUnicornFactory implements EngineFactory {
   release(): void {
     for (const engine of this.#idle.values()) this.#discard(engine);
     this.#idle.clear();
+    trimNativeHeap();
   }
 
   #open(): UnicornEngine {

@@ -225,6 +225,26 @@ export function unicorn(): UnicornSymbols {
   return library.symbols;
 }
 
+let libc: { malloc_trim(pad: bigint): number } | null | undefined;
+
+/**
+ * Hand the C heap's free memory back to the system (glibc's malloc_trim): a
+ * closed engine's translation structures are freed into malloc's arenas,
+ * which keep them resident otherwise. Does nothing where there is no such call.
+ */
+export function trimNativeHeap(): void {
+  if (libc === undefined) {
+    try {
+      libc = Deno.dlopen("libc.so.6", {
+        malloc_trim: { parameters: ["usize"], result: "i32" },
+      }).symbols;
+    } catch {
+      libc = null;
+    }
+  }
+  libc?.malloc_trim(0n);
+}
+
 // ---------------------------------------------------------------------------
 // Callback signatures (for Deno.UnsafeCallback)
 

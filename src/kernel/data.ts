@@ -71,6 +71,43 @@ export function emitStruct(
   a.zero(layout.size - at);
 }
 
+/** Names derived from an ops' or a hash's name, made once per name (see {@link derived}). */
+interface DerivedNames {
+  readonly self: string;
+  readonly filter: string;
+  readonly notrace: string;
+  readonly buckets: string;
+  readonly entries: string[];
+}
+
+const derivedNames = new Map<string, DerivedNames>();
+
+/**
+ * The same string objects for the same names, case after case: a sweep's
+ * worlds name hundreds of objects, and a string hashes once, where it is
+ * first looked up, however many tables it is looked up in after.
+ */
+function derived(name: string): DerivedNames {
+  let names = derivedNames.get(name);
+  if (!names) {
+    if (derivedNames.size >= 4096) derivedNames.clear(); // bounded: a cache, not a registry
+    names = {
+      self: name,
+      filter: `${name}_filter`,
+      notrace: `${name}_notrace`,
+      buckets: `${name}_buckets`,
+      entries: [],
+    };
+    derivedNames.set(name, names);
+  }
+  return names;
+}
+
+/** `${name}_entry${k}`, once per name and k. */
+function entryName(names: DerivedNames, k: number): string {
+  return names.entries[k] ??= `${names.self}_entry${k}`;
+}
+
 /**
  * A filter hash holding `ips`, sized like the kernel sizes a moved hash:
  * size_bits = fls(count / 2), entries chained per bucket.
@@ -81,16 +118,17 @@ function emitHash(a: DataWriter, name: string, ips: readonly DataValue[]): void 
   // Bucket placement needs the runtime ip, which only the loader knows; with
   // one bucket every entry chains from bucket 0, larger hashes are built by the kernel model.
   if (bits !== 0) throw new Error(`hash ${name}: ${ips.length} entries need runtime placement`);
-  emitStruct(a, name, FTRACE_HASH, {
+  const names = derived(name);
+  emitStruct(a, names.self, FTRACE_HASH, {
     size_bits: 0,
-    buckets: sym(`${name}_buckets`),
+    buckets: sym(names.buckets),
     count: ips.length,
   });
-  a.object(`${name}_buckets`).quad(ips.length ? sym(`${name}_entry0`) : 0);
+  a.object(names.buckets).quad(ips.length ? sym(entryName(names, 0)) : 0);
   for (let b = 1; b < buckets; b++) a.quad(0);
   ips.forEach((ip, k) => {
-    emitStruct(a, `${name}_entry${k}`, FTRACE_FUNC_ENTRY, {
-      next: k + 1 < ips.length ? sym(`${name}_entry${k + 1}`) : 0,
+    emitStruct(a, entryName(names, k), FTRACE_FUNC_ENTRY, {
+      next: k + 1 < ips.length ? sym(entryName(names, k + 1)) : 0,
       ip,
     });
   });
@@ -127,27 +165,29 @@ export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
   const ops = workload.ops;
 
   a.object("function_trace_op").quad(sym(options.functionTraceOp));
-  a.object("ftrace_ops_list").quad(sym(ops.length ? ops[0].name : "ftrace_list_end"));
+  const opsNames = ops.map((op) => derived(op.name));
+  a.object("ftrace_ops_list").quad(sym(ops.length ? opsNames[0].self : "ftrace_list_end"));
   ops.forEach((op, k) => {
+    const names = opsNames[k];
     const filterIps = op.filter === "all"
       ? []
       : [siteIp(op.filter === "target" ? workload.target.name : SYMBOLS.otherFunction)];
     const func = sym(options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer));
     const direct = options.directCalls?.get(op.name);
-    emitStruct(a, op.name, FTRACE_OPS, {
+    emitStruct(a, names.self, FTRACE_OPS, {
       func,
-      next: sym(k + 1 < ops.length ? ops[k + 1].name : "ftrace_list_end"),
+      next: sym(k + 1 < ops.length ? opsNames[k + 1].self : "ftrace_list_end"),
       flags: opsFlags(op),
       saved_func: func,
       // An empty hash (count 0) stands for the kernel's EMPTY_HASH: trace all / exclude none.
-      local_hash_notrace: sym(`${op.name}_notrace`),
-      local_hash_filter: sym(`${op.name}_filter`),
+      local_hash_notrace: sym(names.notrace),
+      local_hash_filter: sym(names.filter),
       // func_hash points at the ops' own local_hash, as for every non-subop ops.
-      func_hash: sym(op.name, FTRACE_OPS.offsets.local_hash_notrace),
+      func_hash: sym(names.self, FTRACE_OPS.offsets.local_hash_notrace),
       direct_call: direct ? sym(direct) : 0,
     });
-    emitHash(a, `${op.name}_filter`, filterIps);
-    emitHash(a, `${op.name}_notrace`, op.notraceTarget ? [siteIp(workload.target.name)] : []);
+    emitHash(a, names.filter, filterIps);
+    emitHash(a, names.notrace, op.notraceTarget ? [siteIp(workload.target.name)] : []);
   });
   const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
   emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
