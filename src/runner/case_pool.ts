@@ -39,9 +39,16 @@ export class RemoteCaseError extends Error {
   }
 }
 
+/**
+ * Sets a worker is sent ahead of its answers: it starts the next one while
+ * its last answer is on its way and the main thread sends it another.
+ */
+const IN_FLIGHT_PER_WORKER = 2;
+
 export class CasePool {
   private readonly workers: Worker[] = [];
-  private readonly idle: Worker[] = [];
+  /** Sets sent to each worker and not answered yet. */
+  private readonly inFlight = new Map<Worker, number>();
   private readonly queue: { id: number; request: SetRequest }[] = [];
   private readonly pending = new Map<
     number,
@@ -63,8 +70,13 @@ export class CasePool {
         this.pending.clear();
       };
       this.workers.push(worker);
-      this.idle.push(worker);
+      this.inFlight.set(worker, 0);
     }
+  }
+
+  /** Worker threads in the pool. */
+  get size(): number {
+    return this.workers.length;
   }
 
   /** Measure one parameter set's cases on the next free worker. */
@@ -79,16 +91,24 @@ export class CasePool {
   }
 
   private dispatch(): void {
-    while (this.idle.length && this.queue.length) {
+    while (this.queue.length) {
+      // The least busy worker, if any can take one more.
+      let target: Worker | undefined;
+      for (const w of this.workers) {
+        const n = this.inFlight.get(w)!;
+        if (n < IN_FLIGHT_PER_WORKER && (!target || n < this.inFlight.get(target)!)) target = w;
+      }
+      if (!target) return;
       const job = this.queue.shift()!;
-      this.idle.pop()!.postMessage({ id: job.id, ...job.request });
+      this.inFlight.set(target, this.inFlight.get(target)! + 1);
+      target.postMessage({ id: job.id, ...job.request });
     }
   }
 
   private settle(worker: Worker, reply: Reply): void {
     const waiter = this.pending.get(reply.id);
     this.pending.delete(reply.id);
-    this.idle.push(worker);
+    this.inFlight.set(worker, this.inFlight.get(worker)! - 1);
     this.dispatch();
     if (!waiter) return;
     if (reply.error) waiter.reject(new RemoteCaseError(reply.error.text, reply.error.internal));

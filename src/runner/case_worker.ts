@@ -28,14 +28,21 @@ async function scenarioAt(url: string): Promise<Scenario> {
   return await loading;
 }
 
-self.onmessage = async (e: MessageEvent<(SetRequest & { id: number }) | { close: true }>) => {
-  if ("close" in e.data) {
+/** Requests are handled one after the other: the pool sends the next before an answer. */
+let queue = Promise.resolve();
+
+self.onmessage = (e: MessageEvent<(SetRequest & { id: number }) | { close: true }>) => {
+  queue = queue.then(() => handle(e.data));
+};
+
+async function handle(data: (SetRequest & { id: number }) | { close: true }): Promise<void> {
+  if ("close" in data) {
     // Terminating a worker would leave its engine's native memory behind.
     factory.release();
     self.close();
     return;
   }
-  const { id, scenarioUrl, params, cases, cpu, kernel } = e.data;
+  const { id, scenarioUrl, params, cases, cpu, kernel } = data;
   try {
     const scenario = await scenarioAt(scenarioUrl);
     const workload = toWorkload(scenario.workload(params));
@@ -67,4 +74,4 @@ self.onmessage = async (e: MessageEvent<(SetRequest & { id: number }) | { close:
     // The error's class, not its text, says whether it is the harness's bug.
     self.postMessage({ id, error: { text, internal: exitCodeOf(err) === EXIT_INTERNAL } });
   }
-};
+}
