@@ -70,18 +70,80 @@ export class DataValueError extends Error {
   }
 }
 
+/**
+ * Data written once and appended as often as it recurs ({@link DataWriter.append}):
+ * its bytes, events, objects and addresses, positioned from its own start.
+ */
+export interface DataSegment {
+  readonly content: Uint8Array;
+  readonly events: readonly number[];
+  readonly objects: readonly string[];
+  readonly addresses: readonly DataAddress[];
+}
+
 /** Records data objects in order, as bytes; `chunk()` hands them over. */
 export class DataWriter {
-  readonly #sink = new ByteSink();
-  readonly #events: number[] = [];
-  readonly #objects: string[] = [];
-  readonly #addresses: DataAddress[] = [];
+  #sink = new ByteSink();
+  #events: number[] = [];
+  #objects: string[] = [];
+  #addresses: DataAddress[] = [];
+  /** A chunk holds the arrays: the next write copies them first. */
+  #handedOver = false;
 
   /** @param origin where the data comes from, for listings and errors */
   constructor(readonly origin: string, readonly section = ".data") {}
 
+  /** What `write` writes, as a segment to append to writers of the same origin. */
+  static segment(origin: string, write: (w: DataWriter) => void): DataSegment {
+    const w = new DataWriter(origin);
+    write(w);
+    return {
+      content: w.#sink.bytes(),
+      events: w.#events,
+      objects: w.#objects,
+      addresses: w.#addresses,
+    };
+  }
+
+  /** A segment's data, as if written here again. */
+  append(segment: DataSegment): this {
+    this.#own();
+    const at = this.#sink.length;
+    const firstObject = this.#objects.length;
+    this.#sink.append(segment.content, 0, segment.content.length);
+    const { events } = segment;
+    for (let e = 0; e < events.length; e += 3) {
+      const kind = events[e];
+      this.#events.push(
+        kind,
+        events[e + 1] + at,
+        kind === OBJECT ? events[e + 2] + firstObject : events[e + 2],
+      );
+    }
+    for (const name of segment.objects) this.#objects.push(name);
+    for (const a of segment.addresses) {
+      this.#addresses.push({
+        offset: a.offset + at,
+        size: a.size,
+        symbol: a.symbol,
+        addend: a.addend,
+        origin: a.origin,
+      });
+    }
+    return this;
+  }
+
+  #own(): void {
+    if (!this.#handedOver) return;
+    this.#handedOver = false;
+    this.#events = this.#events.slice();
+    this.#objects = this.#objects.slice();
+    this.#addresses = this.#addresses.slice();
+  }
+
   /** Start a global data object named `name`, aligned to `align` bytes. */
   object(name: string, align = 8): this {
+    this.#own();
     const at = this.#sink.length;
     this.#events.push(ALIGN, at, align, OBJECT, at, this.#objects.length);
     this.#objects.push(name);
@@ -90,6 +152,7 @@ export class DataWriter {
 
   /** Pad with zeros to a multiple of `align` bytes (`.balign`). */
   align(align: number): this {
+    this.#own();
     this.#events.push(ALIGN, this.#sink.length, align);
     return this;
   }
@@ -111,6 +174,7 @@ export class DataWriter {
   }
 
   #word(size: 4 | 8, value: DataValue): this {
+    this.#own();
     const sink = this.#sink;
     this.#events.push(WORD, sink.length, size);
     if (typeof value === "object") {
@@ -140,9 +204,9 @@ export class DataWriter {
 
   chunk(): DataChunk {
     const content = this.#sink.bytes();
-    const events = this.#events.slice();
-    const objects = this.#objects.slice();
-    const addresses = this.#addresses.slice();
+    // Handed over, not copied: writing more first copies them (see #own).
+    const events = this.#events, objects = this.#objects, addresses = this.#addresses;
+    this.#handedOver = true;
     const section = this.section;
     let text: string | undefined;
     return {

@@ -3,7 +3,13 @@
  * ops with its filter/notrace hashes, `function_trace_op`, the per-callsite
  * list and nop ops, the current task, BPF program structs and the ring buffer.
  */
-import { type DataChunk, type DataValue, DataWriter, sym } from "../asm/data_object.ts";
+import {
+  type DataChunk,
+  type DataSegment,
+  type DataValue,
+  DataWriter,
+  sym,
+} from "../asm/data_object.ts";
 import { FTRACE_CORE } from "./ftrace_core.ts";
 import { bpfProgFunction, patchSiteBlOffset, SYMBOLS, tracerFunction } from "./functions.ts";
 import { bpfProgStruct } from "./bpf.ts";
@@ -158,6 +164,9 @@ export interface DataOptions {
   readonly task?: Readonly<Record<string, DataValue>>;
 }
 
+/** Each ops' data (the ops and its two hashes) by everything it is written from. */
+const opsSegments = new Map<string, DataSegment>();
+
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
   const a = new DataWriter(ORIGIN);
   const blOffset = patchSiteBlOffset(workload.codegen);
@@ -169,25 +178,40 @@ export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
   a.object("ftrace_ops_list").quad(sym(ops.length ? opsNames[0].self : "ftrace_list_end"));
   ops.forEach((op, k) => {
     const names = opsNames[k];
-    const filterIps = op.filter === "all"
-      ? []
-      : [siteIp(op.filter === "target" ? workload.target.name : SYMBOLS.otherFunction)];
-    const func = sym(options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer));
+    const filtered = op.filter === "all"
+      ? undefined
+      : op.filter === "target"
+      ? workload.target.name
+      : SYMBOLS.otherFunction;
+    const func = options.opsFunc?.get(op.name) ?? tracerFunction(op.tracer);
     const direct = options.directCalls?.get(op.name);
-    emitStruct(a, names.self, FTRACE_OPS, {
-      func,
-      next: sym(k + 1 < ops.length ? opsNames[k + 1].self : "ftrace_list_end"),
-      flags: opsFlags(op),
-      saved_func: func,
-      // An empty hash (count 0) stands for the kernel's EMPTY_HASH: trace all / exclude none.
-      local_hash_notrace: sym(names.notrace),
-      local_hash_filter: sym(names.filter),
-      // func_hash points at the ops' own local_hash, as for every non-subop ops.
-      func_hash: sym(names.self, FTRACE_OPS.offsets.local_hash_notrace),
-      direct_call: direct ? sym(direct) : 0,
-    });
-    emitHash(a, names.filter, filterIps);
-    emitHash(a, names.notrace, op.notraceTarget ? [siteIp(workload.target.name)] : []);
+    const next = k + 1 < ops.length ? opsNames[k + 1].self : "ftrace_list_end";
+    const flags = opsFlags(op);
+    const notrace = op.notraceTarget ? workload.target.name : undefined;
+    // A sweep writes the same ops, by name, case after case: written once, appended after.
+    const key = [names.self, next, func, direct, flags, filtered, notrace, blOffset].join("|");
+    let segment = opsSegments.get(key);
+    if (!segment) {
+      if (opsSegments.size >= 4096) opsSegments.clear(); // bounded
+      segment = DataWriter.segment(ORIGIN, (w) => {
+        emitStruct(w, names.self, FTRACE_OPS, {
+          func: sym(func),
+          next: sym(next),
+          flags,
+          saved_func: sym(func),
+          // An empty hash (count 0) stands for the kernel's EMPTY_HASH: trace all / exclude none.
+          local_hash_notrace: sym(names.notrace),
+          local_hash_filter: sym(names.filter),
+          // func_hash points at the ops' own local_hash, as for every non-subop ops.
+          func_hash: sym(names.self, FTRACE_OPS.offsets.local_hash_notrace),
+          direct_call: direct ? sym(direct) : 0,
+        });
+        emitHash(w, names.filter, filtered === undefined ? [] : [siteIp(filtered)]);
+        emitHash(w, names.notrace, notrace === undefined ? [] : [siteIp(notrace)]);
+      });
+      opsSegments.set(key, segment);
+    }
+    a.append(segment);
   });
   const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
   emitStruct(a, "ftrace_list_end", FTRACE_OPS, {

@@ -8,8 +8,13 @@
  */
 import type { RunResult } from "./result.ts";
 
-/** Parts kept per sweep at most; past it, parts are kept as they come. */
-const SHARED_PARTS = 100_000;
+/**
+ * Parts remembered at most. What repeats (checks, the counts of phases that
+ * do not change along a sweep) is seen again soon; figures that change from
+ * case to case never are, and remembering each of them (by its text) would
+ * cost more than the runs themselves: past the bound, remembering starts over.
+ */
+const SHARED_PARTS = 4096;
 
 function freeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -29,7 +34,8 @@ export class RunParts {
     const key = JSON.stringify(value);
     const known = this.#seen.get(key);
     if (known !== undefined) return known as T;
-    if (this.#seen.size < SHARED_PARTS) this.#seen.set(key, freeze(value));
+    if (this.#seen.size >= SHARED_PARTS) this.#seen.clear();
+    this.#seen.set(key, freeze(value));
     return value;
   }
 
