@@ -195,6 +195,13 @@ interface Region {
   perms: Permissions;
   /** Bytes the harness wrote (the run cannot change a region it cannot write). */
   shadow: Uint8Array;
+  /**
+   * The shadow is the memory itself (uc_mem_map_ptr): read-only pages, whose
+   * content is changed by writing the buffer and dropping the translations of
+   * what changed. Unicorn's own writes to a read-only mapping lift and restore
+   * its protection, which rebuilds the address space twice per write.
+   */
+  hostBacked: boolean;
   /** Between a reset and the next run: the content asked for, not yet in the engine. */
   pending: Uint8Array | null;
   /** The buffer the next `pending` of a read-only region is made in (it swaps with `shadow`). */
@@ -214,6 +221,17 @@ let liveCallbacks = 0;
  * next case changed them.
  */
 export const reuseStats = { regionsKept: 0, hooksKept: 0, codeBytesFlushed: 0 };
+
+/**
+ * A page-aligned page of host memory for uc_mem_map_ptr (alignment is what
+ * QEMU's own RAM has; the buffer is kept by its region as long as it is mapped).
+ */
+function pageBuffer(): Uint8Array {
+  const size = Number(PAGE);
+  const backing = new Uint8Array(2 * size);
+  const at = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(backing)) % BigInt(size));
+  return backing.subarray((size - at) % size, (size - at) % size + size);
+}
 
 /** Unicorn instances and FFI callbacks currently open in this process (for leak checks). */
 export function openNativeResources(): { engines: number; callbacks: number } {
@@ -355,6 +373,23 @@ export class UnicornEngine implements Engine, Disposable {
         if (r.address < end && address < r.address + BigInt(r.size)) this.#unmapRegion(r);
       }
     }
+    if (!perms.write) {
+      const shadow = pageBuffer();
+      this.#check(
+        this.#lib.uc_mem_map_ptr(this.#handle(), address, PAGE, protBits(perms), shadow),
+        `map ${hex(address)}+${size.toString(16)}`,
+      );
+      this.#regions.push({
+        address,
+        size,
+        perms: { ...perms },
+        shadow,
+        hostBacked: true,
+        pending: null,
+        parked: false,
+      });
+      return;
+    }
     this.#check(
       this.#lib.uc_mem_map(this.#handle(), address, PAGE, protBits(perms)),
       `map ${hex(address)}+${size.toString(16)}`,
@@ -368,6 +403,7 @@ export class UnicornEngine implements Engine, Disposable {
       size,
       perms: { ...perms },
       shadow: new Uint8Array(size),
+      hostBacked: false,
       pending: null,
       parked: false,
     });
@@ -413,17 +449,29 @@ export class UnicornEngine implements Engine, Disposable {
       if (held === bytes.length) return;
     }
     this.#settle();
-    const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
-    this.#check(err, `write ${hex(address)}+${bytes.length}`, address);
-    for (const r of this.#regions) {
+    const overlapping = this.#regions.filter((r) =>
+      r.address < end && address < r.address + BigInt(r.size)
+    );
+    const covered = overlapping.reduce((n, r) => {
       const rEnd = r.address + BigInt(r.size);
-      if (r.address >= end || address >= rEnd) continue;
+      return n + Number((end < rEnd ? end : rEnd) - (address > r.address ? address : r.address));
+    }, 0);
+    const byRegion = overlapping.some((r) => r.hostBacked);
+    if (!byRegion || covered < bytes.length) {
+      // Unicorn writes it all or, where something is not mapped, nothing (and says where).
+      const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
+      this.#check(err, `write ${hex(address)}+${bytes.length}`, address);
+    }
+    for (const r of overlapping) {
+      const rEnd = r.address + BigInt(r.size);
       const from = address > r.address ? address : r.address;
       const to = end < rEnd ? end : rEnd;
-      r.shadow.set(
-        bytes.subarray(Number(from - address), Number(to - address)),
-        Number(from - r.address),
-      );
+      const part = bytes.subarray(Number(from - address), Number(to - address));
+      r.shadow.set(part, Number(from - r.address));
+      if (!byRegion) continue;
+      if (!r.hostBacked) this.#writeRaw(from, part);
+      // A host-backed buffer is the memory: Unicorn's translations of it may be stale now.
+      else if (r.perms.exec) this.#staleRanges.push([from, to]);
     }
   }
 
@@ -764,25 +812,31 @@ export class UnicornEngine implements Engine, Disposable {
       region.pending = null;
       if (region.perms.write) {
         // The run may have written anywhere in it: all of it again.
-        this.#writeRaw(region.address, pending);
+        if (region.hostBacked) region.shadow.set(pending);
+        else this.#writeRaw(region.address, pending);
         if (region.perms.exec) {
           this.#staleRanges.push([region.address, region.address + BigInt(region.size)]);
         }
         continue;
       }
       const changed = changedRanges(region.shadow, pending);
-      if (changed.length > 0) {
-        // One write for all of them: Unicorn lifts a read-only mapping's protection for
-        // each write, which costs far more than the bytes between the changes.
-        const first = changed[0][0], last = changed[changed.length - 1][1];
-        this.#writeRaw(region.address + BigInt(first), pending.subarray(first, last));
-      }
       if (region.perms.exec) {
         for (const [from, to] of changed) {
           const at = region.address + BigInt(from);
           reuseStats.codeBytesFlushed += to - from;
           this.#staleRanges.push([at, at + BigInt(to - from)]);
         }
+      }
+      if (region.hostBacked) {
+        for (const [from, to] of changed) region.shadow.set(pending.subarray(from, to), from);
+        region.spare = pending;
+        continue;
+      }
+      if (changed.length > 0) {
+        // One write for all of them: Unicorn lifts a read-only mapping's protection for
+        // each write, which costs far more than the bytes between the changes.
+        const first = changed[0][0], last = changed[changed.length - 1][1];
+        this.#writeRaw(region.address + BigInt(first), pending.subarray(first, last));
       }
       region.spare = region.shadow;
       region.shadow = pending;

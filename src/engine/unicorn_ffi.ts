@@ -158,6 +158,11 @@ const SYMBOLS = {
   uc_strerror: { parameters: ["i32"], result: "pointer" },
   /** uc_err uc_mem_map(uc_engine *, uint64_t address, size_t size, uint32_t perms) */
   uc_mem_map: { parameters: ["pointer", "u64", "usize", "u32"], result: "i32" },
+  /**
+   * uc_err uc_mem_map_ptr(uc_engine *, uint64_t address, size_t size, uint32_t perms,
+   * void *ptr): memory backed by the caller's buffer, which must outlive the mapping.
+   */
+  uc_mem_map_ptr: { parameters: ["pointer", "u64", "usize", "u32", "buffer"], result: "i32" },
   // A reused engine's reset (src/engine/unicorn.ts): unmap, and save/restore the CPU state.
   uc_mem_unmap: { parameters: ["pointer", "u64", "usize"], result: "i32" },
   uc_context_alloc: { parameters: ["pointer", "buffer"], result: "i32" },

@@ -189,7 +189,9 @@ export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
     const flags = opsFlags(op);
     const notrace = op.notraceTarget ? workload.target.name : undefined;
     // A sweep writes the same ops, by name, case after case: written once, appended after.
-    const key = [names.self, next, func, direct, flags, filtered, notrace, blOffset].join("|");
+    const key = `${names.self}|${next}|${func}|${direct}|${
+      Number(flags)
+    }|${filtered}|${notrace}|${blOffset}`;
     let segment = opsSegments.get(key);
     if (!segment) {
       if (opsSegments.size >= 4096) opsSegments.clear(); // bounded
