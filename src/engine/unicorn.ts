@@ -25,6 +25,11 @@
  *   next run). A reset engine keeps what the next case maps and hooks again
  *   (see `reset`); tests/engine/reuse_test.ts checks a reset engine against a
  *   fresh one over every scenario, tests/engine/warm_test.ts what it keeps.
+ * - uc_mem_write to a read-only mapping lifts its protection and restores it,
+ *   rebuilding the address space twice (tens of microseconds with a case's
+ *   page mappings): read-only pages are mapped on host memory of the
+ *   harness's own (uc_mem_map_ptr), written in place, and the translations of
+ *   what changed are dropped before the next run.
  */
 
 import {
@@ -222,15 +227,28 @@ let liveCallbacks = 0;
  */
 export const reuseStats = { regionsKept: 0, hooksKept: 0, codeBytesFlushed: 0 };
 
+/** Host pages no engine maps any more, for the next host-backed mapping. */
+const freePages: Uint8Array[] = [];
+/** Host pages kept for reuse at most (2 MiB). */
+const FREE_PAGES = 512;
+
 /**
- * A page-aligned page of host memory for uc_mem_map_ptr (alignment is what
- * QEMU's own RAM has; the buffer is kept by its region as long as it is mapped).
+ * A zeroed, page-aligned page of host memory for uc_mem_map_ptr (alignment is
+ * what QEMU's own RAM has). Its region keeps it while it is mapped, and hands
+ * it back ({@link freePage}) once Unicorn has let go of it: an engine opened
+ * and closed per case would otherwise leave its pages to the garbage collector.
  */
 function pageBuffer(): Uint8Array {
+  const reused = freePages.pop();
+  if (reused) return reused.fill(0);
   const size = Number(PAGE);
   const backing = new Uint8Array(2 * size);
   const at = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(backing)) % BigInt(size));
   return backing.subarray((size - at) % size, (size - at) % size + size);
+}
+
+function freePage(page: Uint8Array): void {
+  if (freePages.length < FREE_PAGES) freePages.push(page);
 }
 
 /** Unicorn instances and FFI callbacks currently open in this process (for leak checks). */
@@ -747,6 +765,9 @@ export class UnicornEngine implements Engine, Disposable {
     const err = this.#lib.uc_close(this.#uc);
     this.#uc = null;
     liveEngines--;
+    if (err === UC_ERR.OK) {
+      for (const region of this.#regions) if (region.hostBacked) freePage(region.shadow);
+    }
     for (const hook of this.#native.values()) hook.callback.close();
     for (const hook of this.#parkedHooks) hook.callback.close();
     for (const callback of this.#internal) callback.close();
@@ -863,6 +884,7 @@ export class UnicornEngine implements Engine, Disposable {
       `unmap ${hex(region.address)}+${region.size.toString(16)}`,
     );
     this.#regions.splice(this.#regions.indexOf(region), 1);
+    if (region.hostBacked) freePage(region.shadow);
   }
 
   /** Save the state `reset` returns to, and have `close` hand the engine to `recycle`. */
