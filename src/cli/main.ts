@@ -26,7 +26,12 @@ import { renderFailures, renderTable } from "../report/table.ts";
 import { renderFidelity } from "../report/fidelity.ts";
 import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
 import { ASM_USAGE, asmCommand } from "./asm.ts";
-import { removeStaleTemps, resultJson, writeFileAtomic } from "../report/results_file.ts";
+import {
+  removeStaleTemps,
+  resultJson,
+  ResultStream,
+  writeFileAtomic,
+} from "../report/results_file.ts";
 import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { stderrProgress } from "../report/progress.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
@@ -410,35 +415,47 @@ async function runCommand(args: string[]): Promise<void> {
   if (json && json !== "-") removeStaleTemps(dirname(resolve(json)));
   const progress = stderrProgress(!!values.quiet, json === "-");
   const results: ScenarioResult[] = [];
+  const several = { kernels: kernels.length > 1, cpus: cpus.length > 1 };
+  // Quiet, into files: nothing shows the runs, so they go to their file as they are
+  // measured and only the failed ones are kept (a long sweep runs in flat memory).
+  const streamed = !!values.quiet && json !== undefined && json !== "-";
   for (const kernel of kernels) {
     for (const cpu of cpus) {
-      const result = await recordRun(scenario, {
-        variants: values.variant,
-        overrides,
-        factory: unicornFactory,
-        workers,
-        shard,
-        onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-        file,
-        root: PROJECT_ROOT,
-        listing,
-        cpu,
-        kernel,
-      }).finally(() => progress?.clear());
-      results.push(result);
+      const stream = streamed ? await ResultStream.open(json) : undefined;
+      try {
+        const result = await recordRun(scenario, {
+          variants: values.variant,
+          overrides,
+          factory: unicornFactory,
+          workers,
+          shard,
+          onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+          file,
+          root: PROJECT_ROOT,
+          listing,
+          cpu,
+          kernel,
+          ...(stream
+            ? { onRuns: (runs) => stream.add(runs), keepRun: (run) => run.status === "failed" }
+            : {}),
+        }).finally(() => progress?.clear());
+        await stream?.finish(result, resultPath(json!, result, several));
+        results.push(result);
+      } catch (e) {
+        await stream?.abort();
+        throw e;
+      }
     }
   }
-  const table = renderResults(results);
-  const several = { kernels: kernels.length > 1, cpus: cpus.length > 1 };
   if (json === "-") {
-    if (!values.quiet) console.error(table);
+    if (!values.quiet) console.error(renderResults(results));
     // Several kernels or CPU models: one JSON array of their results.
     await writeStdout(
       results.length > 1 ? JSON.stringify(results, null, 2) + "\n" : resultJson(results[0]),
     );
   } else {
-    if (!values.quiet) console.log(table);
-    for (const result of json ? results : []) {
+    if (!values.quiet) console.log(renderResults(results));
+    for (const result of json && !streamed ? results : []) {
       await writeFileAtomic(resultPath(json!, result, several), resultJson(result));
     }
   }

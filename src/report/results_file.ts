@@ -93,3 +93,103 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
   }
 }
+
+/** Text written to a streamed file's runs before it goes to disk. */
+const STREAM_FLUSH = 1 << 20;
+
+/**
+ * A result file written while its sweep runs: each parameter set's runs go
+ * to a temp file as they come (so a long sweep does not hold them), and
+ * `finish` writes the file, atomically, from the record (its runs left
+ * out) and those runs: byte for byte what {@link resultJson} writes.
+ */
+export class ResultStream {
+  #pending = "";
+  #count = 0;
+  readonly #encoder = new TextEncoder();
+
+  private constructor(readonly target: string, readonly temp: string, readonly file: Deno.FsFile) {}
+
+  /** A stream for a file in `target`'s directory (its final name is given to `finish`). */
+  static async open(target: string): Promise<ResultStream> {
+    if (target === "") throw new WriteError(`cannot write a file with an empty name`);
+    const { dir, temp } = tempPathFor(`${target}.runs`);
+    removeStaleTemps(dir);
+    try {
+      return new ResultStream(target, temp, await Deno.open(temp, { write: true, create: true }));
+    } catch (e) {
+      throw new WriteError(`cannot write ${target}: ${(e as Error).message}`);
+    }
+  }
+
+  /** Runs in sweep order, as the record's `runs` holds them. */
+  async add(runs: readonly unknown[]): Promise<void> {
+    for (const run of runs) {
+      // An element of the top-level `runs` array: indented by two levels.
+      const text = JSON.stringify(run, null, 2).replaceAll("\n", "\n    ");
+      this.#pending += `${this.#count++ === 0 ? "" : ",\n"}    ${text}`;
+    }
+    if (this.#pending.length >= STREAM_FLUSH) await this.#flush();
+  }
+
+  /**
+   * Write `path` from `record` (its `runs` replaced by the streamed ones,
+   * which is its last key) and remove the temp file.
+   */
+  async finish(record: StoredResult, path: string): Promise<void> {
+    try {
+      await this.#flush();
+      this.file.close();
+      const head = JSON.stringify({ ...record, runs: [] }, null, 2);
+      const empty = `"runs": []\n}`;
+      if (!head.endsWith(empty)) throw new Error(`runs is not the record's last key`);
+      const prefix = head.slice(0, -"[]\n}".length);
+      const { dir, temp } = tempPathFor(path);
+      removeStaleTemps(dir);
+      try {
+        const out = await Deno.open(temp, { write: true, create: true, truncate: true });
+        try {
+          await writeAll(out, this.#encoder.encode(prefix + (this.#count ? "[\n" : "[")));
+          const runs = await Deno.open(this.temp, { read: true });
+          for await (const chunk of runs.readable) await writeAll(out, chunk);
+          await writeAll(out, this.#encoder.encode(this.#count ? "\n  ]\n}\n" : "]\n}\n"));
+        } finally {
+          out.close();
+        }
+        await Deno.rename(temp, path);
+      } catch (e) {
+        await Deno.remove(temp).catch(() => {});
+        throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
+      }
+    } finally {
+      await Deno.remove(this.temp).catch(() => {});
+    }
+  }
+
+  /** Give up: the temp file goes, nothing is written. */
+  async abort(): Promise<void> {
+    try {
+      this.file.close();
+    } catch {
+      // closed already
+    }
+    await Deno.remove(this.temp).catch(() => {});
+  }
+
+  async #flush(): Promise<void> {
+    if (this.#pending === "") return;
+    const bytes = this.#encoder.encode(this.#pending);
+    this.#pending = "";
+    try {
+      await writeAll(this.file, bytes);
+    } catch (e) {
+      throw new WriteError(`cannot write ${this.target}: ${(e as Error).message}`);
+    }
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    written += await file.write(bytes.subarray(written));
+  }
+}

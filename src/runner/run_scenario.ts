@@ -44,6 +44,14 @@ export interface RunOptions {
   factory: EngineFactory;
   /** Called after each case, for progress display. */
   onCase?: (done: number, total: number) => void;
+  /**
+   * Each parameter set's runs, once they and every earlier set's are
+   * measured: in sweep order, one call at a time (a long sweep streams them
+   * to its file instead of holding them). A rejection fails the sweep at its end.
+   */
+  onRuns?: (runs: readonly RunResult[]) => void | Promise<void>;
+  /** Which runs the result keeps (default: all); the others only reach `onRuns`. */
+  keepRun?: (run: RunResult) => boolean;
   /** Run only shard `index` (1-based) of `count`: a contiguous, deterministic slice of the sweep. */
   shard?: { index: number; count: number };
   /**
@@ -89,18 +97,55 @@ export function workersPay(restMs: number, workers: number, startMs: number): bo
   return workers > 1 && startMs + 1.25 * restMs / workers < restMs;
 }
 
-/** Run `f` over `items` with at most `limit` in flight; results in input order. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>) {
-  const out: R[] = new Array(items.length);
+/** Run `f` over `items` (with their indexes) with at most `limit` in flight. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  f: (t: T, i: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await f(items[i]);
+      await f(items[i], i);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return out;
+}
+
+/**
+ * Parameter sets' runs, measured in any order, handed on in sweep order:
+ * kept (those `keep` keeps) and passed to `on` one call at a time.
+ */
+class InOrder {
+  readonly #waiting = new Map<number, RunResult[]>();
+  readonly #kept: RunResult[][] = [];
+  #next = 0;
+  #handed: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly on?: RunOptions["onRuns"],
+    private readonly keep?: RunOptions["keepRun"],
+  ) {}
+
+  add(index: number, runs: RunResult[]): void {
+    this.#waiting.set(index, runs);
+    for (let batch; (batch = this.#waiting.get(this.#next)); this.#next++) {
+      this.#waiting.delete(this.#next);
+      this.#kept.push(this.keep ? batch.filter(this.keep) : batch);
+      const on = this.on;
+      if (on) {
+        this.#handed = this.#handed.then(() => on(batch));
+        this.#handed.catch(() => {}); // reported by `done`, after the sweep
+      }
+    }
+  }
+
+  /** The kept runs, once every hand-over has finished. */
+  async done(): Promise<RunResult[]> {
+    await this.#handed;
+    return this.#kept.flat();
+  }
 }
 
 /** The parameter sets shard `index` of `count` runs; the shards in order concatenate to `sets`. */
@@ -293,7 +338,7 @@ export async function runScenario(
       return run;
     });
   };
-  const runs: RunResult[][] = [];
+  const runs = new InOrder(options.onRuns, options.keepRun);
   // Equal checks and counts are kept once: a long sweep's memory is its distinct figures.
   const parts = new RunParts();
   try {
@@ -303,32 +348,35 @@ export async function runScenario(
     // one's, or a later one's.
     let pool: CasePool | undefined;
     const startMs = options.sharedPool?.started ? 0 : options.workerStartMs ?? WORKER_START_MS;
-    while (runs.length < sets.length) {
+    let measured = 0;
+    while (measured < sets.length) {
       const started = performance.now();
-      runs.push(await perSet(sets[runs.length], inProcess));
-      const restMs = (performance.now() - started) * (sets.length - runs.length);
-      const warm = runs.length >= 2 || startMs === 0;
+      runs.add(measured, await perSet(sets[measured], inProcess));
+      measured++;
+      const restMs = (performance.now() - started) * (sets.length - measured);
+      const warm = measured >= 2 || startMs === 0;
       if (
-        canParallel && warm && runs.length < sets.length && workersPay(restMs, workers, startMs)
+        canParallel && warm && measured < sets.length && workersPay(restMs, workers, startMs)
       ) {
         pool = options.sharedPool?.get() ??
-          (ownPool = new CasePool(Math.min(workers, sets.length - runs.length)));
+          (ownPool = new CasePool(Math.min(workers, sets.length - measured)));
         break;
       }
     }
     if (pool) {
       const measureSet = inWorker(pool);
-      const rest = await mapLimited(
-        sets.slice(runs.length),
+      const from = measured;
+      await forEachLimited(
+        sets.slice(from),
         2 * workers,
-        (params) => perSet(params, measureSet),
+        async (params, i) => runs.add(from + i, await perSet(params, measureSet)),
       );
-      runs.push(...rest);
     }
   } finally {
     ownPool?.close();
     recycled?.release();
   }
+  const kept = await runs.done();
   return {
     schema: 1,
     tool: TOOL,
@@ -337,7 +385,7 @@ export async function runScenario(
     cpu: options.cpu?.info ?? null,
     kernel: kernel?.info ?? MODEL_KERNEL,
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
-    runs: runs.flat(),
+    runs: kept,
   };
 }
 

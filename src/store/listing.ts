@@ -14,7 +14,7 @@ import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
 import type { RealKernel } from "../kernel/real/kernel.ts";
 import { measureCase } from "../runner/run_scenario.ts";
-import type { ListingEntry, Params, RunResult, ScenarioResult } from "../runner/result.ts";
+import type { ListingEntry, Params, RunResult } from "../runner/result.ts";
 import type { Scenario } from "../runner/scenario.ts";
 import { disassembleWords, textAt } from "../report/disasm_cache.ts";
 import { type HotPath, takeHotPath } from "../report/hot_path.ts";
@@ -88,9 +88,9 @@ export function defaultParams(scenario: Scenario): Params {
  * its listing, in place: one llvm-mc spawn at most for the words the process
  * has not disassembled yet. A timing model's per-pc cycles annotate it.
  */
-export async function attachListings(result: ScenarioResult): Promise<void> {
+export async function attachListings(runs: readonly RunResult[]): Promise<void> {
   const listed: { run: RunResult; hotPath: HotPath; cyclesByPc?: Record<string, number> }[] = [];
-  for (const run of result.runs) {
+  for (const run of runs) {
     const hotPath = takeHotPath(run);
     if (!hotPath || run.status !== "ok") continue;
     listed.push({ run, hotPath, cyclesByPc: run.cyclesByPc });

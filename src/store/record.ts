@@ -58,8 +58,14 @@ export async function recordRun(
   const listRun = listingPredicate(options.listing, focusParams(sweep, defaults));
   const runMeta = startRunMeta(options.file, options.root, options.project);
   // Listed runs keep the hot path of the run that measured them: nothing is emulated twice.
-  const result = await runScenario(scenario, { ...options, listRun });
-  await attachListings(result);
+  // Runs handed on while the sweep goes have their listings first.
+  const onRuns = options.onRuns;
+  const result = await runScenario(scenario, {
+    ...options,
+    listRun,
+    ...(onRuns ? { onRuns: async (runs) => (await attachListings(runs), await onRuns(runs)) } : {}),
+  });
+  await attachListings(result.runs);
   const meta = await runMeta();
   const { runs, shard, ...head } = result;
   return {

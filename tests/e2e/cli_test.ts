@@ -275,6 +275,59 @@ Deno.test("bad input: libunicorn missing names the package", () =>
     { FTRACE_BENCH_LIBUNICORN: "/nonexistent/libunicorn.so.2" },
   ));
 
+/** A result file's text without its run date (the one line two runs of a sweep differ in). */
+async function undated(path: string): Promise<string> {
+  return (await Deno.readTextFile(path)).replace(/^ *"date": .*\n/m, "");
+}
+
+Deno.test("--quiet --json FILE streams the runs to the file: the same file, failures still reported", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-stream-" });
+  try {
+    const sweep = [
+      "tests/fixtures/broken-scenario.ts",
+      "--variant",
+      "args",
+      "--variant",
+      "clobbers-x19",
+      "--param",
+      "args=1,2,3",
+      "--listing",
+      "all",
+    ];
+    const held = await run(...sweep, "--json", `${dir}/held.json`);
+    const streamed = await run(...sweep, "--json", `${dir}/streamed.json`, "--quiet");
+    assert.equal(held.code, 1, held.stderr);
+    assert.equal(streamed.code, 1, streamed.stderr);
+    assert.equal(streamed.stdout, "");
+    assert.match(streamed.stderr, /^broken clobbers-x19 \(args=3\) failed callee-saved: /m);
+    const text = await undated(`${dir}/streamed.json`);
+    assert.equal(text, await undated(`${dir}/held.json`));
+    assert.match(text, /^ {6}"listing": \[$/m, "the listed runs' listings are in the stream");
+    // Measured by workers, the streamed runs are in sweep order all the same.
+    const upTo19 = Array.from({ length: 20 }, (_, i) => i).join(",");
+    const big = [
+      "scenarios/ftrace-ops.ts",
+      "--param",
+      `relevant=${upTo19}`,
+      "--param",
+      `irrelevant=${upTo19}`,
+    ];
+    const one = await run(...big, "--json", `${dir}/one.json`, "--quiet", "--workers", "1");
+    const two = await run(...big, "--json", `${dir}/two.json`, "--quiet", "--workers", "2");
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal(two.code, 0, two.stderr);
+    assert.equal(await undated(`${dir}/two.json`), await undated(`${dir}/one.json`));
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "held.json",
+      "one.json",
+      "streamed.json",
+      "two.json",
+    ], "no temp file is left behind");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("bad input: an unwritable --json path is refused and nothing is left behind", async () => {
   const r = await run(
     "scenarios/single-tracer.ts",
