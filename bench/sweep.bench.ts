@@ -13,8 +13,9 @@
  *   engines with no hooks and no checks, so harness/floor is what the
  *   measuring costs over bare emulation;
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
- *   on 2 workers, resident memory sampled every 2,000 cases; the figure is
- *   the growth after the first 10,000 cases.
+ *   on 2 workers, as `run --quiet --json FILE` runs it (streamed to the
+ *   file), resident memory sampled every 500 ms; the figure is the growth
+ *   after the first 10,000 cases.
  *
  * Every measurement runs in a child process of its own (this file with
  * `--child <what>`), which reports its wall time and peak RSS (VmHWM from
@@ -40,7 +41,7 @@ interface ChildReport {
   hwmKb: number;
   /** The floor's engine time alone: boot, run, release (ms). */
   engineMs?: number;
-  /** The long sweep: resident set (MB) every 2,000 cases. */
+  /** The long sweep: resident set (MB) every 500 ms. */
   samples?: number[];
 }
 
@@ -137,32 +138,45 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
   return { cases, engineMs };
 }
 
-/** 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans. */
+/**
+ * 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans,
+ * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
+ * the file as they are measured), resident memory sampled every 500 ms.
+ */
 async function long(workers: number): Promise<{ cases: number; samples: number[] }> {
-  const { loadScenario } = await import("../src/cli/main.ts");
-  const { runScenario } = await import("../src/runner/run_scenario.ts");
-  const { unicornFactory } = await import("../src/engine/unicorn.ts");
-  const scenario = await loadScenario(`${ROOT}scenarios/ftrace-ops.ts`);
-  const ints = (n: number) => Array.from({ length: n }, (_, i) => i);
-  const bools = [false, true];
-  const overrides = new Map<string, (number | boolean)[]>([
-    ["relevant", ints(25)],
-    ["irrelevant", ints(63)],
-    ["save_regs", bools],
-    ["assist_recursion", bools],
-    ["assist_rcu", bools],
-    ["dynamic", bools],
-  ]);
+  const { main } = await import("../src/cli/main.ts");
+  const out = Deno.makeTempFileSync({ suffix: ".json" });
+  const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
   const samples: number[] = [];
-  const result = await runScenario(scenario, {
-    factory: unicornFactory,
-    workers,
-    overrides,
-    onCase: (done) => {
-      if (done % 2000 === 0) samples.push(Math.round(status("VmRSS") / 1024));
-    },
-  });
-  return { cases: result.runs.length, samples };
+  const sampler = setInterval(() => samples.push(Math.round(status("VmRSS") / 1024)), 500);
+  try {
+    const code = await main([
+      "run",
+      `${ROOT}scenarios/ftrace-ops.ts`,
+      ...["relevant=" + ints(25), "irrelevant=" + ints(63)].flatMap((p) => ["--param", p]),
+      ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"]
+        .flatMap((name) => ["--param", `${name}=false,true`]),
+      "--workers",
+      `${workers}`,
+      "--quiet",
+      "--json",
+      out,
+    ]);
+    if (code > 1) throw new Error(`long sweep failed with exit status ${code}`);
+  } finally {
+    clearInterval(sampler);
+  }
+  // Counted by streaming through the file: read whole, it would be the peak of the run.
+  const mark = '\n      "variant": ';
+  let cases = 0, tail = "";
+  const file = await Deno.open(out);
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    const text = tail + chunk;
+    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + 1)) cases++;
+    tail = text.slice(-(mark.length - 1));
+  }
+  Deno.removeSync(out);
+  return { cases, samples };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -284,12 +298,15 @@ if (import.meta.main) {
     ];
     if (values.long) {
       const l = await measured("long", 2, 1);
-      const after = l.samples!.slice(4); // from 10,000 cases on (a sample every 2,000)
+      // Samples are by time, at a steady rate of cases: 10,000 of them is the first tenth.
+      const after = l.samples!.slice(Math.round(l.samples!.length * 10_000 / l.cases));
       const growth = (Math.max(...after) - after[0]) / after[0] * 100;
       rows.push(
-        `long sweep, 2 workers: ${l.cases} cases in ${s(l.ms)} (${rate(l)} cases/s), RSS ` +
-          `${after[0]} MB at 10,000 cases, at most ${Math.max(...after)} MB after (` +
-          `${growth.toFixed(1)}%), last ${after[after.length - 1]} MB`,
+        `long sweep, 2 workers, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
+          `(${rate(l)} cases/s), RSS ${after[0]} MB at about 10,000 cases, at most ` +
+          `${Math.max(...after)} MB after (${growth.toFixed(1)}%), last ${
+            after[after.length - 1]
+          } MB`,
       );
     }
     console.log(rows.join("\n"));
