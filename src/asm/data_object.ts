@@ -281,6 +281,7 @@ export interface DataSectionLayout {
  * in place; addresses are listed for whoever places the data.
  */
 export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
+  if (chunks.length === 1 && landsAligned(chunks[0], 0)) return [layoutAlone(chunks[0])];
   const sections = new Map<string, {
     align: number;
     sink: ByteSink;
@@ -353,6 +354,38 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     offsets,
     addresses,
   }));
+}
+
+/**
+ * A section of one chunk that needs no padding: the chunk's own bytes and
+ * address records serve (whoever binds addresses writes into a copy).
+ */
+function layoutAlone(chunk: DataChunk): DataSectionLayout {
+  let align = 1;
+  const objects: { name: string; offset: number }[] = [];
+  const offsets = new Map<string, number>();
+  const { events } = chunk;
+  for (let e = 0; e < events.length; e += 3) {
+    const kind = events[e], at = events[e + 1], arg = events[e + 2];
+    if (kind === ALIGN) align = Math.max(align, arg);
+    else if (kind === OBJECT) {
+      const name = chunk.objects[arg];
+      if (offsets.has(name)) {
+        throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+      }
+      offsets.set(name, at);
+      objects.push({ name, offset: at });
+    }
+  }
+  const own = chunk.addresses.every((a) => a.origin === chunk.origin);
+  return {
+    name: chunk.section,
+    align,
+    bytes: chunk.content,
+    objects,
+    offsets,
+    addresses: own ? chunk.addresses : chunk.addresses.map((a) => shifted(a, 0, chunk.origin)),
+  };
 }
 
 /** Whether every alignment `chunk` asks for holds with its content placed at `start`. */
