@@ -40,7 +40,7 @@ export interface DataChunk extends AsmChunk {
   /** The bytes, padding left out; address words are zero. */
   readonly content: Uint8Array;
   /** Triples (kind, position in `content`, argument): alignment, object index, word size. */
-  readonly events: readonly number[];
+  readonly events: ArrayLike<number>;
   readonly objects: readonly string[];
   /** Address words, by position in `content`. */
   readonly addresses: readonly DataAddress[];
@@ -76,7 +76,7 @@ export class DataValueError extends Error {
  */
 export interface DataSegment {
   readonly content: Uint8Array;
-  readonly events: readonly number[];
+  readonly events: ArrayLike<number>;
   readonly objects: readonly string[];
   readonly addresses: readonly DataAddress[];
 }
@@ -84,7 +84,7 @@ export interface DataSegment {
 /** Records data objects in order, as bytes; `chunk()` hands them over. */
 export class DataWriter {
   #sink = new ByteSink();
-  #events: number[] = [];
+  #events = new EventLog();
   #objects: string[] = [];
   #addresses: DataAddress[] = [];
   /** A chunk holds the arrays: the next write copies them first. */
@@ -99,7 +99,7 @@ export class DataWriter {
     write(w);
     return {
       content: w.#sink.bytes(),
-      events: w.#events,
+      events: w.#events.view().slice(), // exact size: segments are kept
       objects: w.#objects,
       addresses: w.#addresses,
     };
@@ -111,15 +111,7 @@ export class DataWriter {
     const at = this.#sink.length;
     const firstObject = this.#objects.length;
     this.#sink.append(segment.content, 0, segment.content.length);
-    const { events } = segment;
-    for (let e = 0; e < events.length; e += 3) {
-      const kind = events[e];
-      this.#events.push(
-        kind,
-        events[e + 1] + at,
-        kind === OBJECT ? events[e + 2] + firstObject : events[e + 2],
-      );
-    }
+    this.#events.addShifted(segment.events, at, firstObject);
     for (const name of segment.objects) this.#objects.push(name);
     for (const a of segment.addresses) {
       this.#addresses.push({
@@ -136,7 +128,7 @@ export class DataWriter {
   #own(): void {
     if (!this.#handedOver) return;
     this.#handedOver = false;
-    this.#events = this.#events.slice();
+    this.#events = this.#events.copy();
     this.#objects = this.#objects.slice();
     this.#addresses = this.#addresses.slice();
   }
@@ -145,7 +137,8 @@ export class DataWriter {
   object(name: string, align = 8): this {
     this.#own();
     const at = this.#sink.length;
-    this.#events.push(ALIGN, at, align, OBJECT, at, this.#objects.length);
+    this.#events.add(ALIGN, at, align);
+    this.#events.add(OBJECT, at, this.#objects.length);
     this.#objects.push(name);
     return this;
   }
@@ -153,7 +146,7 @@ export class DataWriter {
   /** Pad with zeros to a multiple of `align` bytes (`.balign`). */
   align(align: number): this {
     this.#own();
-    this.#events.push(ALIGN, this.#sink.length, align);
+    this.#events.add(ALIGN, this.#sink.length, align);
     return this;
   }
 
@@ -176,7 +169,7 @@ export class DataWriter {
   #word(size: 4 | 8, value: DataValue): this {
     this.#own();
     const sink = this.#sink;
-    this.#events.push(WORD, sink.length, size);
+    this.#events.add(WORD, sink.length, size);
     if (typeof value === "object") {
       this.#addresses.push({
         offset: sink.length,
@@ -205,7 +198,7 @@ export class DataWriter {
   chunk(): DataChunk {
     const content = this.#sink.bytes();
     // Handed over, not copied: writing more first copies them (see #own).
-    const events = this.#events, objects = this.#objects, addresses = this.#addresses;
+    const events = this.#events.view(), objects = this.#objects, addresses = this.#addresses;
     this.#handedOver = true;
     const section = this.section;
     let text: string | undefined;
@@ -227,7 +220,7 @@ export class DataWriter {
 function renderData(
   section: string,
   content: Uint8Array,
-  events: readonly number[],
+  events: ArrayLike<number>,
   objects: readonly string[],
   addresses: readonly DataAddress[],
 ): string {
@@ -406,6 +399,53 @@ function shifted(a: DataAddress, shift: number, origin: string): DataAddress {
     addend: a.addend,
     origin,
   };
+}
+
+/** A writer's events: (kind, position, argument) triples in a growing Int32Array. */
+class EventLog {
+  #buffer = new Int32Array(384);
+  #length = 0;
+
+  add(kind: number, at: number, arg: number): void {
+    this.#reserve(3);
+    const b = this.#buffer, n = this.#length;
+    b[n] = kind;
+    b[n + 1] = at;
+    b[n + 2] = arg;
+    this.#length = n + 3;
+  }
+
+  /** A segment's events, its positions `at` further on and its objects from `firstObject`. */
+  addShifted(events: ArrayLike<number>, at: number, firstObject: number): void {
+    this.#reserve(events.length);
+    const b = this.#buffer, n = this.#length;
+    for (let e = 0; e < events.length; e += 3) {
+      const kind = events[e];
+      b[n + e] = kind;
+      b[n + e + 1] = events[e + 1] + at;
+      b[n + e + 2] = kind === OBJECT ? events[e + 2] + firstObject : events[e + 2];
+    }
+    this.#length = n + events.length;
+  }
+
+  /** The events so far, not copied (see DataWriter.#own). */
+  view(): Int32Array {
+    return this.#buffer.subarray(0, this.#length);
+  }
+
+  copy(): EventLog {
+    const log = new EventLog();
+    log.#buffer = this.#buffer.slice();
+    log.#length = this.#length;
+    return log;
+  }
+
+  #reserve(n: number): void {
+    if (this.#length + n <= this.#buffer.length) return;
+    const bigger = new Int32Array(Math.max(this.#length + n, this.#buffer.length * 2));
+    bigger.set(this.#buffer.subarray(0, this.#length));
+    this.#buffer = bigger;
+  }
 }
 
 /** A growing little-endian byte buffer, zero where nothing was written. */
