@@ -27,9 +27,10 @@
  *   fresh one over every scenario, tests/engine/warm_test.ts what it keeps.
  * - uc_mem_write to a read-only mapping lifts its protection and restores it,
  *   rebuilding the address space twice (tens of microseconds with a case's
- *   page mappings): read-only pages are mapped on host memory of the
- *   harness's own (uc_mem_map_ptr), written in place, and the translations of
- *   what changed are dropped before the next run.
+ *   page mappings), and uc_mem_map allocates RAM with an mmap per page:
+ *   pages are mapped on host memory of the harness's own (uc_mem_map_ptr,
+ *   pooled), written in place, and the translations of code that changed are
+ *   dropped before the next run.
  */
 
 import {
@@ -201,10 +202,11 @@ interface Region {
   /** Bytes the harness wrote (the run cannot change a region it cannot write). */
   shadow: Uint8Array;
   /**
-   * The shadow is the memory itself (uc_mem_map_ptr): read-only pages, whose
-   * content is changed by writing the buffer and dropping the translations of
-   * what changed. Unicorn's own writes to a read-only mapping lift and restore
-   * its protection, which rebuilds the address space twice per write.
+   * The shadow is the memory itself (uc_mem_map_ptr): content is changed by
+   * writing the buffer and dropping the translations of code that changed.
+   * Unicorn's own writes to a read-only mapping lift and restore its
+   * protection, which rebuilds the address space twice per write. (Pages
+   * mapped a page at a time are; other mappings are Unicorn's RAM.)
    */
   hostBacked: boolean;
   /** Between a reset and the next run: the content asked for, not yet in the engine. */
@@ -391,28 +393,22 @@ export class UnicornEngine implements Engine, Disposable {
         if (r.address < end && address < r.address + BigInt(r.size)) this.#unmapRegion(r);
       }
     }
-    if (!perms.write) {
-      const shadow = pageBuffer();
-      this.#check(
-        this.#lib.uc_mem_map_ptr(this.#handle(), address, PAGE, protBits(perms), shadow),
-        `map ${hex(address)}+${size.toString(16)}`,
-      );
-      this.#regions.push({
-        address,
-        size,
-        perms: { ...perms },
-        shadow,
-        hostBacked: true,
-        pending: null,
-        parked: false,
-      });
-      return;
-    }
+    // On a host page of the harness's own (see pageBuffer): Unicorn allocates no RAM
+    // for it (an mmap per page, and a fault on its first touch).
+    const shadow = pageBuffer();
     this.#check(
-      this.#lib.uc_mem_map(this.#handle(), address, PAGE, protBits(perms)),
+      this.#lib.uc_mem_map_ptr(this.#handle(), address, PAGE, protBits(perms), shadow),
       `map ${hex(address)}+${size.toString(16)}`,
     );
-    this.#addRegion(address, size, perms);
+    this.#regions.push({
+      address,
+      size,
+      perms: { ...perms },
+      shadow,
+      hostBacked: true,
+      pending: null,
+      parked: false,
+    });
   }
 
   #addRegion(address: bigint, size: number, perms: Permissions): void {
