@@ -64,7 +64,9 @@ export const RUN_USAGE = `usage: deno task run <scenario file> [options]
                               (join the files with deno task merge)
   --workers N                 worker threads for big sweeps, 1..64 (default: one per core, at
                               most 8); the results are identical to one thread's
-  --quiet                     no table on screen and no progress bar
+  --quiet                     no table on screen and no progress bar; with --json FILE, the
+                              runs go to the file as they are measured (a long sweep does
+                              not hold them in memory; the file is the same)
   -h, --help                  this help; after a scenario file, also its parameters and variants`;
 
 export const MAIN_USAGE =
