@@ -680,7 +680,9 @@ export class UnicornEngine implements Engine, Disposable {
     const key = `log:${options.accesses}:${options.stack.begin}:${options.stack.end}:` +
       `${Deno.UnsafePointer.value(hooks.block)}:${Deno.UnsafePointer.value(hooks.access)}`;
     if (this.#warm) {
-      // The previous case's log, with its two hooks: fresh buffers, same struct.
+      // The previous case's log, with its two hooks and its struct. A log of accesses is
+      // a timing trace, which its case may keep: it gets fresh buffers. A log of blocks
+      // only is read before its case ends, and its buffers are emptied for the next.
       const kept = this.#parkedHooks.filter((h) => h.key === key);
       const log = kept[0]?.log;
       if (kept.length === 2 && log && kept[1].log === log) {
@@ -689,7 +691,8 @@ export class UnicornEngine implements Engine, Disposable {
           this.#parkedHooks.splice(this.#parkedHooks.indexOf(hook), 1);
           this.#native.set(this.#nextHookId++, hook);
         }
-        log.renew();
+        if (options.accesses) log.renew();
+        else log.clear();
         this.#logs.push(log);
         return log;
       }
