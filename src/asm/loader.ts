@@ -230,8 +230,13 @@ export function link(
     if (symbolsOf.get(alias) === undefined && address !== undefined) all.set(alias, address);
   }
   const linked = placed.map((p) => {
-    const resolved = resolveSymbols(p.input.obj, p.bySection, symbolsOf, p.input.name);
-    return { ...p, resolved, image: buildImage(p.input.obj, p.sections, resolved) };
+    const { resolved, placement } = resolveSymbols(
+      p.input.obj,
+      p.bySection,
+      symbolsOf,
+      p.input.name,
+    );
+    return { ...p, resolved, image: buildImage(p.input.obj, p.sections, resolved, placement) };
   });
   const images = [
     ...linked.map((l) => l.image),
@@ -538,14 +543,22 @@ type Resolved = (bigint | undefined)[];
  * sweep links the same code at the same place case after case, and only its
  * undefined symbols (the data's) resolve differently.
  */
-const lastPlacement = new WeakMap<ElfObject, { key: string; defined: Resolved }>();
+const lastPlacement = new WeakMap<ElfObject, Placement>();
+
+interface Placement {
+  key: string;
+  /** Addresses of the defined symbols (undefined ones left out). */
+  defined: Resolved;
+  /** The defined symbols' names, worked out when the image is first built. */
+  image?: PlacedNames;
+}
 
 function resolveSymbols(
   obj: ElfObject,
   bySection: Map<number, LoadedSection>,
   externs: SymbolLookup,
   inputName = "",
-): Resolved {
+): { resolved: Resolved; placement: Placement } {
   let key = "";
   for (const [index, section] of bySection) key += `${index}@${section.address} `;
   let last = lastPlacement.get(obj);
@@ -568,7 +581,7 @@ function resolveSymbols(
     resolved[sym.index] = externs.get(sym.name) ?? (sym.binding === "weak" ? 0n : undefined);
   }
   checkUndefined(obj, resolved, bySection, inputName);
-  return resolved;
+  return { resolved, placement: last };
 }
 
 /** Reports every undefined symbol a relocation uses, with its first referencing places. */
@@ -626,7 +639,41 @@ function isCodeOrDataSymbol(sym: ElfSymbol): boolean {
     !sym.name.startsWith("__anchor.");
 }
 
-function buildImage(obj: ElfObject, sections: LoadedSection[], resolved: Resolved): LoadedImage {
+function buildImage(
+  obj: ElfObject,
+  sections: LoadedSection[],
+  resolved: Resolved,
+  placement: Placement,
+): LoadedImage {
+  // What the object defines is the placement's (worked out once); what it uses
+  // from elsewhere (a sweep's data) is the case's.
+  const defined = placement.image ??= namedDefinitions(obj, placement.defined);
+  const used = new Map<string, bigint>();
+  let clash = false;
+  for (const sym of indexOf(obj).undefined) {
+    const address = resolved[sym.index];
+    if (address === undefined || !isNamed(sym)) continue;
+    clash ||= defined.symbols.has(sym.name) || used.has(sym.name);
+    used.set(sym.name, address);
+  }
+  // A name both used and defined (no assembler writes that): table order decides.
+  const table = clash ? namedDefinitions(obj, resolved) : undefined;
+  const symbols = table?.symbols ?? new SymbolView(
+    (name) => defined.symbols.get(name) ?? used.get(name),
+    () => namedDefinitions(obj, resolved).symbols,
+  );
+  const { duplicates, all } = table ?? defined;
+  return makeImage(
+    sections,
+    symbols,
+    () => duplicates,
+    symbolizer(obj, sections, resolved),
+    (prefix) => all.filter((s) => s.name.startsWith(prefix)),
+  );
+}
+
+/** An object's named symbols at `resolved` addresses, in table order (the first of a name wins). */
+function namedDefinitions(obj: ElfObject, resolved: Resolved): PlacedNames {
   const symbols = new Map<string, bigint>();
   const duplicates: NamedAddress[] = [];
   const all: NamedAddress[] = [];
@@ -637,13 +684,13 @@ function buildImage(obj: ElfObject, sections: LoadedSection[], resolved: Resolve
     if (symbols.has(sym.name)) duplicates.push({ name: sym.name, address });
     else symbols.set(sym.name, address);
   }
-  return makeImage(
-    sections,
-    symbols,
-    () => duplicates,
-    symbolizer(obj, sections, resolved),
-    (prefix) => all.filter((s) => s.name.startsWith(prefix)),
-  );
+  return { symbols, duplicates, all };
+}
+
+interface PlacedNames {
+  symbols: Map<string, bigint>;
+  duplicates: NamedAddress[];
+  all: NamedAddress[];
 }
 
 /** The LoadedImage over placed sections, their symbols and every named definition. */
