@@ -364,6 +364,8 @@ export async function runScenario(
       }
     }
     if (pool) {
+      // This thread measures no more of the sweep: its engines go now, not at its end.
+      recycled?.release();
       const measureSet = inWorker(pool);
       const from = measured;
       await forEachLimited(
