@@ -83,7 +83,7 @@ export interface DataSegment {
 
 /** Records data objects in order, as bytes; `chunk()` hands them over. */
 export class DataWriter {
-  #sink = new ByteSink();
+  readonly #sink = new ByteSink();
   #events = new EventLog();
   #objects: string[] = [];
   #addresses: DataAddress[] = [];

@@ -132,7 +132,8 @@ class InOrder {
     this.#waiting.set(index, runs);
     for (let batch; (batch = this.#waiting.get(this.#next)); this.#next++) {
       this.#waiting.delete(this.#next);
-      this.#kept.push(this.keep ? batch.filter(this.keep) : batch);
+      const kept = this.keep ? batch.filter(this.keep) : batch;
+      if (kept.length > 0) this.#kept.push(kept);
       const on = this.on;
       if (on) {
         this.#handed = this.#handed.then(() => on(batch));
