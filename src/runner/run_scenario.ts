@@ -334,7 +334,9 @@ export async function runScenario(
     const baseline = outcomes[0];
     return variants.map((variant) => {
       const m = outcomes[cases.indexOf(variant)];
-      const run = parts.run(toResult(variant.name, params, m, baseline, options.listRun));
+      const result = toResult(variant.name, params, m, baseline, options.listRun);
+      // Runs that are streamed and dropped (`keepRun`) share nothing with the ones to come.
+      const run = options.keepRun ? result : parts.run(result);
       options.onCase?.(++done, total);
       return run;
     });
