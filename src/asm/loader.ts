@@ -78,6 +78,12 @@ export interface LoadedImage {
   symbolize(address: bigint): { name: string; offset: number } | undefined;
   /** Symbols whose name starts with `prefix`, sorted by address then name. */
   markers(prefix: string): NamedAddress[];
+  /**
+   * Which objects' code is where: equal for two links of the same parsed
+   * objects at the same places (their data aside), so what is worked out from
+   * the code and its symbols alone can be kept between them. Set by {@link link}.
+   */
+  codeKey?: string;
 }
 
 /** Loading failed: placement, unknown or undefined symbols, unsupported relocations. */
@@ -236,7 +242,12 @@ export function link(
       symbolsOf,
       p.input.name,
     );
-    return { ...p, resolved, image: buildImage(p.input.obj, p.sections, resolved, placement) };
+    return {
+      ...p,
+      resolved,
+      placement,
+      image: buildImage(p.input.obj, p.sections, resolved, placement),
+    };
   });
   const images = [
     ...linked.map((l) => l.image),
@@ -252,7 +263,18 @@ export function link(
       if (target) applyRelocation(rel, target, input.obj, resolved, image);
     }
   }
+  image.codeKey = linked.map((l) => `${objectId(l.input.obj)}:${l.placement.key}`).join("|");
   return image;
+}
+
+/** A number per parsed object, for keys that name objects. */
+const objectIds = new WeakMap<ElfObject, number>();
+let nextObjectId = 0;
+
+function objectId(obj: ElfObject): number {
+  let id = objectIds.get(obj);
+  if (id === undefined) objectIds.set(obj, id = nextObjectId++);
+  return id;
 }
 
 /** A data section at `address`, its bytes copied for binding. */

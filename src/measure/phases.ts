@@ -34,6 +34,11 @@ export class PhaseMap {
     );
   }
 
+  /** The phases and where they start, as text: equal maps have equal signatures. */
+  get signature(): string {
+    return this.starts.map((at, i) => `${at}:${this.names[i]}`).join(" ");
+  }
+
   /** The phase of the last marker at or below `address` within its function, or "other". */
   at(address: number): string {
     let lo = 0, hi = this.starts.length - 1, found = -1;

@@ -48,8 +48,20 @@ export interface BlockTrace {
   readonly blockSize: Int32Array;
 }
 
+/**
+ * Block summaries by code (LoadedImage.codeKey and the phase map), then by
+ * block address: a sweep runs the same code case after case, where only the
+ * words that hold data addresses change. Each is checked against the words
+ * it was made from before it serves.
+ */
+const summaryCache = new Map<string, Map<number, { words: number[]; summary: BlockSummary }>>();
+/** Code keys kept at most. */
+const SUMMARY_CODES = 64;
+
 export class TraceRecorder {
   private readonly summaries = new Map<number, BlockSummary>();
+  /** This run's code's entry in the summary cache, when its code has a key. */
+  private readonly known?: Map<number, { words: number[]; summary: BlockSummary }>;
   private readonly distinct: BlockSummary[] = [];
   /** The recorded run's block start addresses (the trace's own array). */
   private starts: Float64Array = new Float64Array(0);
@@ -57,7 +69,16 @@ export class TraceRecorder {
   private entered = new Int32Array(0);
   private count = 0;
 
-  constructor(private readonly code: CodeImage, private readonly phases: PhaseMap) {}
+  constructor(private readonly code: CodeImage, private readonly phases: PhaseMap) {
+    const codeKey = code.image.codeKey;
+    if (codeKey === undefined) return;
+    const key = `${codeKey}|${phases.signature}`;
+    this.known = summaryCache.get(key);
+    if (!this.known) {
+      if (summaryCache.size >= SUMMARY_CODES) summaryCache.clear();
+      summaryCache.set(key, this.known = new Map());
+    }
+  }
 
   /** Record a run: each distinct block is decoded and summarised on first sight. */
   record(run: BlockTrace): void {
@@ -83,6 +104,19 @@ export class TraceRecorder {
   }
 
   private summarise(address: number, size: number): BlockSummary {
+    const id = this.distinct.length;
+    const words: number[] = [];
+    for (let pc = address; pc < address + size; pc += 4) words.push(this.code.word(pc) ?? -1);
+    const known = this.known?.get(address);
+    if (known && known.summary.size === size && known.words.every((w, i) => w === words[i])) {
+      return { ...known.summary, id };
+    }
+    const summary = this.decodeBlock(id, address, size);
+    this.known?.set(address, { words, summary });
+    return summary;
+  }
+
+  private decodeBlock(id: number, address: number, size: number): BlockSummary {
     const perPhase = new Map<string, Metrics>();
     let terminator: Terminator | undefined;
     for (let pc = address; pc < address + size; pc += 4) {
@@ -114,7 +148,6 @@ export class TraceRecorder {
         ? { phase, kind: insn.branch.kind, pc, register: insn.branch.register }
         : undefined;
     }
-    const id = this.distinct.length;
     return { id, size, end: address + size, perPhase: [...perPhase], terminator };
   }
 
