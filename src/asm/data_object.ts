@@ -83,15 +83,22 @@ export interface DataSegment {
 
 /** Records data objects in order, as bytes; `chunk()` hands them over. */
 export class DataWriter {
-  readonly #sink = new ByteSink();
-  #events = new EventLog();
+  readonly #sink: ByteSink;
+  #events: EventLog;
   #objects: string[] = [];
   #addresses: DataAddress[] = [];
   /** A chunk holds the arrays: the next write copies them first. */
   #handedOver = false;
 
-  /** @param origin where the data comes from, for listings and errors */
-  constructor(readonly origin: string, readonly section = ".data") {}
+  /**
+   * @param origin where the data comes from, for listings and errors
+   * @param expected bytes the writer is expected to hold (room made at once, not by doubling)
+   */
+  constructor(readonly origin: string, readonly section = ".data", expected = 256) {
+    this.#sink = new ByteSink(expected);
+    // A word, an object or an alignment every 8 bytes or so, three numbers each.
+    this.#events = new EventLog(Math.ceil(expected / 8) * 3);
+  }
 
   /** What `write` writes, as a segment to append to writers of the same origin. */
   static segment(origin: string, write: (w: DataWriter) => void): DataSegment {
@@ -403,8 +410,12 @@ function shifted(a: DataAddress, shift: number, origin: string): DataAddress {
 
 /** A writer's events: (kind, position, argument) triples in a growing Int32Array. */
 class EventLog {
-  #buffer = new Int32Array(384);
+  #buffer: Int32Array;
   #length = 0;
+
+  constructor(capacity = 384) {
+    this.#buffer = new Int32Array(capacity);
+  }
 
   add(kind: number, at: number, arg: number): void {
     this.#reserve(3);
@@ -434,7 +445,7 @@ class EventLog {
   }
 
   copy(): EventLog {
-    const log = new EventLog();
+    const log = new EventLog(0);
     log.#buffer = this.#buffer.slice();
     log.#length = this.#length;
     return log;

@@ -167,8 +167,11 @@ export interface DataOptions {
 /** Each ops' data (the ops and its two hashes) by everything it is written from. */
 const opsSegments = new Map<string, DataSegment>();
 
+/** About what an ops and its two hashes take, for sizing the writer. */
+const OPS_BYTES = 400;
+
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
-  const a = new DataWriter(ORIGIN);
+  const a = new DataWriter(ORIGIN, ".data", 2048 + OPS_BYTES * workload.ops.length);
   const blOffset = patchSiteBlOffset(workload.codegen);
   const siteIp = (fn: string) => sym(fn, blOffset);
   const ops = workload.ops;
