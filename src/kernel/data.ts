@@ -84,6 +84,19 @@ interface DerivedNames {
   readonly notrace: string;
   readonly buckets: string;
   readonly entries: string[];
+  /** This ops' data as written before, by what it points at next (see {@link opsSegment}). */
+  readonly segments: Map<string, OpsSegment[]>;
+}
+
+/** An ops' data (the ops and its two hashes) and the values it was written from. */
+interface OpsSegment {
+  readonly func: string;
+  readonly direct: string | undefined;
+  readonly flags: bigint;
+  readonly filtered: string | undefined;
+  readonly notrace: string | undefined;
+  readonly blOffset: number;
+  readonly segment: DataSegment;
 }
 
 const derivedNames = new Map<string, DerivedNames>();
@@ -103,6 +116,7 @@ function derived(name: string): DerivedNames {
       notrace: `${name}_notrace`,
       buckets: `${name}_buckets`,
       entries: [],
+      segments: new Map(),
     };
     derivedNames.set(name, names);
   }
@@ -164,9 +178,6 @@ export interface DataOptions {
   readonly task?: Readonly<Record<string, DataValue>>;
 }
 
-/** Each ops' data (the ops and its two hashes) by everything it is written from. */
-const opsSegments = new Map<string, DataSegment>();
-
 /** About what an ops and its two hashes take, for sizing the writer. */
 const OPS_BYTES = 400;
 
@@ -191,13 +202,14 @@ export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
     const next = k + 1 < ops.length ? opsNames[k + 1].self : "ftrace_list_end";
     const flags = opsFlags(op);
     const notrace = op.notraceTarget ? workload.target.name : undefined;
-    // A sweep writes the same ops, by name, case after case: written once, appended after.
-    const key = `${names.self}|${next}|${func}|${direct}|${
-      Number(flags)
-    }|${filtered}|${notrace}|${blOffset}`;
-    let segment = opsSegments.get(key);
+    // A sweep writes the same ops, by name, case after case: written once, appended after
+    // (looked up by the names it was written from, then by its few other values).
+    const written = names.segments.get(next) ?? [];
+    let segment = written.find((w) =>
+      w.func === func && w.direct === direct && w.flags === flags && w.filtered === filtered &&
+      w.notrace === notrace && w.blOffset === blOffset
+    )?.segment;
     if (!segment) {
-      if (opsSegments.size >= 4096) opsSegments.clear(); // bounded
       segment = DataWriter.segment(ORIGIN, (w) => {
         emitStruct(w, names.self, FTRACE_OPS, {
           func: sym(func),
@@ -214,7 +226,9 @@ export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
         emitHash(w, names.filter, filtered === undefined ? [] : [siteIp(filtered)]);
         emitHash(w, names.notrace, notrace === undefined ? [] : [siteIp(notrace)]);
       });
-      opsSegments.set(key, segment);
+      if (written.length >= 8) written.shift(); // bounded, as the names are
+      written.push({ func, direct, flags, filtered, notrace, blOffset, segment });
+      names.segments.set(next, written);
     }
     a.append(segment);
   });
