@@ -215,6 +215,21 @@ export function link(
     }
     return undefined;
   };
+  // The same as a number, where it is exact: most of the data's words point into the data.
+  const dataBases = data.map(({ sections }) =>
+    sections.map((s) => s.address <= SAFE ? Number(s.address) : undefined)
+  );
+  const dataNumber = (name: string): number | undefined => {
+    for (let i = 0; i < data.length; i++) {
+      const layouts = data[i].input.data;
+      for (let k = 0; k < layouts.length; k++) {
+        const offset = layouts[k].offsets.get(name);
+        const base = dataBases[i][k];
+        if (offset !== undefined) return base === undefined ? undefined : base + offset;
+      }
+    }
+    return undefined;
+  };
   for (const name of globals.keys()) {
     const defining = data.find(({ input }) => input.data.some((l) => l.offsets.has(name)));
     if (defining && !externs.has(name)) {
@@ -226,8 +241,9 @@ export function link(
     }
   }
   const all = new Map([...externs, ...globals]);
-  const symbolsOf: SymbolLookup = {
+  const symbolsOf: SymbolLookup & { number(name: string): number | undefined } = {
     get: (name) => (data.length > 0 ? dataAddress(name) : undefined) ?? all.get(name),
+    number: (name) => dataNumber(name),
   };
   // Linker-script assignments (`alias = target;`) where the target is defined; a
   // target no input exports may be one input's local (static) symbol.
@@ -304,12 +320,22 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 function bindAddresses(
   layout: DataSectionLayout,
   section: LoadedSection,
-  symbols: SymbolLookup,
+  symbols: SymbolLookup & { number(name: string): number | undefined },
   input: string,
 ): void {
   const view = viewOf(section.bytes);
   const missing = new Map<string, string>();
   for (const a of layout.addresses) {
+    if (a.size === 8) {
+      // A data object's address, as a number: no BigInt per word.
+      const at = symbols.number(a.symbol);
+      const value = at === undefined ? -1 : at + a.addend;
+      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+        view.setUint32(a.offset, value % 0x1_0000_0000, true);
+        view.setUint32(a.offset + 4, Math.floor(value / 0x1_0000_0000), true);
+        continue;
+      }
+    }
     const target = symbols.get(a.symbol);
     if (target === undefined) {
       if (!missing.has(a.symbol)) missing.set(a.symbol, a.origin);
@@ -685,12 +711,17 @@ function buildImage(
     () => namedDefinitions(obj, resolved).symbols,
   );
   const { duplicates, all } = table ?? defined;
+  const byPrefix = table ? new Map<string, NamedAddress[]>() : defined.byPrefix;
   return makeImage(
     sections,
     symbols,
     () => duplicates,
     symbolizer(obj, sections, resolved),
-    (prefix) => all.filter((s) => s.name.startsWith(prefix)),
+    (prefix) => {
+      let named = byPrefix.get(prefix);
+      if (!named) byPrefix.set(prefix, named = all.filter((s) => s.name.startsWith(prefix)));
+      return named;
+    },
   );
 }
 
@@ -706,13 +737,15 @@ function namedDefinitions(obj: ElfObject, resolved: Resolved): PlacedNames {
     if (symbols.has(sym.name)) duplicates.push({ name: sym.name, address });
     else symbols.set(sym.name, address);
   }
-  return { symbols, duplicates, all };
+  return { symbols, duplicates, all, byPrefix: new Map() };
 }
 
 interface PlacedNames {
   symbols: Map<string, bigint>;
   duplicates: NamedAddress[];
   all: NamedAddress[];
+  /** Definitions by name prefix (phase markers), as asked for. */
+  byPrefix: Map<string, NamedAddress[]>;
 }
 
 /** The LoadedImage over placed sections, their symbols and every named definition. */
