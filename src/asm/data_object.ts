@@ -89,15 +89,35 @@ export class DataWriter {
   #addresses: DataAddress[] = [];
   /** A chunk holds the arrays: the next write copies them first. */
   #handedOver = false;
+  /** Writing into the process's scratch buffers, handed back by `chunk()`. */
+  #scratch = false;
 
   /**
    * @param origin where the data comes from, for listings and errors
    * @param expected bytes the writer is expected to hold (room made at once, not by doubling)
+   * @param scratch write into buffers kept for the next such writer, which `chunk()`
+   *   copies out of and hands back (a case's world data: no buffers left to collect);
+   *   nothing may be written after it
    */
-  constructor(readonly origin: string, readonly section = ".data", expected = 256) {
-    this.#sink = new ByteSink(expected);
+  constructor(
+    readonly origin: string,
+    readonly section = ".data",
+    expected = 256,
+    scratch = false,
+  ) {
     // A word, an object or an alignment every 8 bytes or so, three numbers each.
-    this.#events = new EventLog(Math.ceil(expected / 8) * 3);
+    const events = Math.ceil(expected / 8) * 3;
+    // A scratch writer without free buffers makes its own, which become the scratch ones.
+    this.#scratch = scratch;
+    const free = scratch ? scratchBuffers : undefined;
+    if (free) {
+      scratchBuffers = undefined;
+      this.#sink = free.sink.reset(expected);
+      this.#events = free.events.reset(events);
+    } else {
+      this.#sink = new ByteSink(expected);
+      this.#events = new EventLog(events);
+    }
   }
 
   /** What `write` writes, as a segment to append to writers of the same origin. */
@@ -134,6 +154,7 @@ export class DataWriter {
 
   #own(): void {
     if (!this.#handedOver) return;
+    if (this.#scratch) throw new Error(`${this.origin}: data written after its chunk was taken`);
     this.#handedOver = false;
     this.#events = this.#events.copy();
     this.#objects = this.#objects.slice();
@@ -204,9 +225,12 @@ export class DataWriter {
 
   chunk(): DataChunk {
     const content = this.#sink.bytes();
-    // Handed over, not copied: writing more first copies them (see #own).
-    const events = this.#events.view(), objects = this.#objects, addresses = this.#addresses;
+    // Handed over, not copied: writing more first copies them (see #own). Scratch
+    // events are copied, and the scratch buffers go back for the next writer.
+    const events = this.#scratch ? this.#events.view().slice() : this.#events.view();
+    const objects = this.#objects, addresses = this.#addresses;
     this.#handedOver = true;
+    if (this.#scratch) scratchBuffers = { sink: this.#sink, events: this.#events };
     const section = this.section;
     let text: string | undefined;
     return {
@@ -408,6 +432,9 @@ function shifted(a: DataAddress, shift: number, origin: string): DataAddress {
   };
 }
 
+/** Buffers of a scratch writer that has handed over its chunk, for the next one. */
+let scratchBuffers: { sink: ByteSink; events: EventLog } | undefined;
+
 /** A writer's events: (kind, position, argument) triples in a growing Int32Array. */
 class EventLog {
   #buffer: Int32Array;
@@ -439,6 +466,13 @@ class EventLog {
     this.#length = n + events.length;
   }
 
+  /** Empty again, with room for `capacity` numbers. */
+  reset(capacity: number): this {
+    this.#length = 0;
+    this.#reserve(capacity);
+    return this;
+  }
+
   /** The events so far, not copied (see DataWriter.#own). */
   view(): Int32Array {
     return this.#buffer.subarray(0, this.#length);
@@ -468,6 +502,14 @@ class ByteSink {
   constructor(capacity = 256) {
     this.#buffer = new Uint8Array(capacity);
     this.#view = new DataView(this.#buffer.buffer);
+  }
+
+  /** Empty again (zero where written), with room for `capacity` bytes. */
+  reset(capacity: number): this {
+    this.#buffer.fill(0, 0, this.length);
+    this.length = 0;
+    this.#reserve(capacity);
+    return this;
   }
 
   /** `n` zero bytes. */

@@ -182,7 +182,7 @@ export interface DataOptions {
 const OPS_BYTES = 400;
 
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
-  const a = new DataWriter(ORIGIN, ".data", 2048 + OPS_BYTES * workload.ops.length);
+  const a = new DataWriter(ORIGIN, ".data", 2048 + OPS_BYTES * workload.ops.length, true);
   const blOffset = patchSiteBlOffset(workload.codegen);
   const siteIp = (fn: string) => sym(fn, blOffset);
   const ops = workload.ops;
