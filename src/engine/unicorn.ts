@@ -191,27 +191,27 @@ interface NativeHook {
 }
 
 /**
- * A mapping, with the content the harness asked for. A reset engine keeps
- * its mappings "parked": the next case's identical mapping takes one back
- * with its translations, and what it writes is compared with `shadow`.
+ * A mapping. A reset engine keeps its mappings "parked": the next case's
+ * identical page mapping takes one back with its translations.
  */
 interface Region {
   readonly address: bigint;
   readonly size: number;
   perms: Permissions;
-  /** Bytes the harness wrote (the run cannot change a region it cannot write). */
-  shadow: Uint8Array;
   /**
-   * The shadow is the memory itself (uc_mem_map_ptr): content is changed by
-   * writing the buffer and dropping the translations of code that changed.
-   * Unicorn's own writes to a read-only mapping lift and restore its
-   * protection, which rebuilds the address space twice per write. (Pages
-   * mapped a page at a time are; other mappings are Unicorn's RAM.)
+   * For a page mapped a page at a time, the memory itself (uc_mem_map_ptr, a
+   * host page of the harness's own): content is changed by writing it and
+   * dropping the translations of code that changed. Other mappings are
+   * Unicorn's RAM.
    */
-  hostBacked: boolean;
-  /** Between a reset and the next run: the content asked for, not yet in the engine. */
+  readonly memory?: Uint8Array;
+  /**
+   * A kept page between a reset and the next run: its new content. A
+   * writable page's is its memory (what the run wrote there is rewritten);
+   * a read-only page's is `spare`, compared with its memory at the run.
+   */
   pending: Uint8Array | null;
-  /** The buffer the next `pending` of a read-only region is made in (it swaps with `shadow`). */
+  /** The buffer a read-only page's next content is written into. */
   spare?: Uint8Array;
   parked: boolean;
 }
@@ -385,7 +385,7 @@ export class UnicornEngine implements Engine, Disposable {
         reuseStats.regionsKept++;
         kept.parked = false;
         // Fresh memory is zero: the new content starts from zero too.
-        kept.pending = (perms.write ? kept.shadow : kept.spare ??= new Uint8Array(size)).fill(0);
+        kept.pending = (perms.write ? kept.memory! : kept.spare ??= new Uint8Array(size)).fill(0);
         return;
       }
       const end = address + PAGE;
@@ -395,29 +395,20 @@ export class UnicornEngine implements Engine, Disposable {
     }
     // On a host page of the harness's own (see pageBuffer): Unicorn allocates no RAM
     // for it (an mmap per page, and a fault on its first touch).
-    const shadow = pageBuffer();
+    const memory = pageBuffer();
     this.#check(
-      this.#lib.uc_mem_map_ptr(this.#handle(), address, PAGE, protBits(perms), shadow),
+      this.#lib.uc_mem_map_ptr(this.#handle(), address, PAGE, protBits(perms), memory),
       `map ${hex(address)}+${size.toString(16)}`,
     );
-    this.#regions.push({
-      address,
-      size,
-      perms: { ...perms },
-      shadow,
-      hostBacked: true,
-      pending: null,
-      parked: false,
-    });
+    this.#addRegion(address, size, perms, memory);
   }
 
-  #addRegion(address: bigint, size: number, perms: Permissions): void {
+  #addRegion(address: bigint, size: number, perms: Permissions, memory?: Uint8Array): void {
     this.#regions.push({
       address,
       size,
       perms: { ...perms },
-      shadow: new Uint8Array(size),
-      hostBacked: false,
+      memory,
       pending: null,
       parked: false,
     });
@@ -466,26 +457,23 @@ export class UnicornEngine implements Engine, Disposable {
     const overlapping = this.#regions.filter((r) =>
       r.address < end && address < r.address + BigInt(r.size)
     );
-    const covered = overlapping.reduce((n, r) => {
-      const rEnd = r.address + BigInt(r.size);
-      return n + Number((end < rEnd ? end : rEnd) - (address > r.address ? address : r.address));
-    }, 0);
-    const byRegion = overlapping.some((r) => r.hostBacked);
-    if (!byRegion || covered < bytes.length) {
-      // Unicorn writes it all or, where something is not mapped, nothing (and says where).
-      const err = this.#lib.uc_mem_write(this.#handle(), address, bytes, BigInt(bytes.length));
-      this.#check(err, `write ${hex(address)}+${bytes.length}`, address);
-    }
-    for (const r of overlapping) {
+    const parts = overlapping.map((r) => {
       const rEnd = r.address + BigInt(r.size);
       const from = address > r.address ? address : r.address;
-      const to = end < rEnd ? end : rEnd;
+      return { r, from, to: end < rEnd ? end : rEnd };
+    });
+    if (parts.reduce((n, p) => n + Number(p.to - p.from), 0) < bytes.length) {
+      // Not all mapped: Unicorn's own answer, which writes nothing and says where.
+      this.#writeRaw(address, bytes);
+    }
+    for (const { r, from, to } of parts) {
       const part = bytes.subarray(Number(from - address), Number(to - address));
-      r.shadow.set(part, Number(from - r.address));
-      if (!byRegion) continue;
-      if (!r.hostBacked) this.#writeRaw(from, part);
-      // A host-backed buffer is the memory: Unicorn's translations of it may be stale now.
-      else if (r.perms.exec) this.#staleRanges.push([from, to]);
+      if (!r.memory) this.#writeRaw(from, part);
+      else {
+        r.memory.set(part, Number(from - r.address));
+        // Written behind Unicorn's back: translations of it may be stale now.
+        if (r.perms.exec) this.#staleRanges.push([from, to]);
+      }
     }
   }
 
@@ -765,7 +753,7 @@ export class UnicornEngine implements Engine, Disposable {
     this.#uc = null;
     liveEngines--;
     if (err === UC_ERR.OK) {
-      for (const region of this.#regions) if (region.hostBacked) freePage(region.shadow);
+      for (const region of this.#regions) if (region.memory) freePage(region.memory);
     }
     for (const hook of this.#native.values()) hook.callback.close();
     for (const hook of this.#parkedHooks) hook.callback.close();
@@ -783,10 +771,10 @@ export class UnicornEngine implements Engine, Disposable {
    * without reopening it or losing its translations: the CPU state
    * (registers, system registers, flags) is restored to what it was right
    * after opening; hooks and mappings are parked. The next case takes back
-   * a parked hook of the same kind and range, and a parked mapping of the
-   * same range and permissions; whatever it does not take back is removed
+   * a parked hook of the same kind and range, and a parked page mapping of
+   * the same place and permissions; whatever it does not take back is removed
    * (translations first, the only way 2.0.1 finds them) before its run. A
-   * kept mapping is zero plus what the new case writes: writable ones are
+   * kept page is zero plus what the new case writes: writable ones are
    * rewritten whole, read-only ones where they differ, and translations are
    * dropped exactly over the code that changed. Unicorn's own
    * instruction-count hook stays, first in its list, as it is in a fresh
@@ -827,39 +815,24 @@ export class UnicornEngine implements Engine, Disposable {
     }
     for (const region of this.#regions.filter((r) => r.parked)) this.#unmapRegion(region);
     for (const region of this.#regions) {
-      const pending = region.pending;
-      if (pending === null) continue;
+      const { pending, memory } = region;
+      if (pending === null || !memory) continue;
       region.pending = null;
       if (region.perms.write) {
-        // The run may have written anywhere in it: all of it again.
-        if (region.hostBacked) region.shadow.set(pending);
-        else this.#writeRaw(region.address, pending);
+        // Its memory was rewritten whole (the run may have written anywhere in it).
         if (region.perms.exec) {
           this.#staleRanges.push([region.address, region.address + BigInt(region.size)]);
         }
         continue;
       }
-      const changed = changedRanges(region.shadow, pending);
-      if (region.perms.exec) {
-        for (const [from, to] of changed) {
-          const at = region.address + BigInt(from);
-          reuseStats.codeBytesFlushed += to - from;
-          this.#staleRanges.push([at, at + BigInt(to - from)]);
-        }
+      // Read-only: only what differs from its memory changes, and only that code is stale.
+      for (const [from, to] of changedRanges(memory, pending)) {
+        memory.set(pending.subarray(from, to), from);
+        if (!region.perms.exec) continue;
+        const at = region.address + BigInt(from);
+        reuseStats.codeBytesFlushed += to - from;
+        this.#staleRanges.push([at, at + BigInt(to - from)]);
       }
-      if (region.hostBacked) {
-        for (const [from, to] of changed) region.shadow.set(pending.subarray(from, to), from);
-        region.spare = pending;
-        continue;
-      }
-      if (changed.length > 0) {
-        // One write for all of them: Unicorn lifts a read-only mapping's protection for
-        // each write, which costs far more than the bytes between the changes.
-        const first = changed[0][0], last = changed[changed.length - 1][1];
-        this.#writeRaw(region.address + BigInt(first), pending.subarray(first, last));
-      }
-      region.spare = region.shadow;
-      region.shadow = pending;
     }
   }
 
@@ -883,7 +856,7 @@ export class UnicornEngine implements Engine, Disposable {
       `unmap ${hex(region.address)}+${region.size.toString(16)}`,
     );
     this.#regions.splice(this.#regions.indexOf(region), 1);
-    if (region.hostBacked) freePage(region.shadow);
+    if (region.memory) freePage(region.memory);
   }
 
   /** Save the state `reset` returns to, and have `close` hand the engine to `recycle`. */
@@ -1059,7 +1032,7 @@ export class UnicornEngine implements Engine, Disposable {
 /**
  * The byte ranges [from, to) where `after` differs from `before` (same
  * length), compared a word at a time; ranges closer than 64 bytes are joined
- * so a scattered change costs few writes.
+ * so a scattered change costs few translation drops.
  */
 function changedRanges(before: Uint8Array, after: Uint8Array): [number, number][] {
   const ranges: [number, number][] = [];
