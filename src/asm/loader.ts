@@ -204,32 +204,6 @@ export function link(
   }
   checkOverlaps([...placed.flatMap((p) => p.sections), ...data.flatMap((d) => d.sections)]);
   const globals = globalDefinitions(placed);
-  // Data objects are looked up where they were laid out, not copied into one table:
-  // a sweep's data has hundreds of them per case. They come before externs.
-  const dataAddress = (name: string): bigint | undefined => {
-    for (const { input, sections } of data) {
-      for (let k = 0; k < input.data.length; k++) {
-        const offset = input.data[k].offsets.get(name);
-        if (offset !== undefined) return sections[k].address + BigInt(offset);
-      }
-    }
-    return undefined;
-  };
-  // The same as a number, where it is exact: most of the data's words point into the data.
-  const dataBases = data.map(({ sections }) =>
-    sections.map((s) => s.address <= SAFE ? Number(s.address) : undefined)
-  );
-  const dataNumber = (name: string): number | undefined => {
-    for (let i = 0; i < data.length; i++) {
-      const layouts = data[i].input.data;
-      for (let k = 0; k < layouts.length; k++) {
-        const offset = layouts[k].offsets.get(name);
-        const base = dataBases[i][k];
-        if (offset !== undefined) return base === undefined ? undefined : base + offset;
-      }
-    }
-    return undefined;
-  };
   for (const name of globals.keys()) {
     const defining = data.find(({ input }) => input.data.some((l) => l.offsets.has(name)));
     if (defining && !externs.has(name)) {
@@ -241,9 +215,27 @@ export function link(
     }
   }
   const all = new Map([...externs, ...globals]);
-  const symbolsOf: SymbolLookup & { number(name: string): number | undefined } = {
-    get: (name) => (data.length > 0 ? dataAddress(name) : undefined) ?? all.get(name),
-    number: (name) => dataNumber(name),
+  // Data objects are looked up where they were laid out, not copied into one table (a
+  // sweep's data has hundreds of them per case), and before externs.
+  const inData = (name: string) => {
+    for (const { input, sections } of data) {
+      const found = locate(input, sections, name);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const symbolsOf: SymbolLookup = {
+    get(name) {
+      const found = inData(name);
+      return found ? found.section.address + BigInt(found.offset) : all.get(name);
+    },
+    number(name) {
+      const found = inData(name);
+      const address = found ? found.section.address : all.get(name);
+      return address === undefined || address > SAFE
+        ? undefined
+        : Number(address) + (found?.offset ?? 0);
+    },
   };
   // Linker-script assignments (`alias = target;`) where the target is defined; a
   // target no input exports may be one input's local (static) symbol.
@@ -320,14 +312,14 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 function bindAddresses(
   layout: DataSectionLayout,
   section: LoadedSection,
-  symbols: SymbolLookup & { number(name: string): number | undefined },
+  symbols: SymbolLookup,
   input: string,
 ): void {
   const view = viewOf(section.bytes);
   const missing = new Map<string, string>();
   for (const a of layout.addresses) {
     if (a.size === 8) {
-      // A data object's address, as a number: no BigInt per word.
+      // The usual case (a pointer into the image) in plain numbers: no BigInt per word.
       const at = symbols.number(a.symbol);
       const value = at === undefined ? -1 : at + a.addend;
       if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
@@ -340,15 +332,6 @@ function bindAddresses(
     if (target === undefined) {
       if (!missing.has(a.symbol)) missing.set(a.symbol, a.origin);
       continue;
-    }
-    if (a.size === 8 && target < SAFE) {
-      // The usual case (a pointer into the image) in plain numbers: no BigInt per word.
-      const value = Number(target) + a.addend;
-      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
-        view.setUint32(a.offset, value % 0x1_0000_0000, true);
-        view.setUint32(a.offset + 4, Math.floor(value / 0x1_0000_0000), true);
-        continue;
-      }
     }
     const value = target + BigInt(a.addend);
     if (a.size === 8) view.setBigUint64(a.offset, BigInt.asUintN(64, value), true);
@@ -370,14 +353,20 @@ function bindAddresses(
   }
 }
 
+/** The placed section of `input` that holds data object `name`, and its offset there. */
+function locate(input: DataInput, sections: readonly LoadedSection[], name: string) {
+  for (let k = 0; k < input.data.length; k++) {
+    const offset = input.data[k].offsets.get(name);
+    if (offset !== undefined) return { section: sections[k], offset };
+  }
+  return undefined;
+}
+
 /** The image of bound data: its objects, named as data objects are, looked up where laid out. */
 function dataImage(input: DataInput, sections: LoadedSection[]): LoadedImage {
   const get = (name: string) => {
-    for (let k = 0; k < input.data.length; k++) {
-      const offset = input.data[k].offsets.get(name);
-      if (offset !== undefined) return sections[k].address + BigInt(offset);
-    }
-    return undefined;
+    const found = locate(input, sections, name);
+    return found && found.section.address + BigInt(found.offset);
   };
   const named = (prefix: string) =>
     input.data.flatMap((layout, k) =>
@@ -491,7 +480,11 @@ function mergeImages(images: LoadedImage[]): LoadedImage {
 const namedIn = new WeakMap<LoadedImage, (prefix: string) => readonly NamedAddress[]>();
 
 /** What a link resolves names through. */
-type SymbolLookup = Pick<ReadonlyMap<string, bigint>, "get">;
+interface SymbolLookup {
+  get(name: string): bigint | undefined;
+  /** The same address as a number, when it is exact as one. */
+  number(name: string): number | undefined;
+}
 
 /**
  * A symbol table looked up through a function and listed (as a Map) only when
@@ -599,6 +592,8 @@ interface Placement {
   defined: Resolved;
   /** The defined symbols' names, worked out when the image is first built. */
   image?: PlacedNames;
+  /** The symbols that can name a place, sorted per section, when first asked to. */
+  places?: Map<number, Candidate[]>;
 }
 
 function resolveSymbols(
@@ -716,7 +711,7 @@ function buildImage(
     sections,
     symbols,
     () => duplicates,
-    symbolizer(obj, sections, resolved),
+    symbolizer(obj, sections, placement),
     (prefix) => {
       let named = byPrefix.get(prefix);
       if (!named) byPrefix.set(prefix, named = all.filter((s) => s.name.startsWith(prefix)));
@@ -820,28 +815,17 @@ interface Candidate {
   sym: ElfSymbol;
 }
 
-/** Each object's last symbol lookup, with the placement it was built for. */
-const lastSymbolizer = new WeakMap<
-  ElfObject,
-  { placement: string; perSection: Map<number, Candidate[]> }
->();
-
-/** Builds the lookup behind LoadedImage.symbolize: sorted candidates per section. */
-function symbolizer(obj: ElfObject, sections: LoadedSection[], resolved: Resolved) {
-  let perSection: Map<number, Candidate[]> | undefined;
-  // Built when first asked: most images are never asked to name an address. What it
-  // holds depends only on where the object's sections are, so a sweep that places
-  // the same code again (its data aside) takes it back.
+/**
+ * Builds the lookup behind LoadedImage.symbolize: sorted candidates per
+ * section, when first asked (most images are never asked to name an
+ * address), once per placement of the object (they are all defined symbols).
+ */
+function symbolizer(obj: ElfObject, sections: LoadedSection[], placement: Placement) {
   const build = () => {
-    const placement = sections.map((s) => `${s.index}@${s.address}`).join(" ");
-    const last = lastSymbolizer.get(obj);
-    if (last?.placement === placement) return last.perSection;
     const map = new Map<number, Candidate[]>();
     for (const sym of indexOf(obj).places) {
-      // Undefined names are not places of this object (their section, 0, is never asked).
-      if (sym.sectionIndex === SHN_UNDEF) continue;
-      const address = resolved[sym.index];
-      if (address === undefined) continue;
+      const address = placement.defined[sym.index];
+      if (address === undefined) continue; // undefined names are no place of this object
       const list = map.get(sym.sectionIndex) ?? [];
       list.push({ address, sym });
       map.set(sym.sectionIndex, list);
@@ -850,11 +834,10 @@ function symbolizer(obj: ElfObject, sections: LoadedSection[], resolved: Resolve
     for (const list of map.values()) {
       list.sort((a, b) => cmp(a.address, b.address) || preference(a.sym, b.sym));
     }
-    lastSymbolizer.set(obj, { placement, perSection: map });
     return map;
   };
   return (address: bigint): { name: string; offset: number } | undefined => {
-    perSection ??= build();
+    const perSection = placement.places ??= build();
     const section = sections.find((s) =>
       address >= s.address && address < s.address + BigInt(s.size)
     );
