@@ -190,6 +190,7 @@ export class DataWriter {
 
   /** `size` zero bytes. */
   zero(size: number): this {
+    this.#own();
     if (size > 0) this.#sink.skip(size);
     return this;
   }
@@ -305,22 +306,15 @@ export interface DataSectionLayout {
  * in place; addresses are listed for whoever places the data.
  */
 export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
-  if (chunks.length === 1 && landsAligned(chunks[0], 0)) return [layoutAlone(chunks[0])];
-  const sections = new Map<string, {
-    align: number;
-    sink: ByteSink;
-    objects: { name: string; offset: number }[];
-    offsets: Map<string, number>;
-    addresses: DataAddress[];
-  }>();
+  const sections = new Map<string, SectionDraft>();
   for (const chunk of chunks) {
     let section = sections.get(chunk.section);
     if (!section) {
-      const sink = new ByteSink(chunk.content.length + 64);
-      section = { align: 1, sink, objects: [], offsets: new Map(), addresses: [] };
+      section = { align: 1, length: 0, objects: [], offsets: new Map(), addresses: [] };
       sections.set(chunk.section, section);
     }
-    const { sink, objects, offsets, addresses } = section;
+    const draft = section;
+    const { objects, offsets, addresses } = draft;
     const define = (name: string, offset: number) => {
       if (
         offsets.has(name) ||
@@ -332,19 +326,23 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
       objects.push({ name, offset });
     };
     const { content, events } = chunk;
-    if (landsAligned(chunk, sink.length)) {
-      // The usual case: no padding anywhere, so the content goes in whole.
-      const shift = sink.length;
-      sink.append(content, 0, content.length);
+    if (landsAligned(chunk, draft.length)) {
+      // The usual case: no padding anywhere, so the content goes in whole (a section's
+      // only chunk is its bytes as they are; whoever binds addresses writes into a copy).
+      const shift = draft.length;
+      if (shift === 0 && !draft.sink) draft.solo = content;
+      else sinkOf(draft).append(content, 0, content.length);
+      draft.length += content.length;
       for (let e = 0; e < events.length; e += 3) {
         const kind = events[e], at = events[e + 1], arg = events[e + 2];
-        if (kind === ALIGN) section.align = Math.max(section.align, arg);
+        if (kind === ALIGN) draft.align = Math.max(draft.align, arg);
         else if (kind === OBJECT) define(chunk.objects[arg], at + shift);
       }
       for (const a of chunk.addresses) addresses.push(shifted(a, shift, chunk.origin));
       continue;
     }
     // Content positions map to section offsets by the padding inserted so far.
+    const sink = sinkOf(draft);
     let copied = 0;
     let shift = sink.length;
     let next = 0; // next address word of the chunk
@@ -362,54 +360,44 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
       if (kind === WORD) continue;
       moveTo(at);
       if (kind === ALIGN) {
-        section.align = Math.max(section.align, arg);
+        draft.align = Math.max(draft.align, arg);
         const pad = (arg - (sink.length % arg)) % arg;
         sink.skip(pad);
         shift += pad;
       } else define(chunk.objects[arg], at + shift);
     }
     moveTo(Infinity); // the rest, and every address word left
+    draft.length = sink.length;
   }
-  return [...sections].map(([name, { align, sink, objects, offsets, addresses }]) => ({
+  return [...sections].map(([name, { align, sink, solo, objects, offsets, addresses }]) => ({
     name,
     align,
-    bytes: sink.bytes(),
+    bytes: sink ? sink.bytes() : solo ?? new Uint8Array(0),
     objects,
     offsets,
     addresses,
   }));
 }
 
-/**
- * A section of one chunk that needs no padding: the chunk's own bytes and
- * address records serve (whoever binds addresses writes into a copy).
- */
-function layoutAlone(chunk: DataChunk): DataSectionLayout {
-  let align = 1;
-  const objects: { name: string; offset: number }[] = [];
-  const offsets = new Map<string, number>();
-  const { events } = chunk;
-  for (let e = 0; e < events.length; e += 3) {
-    const kind = events[e], at = events[e + 1], arg = events[e + 2];
-    if (kind === ALIGN) align = Math.max(align, arg);
-    else if (kind === OBJECT) {
-      const name = chunk.objects[arg];
-      if (offsets.has(name)) {
-        throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
-      }
-      offsets.set(name, at);
-      objects.push({ name, offset: at });
-    }
+/** A section being laid out: its only chunk's bytes as they are, or a sink once it has more. */
+interface SectionDraft {
+  align: number;
+  length: number;
+  solo?: Uint8Array;
+  sink?: ByteSink;
+  objects: { name: string; offset: number }[];
+  offsets: Map<string, number>;
+  addresses: DataAddress[];
+}
+
+/** The section's sink, made (with its only chunk's bytes so far) when first needed. */
+function sinkOf(draft: SectionDraft): ByteSink {
+  if (!draft.sink) {
+    draft.sink = new ByteSink(draft.length + 256);
+    if (draft.solo) draft.sink.append(draft.solo, 0, draft.solo.length);
+    draft.solo = undefined;
   }
-  const own = chunk.addresses.every((a) => a.origin === chunk.origin);
-  return {
-    name: chunk.section,
-    align,
-    bytes: chunk.content,
-    objects,
-    offsets,
-    addresses: own ? chunk.addresses : chunk.addresses.map((a) => shifted(a, 0, chunk.origin)),
-  };
+  return draft.sink;
 }
 
 /** Whether every alignment `chunk` asks for holds with its content placed at `start`. */

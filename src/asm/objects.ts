@@ -87,14 +87,12 @@ function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean
     if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
   }
   const { defined, exported } = names(code);
-  // The code must not define (even locally) a name the data defines.
-  for (const name of defined) {
-    if (data.some((layout) => layout.offsets.has(name))) return false;
-  }
   const own = (name: string) => data.some((layout) => layout.offsets.has(name));
+  // The code must not define (even locally) a name the data defines.
+  for (const name of defined) if (own(name)) return false;
   for (const layout of data) {
     for (const a of layout.addresses) {
-      if (!layout.offsets.has(a.symbol) && !exported.has(a.symbol) && !own(a.symbol)) return false;
+      if (!own(a.symbol) && !exported.has(a.symbol)) return false;
     }
   }
   return true;
