@@ -30,6 +30,7 @@ import {
   removeStaleTemps,
   resultJson,
   ResultStream,
+  writeAll,
   writeFileAtomic,
 } from "../report/results_file.ts";
 import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors.ts";
@@ -465,10 +466,8 @@ async function runCommand(args: string[]): Promise<void> {
   if (results.some((r) => r.runs.some((run) => run.status === "failed"))) Deno.exitCode = 1;
 }
 
-async function writeStdout(text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+function writeStdout(text: string): Promise<void> {
+  return writeAll(Deno.stdout, new TextEncoder().encode(text));
 }
 
 /** The default comparison: every scenario, tables on screen, JSON under results/. */

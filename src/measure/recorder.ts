@@ -105,14 +105,18 @@ export class TraceRecorder {
 
   private summarise(address: number, size: number): BlockSummary {
     const id = this.distinct.length;
-    const words: number[] = [];
-    for (let pc = address; pc < address + size; pc += 4) words.push(this.code.word(pc) ?? -1);
     const known = this.known?.get(address);
-    if (known && known.summary.size === size && known.words.every((w, i) => w === words[i])) {
+    if (
+      known && known.summary.size === size &&
+      known.words.every((w, i) => w === this.code.word(address + 4 * i))
+    ) {
       return { ...known.summary, id };
     }
     const summary = this.decodeBlock(id, address, size);
-    this.known?.set(address, { words, summary });
+    if (this.known) {
+      const words = Array.from({ length: size / 4 }, (_, i) => this.code.word(address + 4 * i)!);
+      this.known.set(address, { words, summary });
+    }
     return summary;
   }
 

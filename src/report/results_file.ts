@@ -81,12 +81,25 @@ export function tempPathFor(path: string): { dir: string; temp: string } {
 }
 
 /** Write `text` to `path` via a temporary file in the same directory. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
+export function writeFileAtomic(path: string, text: string): Promise<void> {
+  return writeAtomicWith(path, (file) => writeAll(file, new TextEncoder().encode(text)));
+}
+
+/** Make `path` what `write` writes into a temporary file beside it, or leave it as it was. */
+async function writeAtomicWith(
+  path: string,
+  write: (file: Deno.FsFile) => Promise<void>,
+): Promise<void> {
   if (path === "") throw new WriteError(`cannot write a file with an empty name`);
   const { dir, temp } = tempPathFor(path);
   removeStaleTemps(dir);
   try {
-    await Deno.writeTextFile(temp, text);
+    const file = await Deno.open(temp, { write: true, create: true, truncate: true });
+    try {
+      await write(file);
+    } finally {
+      file.close();
+    }
     await Deno.rename(temp, path);
   } catch (e) {
     await Deno.remove(temp).catch(() => {});
@@ -144,23 +157,12 @@ export class ResultStream {
       const empty = `"runs": []\n}`;
       if (!head.endsWith(empty)) throw new Error(`runs is not the record's last key`);
       const prefix = head.slice(0, -"[]\n}".length);
-      const { dir, temp } = tempPathFor(path);
-      removeStaleTemps(dir);
-      try {
-        const out = await Deno.open(temp, { write: true, create: true, truncate: true });
-        try {
-          await writeAll(out, this.#encoder.encode(prefix + (this.#count ? "[\n" : "[")));
-          const runs = await Deno.open(this.temp, { read: true });
-          for await (const chunk of runs.readable) await writeAll(out, chunk);
-          await writeAll(out, this.#encoder.encode(this.#count ? "\n  ]\n}\n" : "]\n}\n"));
-        } finally {
-          out.close();
-        }
-        await Deno.rename(temp, path);
-      } catch (e) {
-        await Deno.remove(temp).catch(() => {});
-        throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
-      }
+      await writeAtomicWith(path, async (out) => {
+        await writeAll(out, this.#encoder.encode(prefix + (this.#count ? "[\n" : "[")));
+        const runs = await Deno.open(this.temp, { read: true });
+        for await (const chunk of runs.readable) await writeAll(out, chunk);
+        await writeAll(out, this.#encoder.encode(this.#count ? "\n  ]\n}\n" : "]\n}\n"));
+      });
     } finally {
       await Deno.remove(this.temp).catch(() => {});
     }
@@ -188,7 +190,11 @@ export class ResultStream {
   }
 }
 
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+/** All of `bytes`, however many writes it takes. */
+export async function writeAll(
+  file: { write(p: Uint8Array): Promise<number> },
+  bytes: Uint8Array,
+): Promise<void> {
   for (let written = 0; written < bytes.length;) {
     written += await file.write(bytes.subarray(written));
   }

@@ -38,8 +38,9 @@ export interface RunOptions {
   overrides?: ReadonlyMap<string, ParamValue[]>;
   /**
    * The engine of every case. With `unicornFactory`, the sweep's in-process
-   * cases share one engine, reset between cases (results are identical to a
-   * fresh engine's: tests/engine/reuse_test.ts), closed when the sweep ends.
+   * cases share engines kept warm (one per code place, reset between cases:
+   * results are identical to a fresh engine's, tests/engine/reuse_test.ts),
+   * closed when the sweep ends.
    */
   factory: EngineFactory;
   /** Called after each case, for progress display. */

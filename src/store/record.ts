@@ -63,7 +63,14 @@ export async function recordRun(
   const result = await runScenario(scenario, {
     ...options,
     listRun,
-    ...(onRuns ? { onRuns: async (runs) => (await attachListings(runs), await onRuns(runs)) } : {}),
+    ...(onRuns
+      ? {
+        onRuns: async (runs) => {
+          await attachListings(runs);
+          await onRuns(runs);
+        },
+      }
+      : {}),
   });
   await attachListings(result.runs);
   const meta = await runMeta();
