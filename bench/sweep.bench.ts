@@ -51,49 +51,67 @@ function status(field: "VmHWM" | "VmRSS"): number {
   return m ? Number(m[1]) : NaN;
 }
 
-async function child(what: string, workers: number): Promise<ChildReport> {
+/** `run <scenario> --quiet --json <out>` in this process, as `deno task run` runs it. */
+async function runCli(scenario: string, args: string[], workers: number, out: string) {
   const { main } = await import("../src/cli/main.ts");
+  const code = await main([
+    "run",
+    `${ROOT}scenarios/${scenario}.ts`,
+    ...args,
+    "--workers",
+    `${workers}`,
+    "--quiet",
+    "--json",
+    out,
+  ]);
+  if (code > 1) throw new Error(`run ${scenario} failed with exit status ${code}`);
+}
+
+const params = (...values: string[]) => values.flatMap((p) => ["--param", p]);
+
+async function child(what: string, workers: number): Promise<ChildReport> {
+  await import("../src/cli/main.ts"); // loading the harness is not the work measured
   const out = Deno.makeTempFileSync({ suffix: ".json" });
-  const started = performance.now();
-  let cases = 1;
-  const extra: Partial<ChildReport> = {};
-  const sweep = async (params: string[]) => {
-    const args = [
-      "run",
-      `${ROOT}scenarios/ftrace-ops.ts`,
-      ...params.flatMap((p) => ["--param", p]),
-    ];
-    const code = await main([...args, "--workers", `${workers}`, "--quiet", "--json", out]);
-    if (code > 1) throw new Error(`sweep failed with exit status ${code}`);
-    return JSON.parse(Deno.readTextFileSync(out)).runs.length as number;
-  };
-  if (what === "sweep") {
-    cases = await sweep([`relevant=${RELEVANT}`, `irrelevant=${IRRELEVANT}`]);
-  } else if (what === "one") {
-    const code = await main([
-      "run",
-      `${ROOT}scenarios/single-tracer.ts`,
-      "--variant",
-      "args",
-      "--param",
-      "args=2",
-      "--quiet",
-      "--json",
-      out,
-    ]);
-    if (code > 1) throw new Error(`case failed with exit status ${code}`);
-  } else if (what === "floor") {
-    const f = await floor();
-    cases = f.cases;
-    extra.engineMs = f.engineMs;
-  } else if (what === "long") {
-    const l = await long(workers);
-    cases = l.cases;
-    extra.samples = l.samples;
-  } else throw new Error(`unknown child ${what}`);
-  const ms = performance.now() - started;
-  Deno.removeSync(out);
-  return { cases, ms, hwmKb: status("VmHWM"), ...extra };
+  try {
+    const started = performance.now();
+    const extra: Partial<ChildReport> = {};
+    let cases: number | undefined;
+    if (what === "sweep") {
+      await runCli(
+        "ftrace-ops",
+        params(`relevant=${RELEVANT}`, `irrelevant=${IRRELEVANT}`),
+        workers,
+        out,
+      );
+    } else if (what === "one") {
+      await runCli("single-tracer", ["--variant", "args", ...params("args=2")], 1, out);
+    } else if (what === "floor") {
+      const f = await floor();
+      cases = f.cases;
+      extra.engineMs = f.engineMs;
+    } else if (what === "long") {
+      extra.samples = await long(workers, out);
+    } else throw new Error(`unknown child ${what}`);
+    // Time and peak memory of the work, before the runs are counted from its file.
+    const ms = performance.now() - started;
+    const hwmKb = status("VmHWM");
+    return { cases: cases ?? await countRuns(out), ms, hwmKb, ...extra };
+  } finally {
+    Deno.removeSync(out);
+  }
+}
+
+/** The runs in a result file, counted by streaming through it (it may be hundreds of MB). */
+async function countRuns(path: string): Promise<number> {
+  const mark = '\n      "variant": ';
+  let runs = 0, tail = "";
+  const file = await Deno.open(path);
+  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
+    const text = tail + chunk;
+    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + 1)) runs++;
+    tail = text.slice(-(mark.length - 1));
+  }
+  return runs;
 }
 
 /**
@@ -141,42 +159,27 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
 /**
  * 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans,
  * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
- * the file as they are measured), resident memory sampled every 500 ms.
+ * the file as they are measured); resident memory (MB) sampled every 500 ms.
  */
-async function long(workers: number): Promise<{ cases: number; samples: number[] }> {
-  const { main } = await import("../src/cli/main.ts");
-  const out = Deno.makeTempFileSync({ suffix: ".json" });
+async function long(workers: number, out: string): Promise<number[]> {
   const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
   const samples: number[] = [];
   const sampler = setInterval(() => samples.push(Math.round(status("VmRSS") / 1024)), 500);
   try {
-    const code = await main([
-      "run",
-      `${ROOT}scenarios/ftrace-ops.ts`,
-      ...["relevant=" + ints(25), "irrelevant=" + ints(63)].flatMap((p) => ["--param", p]),
-      ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"]
-        .flatMap((name) => ["--param", `${name}=false,true`]),
-      "--workers",
-      `${workers}`,
-      "--quiet",
-      "--json",
+    await runCli(
+      "ftrace-ops",
+      params(
+        `relevant=${ints(25)}`,
+        `irrelevant=${ints(63)}`,
+        ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"].map((b) => `${b}=false,true`),
+      ),
+      workers,
       out,
-    ]);
-    if (code > 1) throw new Error(`long sweep failed with exit status ${code}`);
+    );
   } finally {
     clearInterval(sampler);
   }
-  // Counted by streaming through the file: read whole, it would be the peak of the run.
-  const mark = '\n      "variant": ';
-  let cases = 0, tail = "";
-  const file = await Deno.open(out);
-  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
-    const text = tail + chunk;
-    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + 1)) cases++;
-    tail = text.slice(-(mark.length - 1));
-  }
-  Deno.removeSync(out);
-  return { cases, samples };
+  return samples;
 }
 
 // deno-lint-ignore no-explicit-any
