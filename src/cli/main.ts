@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { unicornFactory } from "../engine/unicorn.ts";
+import { RecyclingUnicornFactory, unicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
 import {
   expandSweep,
@@ -511,15 +511,17 @@ async function mainCommand(args: string[]): Promise<void> {
   let cases = 0, instructions = 0, failed = 0;
   const results: ScenarioResult[] = [];
   const progress = stderrProgress(false, false);
-  // One set of workers for every scenario that is big enough to use them.
+  // One set of workers for every scenario that is big enough to use them, and this
+  // thread's engines kept warm from one scenario to the next.
   const sharedPool = new SharedCasePool(workers);
+  const engines = new RecyclingUnicornFactory();
   // The project's git state, once for the job, looked up while the first cases run.
   const project = projectState(root);
   try {
     for (const { file, scenario } of scenarios) {
       for (const cpu of cpus) {
         const result = await recordRun(scenario, {
-          factory: unicornFactory,
+          factory: engines,
           workers,
           sharedPool,
           onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
@@ -541,6 +543,7 @@ async function mainCommand(args: string[]): Promise<void> {
     }
   } finally {
     sharedPool.close();
+    engines.release();
   }
   // With several CPU models (--cpu all), each gets its own file: <scenario>.<cpu>.json.
   const sources = results.map((r) =>

@@ -40,7 +40,8 @@ export interface RunOptions {
    * The engine of every case. With `unicornFactory`, the sweep's in-process
    * cases share engines kept warm (one per code place, reset between cases:
    * results are identical to a fresh engine's, tests/engine/reuse_test.ts),
-   * closed when the sweep ends.
+   * closed when the sweep ends; a `RecyclingUnicornFactory` of the caller's
+   * keeps them for its next sweep (the caller releases it).
    */
   factory: EngineFactory;
   /** Called after each case, for progress display. */
