@@ -292,6 +292,11 @@ export interface DataSectionLayout {
   readonly align: number;
   /** The section's bytes, every address word still zero. */
   readonly bytes: Uint8Array;
+  /**
+   * The bytes are this layout's alone (not a chunk's, which may be laid out
+   * again): whoever binds its addresses may write them in place.
+   */
+  readonly owned?: boolean;
   /** Objects in order, by offset. */
   readonly objects: readonly { readonly name: string; readonly offset: number }[];
   /** The objects' offsets by name. */
@@ -326,7 +331,8 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
       objects.push({ name, offset });
     };
     const { content, events } = chunk;
-    if (landsAligned(chunk, draft.length)) {
+    const padding = paddingBound(chunk, draft.length);
+    if (padding === 0) {
       // The usual case: no padding anywhere, so the content goes in whole (a section's
       // only chunk is its bytes as they are; whoever binds addresses writes into a copy).
       const shift = draft.length;
@@ -342,7 +348,7 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
       continue;
     }
     // Content positions map to section offsets by the padding inserted so far.
-    const sink = sinkOf(draft);
+    const sink = sinkOf(draft, content.length + padding);
     let copied = 0;
     let shift = sink.length;
     let next = 0; // next address word of the chunk
@@ -372,7 +378,9 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
   return [...sections].map(([name, { align, sink, solo, objects, offsets, addresses }]) => ({
     name,
     align,
-    bytes: sink ? sink.bytes() : solo ?? new Uint8Array(0),
+    // A sink is this layout's own: its bytes are handed over, not copied.
+    bytes: sink ? sink.written() : solo ?? new Uint8Array(0),
+    owned: sink !== undefined,
     objects,
     offsets,
     addresses,
@@ -390,23 +398,32 @@ interface SectionDraft {
   addresses: DataAddress[];
 }
 
-/** The section's sink, made (with its only chunk's bytes so far) when first needed. */
-function sinkOf(draft: SectionDraft): ByteSink {
+/**
+ * The section's sink, made (with its only chunk's bytes so far) when first
+ * needed, with room for `more` bytes after what the section holds.
+ */
+function sinkOf(draft: SectionDraft, more = 256): ByteSink {
   if (!draft.sink) {
-    draft.sink = new ByteSink(draft.length + 256);
+    draft.sink = new ByteSink(draft.length + more);
     if (draft.solo) draft.sink.append(draft.solo, 0, draft.solo.length);
     draft.solo = undefined;
-  }
+  } else draft.sink.reserve(more);
   return draft.sink;
 }
 
-/** Whether every alignment `chunk` asks for holds with its content placed at `start`. */
-function landsAligned(chunk: DataChunk, start: number): boolean {
+/**
+ * 0 when every alignment `chunk` asks for holds with its content placed at
+ * `start`; otherwise the most padding its alignments can insert.
+ */
+function paddingBound(chunk: DataChunk, start: number): number {
   const { events } = chunk;
+  let aligned = true, bound = 0;
   for (let e = 0; e < events.length; e += 3) {
-    if (events[e] === ALIGN && (start + events[e + 1]) % events[e + 2] !== 0) return false;
+    if (events[e] !== ALIGN) continue;
+    if ((start + events[e + 1]) % events[e + 2] !== 0) aligned = false;
+    bound += events[e + 2] - 1;
   }
-  return true;
+  return aligned ? 0 : bound;
 }
 
 /** A chunk's address word at a section offset `shift` further on (its own record when 0). */
@@ -536,6 +553,16 @@ class ByteSink {
 
   bytes(): Uint8Array {
     return this.#buffer.slice(0, this.length);
+  }
+
+  /** What was written, not copied: for a sink that is written no more. */
+  written(): Uint8Array {
+    return this.#buffer.subarray(0, this.length);
+  }
+
+  /** Room for `n` more bytes. */
+  reserve(n: number): void {
+    this.#reserve(n);
   }
 
   #reserve(n: number): void {

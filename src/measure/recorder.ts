@@ -58,6 +58,9 @@ const summaryCache = new Map<string, Map<number, { words: number[]; summary: Blo
 /** Code keys kept at most. */
 const SUMMARY_CODES = 64;
 
+/** Per-block execution and taken-branch counts of `totals`, reused run after run. */
+let counters = new Float64Array(512);
+
 export class TraceRecorder {
   private readonly summaries = new Map<number, BlockSummary>();
   /** This run's code's entry in the summary cache, when its code has a key. */
@@ -163,8 +166,10 @@ export class TraceRecorder {
    * the work per executed block is a few integer operations.
    */
   totals(stopAddress: number): { total: Metrics; phases: Record<string, Metrics> } {
-    const runs = new Float64Array(this.distinct.length);
-    const taken = new Float64Array(this.distinct.length);
+    const n = this.distinct.length;
+    if (counters.length < 2 * n) counters = new Float64Array(Math.max(2 * n, 2 * counters.length));
+    counters.fill(0, 0, 2 * n);
+    const runs = counters.subarray(0, n), taken = counters.subarray(n, 2 * n);
     for (let i = 0; i < this.count; i++) {
       const id = this.entered[i];
       runs[id]++;
@@ -175,22 +180,27 @@ export class TraceRecorder {
     }
     const phases: Record<string, Metrics> = {};
     const total = zeroMetrics();
-    const add = (phase: string, m: Metrics, times: number) => {
-      const into = phases[phase] ??= zeroMetrics();
-      for (const k of METRIC_KEYS) {
-        into[k] += m[k] * times;
-        total[k] += m[k] * times;
-      }
-    };
     // In first-execution order, so phases appear in the order the run reached them.
     for (const s of this.distinct) {
-      if (runs[s.id] > 0) { for (const [phase, m] of s.perPhase) add(phase, m, runs[s.id]); }
-      const t = s.terminator;
-      if (!t || taken[s.id] === 0) continue;
-      const branch = zeroMetrics();
-      branch.branches = 1;
-      if (INDIRECT.has(t.kind)) branch.indirectBranches = 1;
-      add(t.phase, branch, taken[s.id]);
+      const times = runs[s.id];
+      if (times > 0) {
+        for (const [phase, m] of s.perPhase) {
+          const into = phases[phase] ??= zeroMetrics();
+          for (const k of METRIC_KEYS) {
+            into[k] += m[k] * times;
+            total[k] += m[k] * times;
+          }
+        }
+      }
+      const t = s.terminator, branches = taken[s.id];
+      if (!t || branches === 0) continue;
+      const into = phases[t.phase] ??= zeroMetrics();
+      into.branches += branches;
+      total.branches += branches;
+      if (INDIRECT.has(t.kind)) {
+        into.indirectBranches += branches;
+        total.indirectBranches += branches;
+      }
     }
     return { total, phases };
   }

@@ -5,7 +5,7 @@
 /// <reference lib="deno.worker" />
 import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
-import { measureCase, toWorkload } from "./run_scenario.ts";
+import { measureCase, nextTurn, toWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
 import type { CaseOutcome, SetRequest } from "./case_pool.ts";
 import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
@@ -74,4 +74,6 @@ async function handle(data: (SetRequest & { id: number }) | { close: true }): Pr
     // The error's class, not its text, says whether it is the harness's bug.
     self.postMessage({ id, error: { text, internal: exitCodeOf(err) === EXIT_INTERNAL } });
   }
+  // The next set is often queued already: its turn comes after V8's own tasks.
+  await nextTurn();
 }

@@ -30,6 +30,7 @@ import { CaseTimer, type CaseTiming, timedFigures } from "../timing/case.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
 import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 import { RunParts } from "./share.ts";
+import { setImmediate } from "node:timers";
 
 export interface RunOptions {
   /** Variant names to run (default: the scenario's). */
@@ -124,6 +125,8 @@ class InOrder {
   readonly #kept: RunResult[][] = [];
   #next = 0;
   #handed: Promise<void> = Promise.resolve();
+  /** Batches handed to `on` whose call has not finished. */
+  #backlog = 0;
 
   constructor(
     private readonly on?: RunOptions["onRuns"],
@@ -138,10 +141,19 @@ class InOrder {
       if (kept.length > 0) this.#kept.push(kept);
       const on = this.on;
       if (on) {
-        this.#handed = this.#handed.then(() => on(batch));
+        this.#backlog++;
+        this.#handed = this.#handed.then(() => on(batch)).finally(() => this.#backlog--);
         this.#handed.catch(() => {}); // reported by `done`, after the sweep
       }
     }
+  }
+
+  /**
+   * Waits for the hand-overs when more than a few are behind: a sweep in
+   * this thread must not outrun its file (the runs waiting would pile up).
+   */
+  async catchUp(): Promise<void> {
+    if (this.#backlog > 4) await this.#handed.catch(() => {});
   }
 
   /** The kept runs, once every hand-over has finished. */
@@ -358,6 +370,8 @@ export async function runScenario(
       const started = performance.now();
       runs.add(measured, await perSet(sets[measured], inProcess));
       measured++;
+      await runs.catchUp();
+      await nextTurn();
       const restMs = (performance.now() - started) * (sets.length - measured);
       const warm = measured >= 2 || startMs === 0;
       if (
@@ -394,6 +408,16 @@ export async function runScenario(
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
     runs: kept,
   };
+}
+
+/**
+ * One turn of the event loop. A set's cases make no I/O, so a sweep in one
+ * thread would otherwise be one long task: V8 then never gets to finish its
+ * collector's work on that thread (its heap grew to 180 MB of garbage), and
+ * the file the runs stream to is never written.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function toResult(
