@@ -224,17 +224,29 @@ export function link(
     }
     return undefined;
   };
+  // Each data section's address as a number (NaN past what a number holds exactly).
+  const dataBases = data.map(({ sections }) =>
+    sections.map((s) => s.address > SAFE ? NaN : Number(s.address))
+  );
   const symbolsOf: SymbolLookup = {
     get(name) {
       const found = inData(name);
       return found ? found.section.address + BigInt(found.offset) : all.get(name);
     },
+    // The hot lookup of binding (every address word of every case): no record per call.
     number(name) {
-      const found = inData(name);
-      const address = found ? found.section.address : all.get(name);
-      return address === undefined || address > SAFE
-        ? undefined
-        : Number(address) + (found?.offset ?? 0);
+      for (let d = 0; d < data.length; d++) {
+        const layouts = data[d].input.data;
+        for (let k = 0; k < layouts.length; k++) {
+          const offset = layouts[k].offsets.get(name);
+          if (offset !== undefined) {
+            const base = dataBases[d][k];
+            return Number.isNaN(base) ? undefined : base + offset;
+          }
+        }
+      }
+      const address = all.get(name);
+      return address === undefined || address > SAFE ? undefined : Number(address);
     },
   };
   // Linker-script assignments (`alias = target;`) where the target is defined; a

@@ -2,7 +2,7 @@
  * A unit as the objects the loader links: its code assembled by llvm-mc, its
  * typed data laid out directly ({@link layoutData}) for the loader to place. A sweep's code is
  * the same from case to case and its data is not, so the code is assembled
- * and parsed once and kept (by its text, in a bounded cache), and each case
+ * and parsed once and kept (by its texts, in a bounded cache), and each case
  * builds only its data, without a process or a cache lookup on disk.
  *
  * @module
@@ -12,31 +12,65 @@ import { type DataSectionLayout, isDataChunk, layoutData } from "./data_object.t
 import { type ElfObject, SHF_ALLOC, SHN_UNDEF } from "./elf.ts";
 import { parseElf } from "./elf.ts";
 import type { LinkItem } from "./loader.ts";
-import { type AsmUnit, unitText } from "./source.ts";
+import type { AsmUnit } from "./source.ts";
 
-/** Parsed code objects by their source text, least recently used first. */
-const parsed = new Map<string, Promise<ElfObject>>();
+/** A parsed code object and the chunk texts it was assembled from. */
+interface Parsed {
+  /** The texts' total length plus their count: the key it is kept under. */
+  readonly length: number;
+  readonly texts: readonly string[];
+  readonly obj: Promise<ElfObject>;
+}
+
+/**
+ * Parsed code objects by the total length of their texts (then compared
+ * text by text: a case's unit is not joined into one string to be hashed).
+ */
+const parsed = new Map<number, Parsed[]>();
+/** Every kept object, least recently used first. */
+const recency = new Set<Parsed>();
 /** Code objects kept parsed: a sweep has one per variant and code shape, a few dozen at most. */
 const PARSED_OBJECTS = 64;
 
 /** Counters for tests: code objects served parsed, units split into code and data, units assembled whole. */
 export const objectStats = { parsedHits: 0, split: 0, wholeUnits: 0 };
 
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function forget(entry: Parsed): void {
+  recency.delete(entry);
+  const list = parsed.get(entry.length);
+  const at = list?.indexOf(entry) ?? -1;
+  if (at >= 0) list!.splice(at, 1);
+  if (list?.length === 0) parsed.delete(entry.length);
+}
+
 /** The unit's text assembled (through the assembler's caches) and parsed, once per text. */
 export function parsedObject(unit: AsmUnit): Promise<ElfObject> {
-  const text = unitText(unit);
-  let obj = parsed.get(text);
-  if (obj) {
+  const texts = unit.chunks.map((c) => c.text);
+  let length = texts.length;
+  for (const t of texts) length += t.length;
+  const list = parsed.get(length);
+  const known = list?.find((e) => sameTexts(e.texts, texts));
+  if (known) {
     objectStats.parsedHits++;
-    parsed.delete(text); // most recently used last
-  } else {
-    obj = assemble(unit).then(parseElf);
-    // A failed assembly is not kept: the next call reports it again.
-    obj.catch(() => parsed.delete(text));
-    if (parsed.size >= PARSED_OBJECTS) parsed.delete(parsed.keys().next().value!);
+    recency.delete(known); // most recently used last
+    recency.add(known);
+    return known.obj;
   }
-  parsed.set(text, obj);
-  return obj;
+  const entry: Parsed = { length, texts, obj: assemble(unit).then(parseElf) };
+  // A failed assembly is not kept: the next call reports it again.
+  entry.obj.catch(() => forget(entry));
+  if (recency.size >= PARSED_OBJECTS) forget(recency.values().next().value!);
+  const same = parsed.get(length); // looked up again: forgetting may have emptied `list`
+  if (same) same.push(entry);
+  else parsed.set(length, [entry]);
+  recency.add(entry);
+  return entry.obj;
 }
 
 /**
