@@ -306,6 +306,11 @@ export class UnicornEngine implements Engine, Disposable {
   #deferredClose: Closable[] = [];
   /** Mapped memory, parked ones included. */
   readonly #regions: Region[] = [];
+  /**
+   * The parked pages of a reset engine by address (page-aligned addresses are
+   * exact as numbers), so a case finds each page it maps again at once.
+   */
+  readonly #parkedPages = new Map<number, Region>();
   /** Hooks of the previous case, kept (with their translations) for a new identical one. */
   readonly #parkedHooks: NativeHook[] = [];
   /** Reset and not yet run: parked state is taken back or dropped before the next run. */
@@ -378,11 +383,10 @@ export class UnicornEngine implements Engine, Disposable {
   #mapPage(address: bigint, perms: Permissions): void {
     const size = Number(PAGE);
     if (this.#warm) {
-      const kept = this.#regions.find((r) =>
-        r.parked && r.address === address && r.size === size && samePerms(r.perms, perms)
-      );
-      if (kept) {
+      const kept = this.#parkedPages.get(Number(address));
+      if (kept && kept.parked && samePerms(kept.perms, perms)) {
         reuseStats.regionsKept++;
+        this.#parkedPages.delete(Number(address));
         kept.parked = false;
         // Fresh memory is zero: the new content starts from zero too.
         kept.pending = (perms.write ? kept.memory! : kept.spare ??= new Uint8Array(size)).fill(0);
@@ -761,6 +765,7 @@ export class UnicornEngine implements Engine, Disposable {
     this.#native.clear();
     this.#parkedHooks.length = 0;
     this.#regions.length = 0;
+    this.#parkedPages.clear();
     this.#invalidHooks.clear();
     this.#internal.length = 0;
     if (err !== UC_ERR.OK) throw apiError(`uc_close: ${strerror(err)}`, err);
@@ -793,7 +798,12 @@ export class UnicornEngine implements Engine, Disposable {
     }
     this.#invalidHooks.clear();
     this.#logs.length = 0;
-    for (const region of this.#regions) region.parked = true;
+    for (const region of this.#regions) {
+      region.parked = true;
+      if (region.size === Number(PAGE) && region.memory) {
+        this.#parkedPages.set(Number(region.address), region);
+      }
+    }
     this.#check(this.#lib.uc_context_restore(uc, this.#context), "uc_context_restore");
     this.#warm = true;
   }
@@ -814,6 +824,7 @@ export class UnicornEngine implements Engine, Disposable {
       this.#check(err, "uc_hook_del");
     }
     for (const region of this.#regions.filter((r) => r.parked)) this.#unmapRegion(region);
+    this.#parkedPages.clear();
     for (const region of this.#regions) {
       const { pending, memory } = region;
       if (pending === null || !memory) continue;
@@ -856,6 +867,9 @@ export class UnicornEngine implements Engine, Disposable {
       `unmap ${hex(region.address)}+${region.size.toString(16)}`,
     );
     this.#regions.splice(this.#regions.indexOf(region), 1);
+    if (this.#parkedPages.get(Number(region.address)) === region) {
+      this.#parkedPages.delete(Number(region.address));
+    }
     if (region.memory) freePage(region.memory);
   }
 

@@ -5,6 +5,7 @@
  * and RSS growth in MiB.
  */
 import { openNativeResources, unicornFactory } from "../../src/engine/unicorn.ts";
+import { trimNativeHeap } from "../../src/engine/unicorn_ffi.ts";
 import { findVariant } from "../../src/kernel/variants/index.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
 import { measureCase, toWorkload } from "../../src/runner/run_scenario.ts";
@@ -32,10 +33,12 @@ const run = async (i: number) => {
     unexpected.push(`case ${i} (${variant.name}): ${JSON.stringify(m).slice(0, 300)}`);
   }
 };
-// What is still held, not what the JavaScript heap has yet to collect: a full
-// collection before each reading (the test runs this with --expose-gc).
+// What is still held, not what the JavaScript heap has yet to collect or what
+// malloc keeps of freed memory: a full collection and a trim of the C heap
+// before each reading (the test runs this with --expose-gc).
 const rss = () => {
   (globalThis as { gc?: () => void }).gc?.();
+  trimNativeHeap();
   return Deno.memoryUsage().rss;
 };
 // Warm up caches and the allocator: resident memory settles after about a
