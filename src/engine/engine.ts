@@ -129,6 +129,8 @@ export interface Engine {
   protect(address: bigint, size: number, perms: Permissions): void;
   write(address: bigint, bytes: Uint8Array): void;
   read(address: bigint, size: number): Uint8Array;
+  /** Read `into.length` bytes at `address` into `into` (no buffer made per read). */
+  readInto(address: bigint, into: Uint8Array): void;
   readRegister(reg: Register): bigint;
   writeRegister(reg: Register, value: bigint): void;
   /** Read several registers in one call (cheaper than one call each). */

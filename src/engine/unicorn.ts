@@ -482,11 +482,15 @@ export class UnicornEngine implements Engine, Disposable {
   }
 
   read(address: bigint, size: number): Uint8Array {
-    this.#settle();
     const bytes = new Uint8Array(size);
-    const err = this.#lib.uc_mem_read(this.#handle(), address, bytes, BigInt(size));
-    this.#check(err, `read ${hex(address)}+${size}`, address);
+    this.readInto(address, bytes);
     return bytes;
+  }
+
+  readInto(address: bigint, into: Uint8Array): void {
+    this.#settle();
+    const err = this.#lib.uc_mem_read(this.#handle(), address, into, BigInt(into.length));
+    this.#check(err, `read ${hex(address)}+${into.length}`, address);
   }
 
   readRegister(reg: Register): bigint {

@@ -47,6 +47,9 @@ function readU64(engine: Engine, address: bigint): bigint {
   return new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, true);
 }
 
+/** The live stack of a tracer entry, read into the same buffer stop after stop. */
+let stackScratch = new Uint8Array(4096);
+
 export class CheckObserver {
   private readonly hits: ProbeHit[] = [];
   private readonly spViolations: SpViolation[] = [];
@@ -120,7 +123,13 @@ export class CheckObserver {
   private stackReader(sp: bigint): (address: bigint) => bigint {
     const top = this.initial.stackTop;
     const low = sp >= this.stackLow && sp < top ? sp : top;
-    const bytes = low < top ? this.engine.read(low, Number(top - low)) : new Uint8Array(0);
+    const size = low < top ? Number(top - low) : 0;
+    if (stackScratch.length < size) {
+      stackScratch = new Uint8Array(Math.max(size, 2 * stackScratch.length));
+    }
+    // Valid until the next stop: a stop's reads are made before it returns.
+    const bytes = stackScratch.subarray(0, size);
+    if (size > 0) this.engine.readInto(low, bytes);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     return (address) => {
       const at = address - low;
