@@ -278,10 +278,7 @@ export function link(
   ];
   const image = images.length === 1 ? images[0] : mergeImages(images);
   for (const { input, bySection, resolved } of linked) {
-    for (const rel of input.obj.relocations) {
-      const target = bySection.get(rel.section);
-      if (target) applyRelocation(rel, target, input.obj, resolved, image);
-    }
+    relocate(input.obj, bySection, resolved, image);
   }
   image.codeKey = linked.map((l) => `${objectId(l.input.obj)}:${l.placement.key}`).join("|");
   return image;
@@ -592,11 +589,14 @@ function checkOverlaps(sections: LoadedSection[]): void {
 type Resolved = (bigint | undefined)[];
 
 /**
- * The addresses of an object's defined symbols at its last placement: a
+ * The addresses of an object's defined symbols at its last few placements: a
  * sweep links the same code at the same place case after case, and only its
- * undefined symbols (the data's) resolve differently.
+ * undefined symbols (the data's) resolve differently. A real kernel's objects
+ * sit after each variant's code, so a sweep's variants place them a few ways.
  */
-const lastPlacement = new WeakMap<ElfObject, Placement>();
+const placements = new WeakMap<ElfObject, Map<string, Placement>>();
+/** Placements kept per object, least recently used dropped first. */
+const PLACEMENTS_PER_OBJECT = 8;
 
 interface Placement {
   key: string;
@@ -608,6 +608,122 @@ interface Placement {
   places?: Map<number, Candidate[]>;
 }
 
+/** An object's relocations by the section they patch and by their symbol; its symbols by section. */
+interface RelocationIndex {
+  bySection: Map<number, ElfRelocation[]>;
+  bySymbol: Map<number, ElfRelocation[]>;
+  symbolsBySection: Map<number, number[]>;
+}
+
+const relocationIndexes = new WeakMap<ElfObject, RelocationIndex>();
+
+function relocationIndex(obj: ElfObject): RelocationIndex {
+  let index = relocationIndexes.get(obj);
+  if (!index) {
+    index = { bySection: new Map(), bySymbol: new Map(), symbolsBySection: new Map() };
+    for (const rel of obj.relocations) {
+      pushTo(index.bySection, rel.section, rel);
+      pushTo(index.bySymbol, rel.symbol, rel);
+    }
+    for (const sym of obj.symbols) pushTo(index.symbolsBySection, sym.sectionIndex, sym.index);
+    relocationIndexes.set(obj, index);
+  }
+  return index;
+}
+
+function pushTo<T>(map: Map<number, T[]>, key: number, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** What a link left in an object's relocated sections: their addresses, bytes, and symbols. */
+interface Relocated {
+  resolved: Resolved;
+  address: Map<number, bigint>;
+  bytes: Map<number, Uint8Array>;
+}
+
+/**
+ * Relocated sections of the objects' last links, by where their read-only
+ * sections sat (a real kernel's objects follow each variant's code, so a
+ * sweep's variants put them in a few places; its data moves from case to case).
+ */
+const relocatedBy = new WeakMap<ElfObject, Map<string, Relocated>>();
+/** Links remembered per object. */
+const RELOCATED_PER_OBJECT = 8;
+
+/**
+ * Apply an object's relocations. A section placed where a remembered link of
+ * the object put it starts from the bytes that link relocated, and only its
+ * relocations against symbols that now resolve elsewhere are applied again:
+ * a relocation rewrites its whole field from its addend and two addresses,
+ * so the bytes are those of a full pass. Other sections are relocated whole.
+ */
+function relocate(
+  obj: ElfObject,
+  bySection: Map<number, LoadedSection>,
+  resolved: Resolved,
+  image: LoadedImage,
+): void {
+  const index = relocationIndex(obj);
+  const touched = new Set<number>();
+  const apply = (rel: ElfRelocation) => {
+    const target = bySection.get(rel.section);
+    if (!target) return;
+    applyRelocation(rel, target, obj, resolved, image);
+    touched.add(rel.section);
+  };
+  let key = "";
+  for (const [i, section] of bySection) if (!section.write) key += `${i}@${section.address} `;
+  let memos = relocatedBy.get(obj);
+  if (!memos) relocatedBy.set(obj, memos = new Map());
+  const last = memos.get(key);
+  const kept = new Set<number>();
+  if (last) {
+    for (const [i, bytes] of last.bytes) {
+      const section = bySection.get(i);
+      if (!section || section.address !== last.address.get(i)) continue;
+      if (section.bytes.length !== bytes.length) continue;
+      section.bytes.set(bytes);
+      kept.add(i);
+    }
+  }
+  for (const [i, rels] of index.bySection) if (!kept.has(i)) rels.forEach(apply);
+  if (last && kept.size > 0) {
+    const again = (symbol: number) => {
+      for (const rel of index.bySymbol.get(symbol) ?? []) if (kept.has(rel.section)) apply(rel);
+    };
+    // Symbols resolve elsewhere when they are undefined here (a case's data), or
+    // defined in a section placed elsewhere than last time.
+    for (const sym of indexOf(obj).undefined) {
+      if (resolved[sym.index] !== last.resolved[sym.index]) again(sym.index);
+    }
+    for (const [i, symbols] of index.symbolsBySection) {
+      if (bySection.get(i)?.address === last.address.get(i)) continue;
+      for (const symbol of symbols) if (resolved[symbol] !== last.resolved[symbol]) again(symbol);
+    }
+  }
+  const memo: Relocated = last ?? { resolved, address: new Map(), bytes: new Map() };
+  memo.resolved = resolved;
+  // A section not relocated in this link has no bytes that follow from `resolved`.
+  for (const i of memo.bytes.keys()) {
+    if (kept.has(i) || touched.has(i)) continue;
+    memo.bytes.delete(i);
+    memo.address.delete(i);
+  }
+  for (const i of touched) {
+    const section = bySection.get(i)!;
+    const bytes = memo.bytes.get(i);
+    if (bytes?.length === section.bytes.length) bytes.set(section.bytes);
+    else memo.bytes.set(i, section.bytes.slice());
+    memo.address.set(i, section.address);
+  }
+  memos.delete(key); // most recently used last
+  if (memos.size >= RELOCATED_PER_OBJECT) memos.delete(memos.keys().next().value!);
+  memos.set(key, memo);
+}
+
 function resolveSymbols(
   obj: ElfObject,
   bySection: Map<number, LoadedSection>,
@@ -616,8 +732,11 @@ function resolveSymbols(
 ): { resolved: Resolved; placement: Placement } {
   let key = "";
   for (const [index, section] of bySection) key += `${index}@${section.address} `;
-  let last = lastPlacement.get(obj);
-  if (last?.key !== key) {
+  let known = placements.get(obj);
+  if (!known) placements.set(obj, known = new Map());
+  let last = known.get(key);
+  if (last) known.delete(key); // most recently used last
+  else {
     const defined: Resolved = obj.symbols.map((sym) => {
       if (sym.index === 0) return 0n;
       if (sym.sectionIndex === SHN_UNDEF) return undefined;
@@ -629,8 +748,9 @@ function resolveSymbols(
       return section ? section.address + sym.value : undefined;
     });
     last = { key, defined };
-    lastPlacement.set(obj, last);
+    if (known.size >= PLACEMENTS_PER_OBJECT) known.delete(known.keys().next().value!);
   }
+  known.set(key, last);
   const resolved = last.defined.slice();
   for (const sym of indexOf(obj).undefined) {
     resolved[sym.index] = externs.get(sym.name) ?? (sym.binding === "weak" ? 0n : undefined);

@@ -419,3 +419,47 @@ Deno.test("duplicate local names keep the first and record the rest", async () =
   assert.equal(image.address("inner"), 0x4010n);
   assert.deepEqual(image.duplicates, [{ name: "inner", address: 0x4000n }]);
 });
+
+Deno.test("relinking an object where a link put it before gives a first link's bytes", async () => {
+  // Code fixed in place, its data moving and its externs resolving elsewhere from link
+  // to link, as a sweep's cases do; then the code moves too, and comes back.
+  const text = [
+    ".text",
+    "f: adrp x0, local_data",
+    "  add x0, x0, :lo12:local_data",
+    "  adrp x1, ext_data",
+    "  ldr x1, [x1, :lo12:ext_data]",
+    "  bl ext_fn",
+    "  b f",
+    ".data",
+    "local_data: .quad f",
+    "  .quad ext_data + 8",
+    "  .quad local_data",
+  ].join("\n");
+  const bytes = await assemble(unit("loader/relink", text));
+  const kept = parseElf(bytes);
+  const links: [bigint, bigint, bigint][] = [
+    [0x10000n, 0x20000n, 0x30000n],
+    [0x10000n, 0x20000n, 0x30000n],
+    [0x10000n, 0x24000n, 0x30000n],
+    [0x10000n, 0x24000n, 0x38000n],
+    [0x18000n, 0x24000n, 0x38000n],
+    [0x10000n, 0x20000n, 0x3c000n],
+    [0x10000n, 0x20000n, 0x3c000n],
+  ];
+  for (const [code, data, ext] of links) {
+    const place = placer({ ".text": code, ".data": data });
+    const externs = new Map([["ext_fn", ext + 0x100n], ["ext_data", ext]]);
+    const again = load(kept, place, externs);
+    const first = load(parseElf(bytes), place, externs); // a new object: nothing remembered
+    for (const name of [".text", ".data"]) {
+      assert.deepEqual(
+        again.section(name)!.bytes,
+        first.section(name)!.bytes,
+        `${name} with code at ${code.toString(16)}, data at ${data.toString(16)}, externs at ${
+          ext.toString(16)
+        }`,
+      );
+    }
+  }
+});
