@@ -59,7 +59,7 @@ const summaryCache = new Map<string, Map<number, { words: number[]; summary: Blo
 const SUMMARY_CODES = 64;
 
 /** Per-block execution and taken-branch counts of `totals`, reused run after run. */
-let counters = new Float64Array(512);
+let counters = new Int32Array(512);
 
 export class TraceRecorder {
   private readonly summaries = new Map<number, BlockSummary>();
@@ -167,7 +167,7 @@ export class TraceRecorder {
    */
   totals(stopAddress: number): { total: Metrics; phases: Record<string, Metrics> } {
     const n = this.distinct.length;
-    if (counters.length < 2 * n) counters = new Float64Array(Math.max(2 * n, 2 * counters.length));
+    if (counters.length < 2 * n) counters = new Int32Array(Math.max(2 * n, 2 * counters.length));
     counters.fill(0, 0, 2 * n);
     const runs = counters.subarray(0, n), taken = counters.subarray(n, 2 * n);
     for (let i = 0; i < this.count; i++) {
