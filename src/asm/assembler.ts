@@ -6,6 +6,7 @@
 
 import { type AsmUnit, locateLine, unitText } from "./source.ts";
 import { parseElf } from "./elf.ts";
+import { LruMap } from "../lru.ts";
 import { removeStaleTemps } from "../report/results_file.ts";
 
 /** The assembler command; LLVM 19 is what the timing models were checked against. */
@@ -113,9 +114,9 @@ const reported = new Set<string>();
  * Assembled objects by key, least recently used first. Bounded, so a long
  * sweep of ever new units keeps flat memory; the disk cache keeps the rest.
  */
-const memoryCache = new Map<string, Promise<Uint8Array>>();
 /** Objects kept in memory: a sweep's distinct units are far fewer, a 100,000-case one not. */
 export const MEMORY_CACHE_ENTRIES = 512;
+const memoryCache = new LruMap<string, Promise<Uint8Array>>(MEMORY_CACHE_ENTRIES);
 /** Set to a directory to keep assembled objects there instead of `.cache/asm` (every thread). */
 export const ASM_CACHE_ENV = "FTRACE_BENCH_ASM_CACHE";
 
@@ -270,12 +271,8 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
   const version = await llvmMcVersion();
   const key = await sha256Hex(JSON.stringify([version, attrs, text]));
   let pending = memoryCache.get(key);
-  if (pending) {
-    assemblerStats.hits++;
-    // Most recently used last.
-    memoryCache.delete(key);
-    memoryCache.set(key, pending);
-  } else {
+  if (pending) assemblerStats.hits++;
+  else {
     // Set before any await: concurrent requests for one unit share this promise.
     pending = (async () => {
       const inputs = {
@@ -287,9 +284,6 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
       return await fromDiskOrAssemble(key, inputs, () => runAssembler(tool, unit, attrs, text));
     })();
     memoryCache.set(key, pending);
-    if (memoryCache.size > MEMORY_CACHE_ENTRIES) {
-      memoryCache.delete(memoryCache.keys().next().value!);
-    }
     // A failed assembly must not be remembered: the next call reports it again.
     pending.catch(() => memoryCache.delete(key));
   }

@@ -22,6 +22,7 @@ import {
   SHT_NOBITS,
 } from "./elf.ts";
 import type { DataSectionLayout } from "./data_object.ts";
+import { LruMap } from "../lru.ts";
 
 /** What the `place` callback of {@link load} is asked to place. */
 export interface PlaceRequest {
@@ -594,7 +595,7 @@ type Resolved = (bigint | undefined)[];
  * undefined symbols (the data's) resolve differently. A real kernel's objects
  * sit after each variant's code, so a sweep's variants place them a few ways.
  */
-const placements = new WeakMap<ElfObject, Map<string, Placement>>();
+const placements = new WeakMap<ElfObject, LruMap<string, Placement>>();
 /** Placements kept per object, least recently used dropped first. */
 const PLACEMENTS_PER_OBJECT = 8;
 
@@ -649,7 +650,7 @@ interface Relocated {
  * sections sat (a real kernel's objects follow each variant's code, so a
  * sweep's variants put them in a few places; its data moves from case to case).
  */
-const relocatedBy = new WeakMap<ElfObject, Map<string, Relocated>>();
+const relocatedBy = new WeakMap<ElfObject, LruMap<string, Relocated>>();
 /** Links remembered per object. */
 const RELOCATED_PER_OBJECT = 8;
 
@@ -677,7 +678,7 @@ function relocate(
   let key = "";
   for (const [i, section] of bySection) if (!section.write) key += `${i}@${section.address} `;
   let memos = relocatedBy.get(obj);
-  if (!memos) relocatedBy.set(obj, memos = new Map());
+  if (!memos) relocatedBy.set(obj, memos = new LruMap(RELOCATED_PER_OBJECT));
   const last = memos.get(key);
   const kept = new Set<number>();
   if (last) {
@@ -719,9 +720,7 @@ function relocate(
     else memo.bytes.set(i, section.bytes.slice());
     memo.address.set(i, section.address);
   }
-  memos.delete(key); // most recently used last
-  if (memos.size >= RELOCATED_PER_OBJECT) memos.delete(memos.keys().next().value!);
-  memos.set(key, memo);
+  if (!last) memos.set(key, memo);
 }
 
 function resolveSymbols(
@@ -733,10 +732,9 @@ function resolveSymbols(
   let key = "";
   for (const [index, section] of bySection) key += `${index}@${section.address} `;
   let known = placements.get(obj);
-  if (!known) placements.set(obj, known = new Map());
+  if (!known) placements.set(obj, known = new LruMap(PLACEMENTS_PER_OBJECT));
   let last = known.get(key);
-  if (last) known.delete(key); // most recently used last
-  else {
+  if (!last) {
     const defined: Resolved = obj.symbols.map((sym) => {
       if (sym.index === 0) return 0n;
       if (sym.sectionIndex === SHN_UNDEF) return undefined;
@@ -748,9 +746,8 @@ function resolveSymbols(
       return section ? section.address + sym.value : undefined;
     });
     last = { key, defined };
-    if (known.size >= PLACEMENTS_PER_OBJECT) known.delete(known.keys().next().value!);
+    known.set(key, last);
   }
-  known.set(key, last);
   const resolved = last.defined.slice();
   for (const sym of indexOf(obj).undefined) {
     resolved[sym.index] = externs.get(sym.name) ?? (sym.binding === "weak" ? 0n : undefined);

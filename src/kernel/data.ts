@@ -13,6 +13,7 @@ import {
 import { FTRACE_CORE } from "./ftrace_core.ts";
 import { bpfProgFunction, patchSiteBlOffset, SYMBOLS, tracerFunction } from "./functions.ts";
 import { bpfProgStruct } from "./bpf.ts";
+import { LruMap } from "../lru.ts";
 import {
   BPF_PROG,
   FTRACE_FUNC_ENTRY,
@@ -99,7 +100,8 @@ interface OpsSegment {
   readonly segment: DataSegment;
 }
 
-const derivedNames = new Map<string, DerivedNames>();
+/** Bounded: a cache, not a registry (a sweep names a few hundred objects). */
+const derivedNames = new LruMap<string, DerivedNames>(4096);
 
 /**
  * The same string objects for the same names, case after case: a sweep's
@@ -109,7 +111,6 @@ const derivedNames = new Map<string, DerivedNames>();
 function derived(name: string): DerivedNames {
   let names = derivedNames.get(name);
   if (!names) {
-    if (derivedNames.size >= 4096) derivedNames.clear(); // bounded: a cache, not a registry
     names = {
       self: name,
       filter: `${name}_filter`,

@@ -9,6 +9,7 @@ import type { BranchInfo } from "../isa/types.ts";
 import type { CodeImage } from "./code_image.ts";
 import { METRIC_KEYS, type Metrics, zeroMetrics } from "./metrics.ts";
 import type { PhaseMap } from "./phases.ts";
+import { LruMap } from "../lru.ts";
 
 /** An instruction the decoder cannot classify was executed. */
 export class UndecodedInstructionError extends Error {
@@ -54,9 +55,11 @@ export interface BlockTrace {
  * words that hold data addresses change. Each is checked against the words
  * it was made from before it serves.
  */
-const summaryCache = new Map<string, Map<number, { words: number[]; summary: BlockSummary }>>();
 /** Code keys kept at most. */
 const SUMMARY_CODES = 64;
+const summaryCache = new LruMap<string, Map<number, { words: number[]; summary: BlockSummary }>>(
+  SUMMARY_CODES,
+);
 
 /** Per-block execution and taken-branch counts of `totals`, reused run after run. */
 let counters = new Int32Array(512);
@@ -78,7 +81,6 @@ export class TraceRecorder {
     const key = `${codeKey}|${phases.signature}`;
     this.known = summaryCache.get(key);
     if (!this.known) {
-      if (summaryCache.size >= SUMMARY_CODES) summaryCache.clear();
       summaryCache.set(key, this.known = new Map());
     }
   }

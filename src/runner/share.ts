@@ -7,6 +7,7 @@
  * @module
  */
 import type { RunResult } from "./result.ts";
+import { LruMap } from "../lru.ts";
 
 /**
  * Parts remembered at most. What repeats (checks, the counts of phases that
@@ -26,7 +27,7 @@ function freeze<T>(value: T): T {
 
 /** Shares the parts of the runs of one sweep. */
 export class RunParts {
-  readonly #seen = new Map<string, unknown>();
+  readonly #seen = new LruMap<string, unknown>(SHARED_PARTS);
 
   /** `value`, or the equal one seen before. */
   share<T>(value: T): T {
@@ -34,7 +35,6 @@ export class RunParts {
     const key = JSON.stringify(value);
     const known = this.#seen.get(key);
     if (known !== undefined) return known as T;
-    if (this.#seen.size >= SHARED_PARTS) this.#seen.clear();
     this.#seen.set(key, freeze(value));
     return value;
   }

@@ -1,0 +1,53 @@
+/**
+ * The harness's in-memory caches are all bounded, so a long sweep runs in
+ * flat memory: each keeps its most recently used entries and drops the
+ * least recently used one past its capacity.
+ *
+ * @module
+ */
+
+/** A map of at most `capacity` entries; a lookup or a write makes an entry the most recent. */
+export class LruMap<K, V> {
+  readonly #entries = new Map<K, V>();
+
+  constructor(readonly capacity: number) {
+    if (!(capacity >= 1)) {
+      throw new RangeError(`an LRU map holds at least one entry, not ${capacity}`);
+    }
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: K, value: V): this {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.capacity) {
+      this.#entries.delete(this.#entries.keys().next().value!);
+    }
+    return this;
+  }
+
+  delete(key: K): boolean {
+    return this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /** The entries, least recently used first. */
+  entries(): MapIterator<[K, V]> {
+    return this.#entries.entries();
+  }
+}

@@ -1,0 +1,18 @@
+import assert from "node:assert/strict";
+import { LruMap } from "../src/lru.ts";
+
+Deno.test("an LRU map keeps its capacity, dropping the least recently used entry", () => {
+  const lru = new LruMap<string, number>(3);
+  lru.set("a", 1).set("b", 2).set("c", 3);
+  assert.equal(lru.get("a"), 1); // a is now the most recent: b goes first
+  lru.set("d", 4);
+  assert.equal(lru.size, 3);
+  assert.equal(lru.get("b"), undefined);
+  assert.deepEqual([...lru.entries()].map(([k]) => k), ["c", "a", "d"]);
+  lru.set("c", 30); // a write makes it the most recent too
+  lru.set("e", 5);
+  assert.deepEqual([...lru.entries()], [["d", 4], ["c", 30], ["e", 5]]);
+  assert.ok(lru.delete("c"));
+  assert.equal(lru.size, 2);
+  assert.throws(() => new LruMap(0), RangeError);
+});
