@@ -592,8 +592,8 @@ type Resolved = (bigint | undefined)[];
 /**
  * The addresses of an object's defined symbols at its last few placements: a
  * sweep links the same code at the same place case after case, and only its
- * undefined symbols (the data's) resolve differently. A real kernel's objects
- * sit after each variant's code, so a sweep's variants place them a few ways.
+ * undefined symbols (the data's) resolve differently; code placed a few ways
+ * in turn (a sweep's variants before a real kernel's objects) keeps each.
  */
 const placements = new WeakMap<ElfObject, LruMap<string, Placement>>();
 /** Placements kept per object, least recently used dropped first. */
@@ -647,8 +647,8 @@ interface Relocated {
 
 /**
  * Relocated sections of the objects' last links, by where their read-only
- * sections sat (a real kernel's objects follow each variant's code, so a
- * sweep's variants put them in a few places; its data moves from case to case).
+ * sections sat (a sweep's variants may put them in a few places in turn; its
+ * data moves from case to case, section by section).
  */
 const relocatedBy = new WeakMap<ElfObject, LruMap<string, Relocated>>();
 /** Links remembered per object. */
