@@ -321,11 +321,11 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
     const draft = section;
     const { objects, offsets, addresses } = draft;
     const define = (name: string, offset: number) => {
-      if (
-        offsets.has(name) ||
-        (sections.size > 1 && [...sections.values()].some((o) => o.offsets.has(name)))
-      ) {
-        throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+      // A name is defined once across the sections (usually one: .data).
+      for (const other of sections.values()) {
+        if (other.offsets.has(name)) {
+          throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
+        }
       }
       offsets.set(name, offset);
       objects.push({ name, offset });
@@ -491,11 +491,20 @@ class EventLog {
   }
 
   #reserve(n: number): void {
-    if (this.#length + n <= this.#buffer.length) return;
-    const bigger = new Int32Array(Math.max(this.#length + n, this.#buffer.length * 2));
-    bigger.set(this.#buffer.subarray(0, this.#length));
-    this.#buffer = bigger;
+    this.#buffer = withRoom(this.#buffer, this.#length, n);
   }
+}
+
+/**
+ * `buffer`, or a copy of its first `length` items in one at least twice as
+ * big, with room for `n` more after them.
+ */
+function withRoom<T extends Uint8Array | Int32Array>(buffer: T, length: number, n: number): T {
+  if (length + n <= buffer.length) return buffer;
+  const make = buffer.constructor as new (size: number) => T;
+  const bigger = new make(Math.max(length + n, buffer.length * 2));
+  bigger.set(buffer.subarray(0, length));
+  return bigger;
 }
 
 /** A growing little-endian byte buffer, zero where nothing was written. */
@@ -513,19 +522,19 @@ class ByteSink {
   reset(capacity: number): this {
     this.#buffer.fill(0, 0, this.length);
     this.length = 0;
-    this.#reserve(capacity);
+    this.reserve(capacity);
     return this;
   }
 
   /** `n` zero bytes. */
   skip(n: number): void {
-    this.#reserve(n);
+    this.reserve(n);
     this.length += n;
   }
 
   /** A 4- or 8-byte value. */
   value(size: 4 | 8, bits: bigint): void {
-    this.#reserve(size);
+    this.reserve(size);
     if (size === 8) this.#view.setBigUint64(this.length, bits, true);
     else this.#view.setUint32(this.length, Number(bits), true);
     this.length += size;
@@ -533,7 +542,7 @@ class ByteSink {
 
   /** A 4- or 8-byte value from an integer in [-2^31, 2^32). */
   small(size: 4 | 8, n: number): void {
-    this.#reserve(size);
+    this.reserve(size);
     this.#view.setUint32(this.length, n >>> 0, true);
     if (size === 8) this.#view.setUint32(this.length + 4, n < 0 ? 0xffff_ffff : 0, true);
     this.length += size;
@@ -543,7 +552,7 @@ class ByteSink {
   append(bytes: Uint8Array, from: number, to: number): void {
     const n = to - from;
     if (n <= 0) return;
-    this.#reserve(n);
+    this.reserve(n);
     const buffer = this.#buffer, at = this.length;
     // Most ranges are struct-sized: a loop costs less than a subarray and a set.
     if (n > 64) buffer.set(bytes.subarray(from, to), at);
@@ -562,14 +571,9 @@ class ByteSink {
 
   /** Room for `n` more bytes. */
   reserve(n: number): void {
-    this.#reserve(n);
-  }
-
-  #reserve(n: number): void {
-    if (this.length + n <= this.#buffer.length) return;
-    const bigger = new Uint8Array(Math.max(this.length + n, this.#buffer.length * 2));
-    bigger.set(this.#buffer);
-    this.#buffer = bigger;
-    this.#view = new DataView(bigger.buffer);
+    const buffer = withRoom(this.#buffer, this.length, n);
+    if (buffer === this.#buffer) return;
+    this.#buffer = buffer;
+    this.#view = new DataView(buffer.buffer);
   }
 }

@@ -218,33 +218,17 @@ export function link(
   const all = new Map([...externs, ...globals]);
   // Data objects are looked up where they were laid out, not copied into one table (a
   // sweep's data has hundreds of them per case), and before externs.
-  const inData = (name: string) => {
-    for (const { input, sections } of data) {
-      const found = locate(input, sections, name);
-      if (found) return found;
-    }
-    return undefined;
-  };
-  // Each data section's address as a number (NaN past what a number holds exactly).
-  const dataBases = data.map(({ sections }) =>
-    sections.map((s) => s.address > SAFE ? NaN : Number(s.address))
-  );
+  const dataSections = data.flatMap(({ input, sections }) => placedLayouts(input, sections));
   const symbolsOf: SymbolLookup = {
     get(name) {
-      const found = inData(name);
-      return found ? found.section.address + BigInt(found.offset) : all.get(name);
+      const home = holderOf(dataSections, name);
+      return home ? home.section.address + BigInt(home.layout.offsets.get(name)!) : all.get(name);
     },
-    // The hot lookup of binding (every address word of every case): no record per call.
+    // The hot lookup of binding (every address word of every case): no BigInt, no record.
     number(name) {
-      for (let d = 0; d < data.length; d++) {
-        const layouts = data[d].input.data;
-        for (let k = 0; k < layouts.length; k++) {
-          const offset = layouts[k].offsets.get(name);
-          if (offset !== undefined) {
-            const base = dataBases[d][k];
-            return Number.isNaN(base) ? undefined : base + offset;
-          }
-        }
+      const home = holderOf(dataSections, name);
+      if (home) {
+        return Number.isNaN(home.base) ? undefined : home.base + home.layout.offsets.get(name)!;
       }
       const address = all.get(name);
       return address === undefined || address > SAFE ? undefined : Number(address);
@@ -363,20 +347,33 @@ function bindAddresses(
   }
 }
 
-/** The placed section of `input` that holds data object `name`, and its offset there. */
-function locate(input: DataInput, sections: readonly LoadedSection[], name: string) {
-  for (let k = 0; k < input.data.length; k++) {
-    const offset = input.data[k].offsets.get(name);
-    if (offset !== undefined) return { section: sections[k], offset };
-  }
+/** A data section laid out and placed; `base` is its address as a number (NaN past exact). */
+interface PlacedLayout {
+  layout: DataSectionLayout;
+  section: LoadedSection;
+  base: number;
+}
+
+function placedLayouts(input: DataInput, sections: readonly LoadedSection[]): PlacedLayout[] {
+  return input.data.map((layout, k) => ({
+    layout,
+    section: sections[k],
+    base: sections[k].address > SAFE ? NaN : Number(sections[k].address),
+  }));
+}
+
+/** The placed layout that defines data object `name`. */
+function holderOf(placed: readonly PlacedLayout[], name: string): PlacedLayout | undefined {
+  for (const p of placed) if (p.layout.offsets.has(name)) return p;
   return undefined;
 }
 
 /** The image of bound data: its objects, named as data objects are, looked up where laid out. */
 function dataImage(input: DataInput, sections: LoadedSection[]): LoadedImage {
+  const placed = placedLayouts(input, sections);
   const get = (name: string) => {
-    const found = locate(input, sections, name);
-    return found && found.section.address + BigInt(found.offset);
+    const home = holderOf(placed, name);
+    return home && home.section.address + BigInt(home.layout.offsets.get(name)!);
   };
   const named = (prefix: string) =>
     input.data.flatMap((layout, k) =>
@@ -675,8 +672,7 @@ function relocate(
     applyRelocation(rel, target, obj, resolved, image);
     touched.add(rel.section);
   };
-  let key = "";
-  for (const [i, section] of bySection) if (!section.write) key += `${i}@${section.address} `;
+  const key = placementKey(bySection, (section) => !section.write);
   let memos = relocatedBy.get(obj);
   if (!memos) relocatedBy.set(obj, memos = new LruMap(RELOCATED_PER_OBJECT));
   const last = memos.get(key);
@@ -723,14 +719,25 @@ function relocate(
   if (!last) memos.set(key, memo);
 }
 
+/** Where an object's sections (those `which` picks) are: equal keys, equal places. */
+function placementKey(
+  bySection: ReadonlyMap<number, LoadedSection>,
+  which: (section: LoadedSection) => boolean = () => true,
+): string {
+  let key = "";
+  for (const [index, section] of bySection) {
+    if (which(section)) key += `${index}@${section.address} `;
+  }
+  return key;
+}
+
 function resolveSymbols(
   obj: ElfObject,
   bySection: Map<number, LoadedSection>,
   externs: SymbolLookup,
   inputName = "",
 ): { resolved: Resolved; placement: Placement } {
-  let key = "";
-  for (const [index, section] of bySection) key += `${index}@${section.address} `;
+  const key = placementKey(bySection);
   let known = placements.get(obj);
   if (!known) placements.set(obj, known = new LruMap(PLACEMENTS_PER_OBJECT));
   let last = known.get(key);
@@ -955,9 +962,7 @@ function symbolizer(obj: ElfObject, sections: LoadedSection[], placement: Placem
     for (const sym of indexOf(obj).places) {
       const address = placement.defined[sym.index];
       if (address === undefined) continue; // undefined names are no place of this object
-      const list = map.get(sym.sectionIndex) ?? [];
-      list.push({ address, sym });
-      map.set(sym.sectionIndex, list);
+      pushTo(map, sym.sectionIndex, { address, sym });
     }
     // At equal addresses the preferred symbol sorts last, where the search lands.
     for (const list of map.values()) {

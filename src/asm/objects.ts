@@ -13,24 +13,22 @@ import { type ElfObject, SHF_ALLOC, SHN_UNDEF } from "./elf.ts";
 import { parseElf } from "./elf.ts";
 import type { LinkItem } from "./loader.ts";
 import type { AsmUnit } from "./source.ts";
+import { LruMap } from "../lru.ts";
 
 /** A parsed code object and the chunk texts it was assembled from. */
 interface Parsed {
-  /** The texts' total length plus their count: the key it is kept under. */
-  readonly length: number;
   readonly texts: readonly string[];
   readonly obj: Promise<ElfObject>;
 }
 
 /**
- * Parsed code objects by the total length of their texts (then compared
- * text by text: a case's unit is not joined into one string to be hashed).
+ * Parsed code objects by the total length of their texts, then compared text
+ * by text (a case's unit is not joined into one string to be hashed). A sweep
+ * has one per variant and code shape, a few dozen at most: 64 lengths of up
+ * to 4 objects each are kept.
  */
-const parsed = new Map<number, Parsed[]>();
-/** Every kept object, least recently used first. */
-const recency = new Set<Parsed>();
-/** Code objects kept parsed: a sweep has one per variant and code shape, a few dozen at most. */
-const PARSED_OBJECTS = 64;
+const parsed = new LruMap<number, Parsed[]>(64);
+const SAME_LENGTH = 4;
 
 /** Counters for tests: code objects served parsed, units split into code and data, units assembled whole. */
 export const objectStats = { parsedHits: 0, split: 0, wholeUnits: 0 };
@@ -41,35 +39,26 @@ function sameTexts(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-function forget(entry: Parsed): void {
-  recency.delete(entry);
-  const list = parsed.get(entry.length);
-  const at = list?.indexOf(entry) ?? -1;
-  if (at >= 0) list!.splice(at, 1);
-  if (list?.length === 0) parsed.delete(entry.length);
-}
-
 /** The unit's text assembled (through the assembler's caches) and parsed, once per text. */
 export function parsedObject(unit: AsmUnit): Promise<ElfObject> {
   const texts = unit.chunks.map((c) => c.text);
   let length = texts.length;
   for (const t of texts) length += t.length;
-  const list = parsed.get(length);
-  const known = list?.find((e) => sameTexts(e.texts, texts));
+  const list = parsed.get(length) ?? [];
+  const known = list.find((e) => sameTexts(e.texts, texts));
   if (known) {
     objectStats.parsedHits++;
-    recency.delete(known); // most recently used last
-    recency.add(known);
     return known.obj;
   }
-  const entry: Parsed = { length, texts, obj: assemble(unit).then(parseElf) };
+  const entry: Parsed = { texts, obj: assemble(unit).then(parseElf) };
   // A failed assembly is not kept: the next call reports it again.
-  entry.obj.catch(() => forget(entry));
-  if (recency.size >= PARSED_OBJECTS) forget(recency.values().next().value!);
-  const same = parsed.get(length); // looked up again: forgetting may have emptied `list`
-  if (same) same.push(entry);
-  else parsed.set(length, [entry]);
-  recency.add(entry);
+  entry.obj.catch(() => {
+    const at = list.indexOf(entry);
+    if (at >= 0) list.splice(at, 1);
+  });
+  if (list.length >= SAME_LENGTH) list.shift();
+  list.push(entry);
+  parsed.set(length, list);
   return entry.obj;
 }
 

@@ -307,10 +307,10 @@ export class UnicornEngine implements Engine, Disposable {
   /** Mapped memory, parked ones included. */
   readonly #regions: Region[] = [];
   /**
-   * The parked pages of a reset engine by address (page-aligned addresses are
-   * exact as numbers), so a case finds each page it maps again at once.
+   * The regions mapped a page at a time, by address (page-aligned addresses
+   * are exact as numbers): a case finds each parked page it maps again at once.
    */
-  readonly #parkedPages = new Map<number, Region>();
+  readonly #pages = new Map<number, Region>();
   /** Hooks of the previous case, kept (with their translations) for a new identical one. */
   readonly #parkedHooks: NativeHook[] = [];
   /** Reset and not yet run: parked state is taken back or dropped before the next run. */
@@ -383,10 +383,9 @@ export class UnicornEngine implements Engine, Disposable {
   #mapPage(address: bigint, perms: Permissions): void {
     const size = Number(PAGE);
     if (this.#warm) {
-      const kept = this.#parkedPages.get(Number(address));
-      if (kept && kept.parked && samePerms(kept.perms, perms)) {
+      const kept = this.#pages.get(Number(address));
+      if (kept?.parked && samePerms(kept.perms, perms)) {
         reuseStats.regionsKept++;
-        this.#parkedPages.delete(Number(address));
         kept.parked = false;
         // Fresh memory is zero: the new content starts from zero too.
         kept.pending = (perms.write ? kept.memory! : kept.spare ??= new Uint8Array(size)).fill(0);
@@ -408,14 +407,16 @@ export class UnicornEngine implements Engine, Disposable {
   }
 
   #addRegion(address: bigint, size: number, perms: Permissions, memory?: Uint8Array): void {
-    this.#regions.push({
+    const region: Region = {
       address,
       size,
       perms: { ...perms },
       memory,
       pending: null,
       parked: false,
-    });
+    };
+    this.#regions.push(region);
+    if (memory) this.#pages.set(Number(address), region);
   }
 
   protect(address: bigint, size: number, perms: Permissions): void {
@@ -769,7 +770,7 @@ export class UnicornEngine implements Engine, Disposable {
     this.#native.clear();
     this.#parkedHooks.length = 0;
     this.#regions.length = 0;
-    this.#parkedPages.clear();
+    this.#pages.clear();
     this.#invalidHooks.clear();
     this.#internal.length = 0;
     if (err !== UC_ERR.OK) throw apiError(`uc_close: ${strerror(err)}`, err);
@@ -802,12 +803,7 @@ export class UnicornEngine implements Engine, Disposable {
     }
     this.#invalidHooks.clear();
     this.#logs.length = 0;
-    for (const region of this.#regions) {
-      region.parked = true;
-      if (region.size === Number(PAGE) && region.memory) {
-        this.#parkedPages.set(Number(region.address), region);
-      }
-    }
+    for (const region of this.#regions) region.parked = true;
     this.#check(this.#lib.uc_context_restore(uc, this.#context), "uc_context_restore");
     this.#warm = true;
   }
@@ -828,7 +824,6 @@ export class UnicornEngine implements Engine, Disposable {
       this.#check(err, "uc_hook_del");
     }
     for (const region of this.#regions.filter((r) => r.parked)) this.#unmapRegion(region);
-    this.#parkedPages.clear();
     for (const region of this.#regions) {
       const { pending, memory } = region;
       if (pending === null || !memory) continue;
@@ -871,10 +866,10 @@ export class UnicornEngine implements Engine, Disposable {
       `unmap ${hex(region.address)}+${region.size.toString(16)}`,
     );
     this.#regions.splice(this.#regions.indexOf(region), 1);
-    if (this.#parkedPages.get(Number(region.address)) === region) {
-      this.#parkedPages.delete(Number(region.address));
+    if (region.memory) {
+      this.#pages.delete(Number(region.address));
+      freePage(region.memory);
     }
-    if (region.memory) freePage(region.memory);
   }
 
   /** Save the state `reset` returns to, and have `close` hand the engine to `recycle`. */
@@ -1114,12 +1109,11 @@ export class RecyclingUnicornFactory implements EngineFactory {
     }
     if (engine && (this.#cases.get(engine) ?? 0) >= this.maxCases) {
       this.#cases.delete(engine);
-      engine.close();
-      trimNativeHeap(); // what it freed is not kept resident for the rest of the sweep
+      engine.close(); // what it frees goes back to the system at the next trim
       engine = undefined;
     }
     engine ??= this.#open();
-    this.#trimNow();
+    this.#trim();
     this.#cases.set(engine, (this.#cases.get(engine) ?? 0) + 1);
     const ready = engine;
     try {
@@ -1139,7 +1133,7 @@ export class RecyclingUnicornFactory implements EngineFactory {
   release(): void {
     for (const engine of this.#idle.values()) this.#discard(engine);
     this.#idle.clear();
-    trimNativeHeap();
+    this.#trim(true);
   }
 
   #lastTrim = performance.now();
@@ -1148,11 +1142,12 @@ export class RecyclingUnicornFactory implements EngineFactory {
    * Every so often, the C heap's free memory goes back to the system: case
    * after case, Unicorn rebuilds its address space and our buffers come and
    * go in this thread's malloc arena, which keeps what they freed resident
-   * (with two workers, 115 MB of a 5,000-case sweep). A trim costs a few ms.
+   * (with two workers, 115 MB of a 5,000-case sweep). A trim costs a few ms;
+   * `whatever` trims whatever the time (the factory's engines are all closed).
    */
-  #trimNow(): void {
+  #trim(whatever = false): void {
     const now = performance.now();
-    if (now - this.#lastTrim < TRIM_INTERVAL_MS) return;
+    if (!whatever && now - this.#lastTrim < TRIM_INTERVAL_MS) return;
     this.#lastTrim = now;
     trimNativeHeap();
   }

@@ -53,12 +53,10 @@ export interface BlockTrace {
  * Block summaries by code (LoadedImage.codeKey and the phase map), then by
  * block address: a sweep runs the same code case after case, where only the
  * words that hold data addresses change. Each is checked against the words
- * it was made from before it serves.
+ * it was made from before it serves. At most 64 codes are kept.
  */
-/** Code keys kept at most. */
-const SUMMARY_CODES = 64;
 const summaryCache = new LruMap<string, Map<number, { words: number[]; summary: BlockSummary }>>(
-  SUMMARY_CODES,
+  64,
 );
 
 /** Per-block execution and taken-branch counts of `totals`, reused run after run. */

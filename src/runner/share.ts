@@ -13,7 +13,8 @@ import { LruMap } from "../lru.ts";
  * Parts remembered at most. What repeats (checks, the counts of phases that
  * do not change along a sweep) is seen again soon; figures that change from
  * case to case never are, and remembering each of them (by its text) would
- * cost more than the runs themselves: past the bound, remembering starts over.
+ * cost more than the runs themselves: past the bound, the least recently
+ * seen part is forgotten.
  */
 const SHARED_PARTS = 4096;
 
