@@ -18,7 +18,7 @@ import { UndecodedInstructionError } from "../measure/recorder.ts";
 import { WriteError } from "../report/results_file.ts";
 import { RemoteCaseError } from "../runner/case_pool.ts";
 import { CpuModelError } from "../timing/model.ts";
-import { KernelBuildError } from "../kernel/real/build.ts";
+import { KernelBuildError } from "../kernel/real/build_error.ts";
 import { DwarfError } from "../kernel/real/dwarf.ts";
 import { StoreError } from "../store/read.ts";
 

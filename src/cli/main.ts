@@ -24,8 +24,6 @@ import { validateWorkload } from "../kernel/world.ts";
 import { unicorn } from "../engine/unicorn_ffi.ts";
 import { renderFailures, renderTable } from "../report/table.ts";
 import { renderFidelity } from "../report/fidelity.ts";
-import { KERNEL_USAGE, kernelCommand } from "./kernel.ts";
-import { ASM_USAGE, asmCommand } from "./asm.ts";
 import {
   removeStaleTemps,
   resultJson,
@@ -39,9 +37,7 @@ import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
 import { projectState, startRunMeta } from "../store/meta.ts";
 import { recordRun } from "../store/record.ts";
-import { COMPARE_USAGE, compareCommand } from "./compare.ts";
-import { MERGE_USAGE, mergeCommand, parseShard } from "./merge.ts";
-import { nonEmptyOption, REPORT_USAGE, reportCommand, writeReport } from "./report.ts";
+import { nonEmptyOption, parseShard } from "./options.ts";
 import { type CpuSelection, selectCpus } from "../timing/catalog.ts";
 import { CpuModelError } from "../timing/model.ts";
 
@@ -85,7 +81,45 @@ const EXIT_CODES = `exit status: 0 ok; 1 a check or a case failed, or compare fo
   missing cases; 2 a usage or input error (bad flag, parameter, scenario, file, variant, or a
   missing package); 3 an internal error (printed with its stack) or a failed kernel build`;
 
-const USAGE = `usage: deno run -A mod.ts <command> [options]    (or deno task <command>)
+/**
+ * The other commands, imported when used: a one-case `run` does not load the
+ * report, compare, merge, kernel-build and asm modules (tens of milliseconds).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  report: async () => {
+    const m = await import("./report.ts");
+    return { usage: m.REPORT_USAGE, run: m.reportCommand };
+  },
+  compare: async () => {
+    const m = await import("./compare.ts");
+    return { usage: m.COMPARE_USAGE, run: m.compareCommand };
+  },
+  merge: async () => {
+    const m = await import("./merge.ts");
+    return { usage: m.MERGE_USAGE, run: m.mergeCommand };
+  },
+  kernel: async () => {
+    const m = await import("./kernel.ts");
+    return { usage: m.KERNEL_USAGE, run: m.kernelCommand };
+  },
+  asm: async () => {
+    const m = await import("./asm.ts");
+    return { usage: m.ASM_USAGE, run: m.asmCommand };
+  },
+};
+
+interface Command {
+  readonly usage: string;
+  /** Resolves to an exit status, or to nothing for 0 (or Deno.exitCode). */
+  run(args: string[]): Promise<number | void>;
+}
+
+/** The whole usage: every command's. */
+async function usage(): Promise<string> {
+  const [report, compare, merge, kernel, asm] = await Promise.all(
+    ["report", "compare", "merge", "kernel", "asm"].map(async (c) => (await COMMANDS[c]()).usage),
+  );
+  return `usage: deno run -A mod.ts <command> [options]    (or deno task <command>)
 commands:
   run <scenario file>   run one scenario's sweep
   main                  the default comparison over scenarios/ (deno task bench)
@@ -100,17 +134,18 @@ ${RUN_USAGE}
 
 ${MAIN_USAGE}
 
-${REPORT_USAGE}
+${report}
 
-${COMPARE_USAGE}
+${compare}
 
-${MERGE_USAGE}
+${merge}
 
-${KERNEL_USAGE}
+${kernel}
 
-${ASM_USAGE}
+${asm}
 
 ${EXIT_CODES}`;
+}
 
 const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -322,10 +357,10 @@ export function scenarioHelp(scenario: Scenario, file: string): string {
  * `--cpu NAME[:cold]|FILE.json|all`: the timing models to run, one result each
  * (src/timing/); without --cpu, one result with counts only.
  */
-function parseCpus(cpu: string | undefined): (CpuSelection | undefined)[] {
+async function parseCpus(cpu: string | undefined): Promise<(CpuSelection | undefined)[]> {
   if (cpu === undefined) return [undefined];
   try {
-    return selectCpus(cpu);
+    return await selectCpus(cpu);
   } catch (e) {
     if (e instanceof CpuModelError) throw new UsageError(`--cpu ${cpu}: ${e.message}`);
     throw e;
@@ -403,7 +438,7 @@ async function runCommand(args: string[]): Promise<void> {
     return;
   }
   const json = nonEmpty("--json", values.json);
-  const cpus = parseCpus(values.cpu);
+  const cpus = await parseCpus(values.cpu);
   const kernels = parseKernels(values.kernel);
   if (positionals.length !== 1) throw new UsageError(`expected one scenario file\n${RUN_USAGE}`);
   const shard = values.shard === undefined ? undefined : parseShard(values.shard);
@@ -485,7 +520,7 @@ async function mainCommand(args: string[]): Promise<void> {
     console.log(MAIN_USAGE);
     return;
   }
-  const cpus = parseCpus(values.cpu);
+  const cpus = await parseCpus(values.cpu);
   const workers = parseWorkers(values.workers);
   const root = PROJECT_ROOT;
   const files = [...Deno.readDirSync(`${root}scenarios`)]
@@ -557,6 +592,7 @@ async function mainCommand(args: string[]): Promise<void> {
     `${outDir}/history`,
     historyRecord(results, await startRunMeta(null, root, project)()),
   );
+  const { writeReport } = await import("./report.ts");
   await writeReport(`${outDir}/report.html`, results, sources, `${outDir}/history`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
@@ -576,22 +612,20 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "--help" || command === "-h" || command === "help") {
-      console.log(USAGE);
+      console.log(await usage());
       return 0;
     }
     if (command === "run") await runCommand(rest);
     else if (command === "main") await mainCommand(rest);
-    else if (command === "report") await reportCommand(rest);
-    else if (command === "compare") await compareCommand(rest);
-    else if (command === "merge") await mergeCommand(rest);
-    else if (command === "kernel") return await kernelCommand(rest);
-    else if (command === "asm") return await asmCommand(rest);
-    else if (command === undefined) throw new UsageError(`expected a command\n${USAGE}`);
-    else throw new UsageError(`unknown command ${command}\n${USAGE}`);
+    else if (command !== undefined && Object.hasOwn(COMMANDS, command)) {
+      const status = await (await COMMANDS[command]()).run(rest);
+      if (typeof status === "number") return status;
+    } else if (command === undefined) throw new UsageError(`expected a command\n${await usage()}`);
+    else throw new UsageError(`unknown command ${command}\n${await usage()}`);
   } catch (e) {
     const known =
       e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-        ? new UsageError(`${e.message}\n${usageOf(command)}`)
+        ? new UsageError(`${e.message}\n${await usageOf(command)}`)
         : e;
     console.error(describeError(known));
     return exitCodeOf(known);
@@ -600,19 +634,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The usage text of one command (for a bad flag), or the whole usage. */
-function usageOf(command: string | undefined): string {
-  switch (command) {
-    case "run":
-      return RUN_USAGE;
-    case "main":
-      return MAIN_USAGE;
-    case "report":
-      return REPORT_USAGE;
-    case "compare":
-      return COMPARE_USAGE;
-    case "merge":
-      return MERGE_USAGE;
-    default:
-      return USAGE;
+async function usageOf(command: string | undefined): Promise<string> {
+  if (command === "run") return RUN_USAGE;
+  if (command === "main") return MAIN_USAGE;
+  // kernel and asm report their own flags (they return a status).
+  if (command === "report" || command === "compare" || command === "merge") {
+    return (await COMMANDS[command]()).usage;
   }
+  return await usage();
 }

@@ -8,7 +8,8 @@ import { resultJson, writeFileAtomic } from "../report/results_file.ts";
 import { mergeShards } from "../store/merge.ts";
 import { readStoreFile } from "../store/read.ts";
 import { UsageError } from "./errors.ts";
-import { asUsage, nonEmptyOption } from "./report.ts";
+import { asUsage } from "./report.ts";
+import { nonEmptyOption } from "./options.ts";
 
 export const MERGE_USAGE = `usage: deno task merge <shard.json>... -o <merged.json|-> [options]
   Join the files of a sweep run with --shard i/n into what the unsharded run would have
@@ -18,18 +19,6 @@ export const MERGE_USAGE = `usage: deno task merge <shard.json>... -o <merged.js
   -o, --out FILE|-    write the merged results to FILE (atomically), or to stdout with -
   --quiet             no table on screen
   -h, --help          this help`;
-
-/** "2/4" -> { index: 2, count: 4 }. */
-export function parseShard(spec: string): { index: number; count: number } {
-  const m = /^(\d+)\/(\d+)$/.exec(spec.trim());
-  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index < 1 || index > count) {
-    throw new UsageError(
-      `--shard ${spec}: expected i/n with 1 <= i <= n, e.g. --shard 2/4 runs the second of four slices`,
-    );
-  }
-  return { index, count };
-}
 
 export async function mergeCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

@@ -13,6 +13,7 @@ import { type HistoryEntry, readHistory } from "../store/history.ts";
 import { readStoreFile, resultsOf, StoreError } from "../store/read.ts";
 import type { StoredResult } from "../store/schema.ts";
 import { UsageError } from "./errors.ts";
+import { nonEmptyOption } from "./options.ts";
 
 export const REPORT_USAGE = `usage: deno task report [results.json ...] [options]
   The HTML report of results files (default: results/*.json) and of the stored runs. A file
@@ -40,12 +41,6 @@ function defaultInputs(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-/** A file or directory option must name something: `-o ""` is a usage error. */
-export function nonEmptyOption(option: string, value: string): string {
-  if (value.trim() === "") throw new UsageError(`${option} "": expected a file name`);
-  return value;
 }
 
 /** Store errors are the user's to fix: report them as one-paragraph usage errors. */

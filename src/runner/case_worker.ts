@@ -48,7 +48,7 @@ async function handle(data: (SetRequest & { id: number }) | { close: true }): Pr
     const workload = toWorkload(scenario.workload(params));
     const results: CaseOutcome[] = [];
     const variants = scenarioVariants(scenario);
-    const timing = cpu === undefined ? undefined : singleCpu(cpu);
+    const timing = cpu === undefined ? undefined : await singleCpu(cpu);
     const real = kernel === "model" ? undefined : await openKernel(kernel);
     for (const { variant, unitName, hotPath } of cases) {
       const chosen = variant === nopVariant.name

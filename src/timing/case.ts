@@ -43,10 +43,10 @@ export interface CaseTiming {
 const selections = new Map<string, CpuSelection>();
 
 /** The one model a `--cpu` value other than `all` selects (parsed once per process). */
-export function singleCpu(spec: string): CpuSelection {
+export async function singleCpu(spec: string): Promise<CpuSelection> {
   const known = selections.get(spec);
   if (known) return known;
-  const selected = selectCpus(spec);
+  const selected = await selectCpus(spec);
   if (selected.length !== 1) {
     throw new CpuModelError(`--cpu ${spec} selects ${selected.length} models; a case takes one`);
   }

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../store/meta.ts";
 import { type CompiledModel, compileModel, CpuModelError, parseCpuFile } from "./model.ts";
 import type { TimingMode } from "./simulate.ts";
 
@@ -38,10 +38,17 @@ export interface CpuSelection {
   readonly spec: string;
 }
 
-const compiled = new Map<string, { model: CompiledModel; sha256: string }>();
+interface LoadedCpu {
+  readonly model: CompiledModel;
+  /** The sha256 of the file's bytes, hashed on first need (Web Crypto is asynchronous). */
+  sha256?: Promise<string>;
+  readonly bytes: Uint8Array;
+}
 
-/** Read, validate and compile a CPU file (cached per path), with the sha256 of its bytes. */
-function loadCpu(path: string, label: string): { model: CompiledModel; sha256: string } {
+const compiled = new Map<string, LoadedCpu>();
+
+/** Read, validate and compile a CPU file (cached per path). */
+function loadCpu(path: string, label: string): LoadedCpu {
   const cached = compiled.get(path);
   if (cached) return cached;
   let bytes: Uint8Array;
@@ -52,7 +59,7 @@ function loadCpu(path: string, label: string): { model: CompiledModel; sha256: s
   }
   const text = new TextDecoder().decode(bytes);
   const model = compileModel(parseCpuFile(text, label), label);
-  const entry = { model, sha256: createHash("sha256").update(bytes).digest("hex") };
+  const entry: LoadedCpu = { model, bytes };
   compiled.set(path, entry);
   return entry;
 }
@@ -80,8 +87,12 @@ export function builtinCpu(name: string): CompiledModel {
   return loadCpuFile(path, label);
 }
 
-/** Resolve a `--cpu` value into the models to run, in a fixed order. */
-export function selectCpus(spec: string): CpuSelection[] {
+/**
+ * Resolve a `--cpu` value into the models to run, in a fixed order. Asynchronous
+ * only to hash the CPU files with Web Crypto: node:crypto costs a one-case run
+ * ~15 ms of start-up.
+ */
+export async function selectCpus(spec: string): Promise<CpuSelection[]> {
   const parts = spec.split(":");
   let mode: TimingMode = "steady";
   let bimodal = false;
@@ -97,16 +108,18 @@ export function selectCpus(spec: string): CpuSelection[] {
   const base = parts.join(":");
   const suffix = (mode === "steady" ? "" : `:${mode}`) + (bimodal ? ":bimodal" : "");
   const specs = base === "all" ? BUILTIN_CPUS : [base];
-  return specs.map((one) => {
+  const loaded = specs.map((one) => {
     const { path, label } = one.endsWith(".json") ? { path: one, label: one } : builtinPath(one);
-    const { model, sha256 } = loadCpu(path, label);
-    return {
-      model,
-      mode,
-      cold: mode !== "steady",
-      bimodal,
-      info: { name: model.file.name + suffix, version: model.file.version, sha256 },
-      spec: one + suffix,
-    };
+    const cpu = loadCpu(path, label);
+    cpu.sha256 ??= sha256Hex(cpu.bytes);
+    return { one, model: cpu.model, sha256: cpu.sha256 };
   });
+  return await Promise.all(loaded.map(async ({ one, model, sha256 }) => ({
+    model,
+    mode,
+    cold: mode !== "steady",
+    bimodal,
+    info: { name: model.file.name + suffix, version: model.file.version, sha256: await sha256 },
+    spec: one + suffix,
+  })));
 }

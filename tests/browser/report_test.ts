@@ -79,7 +79,7 @@ async function realResults(): Promise<StoredResult[]> {
         file: null,
         root: ROOT,
         listing: "default",
-        cpu: singleCpu(cpu),
+        cpu: await singleCpu(cpu),
         overrides: new Map([["args", [0, 2, 8]]]),
       }),
     );

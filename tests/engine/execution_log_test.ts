@@ -82,6 +82,7 @@ Deno.test("native and JavaScript logs give identical results, checks and cycles"
     broken.misalignedSp,
   ];
   for (const variant of variants) {
+    const cpu = await singleCpu("neoverse-n1:cold");
     const { native, script } = await bothLogs(() =>
       measureCase(
         variant,
@@ -89,7 +90,7 @@ Deno.test("native and JavaScript logs give identical results, checks and cycles"
         `log/${variant.name}`,
         unicornFactory,
         10_000,
-        singleCpu("neoverse-n1:cold"),
+        cpu,
       )
     );
     assert.ok(!("notApplicable" in native) && native.timing, variant.name);

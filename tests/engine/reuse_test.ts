@@ -37,7 +37,7 @@ async function runs(
     factory,
     variants,
     workers: 1,
-    cpu: cpu === undefined ? undefined : selectCpus(cpu)[0],
+    cpu: cpu === undefined ? undefined : (await selectCpus(cpu))[0],
     overrides,
     listRun: () => true,
   });

@@ -22,7 +22,9 @@ async function timedRun(variantName: string) {
   if ("notApplicable" in world) return undefined;
   const loaded = await loadWorld(world, workload.layout);
   const m = await measure(loaded, unicornFactory, undefined, { trace: true });
-  const selections = ["all", "all:cold", "all:first-call", "all:bimodal"].flatMap(selectCpus);
+  const selections = (await Promise.all(
+    ["all", "all:cold", "all:first-call", "all:bimodal"].map(selectCpus),
+  )).flat();
   const results = selections.map((sel) =>
     simulate(sel.model, m.trace!, loaded.code, loaded.phases, {
       mode: sel.mode,

@@ -28,6 +28,7 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname, join, relative, resolve } from "node:path";
+import { KernelBuildError } from "./build_error.ts";
 import { parseElf } from "../../asm/elf.ts";
 import {
   fileExists,
@@ -155,23 +156,7 @@ export interface EnsureKernelOptions {
   cacheRoot?: string;
 }
 
-/**
- * A kernel could not be built or used. `input` is true when the cause is what
- * was asked for (an unknown spec, a user tree that is not prepared or lacks an
- * option), false when the machine or the build failed.
- */
-export class KernelBuildError extends Error {
-  /** The step that failed, e.g. "make prepare", "check tree". */
-  readonly step: string;
-  /** True for a problem with the spec or the user's tree (a usage error). */
-  readonly input: boolean;
-  constructor(message: string, step: string, input = false) {
-    super(message);
-    this.name = "KernelBuildError";
-    this.step = step;
-    this.input = input;
-  }
-}
+export { KernelBuildError };
 
 const PROJECT_ROOT = decodeURIComponent(new URL("../../../", import.meta.url).pathname)
   .replace(/\/$/, "");

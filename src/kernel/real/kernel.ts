@@ -7,7 +7,7 @@
 import { parseElf } from "../../asm/elf.ts";
 import type { LinkInput } from "../../asm/loader.ts";
 import { TOOL } from "../../version.ts";
-import { ensureKernel, hotPathConfigSummary, type KernelBuild } from "./build.ts";
+import type { KernelBuild } from "./build.ts";
 import { DwarfError, fieldAt, type KernelStruct, readDwarf, requireFields } from "./dwarf.ts";
 
 /** Which kernel a result describes: recorded per result, refused by compare when they differ. */
@@ -185,6 +185,8 @@ export function openKernel(spec: string, progress?: (line: string) => void): Pro
 }
 
 async function open(spec: string, progress?: (line: string) => void): Promise<RealKernel> {
+  // Loaded here, not with the module: a run on the model needs none of the build.
+  const { ensureKernel, hotPathConfigSummary } = await import("./build.ts");
   const build = await ensureKernel(spec, progress ? { progress } : {});
   const objects = [
     { role: "arch/arm64/kernel/entry-ftrace.o", path: build.objects.entryFtrace },
