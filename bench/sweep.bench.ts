@@ -8,7 +8,8 @@
  * - the same sweep cold: an empty assembler cache (FTRACE_BENCH_ASM_CACHE
  *   pointed at a new directory), 2 workers;
  * - one case (`run single-tracer --variant args --param args=2`), in-process
- *   and as a process, beside Deno's bare start-up (`deno eval ""`);
+ *   (the harness loaded) and as a process (`deno run` of mod.ts, start-up to
+ *   exit, median of at least 5), beside Deno's bare start-up (`deno eval ""`);
  * - the floor: the same 5,000 cases' worlds, loaded and run on reused
  *   engines with no hooks and no checks, so harness/floor is what the
  *   measuring costs over bare emulation;
@@ -226,6 +227,45 @@ async function spawn(
   return { ...JSON.parse(lines[lines.length - 1]) as ChildReport, wallMs };
 }
 
+/**
+ * Wall time of one case as a user runs it: `deno run` of mod.ts with the
+ * `run` task's flags, from start-up to exit (median of `repeat`).
+ */
+async function oneCaseProcess(repeat: number): Promise<number> {
+  const out = await Deno.makeTempFile({ suffix: ".json" });
+  const times = [];
+  try {
+    for (let i = 0; i < repeat; i++) {
+      const started = performance.now();
+      const r = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          ...RUN_TASK_V8_FLAGS,
+          "mod.ts",
+          "run",
+          "scenarios/single-tracer.ts",
+          "--variant",
+          "args",
+          ...params("args=2"),
+          "--quiet",
+          "--json",
+          out,
+        ],
+        cwd: ROOT,
+        env: { CI: "true" },
+        stdout: "null",
+        stderr: "piped",
+      }).output();
+      times.push(performance.now() - started);
+      if (!r.success) throw new Error(`one case failed: ${new TextDecoder().decode(r.stderr)}`);
+    }
+  } finally {
+    await Deno.remove(out);
+  }
+  return median(times);
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -282,13 +322,14 @@ if (import.meta.main) {
     const sweep2 = await measured("sweep", 2, repeat);
     const cold = await measured("sweep", 2, repeat, true);
     const one = await measured("one", 1, repeat);
+    const oneProcessMs = await oneCaseProcess(Math.max(repeat, 5));
     const fl = await measured("floor", 1, repeat);
     const bare = { cases: fl.cases, ms: fl.engineMs };
     const rows = [
       sweepRow("sweep, 1 worker ", sweep1),
       sweepRow("sweep, 2 workers", sweep2),
       sweepRow("sweep, 2 workers, cold assembler cache", cold),
-      `one case: ${one.ms.toFixed(0)} ms in-process, ${one.wallMs.toFixed(0)} ms as a process ` +
+      `one case: ${one.ms.toFixed(0)} ms in-process, ${oneProcessMs.toFixed(0)} ms as a process ` +
       `(deno start-up alone ${startup.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
       `floor, 1 thread, reused engines, no hooks or checks: ${fl.cases} cases, engine part ` +
       `${s(fl.engineMs)} (${rate(bare)} cases/s); with building and loading the worlds ` +

@@ -182,7 +182,40 @@ export interface DataOptions {
 /** About what an ops and its two hashes take, for sizing the writer. */
 const OPS_BYTES = 400;
 
+/**
+ * Chunks written for a workload's ops (the same array for every variant of a
+ * parameter set), by the rest of what they are written from: a set's
+ * variants mostly write the same data, which is then written and laid out
+ * once for all of them (a chunk is not changed after it is taken).
+ */
+const writtenFor = new WeakMap<readonly OpsSpec[], Map<string, DataChunk>>();
+
+/** Everything else a data chunk is written from, as text. */
+function dataKey(workload: Workload, options: DataOptions): string {
+  const value = (v: DataValue) => typeof v === "object" ? `${v.symbol}+${v.addend}` : `${v}`;
+  const pairs = (m: Iterable<[string, string]> | undefined) => [...m ?? []].join(";");
+  return [
+    workload.target.name,
+    patchSiteBlOffset(workload.codegen),
+    options.functionTraceOp,
+    pairs(options.directCalls),
+    pairs(options.opsFunc),
+    (options.bpfProgs ?? []).join(";"),
+    Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${value(v)}`).join(";"),
+  ].join("|");
+}
+
+/** The world's data: the ops list and hashes, task, BPF structs and ring buffer. */
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
+  let written = writtenFor.get(workload.ops);
+  if (!written) writtenFor.set(workload.ops, written = new Map());
+  const key = dataKey(workload, options);
+  let chunk = written.get(key);
+  if (!chunk) written.set(key, chunk = writeData(workload, options));
+  return chunk;
+}
+
+function writeData(workload: Workload, options: DataOptions): DataChunk {
   const a = new DataWriter(ORIGIN, ".data", 2048 + OPS_BYTES * workload.ops.length, true);
   const blOffset = patchSiteBlOffset(workload.codegen);
   const siteIp = (fn: string) => sym(fn, blOffset);

@@ -31,6 +31,7 @@ import type { CpuSelection } from "../timing/catalog.ts";
 import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 import { RunParts } from "./share.ts";
 import { setImmediate } from "node:timers";
+import { heapBound } from "./heap_bound.ts";
 
 export interface RunOptions {
   /** Variant names to run (default: the scenario's). */
@@ -390,7 +391,11 @@ export async function runScenario(
       await forEachLimited(
         sets.slice(from),
         2 * workers,
-        async (params, i) => runs.add(from + i, await perSet(params, measureSet)),
+        async (params, i) => {
+          runs.add(from + i, await perSet(params, measureSet));
+          // This thread now only streams the workers' runs, and collects after them.
+          heapBound.check();
+        },
       );
     }
   } finally {
@@ -411,12 +416,14 @@ export async function runScenario(
 }
 
 /**
- * One turn of the event loop. A set's cases make no I/O, so a sweep in one
- * thread would otherwise be one long task: V8 then never gets to finish its
- * collector's work on that thread (its heap grew to 180 MB of garbage), and
- * the file the runs stream to is never written.
+ * One turn of the event loop, after the thread's heap bound is checked. A
+ * set's cases make no I/O, so a sweep in one thread would otherwise be one
+ * long task: V8 then never gets to finish its collector's work on that
+ * thread (its heap grew to 180 MB of garbage), and the file the runs stream
+ * to is never written.
  */
 export function nextTurn(): Promise<void> {
+  heapBound.check();
   return new Promise((resolve) => setImmediate(resolve));
 }
 
