@@ -87,8 +87,12 @@ export interface KernelLink {
   phaseMarkers(image: LoadedImage): NamedAddress[];
 }
 
+/** Workloads found valid: a parameter set's variants share one, checked once. */
+const validated = new WeakSet<Workload>();
+
 /** Check what the model cannot represent before generating anything. */
 export function validateWorkload(workload: Workload): void {
+  if (validated.has(workload)) return;
   const { args } = workload.target;
   if (!Number.isInteger(args) || args < 0 || args > MAX_REGISTER_ARGS) {
     throw new WorkloadError(
@@ -101,6 +105,7 @@ export function validateWorkload(workload: Workload): void {
     if (names.has(op.name)) throw new WorkloadError(`two ops are named ${op.name}`);
     names.add(op.name);
   }
+  validated.add(workload);
 }
 
 export function buildWorld(
