@@ -22,21 +22,39 @@ export class PhaseError extends ContractError {
 /** Where a code address lies: the symbol it follows and the offset (LoadedImage.symbolize). */
 export type Symbolizer = (address: bigint) => { name: string; offset: number } | undefined;
 
+/** Where phases start and their names, in address order: what equal code shares. */
+export interface PhaseTable {
+  readonly starts: readonly number[];
+  readonly names: readonly string[];
+  /** The phases and where they start, as text: equal tables have equal signatures. */
+  readonly signature: string;
+}
+
+/** The table of `__phase.<phase>.*` markers. */
+export function phaseTable(markers: readonly NamedAddress[]): PhaseTable {
+  const sorted = [...markers].sort((a, b) => (a.address < b.address ? -1 : 1));
+  const starts = sorted.map((m) => Number(m.address));
+  const names = sorted.map((m) =>
+    m.name.slice(PHASE_PREFIX.length).split(".")[0].replace("_", "-")
+  );
+  return { starts, names, signature: starts.map((at, i) => `${at}:${names[i]}`).join(" ") };
+}
+
 export class PhaseMap {
-  private readonly starts: number[];
-  private readonly names: string[];
-
-  constructor(markers: readonly NamedAddress[], private readonly symbolize?: Symbolizer) {
-    const sorted = [...markers].sort((a, b) => (a.address < b.address ? -1 : 1));
-    this.starts = sorted.map((m) => Number(m.address));
-    this.names = sorted.map((m) =>
-      m.name.slice(PHASE_PREFIX.length).split(".")[0].replace("_", "-")
-    );
-  }
-
+  private readonly starts: readonly number[];
+  private readonly names: readonly string[];
   /** The phases and where they start, as text: equal maps have equal signatures. */
-  get signature(): string {
-    return this.starts.map((at, i) => `${at}:${this.names[i]}`).join(" ");
+  readonly signature: string;
+
+  /** @param markers the markers, or their table (shared by links of the same code) */
+  constructor(
+    markers: readonly NamedAddress[] | PhaseTable,
+    private readonly symbolize?: Symbolizer,
+  ) {
+    const table = "signature" in markers ? markers : phaseTable(markers);
+    this.starts = table.starts;
+    this.names = table.names;
+    this.signature = table.signature;
   }
 
   /** The phase of the last marker at or below `address` within its function, or "other". */

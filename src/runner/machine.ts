@@ -12,7 +12,8 @@ import { type MemoryLayout, pageSpan, regionOfSection, SectionPlacer } from "../
 import type { KernelLink, World } from "../kernel/world.ts";
 import { ANCHOR_PREFIX, PHASE_PREFIX } from "../kernel/asm_writer.ts";
 import { CodeImage } from "../measure/code_image.ts";
-import { PhaseMap } from "../measure/phases.ts";
+import { PhaseMap, type PhaseTable, phaseTable } from "../measure/phases.ts";
+import { LruMap } from "../lru.ts";
 import { argumentValues } from "../kernel/workload.ts";
 
 /** A world assembled and relocated for a layout; reusable across runs. */
@@ -30,15 +31,27 @@ export async function loadUnit(unit: AsmUnit, layout: MemoryLayout): Promise<Loa
   return link(await unitObjects(unit), (s) => placer.place(s));
 }
 
+/**
+ * Phase tables by the code they were read from (LoadedImage.codeKey): phase
+ * markers are code labels, so links of the same code at the same places
+ * have the same table, whatever their data.
+ */
+const phaseTables = new LruMap<string, PhaseTable>(64);
+
 export async function loadWorld(world: World, layout: MemoryLayout): Promise<LoadedWorld> {
   const image = world.kernel
     ? await linkKernel(world, world.kernel, layout)
     : await loadUnit(world.unit, layout);
-  const markers = [
-    ...image.markers(PHASE_PREFIX),
-    ...(world.kernel?.phaseMarkers(image) ?? []),
-  ];
-  const phases = new PhaseMap(markers, (address) => image.symbolize(address));
+  const key = image.codeKey;
+  let table = key === undefined ? undefined : phaseTables.get(key);
+  if (!table) {
+    table = phaseTable([
+      ...image.markers(PHASE_PREFIX),
+      ...(world.kernel?.phaseMarkers(image) ?? []),
+    ]);
+    if (key !== undefined) phaseTables.set(key, table);
+  }
+  const phases = new PhaseMap(table, (address) => image.symbolize(address));
   return { world, layout, image, code: new CodeImage(image), phases };
 }
 
