@@ -109,6 +109,8 @@ async function writeAtomicWith(
 
 /** Text written to a streamed file's runs before it goes to disk. */
 const STREAM_FLUSH = 1 << 20;
+/** What `JSON.stringify({ runs: [run] }, null, 2)` puts around the run. */
+const WRAP_HEAD = '{\n  "runs": [\n', WRAP_TAIL = "\n  ]\n}";
 
 /**
  * A result file written while its sweep runs: each parameter set's runs go
@@ -138,9 +140,11 @@ export class ResultStream {
   /** Runs in sweep order, as the record's `runs` holds them. */
   async add(runs: readonly unknown[]): Promise<void> {
     for (const run of runs) {
-      // An element of the top-level `runs` array: indented by two levels.
-      const text = JSON.stringify(run, null, 2).replaceAll("\n", "\n    ");
-      this.#pending += `${this.#count++ === 0 ? "" : ",\n"}    ${text}`;
+      // An element of the top-level `runs` array, indented by two levels: stringified
+      // inside `{"runs": [run]}`, whose first two and last two lines are cut off.
+      const wrapped = JSON.stringify({ runs: [run] }, null, 2);
+      const text = wrapped.slice(WRAP_HEAD.length, -WRAP_TAIL.length);
+      this.#pending += `${this.#count++ === 0 ? "" : ",\n"}${text}`;
     }
     if (this.#pending.length >= STREAM_FLUSH) await this.#flush();
   }
