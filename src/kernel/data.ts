@@ -184,9 +184,10 @@ const OPS_BYTES = 400;
 
 /**
  * Chunks written for a workload's ops (the same array for every variant of a
- * parameter set), by the rest of what they are written from: a set's
- * variants mostly write the same data, which is then written and laid out
- * once for all of them (a chunk is not changed after it is taken).
+ * parameter set: toWorkload makes it), by the rest of what they are written
+ * from: a set's variants mostly write the same data, which is then written
+ * and laid out once for all of them (a chunk is not changed after it is
+ * taken; a workload's ops, read-only, are not changed after it is made).
  */
 const writtenFor = new WeakMap<readonly OpsSpec[], Map<string, DataChunk>>();
 

@@ -174,7 +174,9 @@ export function shardSlice<T>(sets: readonly T[], shard: { index: number; count:
 export function toWorkload(spec: WorkloadSpec): Workload {
   return {
     target: { name: spec.target.name ?? "traced_fn", args: spec.target.args },
-    ops: spec.ops,
+    // The harness's own array: data is kept by it (src/kernel/data.ts), and a scenario
+    // may hand the same array, changed, to its next parameter set.
+    ops: [...spec.ops],
     codegen: { bti: spec.codegen?.bti ?? false, pac: spec.codegen?.pac ?? false },
     tracersWithoutBti: spec.tracersWithoutBti,
     bpfAttach: spec.bpfAttach,

@@ -11,7 +11,7 @@ import { buildWorld, type World } from "../../src/kernel/world.ts";
 import { VARIANTS } from "../../src/kernel/variants/index.ts";
 import { loadUnit } from "../../src/runner/machine.ts";
 import { toWorkload } from "../../src/runner/run_scenario.ts";
-import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { type OpsSpec, singleTracerOps } from "../../src/kernel/workload.ts";
 
 const workload = () =>
   toWorkload({
@@ -58,4 +58,13 @@ Deno.test("variants writing the same data on one workload share its chunk and it
     assert.equal(bound, image.address("ftrace_list_end") + BigInt(word.addend));
   }
   assert.deepEqual(shared.map((layout) => layout.bytes), written);
+});
+
+Deno.test("a scenario's ops array changed between parameter sets is written again", () => {
+  const ops: OpsSpec[] = [singleTracerOps("ringbuf")];
+  const first = dataOf(world("args", toWorkload({ target: { args: 2 }, ops })))[0];
+  // The same array, changed in place, for the next set.
+  ops[0] = { ...ops[0], dynamic: true };
+  const second = dataOf(world("args", toWorkload({ target: { args: 2 }, ops })))[0];
+  assert.notDeepEqual(second.content, first.content, "the ops' flags word differs");
 });
