@@ -224,10 +224,11 @@ let liveCallbacks = 0;
 
 /**
  * What reset engines took back rather than rebuilt, for tests: mappings and
- * hooks kept, and bytes of code whose translations were dropped because the
- * next case changed them.
+ * hooks kept, bytes of code whose translations were dropped because the
+ * next case changed them, and pages mapped anew (each rebuilds Unicorn's
+ * address space).
  */
-export const reuseStats = { regionsKept: 0, hooksKept: 0, codeBytesFlushed: 0 };
+export const reuseStats = { regionsKept: 0, hooksKept: 0, codeBytesFlushed: 0, pagesMapped: 0 };
 
 /** Host pages no engine maps any more, for the next host-backed mapping. */
 const freePages: Uint8Array[] = [];
@@ -399,6 +400,7 @@ export class UnicornEngine implements Engine, Disposable {
     // On a host page of the harness's own (see pageBuffer): Unicorn allocates no RAM
     // for it (an mmap per page, and a fault on its first touch).
     const memory = pageBuffer();
+    reuseStats.pagesMapped++;
     this.#check(
       this.#lib.uc_mem_map_ptr(this.#handle(), address, PAGE, protBits(perms), memory),
       `map ${hex(address)}+${size.toString(16)}`,

@@ -139,8 +139,10 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
   for (const s of spans(image)) {
     engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
   }
-  for (const s of mapped(image)) engine.write(s.address, s.bytes);
+  // Every mapping before any write: a write to a page mapped anew settles the engine, which
+  // drops what this case has not mapped yet (the stack, mapped after it, came back fresh).
   engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
+  for (const s of mapped(image)) engine.write(s.address, s.bytes);
 }
 
 /**

@@ -7,6 +7,11 @@
 import assert from "node:assert/strict";
 import { RecyclingUnicornFactory, reuseStats } from "../../src/engine/unicorn.ts";
 import type { Engine } from "../../src/engine/engine.ts";
+import { buildWorld } from "../../src/kernel/world.ts";
+import { VARIANTS } from "../../src/kernel/variants/index.ts";
+import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { boot, type LoadedWorld, loadWorld } from "../../src/runner/machine.ts";
+import { toWorkload } from "../../src/runner/run_scenario.ts";
 
 const CODE = 0xffff800008000000n;
 const DATA = 0xffff800010000000n;
@@ -100,3 +105,29 @@ Deno.test("recycled engine: what the next case does not map or hook is gone", ()
       engine.close();
     }
   }));
+
+Deno.test("recycled engine: a case whose data grows maps only its new data pages", async () => {
+  const args = VARIANTS.find((v) => v.name === "args")!;
+  const ops = (n: number) =>
+    Array.from({ length: n }, (_, k) => ({ ...singleTracerOps("empty"), name: `ops_${k}` }));
+  const loaded = async (n: number) => {
+    const world = buildWorld(args, toWorkload({ target: { args: 1 }, ops: ops(n) }), "grow");
+    assert.ok(!("notApplicable" in world));
+    return await loadWorld(world, world.workload.layout);
+  };
+  const small = await loaded(1), big = await loaded(12);
+  const dataPages = (w: LoadedWorld) => Math.ceil(w.image.section(".data")!.size / 0x1000);
+  const grown = dataPages(big) - dataPages(small);
+  assert.ok(grown >= 1, "the bigger world needs more data pages");
+  const factory = new RecyclingUnicornFactory();
+  try {
+    boot(factory, small).engine.close();
+    const before = reuseStats.pagesMapped;
+    boot(factory, big).engine.close();
+    // Not the stack again, nor the code: only the data's new pages (and one it may now straddle).
+    const mapped = reuseStats.pagesMapped - before;
+    assert.ok(mapped >= grown && mapped <= grown + 1, `${mapped} pages mapped for ${grown} more`);
+  } finally {
+    factory.release();
+  }
+});
