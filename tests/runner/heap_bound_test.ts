@@ -19,7 +19,7 @@ function fakeHeap(live: number) {
 Deno.test("a heap bound collects only above its floor, then at twice what was left", () => {
   const MB = 2 ** 20;
   const { heap, probe } = fakeHeap(80 * MB);
-  const bound = new HeapBound(probe, 96 * MB);
+  const bound = new HeapBound(probe, 96 * MB, 0);
   heap.used = 96 * MB;
   assert.equal(bound.check(), false, "at the floor: no collection");
   heap.used = 97 * MB;
@@ -37,6 +37,14 @@ Deno.test("a heap bound collects only above its floor, then at twice what was le
   heap.used = 97 * MB;
   assert.equal(bound.check(), true);
   assert.deepEqual([heap.collections, bound.forced], [3, 3]);
+});
+
+Deno.test("a heap bound reads the heap at most once per interval", () => {
+  let reads = 0;
+  const bound = new HeapBound({ used: () => (reads++, 0), collect: () => {} }, HEAP_FLOOR, 60_000);
+  bound.check();
+  bound.check();
+  assert.equal(reads, 1);
 });
 
 Deno.test("without a collection to call (no --expose-gc), a heap bound does nothing", () => {
