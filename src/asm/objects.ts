@@ -122,18 +122,31 @@ function names(code: ElfObject) {
   return known;
 }
 
+/** The names a data's addresses refer to that it does not define, once per (shared) data. */
+const externsOf = new WeakMap<readonly DataSectionLayout[], Set<string>>();
+
+function dataExterns(data: readonly DataSectionLayout[]): Set<string> {
+  let known = externsOf.get(data);
+  if (!known) {
+    known = new Set();
+    for (const layout of data) {
+      for (const a of layout.addresses) if (!owns(data, a.symbol)) known.add(a.symbol);
+    }
+    externsOf.set(data, known);
+  }
+  return known;
+}
+
+const owns = (data: readonly DataSectionLayout[], name: string) =>
+  data.some((layout) => layout.offsets.has(name));
+
 function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean {
   for (const s of code.sections) {
     if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
   }
   const { defined, exported } = names(code);
-  const own = (name: string) => data.some((layout) => layout.offsets.has(name));
   // The code must not define (even locally) a name the data defines.
-  for (const name of defined) if (own(name)) return false;
-  for (const layout of data) {
-    for (const a of layout.addresses) {
-      if (!own(a.symbol) && !exported.has(a.symbol)) return false;
-    }
-  }
+  for (const name of defined) if (owns(data, name)) return false;
+  for (const name of dataExterns(data)) if (!exported.has(name)) return false;
   return true;
 }
