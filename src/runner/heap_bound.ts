@@ -59,6 +59,13 @@ export class HeapBound {
     if (now - this.#lastCheck < this.interval) return false;
     this.#lastCheck = now;
     if (this.probe.used() <= this.#limit) return false;
+    return this.collect();
+  }
+
+  /** Collect now (a thread that has handed its work over); false without --expose-gc. */
+  collect(): boolean {
+    const collect = this.probe.collect;
+    if (!collect) return false;
     collect();
     this.forced++;
     this.#limit = Math.max(this.floor, 2 * this.probe.used());

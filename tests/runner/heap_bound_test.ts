@@ -37,6 +37,10 @@ Deno.test("a heap bound collects only above its floor, then at twice what was le
   heap.used = 97 * MB;
   assert.equal(bound.check(), true);
   assert.deepEqual([heap.collections, bound.forced], [3, 3]);
+  // Collected on demand (a thread handing its work over), whatever the heap.
+  heap.used = 20 * MB;
+  assert.equal(bound.collect(), true);
+  assert.equal(heap.collections, 4);
 });
 
 Deno.test("a heap bound reads the heap at most once per interval", () => {
