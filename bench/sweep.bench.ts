@@ -199,31 +199,33 @@ const RUN_TASK_V8_FLAGS: string[] = (() => {
   return tasks.run.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
 })();
 
-async function spawn(
-  what: string,
-  workers = 1,
-  env: Record<string, string> = {},
-): Promise<ChildReport & { wallMs: number }> {
+/** `deno run -A` with the run task's V8 flags, in the project: its output and wall time. */
+async function denoRun(args: string[], env: Record<string, string> = {}) {
   const started = performance.now();
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      ...RUN_TASK_V8_FLAGS,
-      new URL(import.meta.url).pathname,
-      "--child",
-      what,
-      "--workers",
-      `${workers}`,
-    ],
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...RUN_TASK_V8_FLAGS, ...args],
     cwd: ROOT,
     env: { CI: "true", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const wallMs = performance.now() - started;
-  if (!r.success) throw new Error(`${what} failed: ${new TextDecoder().decode(r.stderr)}`);
-  const lines = new TextDecoder().decode(r.stdout).trim().split("\n");
+  if (!output.success) {
+    throw new Error(`${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return { stdout: new TextDecoder().decode(output.stdout), wallMs: performance.now() - started };
+}
+
+async function spawn(
+  what: string,
+  workers = 1,
+  env: Record<string, string> = {},
+): Promise<ChildReport & { wallMs: number }> {
+  const self = new URL(import.meta.url).pathname;
+  const { stdout, wallMs } = await denoRun(
+    [self, "--child", what, "--workers", `${workers}`],
+    env,
+  );
+  const lines = stdout.trim().split("\n");
   return { ...JSON.parse(lines[lines.length - 1]) as ChildReport, wallMs };
 }
 
@@ -236,29 +238,8 @@ async function oneCaseProcess(repeat: number): Promise<number> {
   const times = [];
   try {
     for (let i = 0; i < repeat; i++) {
-      const started = performance.now();
-      const r = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          ...RUN_TASK_V8_FLAGS,
-          "mod.ts",
-          "run",
-          "scenarios/single-tracer.ts",
-          "--variant",
-          "args",
-          ...params("args=2"),
-          "--quiet",
-          "--json",
-          out,
-        ],
-        cwd: ROOT,
-        env: { CI: "true" },
-        stdout: "null",
-        stderr: "piped",
-      }).output();
-      times.push(performance.now() - started);
-      if (!r.success) throw new Error(`one case failed: ${new TextDecoder().decode(r.stderr)}`);
+      const one = ["scenarios/single-tracer.ts", "--variant", "args", ...params("args=2")];
+      times.push((await denoRun(["mod.ts", "run", ...one, "--quiet", "--json", out])).wallMs);
     }
   } finally {
     await Deno.remove(out);

@@ -86,27 +86,23 @@ const EXIT_CODES = `exit status: 0 ok; 1 a check or a case failed, or compare fo
  * report, compare, merge, kernel-build and asm modules (tens of milliseconds).
  */
 const COMMANDS: Record<string, () => Promise<Command>> = {
-  report: async () => {
-    const m = await import("./report.ts");
-    return { usage: m.REPORT_USAGE, run: m.reportCommand };
-  },
-  compare: async () => {
-    const m = await import("./compare.ts");
-    return { usage: m.COMPARE_USAGE, run: m.compareCommand };
-  },
-  merge: async () => {
-    const m = await import("./merge.ts");
-    return { usage: m.MERGE_USAGE, run: m.mergeCommand };
-  },
-  kernel: async () => {
-    const m = await import("./kernel.ts");
-    return { usage: m.KERNEL_USAGE, run: m.kernelCommand };
-  },
-  asm: async () => {
-    const m = await import("./asm.ts");
-    return { usage: m.ASM_USAGE, run: m.asmCommand };
-  },
+  report: command(() => import("./report.ts"), (m) => [m.REPORT_USAGE, m.reportCommand]),
+  compare: command(() => import("./compare.ts"), (m) => [m.COMPARE_USAGE, m.compareCommand]),
+  merge: command(() => import("./merge.ts"), (m) => [m.MERGE_USAGE, m.mergeCommand]),
+  kernel: command(() => import("./kernel.ts"), (m) => [m.KERNEL_USAGE, m.kernelCommand]),
+  asm: command(() => import("./asm.ts"), (m) => [m.ASM_USAGE, m.asmCommand]),
 };
+
+/** A command whose module is imported when it is first asked for. */
+function command<M>(
+  load: () => Promise<M>,
+  pick: (module: M) => [string, Command["run"]],
+): () => Promise<Command> {
+  return async () => {
+    const [usage, run] = pick(await load());
+    return { usage, run };
+  };
+}
 
 interface Command {
   readonly usage: string;
