@@ -290,13 +290,8 @@ function renderData(
 export interface DataSectionLayout {
   readonly name: string;
   readonly align: number;
-  /** The section's bytes, every address word still zero. */
+  /** The section's bytes, every address word still zero (never bound in place). */
   readonly bytes: Uint8Array;
-  /**
-   * The bytes are this layout's alone (not a chunk's, which may be laid out
-   * again): whoever binds its addresses may write them in place.
-   */
-  readonly owned?: boolean;
   /** Objects in order, by offset. */
   readonly objects: readonly { readonly name: string; readonly offset: number }[];
   /** The objects' offsets by name. */
@@ -311,6 +306,20 @@ export interface DataSectionLayout {
  * in place; addresses are listed for whoever places the data.
  */
 export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
+  if (chunks.length !== 1) return layOut(chunks);
+  let known = layoutsOf.get(chunks[0]);
+  if (!known) layoutsOf.set(chunks[0], known = layOut(chunks));
+  return known;
+}
+
+/**
+ * Layouts of a lone chunk, kept with it: a chunk is not changed once taken,
+ * and one shared by a parameter set's variants (src/kernel/data.ts) is laid
+ * out once for all of them.
+ */
+const layoutsOf = new WeakMap<DataChunk, DataSectionLayout[]>();
+
+function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
   const sections = new Map<string, SectionDraft>();
   for (const chunk of chunks) {
     let section = sections.get(chunk.section);
@@ -378,9 +387,7 @@ export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
   return [...sections].map(([name, { align, sink, solo, objects, offsets, addresses }]) => ({
     name,
     align,
-    // A sink is this layout's own: its bytes are handed over, not copied.
     bytes: sink ? sink.written() : solo ?? new Uint8Array(0),
-    owned: sink !== undefined,
     objects,
     offsets,
     addresses,

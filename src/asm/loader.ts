@@ -279,7 +279,7 @@ function objectId(obj: ElfObject): number {
   return id;
 }
 
-/** A data section at `address`, its bytes copied for binding unless they are the layout's own. */
+/** A data section at `address`, its bytes copied for binding (a layout may be shared). */
 function placeData(layout: DataSectionLayout, k: number, address: bigint, input: string) {
   if (address % BigInt(layout.align) !== 0n) {
     throw new LoadError(
@@ -291,7 +291,7 @@ function placeData(layout: DataSectionLayout, k: number, address: bigint, input:
     index: k,
     address,
     size: layout.bytes.length,
-    bytes: layout.owned ? layout.bytes : layout.bytes.slice(),
+    bytes: layout.bytes.slice(),
     flags: SHF_ALLOC | SHF_WRITE,
     exec: false,
     write: true,

@@ -8,7 +8,7 @@
  * @module
  */
 import { assemble } from "./assembler.ts";
-import { type DataChunk, type DataSectionLayout, isDataChunk, layoutData } from "./data_object.ts";
+import { type DataSectionLayout, isDataChunk, layoutData } from "./data_object.ts";
 import { type ElfObject, SHF_ALLOC, SHN_UNDEF } from "./elf.ts";
 import { parseElf } from "./elf.ts";
 import type { LinkItem } from "./loader.ts";
@@ -77,7 +77,7 @@ export async function unitObjects(unit: AsmUnit, name = ""): Promise<LinkItem[]>
       name: unit.name,
       chunks: unit.chunks.filter((c) => !isDataChunk(c)),
     });
-    const data = laidOut(dataChunks);
+    const data = layoutData(dataChunks);
     if (separable(code, data)) {
       objectStats.split++;
       return [{ name, obj: code }, { name: `${name || unit.name}: data`, data }];
@@ -85,23 +85,6 @@ export async function unitObjects(unit: AsmUnit, name = ""): Promise<LinkItem[]>
   }
   objectStats.wholeUnits++;
   return [{ name, obj: await parsedObject(unit) }];
-}
-
-/**
- * Layouts of a lone data chunk, kept with it: a chunk shared by a set's
- * variants (src/kernel/data.ts) is laid out once. A kept layout's bytes are
- * never its own, so binding its addresses writes into a copy.
- */
-const layouts = new WeakMap<DataChunk, DataSectionLayout[]>();
-
-function laidOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
-  if (chunks.length !== 1) return layoutData(chunks);
-  let known = layouts.get(chunks[0]);
-  if (!known) {
-    known = layoutData(chunks).map((layout) => ({ ...layout, owned: false }));
-    layouts.set(chunks[0], known);
-  }
-  return known;
 }
 
 /** Names an object defines (any binding), and those it exports: worked out once per object. */

@@ -445,11 +445,12 @@ export class UnicornEngine implements Engine, Disposable {
     this.#handle();
     const end = address + BigInt(bytes.length);
     if (this.#warm) {
-      // Into the kept mappings' new content, when they hold all of it.
+      // Into the kept pages' new content, when they hold all of it.
       let held = 0;
-      for (const r of this.#regions) {
+      for (let page = address - address % PAGE; page < end; page += PAGE) {
+        const r = this.#pages.get(Number(page));
+        if (!r || r.parked || !r.pending) continue;
         const rEnd = r.address + BigInt(r.size);
-        if (r.parked || !r.pending || r.address >= end || address >= rEnd) continue;
         const from = address > r.address ? address : r.address;
         const to = end < rEnd ? end : rEnd;
         r.pending.set(

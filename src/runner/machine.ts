@@ -139,8 +139,8 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
   for (const s of spans(image)) {
     engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
   }
-  // Every mapping before any write: a write to a page mapped anew settles the engine, which
-  // drops what this case has not mapped yet (the stack, mapped after it, came back fresh).
+  // Every mapping before any write: a write to a page mapped anew settles the engine,
+  // which drops the kept pages this case has not mapped again yet (the stack would go).
   engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
   for (const s of mapped(image)) engine.write(s.address, s.bytes);
 }
