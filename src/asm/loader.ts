@@ -21,7 +21,7 @@ import {
   SHN_UNDEF,
   SHT_NOBITS,
 } from "./elf.ts";
-import type { DataSectionLayout } from "./data_object.ts";
+import type { DataAddress, DataSectionLayout } from "./data_object.ts";
 import { LruMap } from "../lru.ts";
 
 /** What the `place` callback of {@link load} is asked to place. */
@@ -257,7 +257,7 @@ export function link(
   const images = [
     ...linked.map((l) => l.image),
     ...data.map(({ input, sections }) => {
-      input.data.forEach((layout, k) => bindAddresses(layout, sections[k], symbolsOf, input.name));
+      bindData(input, sections, symbolsOf, data.length === 1);
       return dataImage(input, sections);
     }),
   ];
@@ -279,7 +279,7 @@ function objectId(obj: ElfObject): number {
   return id;
 }
 
-/** A data section at `address`, its bytes copied for binding (a layout may be shared). */
+/** A data section at `address`; its bytes are the layout's until they are bound (a copy). */
 function placeData(layout: DataSectionLayout, k: number, address: bigint, input: string) {
   if (address % BigInt(layout.align) !== 0n) {
     throw new LoadError(
@@ -291,7 +291,7 @@ function placeData(layout: DataSectionLayout, k: number, address: bigint, input:
     index: k,
     address,
     size: layout.bytes.length,
-    bytes: layout.bytes.slice(),
+    bytes: layout.bytes,
     flags: SHF_ALLOC | SHF_WRITE,
     exec: false,
     write: true,
@@ -302,16 +302,106 @@ function placeData(layout: DataSectionLayout, k: number, address: bigint, input:
 /** Addresses below this are exact as numbers. */
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Write every address a data section holds; a name nothing defines is an error. */
+/**
+ * A data input's address words split once per (shared) data: per layout, the
+ * 8-byte words that name the data's own objects (a section's address plus a
+ * number: bound once per placement, see `prebound`), and the others, in order.
+ */
+interface BindPlan {
+  /** Per layout: its own words' offsets, the layouts they name, and the objects' offsets plus addends. */
+  own: { offset: number; section: number; value: number }[][];
+  others: DataAddress[][];
+}
+
+const bindPlans = new WeakMap<readonly DataSectionLayout[], BindPlan>();
+
+function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
+  let plan = bindPlans.get(data);
+  if (!plan) {
+    plan = { own: [], others: [] };
+    for (const layout of data) {
+      const own: BindPlan["own"][number] = [];
+      const others: DataAddress[] = [];
+      for (const a of layout.addresses) {
+        let section = -1;
+        if (a.size === 8) {
+          for (let k = 0; k < data.length && section < 0; k++) {
+            if (data[k].offsets.has(a.symbol)) section = k;
+          }
+        }
+        if (section < 0) others.push(a);
+        else {
+          const value = data[section].offsets.get(a.symbol)! + a.addend;
+          own.push({ offset: a.offset, section, value });
+        }
+      }
+      plan.own.push(own);
+      plan.others.push(others);
+    }
+    bindPlans.set(data, plan);
+  }
+  return plan;
+}
+
+/**
+ * A layout's bytes with its own address words bound, at its data's last
+ * placement: a parameter set's variants link one data at one place.
+ */
+const prebound = new WeakMap<DataSectionLayout, { at: string; bytes: Uint8Array }>();
+
+/**
+ * Give each placed section of `input` its own copy of its bytes and write
+ * every address it holds. With `alone` (the link's only data), words naming
+ * the data's own objects come bound in the copy; the rest are looked up.
+ */
+function bindData(
+  input: DataInput,
+  sections: LoadedSection[],
+  symbols: SymbolLookup,
+  alone: boolean,
+): void {
+  if (!alone) {
+    input.data.forEach((layout, k) => {
+      sections[k].bytes = layout.bytes.slice();
+      bindAddresses(layout.addresses, sections[k], symbols, input.name);
+    });
+    return;
+  }
+  const plan = bindPlan(input.data);
+  const at = sections.map((s) => s.address).join(" ");
+  input.data.forEach((layout, k) => {
+    let kept = prebound.get(layout);
+    if (kept?.at !== at) {
+      const bytes = layout.bytes.slice();
+      const view = viewOf(bytes);
+      const bases = sections.map((s) => s.address > SAFE ? NaN : Number(s.address));
+      for (const w of plan.own[k]) {
+        const value = bases[w.section] + w.value;
+        if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+          view.setUint32(w.offset, value % 0x1_0000_0000, true);
+          view.setUint32(w.offset + 4, Math.floor(value / 0x1_0000_0000), true);
+        } else {
+          const exact = sections[w.section].address + BigInt(w.value);
+          view.setBigUint64(w.offset, BigInt.asUintN(64, exact), true);
+        }
+      }
+      prebound.set(layout, kept = { at, bytes });
+    }
+    sections[k].bytes = kept.bytes.slice();
+    bindAddresses(plan.others[k], sections[k], symbols, input.name);
+  });
+}
+
+/** Write the addresses a data section holds; a name nothing defines is an error. */
 function bindAddresses(
-  layout: DataSectionLayout,
+  addresses: readonly DataAddress[],
   section: LoadedSection,
   symbols: SymbolLookup,
   input: string,
 ): void {
   const view = viewOf(section.bytes);
   const missing = new Map<string, string>();
-  for (const a of layout.addresses) {
+  for (const a of addresses) {
     if (a.size === 8) {
       // The usual case (a pointer into the image) in plain numbers: no BigInt per word.
       const at = symbols.number(a.symbol);

@@ -120,16 +120,26 @@ function dataExterns(data: readonly DataSectionLayout[]): Set<string> {
   return known;
 }
 
-const owns = (data: readonly DataSectionLayout[], name: string) =>
-  data.some((layout) => layout.offsets.has(name));
+function owns(data: readonly DataSectionLayout[], name: string): boolean {
+  for (const layout of data) if (layout.offsets.has(name)) return true;
+  return false;
+}
 
 function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean {
   for (const s of code.sections) {
     if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
   }
   const { defined, exported } = names(code);
-  // The code must not define (even locally) a name the data defines.
-  for (const name of defined) if (owns(data, name)) return false;
+  // The code must not define (even locally) a name the data defines: the fewer names are
+  // looked up among the others.
+  const dataSize = data.reduce((n, layout) => n + layout.offsets.size, 0);
+  if (defined.size <= dataSize) {
+    for (const name of defined) if (owns(data, name)) return false;
+  } else {
+    for (const layout of data) {
+      for (const name of layout.offsets.keys()) if (defined.has(name)) return false;
+    }
+  }
   for (const name of dataExterns(data)) if (!exported.has(name)) return false;
   return true;
 }

@@ -135,6 +135,8 @@ export interface Engine {
   writeRegister(reg: Register, value: bigint): void;
   /** Read several registers in one call (cheaper than one call each). */
   readRegisters(regs: readonly Register[]): bigint[];
+  /** Write several registers in one call, in order. */
+  writeRegisters(values: Iterable<readonly [Register, bigint]>): void;
   /**
    * Execute from `begin` until pc == `until`, or `budget` instructions have run,
    * or a hook called `stop()`. Throws `EngineError` on a fault, with the pc.

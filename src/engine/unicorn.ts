@@ -510,6 +510,24 @@ export class UnicornEngine implements Engine, Disposable {
     this.#check(this.#lib.uc_reg_write(uc, registerId(reg), this.#reg), `write ${reg}`);
   }
 
+  writeRegisters(values: Iterable<readonly [Register, bigint]>): void {
+    const uc = this.#handle();
+    let n = 0;
+    const flush = () => {
+      this.#check(
+        this.#lib.uc_reg_write_batch(uc, this.#batchIds, this.#batchPointers, n),
+        "write registers",
+      );
+      n = 0;
+    };
+    for (const [reg, value] of values) {
+      this.#batchIds[n] = registerId(reg);
+      this.#batchValues[n] = value; // wraps negative values to their 64-bit pattern
+      if (++n === BATCH) flush();
+    }
+    if (n > 0) flush();
+  }
+
   readRegisters(regs: readonly Register[]): bigint[] {
     const uc = this.#handle();
     const out = new Array<bigint>(regs.length);

@@ -183,6 +183,8 @@ const SYMBOLS = {
   uc_reg_write: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   /** uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count) */
   uc_reg_read_batch: { parameters: ["pointer", "buffer", "buffer", "i32"], result: "i32" },
+  /** uc_err uc_reg_write_batch(uc_engine *, int *regs, void *const *vals, int count) */
+  uc_reg_write_batch: { parameters: ["pointer", "buffer", "buffer", "i32"], result: "i32" },
   /** uc_err uc_emu_start(uc_engine *, uint64_t begin, uint64_t until, uint64_t timeout, size_t count) */
   uc_emu_start: { parameters: ["pointer", "u64", "u64", "u64", "usize"], result: "i32" },
   /** uc_err uc_emu_stop(uc_engine *) */

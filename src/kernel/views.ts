@@ -55,8 +55,15 @@ const off = (layout: StructLayout, field: string) => BigInt(layout.offsets[field
  */
 export function makeViews(argOffset: RegsViews["argOffset"]): RegsViews {
   const t = TASK_STRUCT.offsets;
-  const args = (base: bigint, view: "pt_regs" | "ftrace_regs", n: number, r: ProbeContext) =>
-    Array.from({ length: n }, (_, i) => r.read64(base + BigInt(argOffset(view, i))));
+  // Read at every tracer entry of every case: each offset is made a BigInt once.
+  const offsets = { pt_regs: [] as bigint[], ftrace_regs: [] as bigint[] };
+  const args = (base: bigint, view: "pt_regs" | "ftrace_regs", n: number, r: ProbeContext) => {
+    const values: bigint[] = [];
+    for (let i = 0; i < n; i++) {
+      values.push(r.read64(base + (offsets[view][i] ??= BigInt(argOffset(view, i)))));
+    }
+    return values;
+  };
   return {
     argOffset,
     read(view, at) {

@@ -20,16 +20,20 @@ function decodeShared(word: number): Decoded | Undecoded {
 
 export class CodeImage {
   private readonly sections: LoadedSection[];
+  /** The sections' addresses as numbers (read for every word). */
+  private readonly starts: number[];
   private readonly decoded = new Map<number, Decoded | Undecoded>();
 
   constructor(readonly image: LoadedImage) {
     this.sections = image.sections.filter((s) => s.exec);
+    this.starts = this.sections.map((s) => Number(s.address));
   }
 
   /** The instruction word at `address`, or undefined outside loaded code. */
   word(address: number): number | undefined {
-    for (const s of this.sections) {
-      const offset = address - Number(s.address);
+    for (let k = 0; k < this.sections.length; k++) {
+      const s = this.sections[k];
+      const offset = address - this.starts[k];
       if (offset >= 0 && offset + 4 <= s.size) {
         const b = s.bytes;
         return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) |

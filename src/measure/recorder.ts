@@ -7,9 +7,23 @@
  */
 import type { BranchInfo } from "../isa/types.ts";
 import type { CodeImage } from "./code_image.ts";
-import { METRIC_KEYS, type Metrics, zeroMetrics } from "./metrics.ts";
+import { type Metrics, zeroMetrics } from "./metrics.ts";
 import type { PhaseMap } from "./phases.ts";
 import { LruMap } from "../lru.ts";
+
+/**
+ * into += m × times, for every key of Metrics. Written out field by field: it runs
+ * for every distinct block of every case.
+ */
+function addTimes(into: Metrics, m: Metrics, times: number): void {
+  into.instructions += m.instructions * times;
+  into.loads += m.loads * times;
+  into.stores += m.stores * times;
+  into.loadBytes += m.loadBytes * times;
+  into.storeBytes += m.storeBytes * times;
+  into.branches += m.branches * times;
+  into.indirectBranches += m.indirectBranches * times;
+}
 
 /** An instruction the decoder cannot classify was executed. */
 export class UndecodedInstructionError extends Error {
@@ -109,10 +123,7 @@ export class TraceRecorder {
   private summarise(address: number, size: number): BlockSummary {
     const id = this.distinct.length;
     const known = this.known?.get(address);
-    if (
-      known && known.summary.size === size &&
-      known.words.every((w, i) => w === this.code.word(address + 4 * i))
-    ) {
+    if (known && known.summary.size === size && this.unchanged(address, known.words)) {
       return { ...known.summary, id };
     }
     const summary = this.decodeBlock(id, address, size);
@@ -121,6 +132,14 @@ export class TraceRecorder {
       this.known.set(address, { words, summary });
     }
     return summary;
+  }
+
+  /** Whether the code at `address` still holds `words`. */
+  private unchanged(address: number, words: readonly number[]): boolean {
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] !== this.code.word(address + 4 * i)) return false;
+    }
+    return true;
   }
 
   private decodeBlock(id: number, address: number, size: number): BlockSummary {
@@ -185,11 +204,8 @@ export class TraceRecorder {
       const times = runs[s.id];
       if (times > 0) {
         for (const [phase, m] of s.perPhase) {
-          const into = phases[phase] ??= zeroMetrics();
-          for (const k of METRIC_KEYS) {
-            into[k] += m[k] * times;
-            total[k] += m[k] * times;
-          }
+          addTimes(phases[phase] ??= zeroMetrics(), m, times);
+          addTimes(total, m, times);
         }
       }
       const t = s.terminator, branches = taken[s.id];

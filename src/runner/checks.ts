@@ -131,9 +131,10 @@ export class CheckObserver {
     const bytes = stackScratch.subarray(0, size);
     if (size > 0) this.engine.readInto(low, bytes);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const last = BigInt(bytes.length) - 8n; // the last offset a whole word is read from
     return (address) => {
       const at = address - low;
-      return at >= 0n && at + 8n <= BigInt(bytes.length)
+      return at >= 0n && at <= last
         ? view.getBigUint64(Number(at), true)
         : readU64(this.engine, address);
     };

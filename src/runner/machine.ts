@@ -153,9 +153,18 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
  * trusted, only a cheaper start.
  */
 export function codeAffinity(image: LoadedImage): string {
-  return mapped(image).filter((s) => !s.write)
-    .map((s) => `${s.name}@${s.address.toString(16)}+${s.size}`).join(" ");
+  // Links with one code key put the same code objects in the same places.
+  const key = image.codeKey;
+  let affinity = key === undefined ? undefined : affinities.get(key);
+  if (affinity === undefined) {
+    affinity = mapped(image).filter((s) => !s.write)
+      .map((s) => `${s.name}@${s.address.toString(16)}+${s.size}`).join(" ");
+    if (key !== undefined) affinities.set(key, affinity);
+  }
+  return affinity;
 }
+
+const affinities = new LruMap<string, string>(64);
 
 /** Distinct values that identify which register a stray value came from. */
 export const POISON = (i: number) => 0xdead_0000_0000_0000n | BigInt(i);
@@ -192,7 +201,7 @@ export function boot(factory: EngineFactory, loaded: LoadedWorld): {
     registers.set("sp", finalFrame);
     registers.set("sp_el0", image.address("current_task"));
     registers.set("nzcv", 0n);
-    for (const [reg, value] of registers) engine.writeRegister(reg, value);
+    engine.writeRegisters(registers);
     return { engine, initial: { registers, args, stackTop, finalFrame } };
   } catch (e) {
     engine.close();

@@ -149,9 +149,11 @@ function trapHeadline(loaded: LoadedWorld, engine: Engine, e: EngineError): stri
 function replay(log: ExecutionLog, recorder: TraceRecorder, observer: CheckObserver): void {
   recorder.record(log);
   const called = new Set<number>();
+  // Only a block entered with sp misaligned asks how it was entered (rare).
+  const entries = log.misalignedEntries.length > 0;
   for (let i = 1; i < log.blockCount; i++) {
     const from = recorder.summaryAt(i - 1).terminator;
-    if (from?.kind === "call" || from?.kind === "indirect-call") called.add(i);
+    if (entries && (from?.kind === "call" || from?.kind === "indirect-call")) called.add(i);
     if (from?.kind === "indirect-call" || from?.kind === "indirect-jump") {
       observer.onIndirectBranch(from.pc, from.kind, from.register ?? -1, log.blockStart[i]);
     }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { assemble } from "../../src/asm/assembler.ts";
 import { DataValueError, DataWriter, layoutData, sym } from "../../src/asm/data_object.ts";
 import { parseElf } from "../../src/asm/elf.ts";
-import { link, load, type LoadedImage } from "../../src/asm/loader.ts";
+import { link, load, type LoadedImage, type PlaceRequest } from "../../src/asm/loader.ts";
 import { objectStats, unitObjects } from "../../src/asm/objects.ts";
 import type { AsmUnit } from "../../src/asm/source.ts";
 import { loadScenario } from "../../src/cli/main.ts";
@@ -100,6 +100,45 @@ Deno.test("typed data: data naming a label the code does not export is assembled
   const unit = { name: "local", chunks: [code, data.chunk()] };
   assert.equal((await unitObjects(unit)).length, 1);
   assert.deepEqual(shape(await split(unit)), shape(await whole(unit)));
+});
+
+Deno.test("typed data: one data linked at one place, another, then the first binds each time", async () => {
+  const data = new DataWriter("moving data");
+  data.object("head").quad(sym("node", 8)).quad(sym("fn"));
+  data.object("node").quad(sym("head")).quad(sym("node", -8)).word(7).word(0);
+  const code = { origin: "test code", text: "\t.text\n\t.globl fn\nfn:\n\tret" };
+  const unit = { name: "moving", chunks: [code, data.chunk()] };
+  const at = (base: bigint) => (s: PlaceRequest) => s.name === ".text" ? 0x10000n : base;
+  // Kept (pre-bound) bytes must follow the data when it moves, and come back with it.
+  for (const base of [0x20000n, 0x31000n, 0x20000n]) {
+    const linked = link(await unitObjects(unit), at(base));
+    const assembled = load(parseElf(await assemble(unit)), at(base));
+    assert.deepEqual(shape(linked), shape(assembled), `data at ${base.toString(16)}`);
+  }
+});
+
+Deno.test("typed data: two data inputs in one link name each other's objects", () => {
+  const a = new DataWriter("data a");
+  a.object("a_obj").quad(sym("b_obj", 4)).quad(sym("a_obj"));
+  const b = new DataWriter("data b");
+  b.object("b_obj").quad(sym("a_obj")).quad(sym("b_obj", 8));
+  const bases: Record<string, bigint> = { a: 0x40000n, b: 0x50000n };
+  let next = "a";
+  const image = link(
+    [{ name: "a", data: layoutData([a.chunk()]) }, { name: "b", data: layoutData([b.chunk()]) }],
+    () => {
+      const base = bases[next];
+      next = "b";
+      return base;
+    },
+  );
+  const quads = (name: string) => {
+    const bytes = image.sections.find((s) => s.address === bases[name])!.bytes;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    return [view.getBigUint64(0, true), view.getBigUint64(8, true)];
+  };
+  assert.deepEqual(quads("a"), [0x50004n, 0x40000n]);
+  assert.deepEqual(quads("b"), [0x40000n, 0x50008n]);
 });
 
 Deno.test("typed data: words that cannot be written are refused with their origin", () => {

@@ -122,6 +122,26 @@ Deno.test("readRegisters matches readRegister for every register", () => {
   }
 });
 
+Deno.test("writeRegisters writes what writeRegister writes, in order, past one batch", () => {
+  const e = machine([I.nop]);
+  try {
+    const all: Register[] = [...GPRS, "sp", "nzcv", "sp_el0", "tpidr_el1"];
+    const value = (r: Register, i: number) =>
+      r === "nzcv" ? 0x60000000n : 0x2000n * BigInt(i + 1) + 8n;
+    // Longer than one batch; the second pass's later values must win.
+    e.writeRegisters([
+      ...all.map((r, i) => [r, value(r, i + 100)] as const),
+      ...all.map((r, i) => [r, value(r, i)] as const),
+      ["x3", -1n],
+    ]);
+    for (const [i, r] of all.entries()) {
+      assert.equal(e.readRegister(r), r === "x3" ? 0xffff_ffff_ffff_ffffn : value(r, i), r);
+    }
+  } finally {
+    e.close();
+  }
+});
+
 Deno.test("unmapped data read reports kind, pc and address", () => {
   const e = machine([I.movX0_1, I.nop, I.addX0_1, I.ldrX3X1, I.addX0_1]);
   try {
