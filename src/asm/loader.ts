@@ -362,7 +362,7 @@ function bindData(
 ): void {
   if (!alone) {
     input.data.forEach((layout, k) => {
-      sections[k].bytes = layout.bytes.slice();
+      sections[k].bytes = copyOf(layout.bytes);
       bindAddresses(layout.addresses, sections[k], symbols, input.name);
     });
     return;
@@ -387,7 +387,7 @@ function bindData(
       }
       prebound.set(layout, kept = { at, bytes });
     }
-    sections[k].bytes = kept.bytes.slice();
+    sections[k].bytes = copyOf(kept.bytes);
     bindAddresses(plan.others[k], sections[k], symbols, input.name);
   });
 }
@@ -651,7 +651,7 @@ function loadedSection(s: ElfSection, address: bigint): LoadedSection {
     address,
     size: s.size,
     // Copy: relocation patches must not write into the caller's object bytes.
-    bytes: s.type === SHT_NOBITS || !s.data ? new Uint8Array(s.size) : s.data.slice(),
+    bytes: s.type === SHT_NOBITS || !s.data ? carve(s.size) : copyOf(s.data),
     flags: s.flags,
     exec: (s.flags & SHF_EXECINSTR) !== 0,
     write: (s.flags & SHF_WRITE) !== 0,
@@ -1301,6 +1301,33 @@ function computeX(formula: Formula, target: bigint, place: bigint): bigint {
 const views = new WeakMap<Uint8Array, DataView>();
 
 /** One DataView per section's bytes, for all its relocations. */
+/**
+ * Bytes for a linked section, carved from a shared slab: a link per case
+ * copies its sections, and a buffer of its own per copy cost more than the
+ * copy (an allocation the collector counts, and memory to zero). A slab is
+ * freed once no section of it is left. Large sections get their own buffer.
+ */
+function carve(size: number): Uint8Array {
+  if (size === 0 || size > SLAB_BYTES / 8) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const bytes = new Uint8Array(slab, slabUsed, size);
+  slabUsed += (size + 15) & ~15; // each section 16-byte aligned, as DataViews like
+  return bytes;
+}
+
+const SLAB_BYTES = 1 << 20;
+let slab = new ArrayBuffer(0);
+let slabUsed = SLAB_BYTES;
+
+function copyOf(bytes: Uint8Array): Uint8Array {
+  const copy = carve(bytes.length);
+  copy.set(bytes);
+  return copy;
+}
+
 function viewOf(bytes: Uint8Array): DataView {
   let view = views.get(bytes);
   if (!view) {
