@@ -205,24 +205,27 @@ export function link(
   }
   checkOverlaps([...placed.flatMap((p) => p.sections), ...data.flatMap((d) => d.sections)]);
   const globals = globalDefinitions(placed);
-  for (const name of globals.keys()) {
-    const defining = data.find(({ input }) => input.data.some((l) => l.offsets.has(name)));
-    if (defining && !externs.has(name)) {
-      throw new LoadError(
-        `symbol ${name} is defined twice: in ${
-          defining.input.name || "typed data"
-        } and in an object`,
-      );
-    }
+  if (data.length > 0) {
+    globals.forEach((_, name) => {
+      if (externs.has(name)) return;
+      for (const { input } of data) {
+        if (!input.data.some((l) => l.offsets.has(name))) continue;
+        throw new LoadError(
+          `symbol ${name} is defined twice: in ${input.name || "typed data"} and in an object`,
+        );
+      }
+    });
   }
-  const all = new Map([...externs, ...globals]);
+  // The inputs' definitions win over externs; an alias only fills a name nothing defines.
+  const aliased = new Map<string, bigint>();
+  const all = (name: string) => globals.get(name) ?? externs.get(name) ?? aliased.get(name);
   // Data objects are looked up where they were laid out, not copied into one table (a
   // sweep's data has hundreds of them per case), and before externs.
   const dataSections = data.flatMap(({ input, sections }) => placedLayouts(input, sections));
   const symbolsOf: SymbolLookup = {
     get(name) {
       const home = holderOf(dataSections, name);
-      return home ? home.section.address + BigInt(home.layout.offsets.get(name)!) : all.get(name);
+      return home ? home.section.address + BigInt(home.layout.offsets.get(name)!) : all(name);
     },
     // The hot lookup of binding (every address word of every case): no BigInt, no record.
     number(name) {
@@ -230,7 +233,7 @@ export function link(
       if (home) {
         return Number.isNaN(home.base) ? undefined : home.base + home.layout.offsets.get(name)!;
       }
-      const address = all.get(name);
+      const address = all(name);
       return address === undefined || address > SAFE ? undefined : Number(address);
     },
   };
@@ -238,7 +241,7 @@ export function link(
   // target no input exports may be one input's local (static) symbol.
   for (const [alias, target] of aliases) {
     const address = symbolsOf.get(target) ?? localDefinition(placed, target);
-    if (symbolsOf.get(alias) === undefined && address !== undefined) all.set(alias, address);
+    if (symbolsOf.get(alias) === undefined && address !== undefined) aliased.set(alias, address);
   }
   const linked = placed.map((p) => {
     const { resolved, placement } = resolveSymbols(
@@ -488,8 +491,23 @@ function dataImage(input: DataInput, sections: LoadedSection[]): LoadedImage {
   return makeImage(sections, symbols, () => [], symbolize, named);
 }
 
+/**
+ * The global definitions of the last few code placements: a sweep links the
+ * same objects at the same places case after case. Never changed once made.
+ */
+const globalsByPlacement = new LruMap<string, ReadonlyMap<string, bigint>>(16);
+
 /** Global and weak definitions of every input; a second strong definition is an error. */
 function globalDefinitions(
+  placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+): ReadonlyMap<string, bigint> {
+  const key = placed.map((p) => `${objectId(p.input.obj)}:${placementKey(p.bySection)}`).join("|");
+  let known = globalsByPlacement.get(key);
+  if (!known) globalsByPlacement.set(key, known = findGlobalDefinitions(placed));
+  return known;
+}
+
+function findGlobalDefinitions(
   placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
 ): Map<string, bigint> {
   const found = new Map<string, { address: bigint; weak: boolean; from: string }>();

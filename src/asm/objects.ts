@@ -88,14 +88,19 @@ export async function unitObjects(unit: AsmUnit, name = ""): Promise<LinkItem[]>
 }
 
 /** Names an object defines (any binding), and those it exports: worked out once per object. */
-const namesOf = new WeakMap<ElfObject, { defined: Set<string>; exported: Set<string> }>();
+const namesOf = new WeakMap<
+  ElfObject,
+  { defined: Set<string>; definedList: string[]; exported: Set<string> }
+>();
 
 function names(code: ElfObject) {
   let known = namesOf.get(code);
   if (!known) {
     const defined = code.symbols.filter((s) => s.sectionIndex !== SHN_UNDEF);
+    const names = new Set(defined.map((s) => s.name));
     known = {
-      defined: new Set(defined.map((s) => s.name)),
+      defined: names,
+      definedList: [...names],
       exported: new Set(
         defined.filter((s) => s.binding === "global" || s.binding === "weak").map((s) => s.name),
       ),
@@ -129,12 +134,12 @@ function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean
   for (const s of code.sections) {
     if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
   }
-  const { defined, exported } = names(code);
+  const { defined, definedList, exported } = names(code);
   // The code must not define (even locally) a name the data defines: the fewer names are
   // looked up among the others.
   const dataSize = data.reduce((n, layout) => n + layout.offsets.size, 0);
   if (defined.size <= dataSize) {
-    for (const name of defined) if (owns(data, name)) return false;
+    for (const name of definedList) if (owns(data, name)) return false;
   } else {
     for (const layout of data) {
       for (const name of layout.offsets.keys()) if (defined.has(name)) return false;
