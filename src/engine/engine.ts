@@ -181,8 +181,13 @@ export const SP_EVENT_LIMIT = 1024;
 export interface ExecutionLogOptions {
   /** Every data access too (address, size, direction), for the timing model. */
   readonly accesses: boolean;
-  /** The stack [begin, end]: accesses there are checked for sp alignment. */
-  readonly stack: { readonly begin: bigint; readonly end: bigint };
+  /**
+   * The stack [begin, end]: accesses there are checked for sp alignment.
+   * Absent when the run cannot misalign sp (see CodeImage.keepsSpAligned):
+   * then, without `accesses`, no memory hook is added at all, which spares
+   * every load and store of the run Unicorn's hook path.
+   */
+  readonly stack?: { readonly begin: bigint; readonly end: bigint };
 }
 
 /**

@@ -56,15 +56,17 @@ class ScriptExecutionLog extends LogBuffers {
         this.accessWrite[i] = write ? 1 : 0;
       });
     }
-    engine.onMemory(
-      () => {
-        const [pc, sp] = engine.readRegisters(["pc", "sp"]);
-        if (sp % 16n === 0n) return;
-        const event = { block: this.blockCount - 1, pc: Number(pc), sp };
-        this.note(this.misalignedStackAccesses, event);
-      },
-      options.stack.begin,
-      options.stack.end,
-    );
+    if (options.stack) {
+      engine.onMemory(
+        () => {
+          const [pc, sp] = engine.readRegisters(["pc", "sp"]);
+          if (sp % 16n === 0n) return;
+          const event = { block: this.blockCount - 1, pc: Number(pc), sp };
+          this.note(this.misalignedStackAccesses, event);
+        },
+        options.stack.begin,
+        options.stack.end,
+      );
+    }
   }
 }

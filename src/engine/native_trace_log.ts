@@ -230,8 +230,9 @@ export class NativeExecutionLog extends LogBuffers {
     this.#recordAccesses = options.accesses;
     const f = this.#fields;
     f[FIELD.recordAccesses / 8] = options.accesses ? 1n : 0n;
-    f[FIELD.stackBegin / 8] = options.stack.begin;
-    f[FIELD.stackEnd / 8] = options.stack.end;
+    // No stack: an empty range, so no access reads sp.
+    f[FIELD.stackBegin / 8] = options.stack?.begin ?? 1n;
+    f[FIELD.stackEnd / 8] = options.stack?.end ?? 0n;
     f[FIELD.regRead / 8] = BigInt(Deno.UnsafePointer.value(reader.regRead));
     f[FIELD.spId / 8] = BigInt(reader.spId);
     f[FIELD.pcId / 8] = BigInt(reader.pcId);

@@ -695,15 +695,18 @@ export class UnicornEngine implements Engine, Disposable {
 
   openNativeLog(hooks: NativeTraceHooks, options: ExecutionLogOptions): ExecutionLog {
     this.#handle();
-    const key = `log:${options.accesses}:${options.stack.begin}:${options.stack.end}:` +
+    const { stack } = options;
+    const key = `log:${options.accesses}:${stack ? `${stack.begin}:${stack.end}` : "-"}:` +
       `${Deno.UnsafePointer.value(hooks.block)}:${Deno.UnsafePointer.value(hooks.access)}`;
+    // The access hook only when there are accesses to log or stack accesses to check.
+    const hookCount = options.accesses || stack ? 2 : 1;
     if (this.#warm) {
-      // The previous case's log, with its two hooks and its struct. A log of accesses is
+      // The previous case's log, with its hooks and its struct. A log of accesses is
       // a timing trace, which its case may keep: it gets fresh buffers. A log of blocks
       // only is read before its case ends, and its buffers are emptied for the next.
       const kept = this.#parkedHooks.filter((h) => h.key === key);
       const log = kept[0]?.log;
-      if (kept.length === 2 && log && kept[1].log === log) {
+      if (kept.length === hookCount && log && kept.every((h) => h.log === log)) {
         for (const hook of kept) {
           reuseStats.hooksKept++;
           this.#parkedHooks.splice(this.#parkedHooks.indexOf(hook), 1);
@@ -723,15 +726,17 @@ export class UnicornEngine implements Engine, Disposable {
     // Native functions have no JavaScript callback to release.
     const native = (pointer: Deno.PointerObject): NativeCallback => ({ pointer, close() {} });
     this.#addNative(UC_HOOK.BLOCK, native(hooks.block), 1n, 0n, log.userData, { key, log });
-    const { begin, end } = options.accesses ? { begin: 1n, end: 0n } : options.stack;
-    this.#addNative(
-      UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE,
-      native(hooks.access),
-      begin,
-      end,
-      log.userData,
-      { key, log },
-    );
+    if (hookCount === 2) {
+      const { begin, end } = options.accesses || !stack ? { begin: 1n, end: 0n } : stack;
+      this.#addNative(
+        UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE,
+        native(hooks.access),
+        begin,
+        end,
+        log.userData,
+        { key, log },
+      );
+    }
     this.#logs.push(log);
     return log;
   }

@@ -4,7 +4,8 @@
  */
 import type { LoadedImage, LoadedSection } from "../asm/loader.ts";
 import { decode } from "../isa/decode.ts";
-import type { Decoded, Undecoded } from "../isa/types.ts";
+import { type Decoded, REG_SP, type Undecoded } from "../isa/types.ts";
+import { LruMap } from "../lru.ts";
 
 /**
  * Decoding is a pure function of the word, so every case in the process
@@ -16,6 +17,23 @@ function decodeShared(word: number): Decoded | Undecoded {
   let insn = decodedWords.get(word);
   if (!insn) decodedWords.set(word, insn = decode(word));
   return insn;
+}
+
+/** Where each code placement (LoadedImage.codeKey) writes sp; null: not all of it decodes. */
+const spWritersByCode = new LruMap<string, number[] | null>(64);
+
+/** An sp writer that keeps sp's alignment: sp ± a multiple of 16, and nothing else. */
+function movesSpBy16(insn: Decoded | Undecoded | undefined): boolean {
+  if (!insn || insn.cls === null) return false;
+  const mem = insn.mem;
+  if (mem && mem.base === REG_SP && mem.writeback !== "none") {
+    return mem.offset !== undefined && mem.offset % 16 === 0;
+  }
+  // add/sub (immediate), 64-bit, no flags, sp as both source and destination.
+  const w = insn.word;
+  if (((w & 0xbf8003ff) >>> 0) !== 0x910003ff) return false;
+  const imm = ((w >>> 10) & 0xfff) * ((w >>> 22) & 1 ? 4096 : 1);
+  return imm % 16 === 0;
 }
 
 export class CodeImage {
@@ -53,6 +71,39 @@ export class CodeImage {
     const insn = decodeShared(word);
     this.decoded.set(address, insn);
     return insn;
+  }
+
+  /**
+   * Whether sp stays 16-byte aligned whatever runs, given an aligned start:
+   * every instruction of the code that writes sp moves it by a multiple of
+   * 16 (an add or sub of an immediate, or a base writeback), and no word is
+   * one the decoder does not know. Then no sp-based access can see sp
+   * misaligned, and the run need not watch them.
+   */
+  keepsSpAligned(): boolean {
+    // Relocation rewrites immediates, never which register an instruction writes: the
+    // places of a code's sp writers are found once per code placement, and only their
+    // words are looked at per case.
+    const key = this.image.codeKey;
+    let writers = key === undefined ? undefined : spWritersByCode.get(key);
+    if (writers === undefined) {
+      writers = this.spWriters();
+      if (key !== undefined) spWritersByCode.set(key, writers);
+    }
+    return writers !== null && writers.every((pc) => movesSpBy16(this.instruction(pc)));
+  }
+
+  /** Addresses of the instructions that write sp; null when a word does not decode. */
+  private spWriters(): number[] | null {
+    const found: number[] = [];
+    for (let k = 0; k < this.sections.length; k++) {
+      for (let pc = this.starts[k]; pc + 4 <= this.starts[k] + this.sections[k].size; pc += 4) {
+        const insn = this.instruction(pc);
+        if (!insn || insn.cls === null) return null;
+        if (insn.writes.includes(REG_SP)) found.push(pc);
+      }
+    }
+    return found;
   }
 
   /** "symbol+0xoff" for an address, or its hex value. */

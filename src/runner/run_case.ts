@@ -60,9 +60,15 @@ export async function measure(
   try {
     // Blocks, accesses and sp events are logged natively where possible and
     // examined after the run: no JavaScript call per block on the hot path.
+    // Stack accesses are watched for sp alignment unless the code cannot misalign sp.
+    const watchStack = initial.finalFrame % 16n !== 0n || !code.keepsSpAligned();
     const log = await openExecutionLog(engine, {
       accesses: options.trace ?? false,
-      stack: { begin: layout.stackBase, end: layout.stackBase + BigInt(layout.stackSize) - 1n },
+      ...(watchStack
+        ? {
+          stack: { begin: layout.stackBase, end: layout.stackBase + BigInt(layout.stackSize) - 1n },
+        }
+        : {}),
     });
     for (const [symbol, address] of observer.tracerEntries) {
       engine.onCode(guarded(() => observer.onTracerEntry(symbol)), address, address);

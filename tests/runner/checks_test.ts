@@ -51,6 +51,30 @@ Deno.test("a call made with a misaligned sp fails sp-alignment at the callee", a
   assert.match(check.detail, /^sp = 0x[0-9a-f]*8 at tracer_\w+ \(call\)/);
 });
 
+Deno.test("a store through a misaligned sp fails sp-alignment, with no call to see it", async () => {
+  const m = await measureCase(
+    broken.storesWithMisalignedSp,
+    workload(),
+    "test/store-sp",
+    unicornFactory,
+  );
+  assert.ok(!("notApplicable" in m));
+  const check = m.checks.find((c) => c.name === "sp-alignment")!;
+  assert.equal(check.ok, false);
+  assert.match(check.detail, /^sp = 0x[0-9a-f]*8 at ftrace_caller\+0x[0-9a-f]+ \(str through sp\)/);
+});
+
+Deno.test("a code that keeps sp aligned is run without a stack watch; one that may not, with", async () => {
+  const image = async (variant: Variant) => {
+    const world = buildWorld(variant, workload(), `test/${variant.name}`);
+    assert.ok(!("notApplicable" in world));
+    return (await loadWorld(world, world.workload.layout)).code;
+  };
+  for (const variant of VARIANTS) assert.ok((await image(variant)).keepsSpAligned(), variant.name);
+  assert.equal((await image(broken.storesWithMisalignedSp)).keepsSpAligned(), false);
+  assert.equal((await image(broken.misalignedSp)).keepsSpAligned(), false);
+});
+
 Deno.test("a trampoline that corrupts x0 fails return-value", async () => {
   assert.deepEqual(await failedChecks(broken.corruptsX0), ["return-value"]);
 });
