@@ -445,18 +445,23 @@ export class UnicornEngine implements Engine, Disposable {
     this.#handle();
     const end = address + BigInt(bytes.length);
     if (this.#warm) {
-      // Into the kept pages' new content, when they hold all of it.
+      // Into the kept pages' new content, and pages mapped anew this case (host memory,
+      // zero until now), when they hold all of it. Settling here would drop the parked
+      // hooks this case has not taken back yet, the log's block hook among them: every
+      // translation of the code would go with it.
       let held = 0;
       for (let page = address - address % PAGE; page < end; page += PAGE) {
         const r = this.#pages.get(Number(page));
-        if (!r || r.parked || !r.pending) continue;
+        const into = r && !r.parked ? r.pending ?? r.memory : undefined;
+        if (!r || !into) continue;
         const rEnd = r.address + BigInt(r.size);
         const from = address > r.address ? address : r.address;
         const to = end < rEnd ? end : rEnd;
-        r.pending.set(
+        into.set(
           bytes.subarray(Number(from - address), Number(to - address)),
           Number(from - r.address),
         );
+        if (into === r.memory && r.perms.exec) this.#staleRanges.push([from, to]);
         held += Number(to - from);
       }
       if (held === bytes.length) return;

@@ -12,6 +12,7 @@ import { VARIANTS } from "../../src/kernel/variants/index.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
 import { boot, type LoadedWorld, loadWorld } from "../../src/runner/machine.ts";
 import { toWorkload } from "../../src/runner/run_scenario.ts";
+import { measure } from "../../src/runner/run_case.ts";
 
 const CODE = 0xffff800008000000n;
 const DATA = 0xffff800010000000n;
@@ -127,6 +128,30 @@ Deno.test("recycled engine: a case whose data grows maps only its new data pages
     // Not the stack again, nor the code: only the data's new pages (and one it may now straddle).
     const mapped = reuseStats.pagesMapped - before;
     assert.ok(mapped >= grown && mapped <= grown + 1, `${mapped} pages mapped for ${grown} more`);
+  } finally {
+    factory.release();
+  }
+});
+
+Deno.test("recycled engine: a case whose data grows takes back its hooks (and its code's translations)", async () => {
+  const args = VARIANTS.find((v) => v.name === "args")!;
+  const ops = (n: number) =>
+    Array.from({ length: n }, (_, k) => ({ ...singleTracerOps("empty"), name: `ops_${k}` }));
+  const loaded = async (n: number) => {
+    const world = buildWorld(args, toWorkload({ target: { args: 1 }, ops: ops(n) }), "grow");
+    assert.ok(!("notApplicable" in world));
+    return await loadWorld(world, world.workload.layout);
+  };
+  const small = await loaded(1), big = await loaded(12);
+  const factory = new RecyclingUnicornFactory();
+  try {
+    const first = await measure(small, factory);
+    const before = reuseStats.hooksKept;
+    const second = await measure(big, factory);
+    // The log's block hook and the tracer-entry hook: writing the new data page must
+    // not drop them (a dropped block hook drops every translation of the code).
+    assert.ok(reuseStats.hooksKept - before >= 2, `${reuseStats.hooksKept - before} hooks kept`);
+    assert.ok([...first.checks, ...second.checks].every((c) => c.ok));
   } finally {
     factory.release();
   }
