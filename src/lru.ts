@@ -6,9 +6,15 @@
  * @module
  */
 
-/** A map of at most `capacity` entries; a lookup or a write makes an entry the most recent. */
+/**
+ * A map of at most `capacity` entries; a lookup or a write makes an entry the
+ * most recent. Recency is a stamp per entry, so a lookup changes no map (hot
+ * caches are read several times per case); the least recent entry is looked
+ * for only when one must go.
+ */
 export class LruMap<K, V> {
-  readonly #entries = new Map<K, V>();
+  readonly #entries = new Map<K, { value: V; used: number }>();
+  #clock = 0;
 
   constructor(readonly capacity: number) {
     if (!(capacity >= 1)) {
@@ -21,19 +27,26 @@ export class LruMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.#entries.get(key);
-    if (value !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, value);
-    }
-    return value;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    entry.used = ++this.#clock;
+    return entry.value;
   }
 
   set(key: K, value: V): this {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
+    const entry = this.#entries.get(key);
+    if (entry !== undefined) {
+      entry.value = value;
+      entry.used = ++this.#clock;
+      return this;
+    }
+    this.#entries.set(key, { value, used: ++this.#clock });
     if (this.#entries.size > this.capacity) {
-      this.#entries.delete(this.#entries.keys().next().value!);
+      let oldest: K | undefined, at = Infinity;
+      for (const [k, e] of this.#entries) {
+        if (e.used < at) [oldest, at] = [k, e.used];
+      }
+      this.#entries.delete(oldest!);
     }
     return this;
   }
@@ -47,7 +60,8 @@ export class LruMap<K, V> {
   }
 
   /** The entries, least recently used first. */
-  entries(): MapIterator<[K, V]> {
-    return this.#entries.entries();
+  entries(): IterableIterator<[K, V]> {
+    return [...this.#entries].sort(([, a], [, b]) => a.used - b.used)
+      .map(([k, e]): [K, V] => [k, e.value])[Symbol.iterator]();
   }
 }

@@ -18,6 +18,7 @@ import { measure, type Measurement } from "./run_case.ts";
 import type { Params, ParamValue, RunResult, ScenarioResult } from "./result.ts";
 import {
   expandSweep,
+  measureOrder,
   type Scenario,
   ScenarioError,
   scenarioSource,
@@ -166,8 +167,15 @@ class InOrder {
 
 /** The parameter sets shard `index` of `count` runs; the shards in order concatenate to `sets`. */
 export function shardSlice<T>(sets: readonly T[], shard: { index: number; count: number }): T[] {
-  const from = Math.floor(((shard.index - 1) * sets.length) / shard.count);
-  return sets.slice(from, Math.floor((shard.index * sets.length) / shard.count));
+  return sets.slice(...shardRange(sets.length, shard));
+}
+
+/** Where shard `index` of `count` starts and ends among `n` parameter sets. */
+function shardRange(n: number, shard: { index: number; count: number }): [number, number] {
+  return [
+    Math.floor(((shard.index - 1) * n) / shard.count),
+    Math.floor((shard.index * n) / shard.count),
+  ];
 }
 
 /** The kernel model's workload for a scenario's spec. */
@@ -287,7 +295,11 @@ export async function runScenario(
   const kernelSpec = options.kernel ?? "model";
   const kernel = await kernelFor(kernelSpec);
   const sweep = expandSweep(scenario, options.overrides);
-  const sets = options.shard ? shardSlice(sweep, options.shard) : sweep;
+  const [first, end] = options.shard ? shardRange(sweep.length, options.shard) : [0, sweep.length];
+  const sets = sweep.slice(first, end);
+  // Measured in snake order (a shard's sets in the sweep's), handed on in sweep order.
+  const order = measureOrder(scenario, options.overrides)
+    .filter((i) => i >= first && i < end).map((i) => i - first);
   const total = sets.length * variants.length;
   const source = scenarioSource(scenario);
   const workers = options.workers ?? 1;
@@ -371,7 +383,7 @@ export async function runScenario(
     let measured = 0;
     while (measured < sets.length) {
       const started = performance.now();
-      runs.add(measured, await perSet(sets[measured], inProcess));
+      runs.add(order[measured], await perSet(sets[order[measured]], inProcess));
       measured++;
       await runs.catchUp();
       await nextTurn();
@@ -391,12 +403,11 @@ export async function runScenario(
       recycled?.release();
       heapBound.collect();
       const measureSet = inWorker(pool);
-      const from = measured;
       await forEachLimited(
-        sets.slice(from),
+        order.slice(measured),
         2 * workers,
-        async (params, i) => {
-          runs.add(from + i, await perSet(params, measureSet));
+        async (index) => {
+          runs.add(index, await perSet(sets[index], measureSet));
           // This thread now only streams the workers' runs, and collects after them.
           heapBound.check();
         },

@@ -384,6 +384,34 @@ export function scenarioVariants(scenario: Scenario): Variant[] {
   );
 }
 
+/**
+ * The order to measure a sweep's parameter sets in (expandSweep's indexes):
+ * a reflected, "snake" order, in which each set differs from the one before
+ * in one parameter, by one step. A case's data grows with a parameter: in
+ * sweep order it falls back at every wrap of the inner parameters, and each
+ * engine then unmaps its pages and maps them again on the way back up (each
+ * one costs Unicorn a rebuild of its address space). Results keep sweep order.
+ */
+export function measureOrder(
+  scenario: Scenario,
+  overrides: ReadonlyMap<string, ParamValue[]> = new Map(),
+): number[] {
+  let order = [0];
+  // From the innermost parameter out: each value of the next one out walks the
+  // order so far, forwards then backwards in turn.
+  for (const [name, spec] of Object.entries(scenario.params).reverse()) {
+    const values = (overrides.get(name) ?? spec.sweep ?? [spec.default]).length;
+    const inner = order, stride = inner.length;
+    order = [];
+    for (let v = 0; v < values; v++) {
+      for (let k = 0; k < stride; k++) {
+        order.push(v * stride + inner[v % 2 === 0 ? k : stride - 1 - k]);
+      }
+    }
+  }
+  return order;
+}
+
 /** Every parameter set of the sweep: overrides replace a parameter's sweep. */
 export function expandSweep(
   scenario: Scenario,

@@ -53,6 +53,12 @@ Deno.test("worker threads measure a big sweep: same runs, same order, as one thr
   assert.equal(serial.started, 0, "one thread: no worker");
   assert.equal(parallel.value.runs.length, 200);
   assert.deepEqual(parallel.value.runs, serial.value.runs);
+  // Measured in snake order, handed on in sweep order: relevant outer, irrelevant inner.
+  const sweepOrder = [...overrides.get("relevant")!].flatMap((r) =>
+    [...overrides.get("irrelevant")!].map((i) => `${r},${i}`)
+  );
+  const seen = serial.value.runs.map((run) => `${run.params.relevant},${run.params.irrelevant}`);
+  assert.deepEqual(seen.filter((_, k) => k % 4 === 0), sweepOrder);
   assert.ok(parallel.value.runs.every((r) => r.status === "ok"));
 });
 
