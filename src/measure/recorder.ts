@@ -45,9 +45,8 @@ interface Terminator {
   register?: number;
 }
 
+/** What a block counts: shared by every run of the same code (never changed once made). */
 export interface BlockSummary {
-  /** Index of this summary in its recorder (dense, from 0). */
-  readonly id: number;
   readonly size: number;
   readonly end: number;
   readonly perPhase: readonly (readonly [string, Metrics])[];
@@ -77,7 +76,8 @@ const summaryCache = new LruMap<string, Map<number, { words: number[]; summary: 
 let counters = new Int32Array(512);
 
 export class TraceRecorder {
-  private readonly summaries = new Map<number, BlockSummary>();
+  /** Index in `distinct` of the summary of the block at an address. */
+  private readonly summaries = new Map<number, number>();
   /** This run's code's entry in the summary cache, when its code has a key. */
   private readonly known?: Map<number, { words: number[]; summary: BlockSummary }>;
   private readonly distinct: BlockSummary[] = [];
@@ -104,13 +104,13 @@ export class TraceRecorder {
     this.count = 0;
     for (let i = 0; i < run.blockCount; i++) {
       const address = run.blockStart[i], size = run.blockSize[i];
-      let summary = this.summaries.get(address);
-      if (!summary || summary.size !== size) {
-        summary = this.summarise(address, size);
-        this.summaries.set(address, summary);
-        this.distinct.push(summary);
+      let k = this.summaries.get(address);
+      if (k === undefined || this.distinct[k].size !== size) {
+        k = this.distinct.length;
+        this.summaries.set(address, k);
+        this.distinct.push(this.summarise(address, size));
       }
-      this.entered[i] = summary.id;
+      this.entered[i] = k;
       this.count = i + 1;
     }
   }
@@ -121,12 +121,11 @@ export class TraceRecorder {
   }
 
   private summarise(address: number, size: number): BlockSummary {
-    const id = this.distinct.length;
     const known = this.known?.get(address);
     if (known && known.summary.size === size && this.unchanged(address, known.words)) {
-      return { ...known.summary, id };
+      return known.summary;
     }
-    const summary = this.decodeBlock(id, address, size);
+    const summary = this.decodeBlock(address, size);
     if (this.known) {
       const words = Array.from({ length: size / 4 }, (_, i) => this.code.word(address + 4 * i)!);
       this.known.set(address, { words, summary });
@@ -142,7 +141,7 @@ export class TraceRecorder {
     return true;
   }
 
-  private decodeBlock(id: number, address: number, size: number): BlockSummary {
+  private decodeBlock(address: number, size: number): BlockSummary {
     const perPhase = new Map<string, Metrics>();
     let terminator: Terminator | undefined;
     for (let pc = address; pc < address + size; pc += 4) {
@@ -174,7 +173,7 @@ export class TraceRecorder {
         ? { phase, kind: insn.branch.kind, pc, register: insn.branch.register }
         : undefined;
     }
-    return { id, size, end: address + size, perPhase: [...perPhase], terminator };
+    return { size, end: address + size, perPhase: [...perPhase], terminator };
   }
 
   /**
@@ -200,15 +199,15 @@ export class TraceRecorder {
     const phases: Record<string, Metrics> = {};
     const total = zeroMetrics();
     // In first-execution order, so phases appear in the order the run reached them.
-    for (const s of this.distinct) {
-      const times = runs[s.id];
+    for (let k = 0; k < n; k++) {
+      const s = this.distinct[k], times = runs[k];
       if (times > 0) {
         for (const [phase, m] of s.perPhase) {
           addTimes(phases[phase] ??= zeroMetrics(), m, times);
           addTimes(total, m, times);
         }
       }
-      const t = s.terminator, branches = taken[s.id];
+      const t = s.terminator, branches = taken[k];
       if (!t || branches === 0) continue;
       const into = phases[t.phase] ??= zeroMetrics();
       into.branches += branches;

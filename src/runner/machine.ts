@@ -179,6 +179,29 @@ export interface InitialState {
   readonly finalFrame: bigint;
 }
 
+/** Initial states by what they are made of: a sweep starts case after case from the same. */
+const initialStates = new LruMap<string, InitialState>(16);
+
+function initialState(nargs: number, stackTop: bigint, exit: bigint, task: bigint): InitialState {
+  const key = `${nargs} ${stackTop} ${exit} ${task}`;
+  let known = initialStates.get(key);
+  if (!known) {
+    const finalFrame = stackTop - 16n;
+    const args = argumentValues(nargs);
+    const registers = new Map<Register, bigint>();
+    for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
+    args.forEach((v, i) => registers.set(`x${i}` as Register, v));
+    for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
+    registers.set("x29", finalFrame);
+    registers.set("x30", exit);
+    registers.set("sp", finalFrame);
+    registers.set("sp_el0", task);
+    registers.set("nzcv", 0n);
+    initialStates.set(key, known = { registers, args, stackTop, finalFrame });
+  }
+  return known;
+}
+
 /** Map memory, write the image, set registers. The caller owns (and closes) the engine. */
 export function boot(factory: EngineFactory, loaded: LoadedWorld): {
   engine: Engine;
@@ -189,20 +212,14 @@ export function boot(factory: EngineFactory, loaded: LoadedWorld): {
   try {
     mapImage(engine, image, layout);
 
-    const stackTop = layout.stackBase + BigInt(layout.stackSize);
-    const finalFrame = stackTop - 16n;
-    const args = argumentValues(world.workload.target.args);
-    const registers = new Map<Register, bigint>();
-    for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
-    args.forEach((v, i) => registers.set(`x${i}` as Register, v));
-    for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
-    registers.set("x29", finalFrame);
-    registers.set("x30", image.address("harness_exit"));
-    registers.set("sp", finalFrame);
-    registers.set("sp_el0", image.address("current_task"));
-    registers.set("nzcv", 0n);
-    engine.writeRegisters(registers);
-    return { engine, initial: { registers, args, stackTop, finalFrame } };
+    const initial = initialState(
+      world.workload.target.args,
+      layout.stackBase + BigInt(layout.stackSize),
+      image.address("harness_exit"),
+      image.address("current_task"),
+    );
+    engine.writeRegisters(initial.registers);
+    return { engine, initial };
   } catch (e) {
     engine.close();
     throw e;
