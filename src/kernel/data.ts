@@ -193,7 +193,6 @@ const writtenFor = new WeakMap<readonly OpsSpec[], Map<string, DataChunk>>();
 
 /** Everything else a data chunk is written from, as text. */
 function dataKey(workload: Workload, options: DataOptions): string {
-  const value = (v: DataValue) => typeof v === "object" ? `${v.symbol}+${v.addend}` : `${v}`;
   const pairs = (m: Iterable<[string, string]> | undefined) => [...m ?? []].join(";");
   return [
     workload.target.name,
@@ -202,7 +201,7 @@ function dataKey(workload: Workload, options: DataOptions): string {
     pairs(options.directCalls),
     pairs(options.opsFunc),
     (options.bpfProgs ?? []).join(";"),
-    Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${value(v)}`).join(";"),
+    Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${dataValueText(v)}`).join(";"),
   ].join("|");
 }
 
@@ -240,10 +239,15 @@ function writeData(workload: Workload, options: DataOptions): DataChunk {
     // A sweep writes the same ops, by name, case after case: written once, appended after
     // (looked up by the names it was written from, then by its few other values).
     const written = names.segments.get(next) ?? [];
-    let segment = written.find((w) =>
-      w.func === func && w.direct === direct && w.flags === flags && w.filtered === filtered &&
-      w.notrace === notrace && w.blOffset === blOffset
-    )?.segment;
+    let segment: DataSegment | undefined;
+    for (const w of written) {
+      if (
+        w.func !== func || w.direct !== direct || w.flags !== flags || w.filtered !== filtered ||
+        w.notrace !== notrace || w.blOffset !== blOffset
+      ) continue;
+      segment = w.segment;
+      break;
+    }
     if (!segment) {
       segment = DataWriter.segment(ORIGIN, (w) => {
         emitStruct(w, names.self, FTRACE_OPS, {
@@ -267,26 +271,53 @@ function writeData(workload: Workload, options: DataOptions): DataChunk {
     }
     a.append(segment);
   });
-  const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
-  emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
-    func: sym(FTRACE_CORE.stub),
-    flags: stubFlags,
-  });
-  // Per-callsite ops targets for sites traced by several ops, or by none.
-  emitStruct(a, "ftrace_list_ops", FTRACE_OPS, {
-    func: sym(FTRACE_CORE.listFunc),
-    flags: stubFlags,
-  });
-  emitStruct(a, "ftrace_nop_ops", FTRACE_OPS, {
-    func: sym(FTRACE_CORE.stub),
-    flags: stubFlags,
-  });
-  emitStruct(a, "current_task", TASK_STRUCT, {
-    need_resched: 1, // inverted: set means no reschedule pending
-    ...options.task,
-  });
-  emitHarnessData(a, options.bpfProgs ?? []);
+  a.append(tailSegment(options));
   return a.chunk();
+}
+
+/**
+ * What follows the ops list (the list's end and stub ops, the task, the
+ * harness's data) does not depend on the ops: a sweep writes it once per
+ * task and set of BPF programs, and appends it after.
+ */
+const tails = new LruMap<string, DataSegment>(16);
+
+function tailSegment(options: DataOptions): DataSegment {
+  const key = [
+    (options.bpfProgs ?? []).join(";"),
+    ...Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${dataValueText(v)}`),
+  ].join("|");
+  let tail = tails.get(key);
+  if (!tail) {
+    tail = DataWriter.segment(ORIGIN, (a) => {
+      const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
+      emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
+        func: sym(FTRACE_CORE.stub),
+        flags: stubFlags,
+      });
+      // Per-callsite ops targets for sites traced by several ops, or by none.
+      emitStruct(a, "ftrace_list_ops", FTRACE_OPS, {
+        func: sym(FTRACE_CORE.listFunc),
+        flags: stubFlags,
+      });
+      emitStruct(a, "ftrace_nop_ops", FTRACE_OPS, {
+        func: sym(FTRACE_CORE.stub),
+        flags: stubFlags,
+      });
+      emitStruct(a, "current_task", TASK_STRUCT, {
+        need_resched: 1, // inverted: set means no reschedule pending
+        ...options.task,
+      });
+      emitHarnessData(a, options.bpfProgs ?? []);
+    });
+    tails.set(key, tail);
+  }
+  return tail;
+}
+
+/** A data value as text, for keys. */
+function dataValueText(v: DataValue): string {
+  return typeof v === "object" ? `${v.symbol}+${v.addend}` : `${typeof v}:${v}`;
 }
 
 /**
