@@ -312,7 +312,7 @@ const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  */
 interface BindPlan {
   /** Per layout: its own words' offsets, the layouts they name, and the objects' offsets plus addends. */
-  own: { offset: number; section: number; value: number }[][];
+  own: { offsets: Int32Array; sections: Int32Array; values: Float64Array }[];
   others: DataAddress[][];
 }
 
@@ -323,8 +323,14 @@ function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
   if (!plan) {
     plan = { own: [], others: [] };
     for (const layout of data) {
-      const own: BindPlan["own"][number] = [];
+      const n = layout.addresses.length;
+      const own = {
+        offsets: new Int32Array(n),
+        sections: new Int32Array(n),
+        values: new Float64Array(n),
+      };
       const others: DataAddress[] = [];
+      let count = 0;
       for (const a of layout.addresses) {
         let section = -1;
         if (a.size === 8) {
@@ -334,11 +340,16 @@ function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
         }
         if (section < 0) others.push(a);
         else {
-          const value = data[section].offsets.get(a.symbol)! + a.addend;
-          own.push({ offset: a.offset, section, value });
+          own.offsets[count] = a.offset;
+          own.sections[count] = section;
+          own.values[count++] = data[section].offsets.get(a.symbol)! + a.addend;
         }
       }
-      plan.own.push(own);
+      plan.own.push({
+        offsets: own.offsets.subarray(0, count),
+        sections: own.sections.subarray(0, count),
+        values: own.values.subarray(0, count),
+      });
       plan.others.push(others);
     }
     bindPlans.set(data, plan);
@@ -378,14 +389,15 @@ function bindData(
       const bytes = layout.bytes.slice();
       const view = viewOf(bytes);
       const bases = sections.map((s) => s.address > SAFE ? NaN : Number(s.address));
-      for (const w of plan.own[k]) {
-        const value = bases[w.section] + w.value;
+      const { offsets, sections: named, values } = plan.own[k];
+      for (let w = 0; w < offsets.length; w++) {
+        const value = bases[named[w]] + values[w];
         if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
-          view.setUint32(w.offset, value % 0x1_0000_0000, true);
-          view.setUint32(w.offset + 4, Math.floor(value / 0x1_0000_0000), true);
+          view.setUint32(offsets[w], value % 0x1_0000_0000, true);
+          view.setUint32(offsets[w] + 4, Math.floor(value / 0x1_0000_0000), true);
         } else {
-          const exact = sections[w.section].address + BigInt(w.value);
-          view.setBigUint64(w.offset, BigInt.asUintN(64, exact), true);
+          const exact = sections[named[w]].address + BigInt(values[w]);
+          view.setBigUint64(offsets[w], BigInt.asUintN(64, exact), true);
         }
       }
       prebound.set(layout, kept = { at, bytes });

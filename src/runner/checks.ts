@@ -15,8 +15,16 @@ import { expectedResult } from "../kernel/workload.ts";
 import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { CheckResult } from "./result.ts";
 import { ContractError } from "../kernel/contract.ts";
+import { LruMap } from "../lru.ts";
 
 const MAX_FRAMES = 16;
+
+/**
+ * Names of code addresses by code placement (LoadedImage.codeKey): a name in
+ * the code is the code's, whatever the data, and a sweep unwinds the same
+ * return addresses case after case.
+ */
+const codeNames = new LruMap<string, Map<number, string>>(64);
 /** sp-alignment violations reported per run. */
 const MAX_SP_VIOLATIONS = 4;
 
@@ -158,7 +166,7 @@ export class CheckObserver {
       let address = found;
       if (address === hook) address = this.graphReturnAddress(resolved++) ?? address;
       hit.chainAddresses.push(address);
-      hit.chain.push(this.loaded.image.symbolize(address)?.name ?? hex(address));
+      hit.chain.push(this.nameOf(address));
     };
     push(pc);
     push(lr);
@@ -175,6 +183,19 @@ export class CheckObserver {
       fp = prev;
     }
     hit.chainError = `more than ${MAX_FRAMES} frames`;
+  }
+
+  /** The symbol an address is in, or its hex value. */
+  private nameOf(address: bigint): string {
+    const { image, code } = this.loaded;
+    const named = () => image.symbolize(address)?.name ?? hex(address);
+    const at = Number(address);
+    if (image.codeKey === undefined || code.word(at) === undefined) return named();
+    let names = codeNames.get(image.codeKey);
+    if (!names) codeNames.set(image.codeKey, names = new Map());
+    let name = names.get(at);
+    if (name === undefined) names.set(at, name = named());
+    return name;
   }
 
   /** current->ret_stack[curr_ret_stack - k].ret, or undefined when there is no such entry. */
