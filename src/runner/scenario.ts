@@ -384,13 +384,18 @@ export function scenarioVariants(scenario: Scenario): Variant[] {
   );
 }
 
+/** Parameter sets one backwards walk spans at most (see measureOrder). */
+export const MAX_REVERSED = 64;
+
 /**
  * The order to measure a sweep's parameter sets in (expandSweep's indexes):
  * a reflected, "snake" order, in which each set differs from the one before
  * in one parameter, by one step. A case's data grows with a parameter: in
  * sweep order it falls back at every wrap of the inner parameters, and each
  * engine then unmaps its pages and maps them again on the way back up (each
- * one costs Unicorn a rebuild of its address space). Results keep sweep order.
+ * one costs Unicorn a rebuild of its address space). Results keep sweep order,
+ * so the sets measured ahead of their turn wait: a parameter is walked
+ * backwards only over at most {@link MAX_REVERSED} sets, which bounds them.
  */
 export function measureOrder(
   scenario: Scenario,
@@ -402,10 +407,12 @@ export function measureOrder(
   for (const [name, spec] of Object.entries(scenario.params).reverse()) {
     const values = (overrides.get(name) ?? spec.sweep ?? [spec.default]).length;
     const inner = order, stride = inner.length;
+    const reflect = stride <= MAX_REVERSED;
     order = [];
     for (let v = 0; v < values; v++) {
+      const backwards = reflect && v % 2 === 1;
       for (let k = 0; k < stride; k++) {
-        order.push(v * stride + inner[v % 2 === 0 ? k : stride - 1 - k]);
+        order.push(v * stride + inner[backwards ? stride - 1 - k : k]);
       }
     }
   }

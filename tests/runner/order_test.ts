@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { defineScenario } from "../../mod.ts";
-import { expandSweep, measureOrder } from "../../src/runner/scenario.ts";
+import { expandSweep, MAX_REVERSED, measureOrder } from "../../src/runner/scenario.ts";
 
 const scenario = defineScenario({
   name: "order",
@@ -38,4 +38,30 @@ Deno.test("a sweep is measured in snake order: each set one step from the last",
 Deno.test("overrides give the order of the sweep they make", () => {
   const overrides = new Map([["a", [5]], ["c", [1, 2]]]);
   assert.deepEqual(measureOrder(scenario, overrides), [0, 1, 3, 2]);
+});
+
+Deno.test("the sets measured ahead of their turn stay few, however big the sweep", () => {
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const overrides = new Map<string, (number | boolean)[]>([
+    ["a", range(25)],
+    ["c", range(50)],
+    ["b", [false, true]],
+    ["d", [false, true]],
+  ]);
+  const order = measureOrder(scenario, overrides);
+  assert.equal(order.length, 25 * 50 * 4);
+  // Results go out in sweep order: those measured past the first missing one wait.
+  const done = new Uint8Array(order.length);
+  let next = 0, waiting = 0, most = 0;
+  for (const i of order) {
+    done[i] = 1;
+    waiting++;
+    while (done[next]) {
+      next++;
+      waiting--;
+    }
+    most = Math.max(most, waiting);
+  }
+  assert.ok(most <= MAX_REVERSED, `${most} sets waited at once`);
+  assert.deepEqual([...order].sort((x, y) => x - y), range(order.length));
 });
