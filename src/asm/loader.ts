@@ -1330,7 +1330,6 @@ function computeX(formula: Formula, target: bigint, place: bigint): bigint {
 
 const views = new WeakMap<Uint8Array, DataView>();
 
-/** One DataView per section's bytes, for all its relocations. */
 /**
  * Bytes for a linked section, carved from a shared slab: a link per case
  * copies its sections, and a buffer of its own per copy cost more than the
@@ -1358,6 +1357,7 @@ function copyOf(bytes: Uint8Array): Uint8Array {
   return copy;
 }
 
+/** One DataView per section's bytes, for all its relocations. */
 function viewOf(bytes: Uint8Array): DataView {
   let view = views.get(bytes);
   if (!view) {

@@ -107,16 +107,20 @@ Deno.test("recycled engine: what the next case does not map or hook is gone", ()
     }
   }));
 
-Deno.test("recycled engine: a case whose data grows maps only its new data pages", async () => {
+/** The args variant's world with `n` ops tracing the target (more ops, more data pages). */
+async function withOps(n: number): Promise<LoadedWorld> {
   const args = VARIANTS.find((v) => v.name === "args")!;
-  const ops = (n: number) =>
-    Array.from({ length: n }, (_, k) => ({ ...singleTracerOps("empty"), name: `ops_${k}` }));
-  const loaded = async (n: number) => {
-    const world = buildWorld(args, toWorkload({ target: { args: 1 }, ops: ops(n) }), "grow");
-    assert.ok(!("notApplicable" in world));
-    return await loadWorld(world, world.workload.layout);
-  };
-  const small = await loaded(1), big = await loaded(12);
+  const ops = Array.from({ length: n }, (_, k) => ({
+    ...singleTracerOps("empty"),
+    name: `ops_${k}`,
+  }));
+  const world = buildWorld(args, toWorkload({ target: { args: 1 }, ops }), "grow");
+  assert.ok(!("notApplicable" in world));
+  return await loadWorld(world, world.workload.layout);
+}
+
+Deno.test("recycled engine: a case whose data grows maps only its new data pages", async () => {
+  const small = await withOps(1), big = await withOps(12);
   const dataPages = (w: LoadedWorld) => Math.ceil(w.image.section(".data")!.size / 0x1000);
   const grown = dataPages(big) - dataPages(small);
   assert.ok(grown >= 1, "the bigger world needs more data pages");
@@ -134,15 +138,7 @@ Deno.test("recycled engine: a case whose data grows maps only its new data pages
 });
 
 Deno.test("recycled engine: a case whose data grows takes back its hooks (and its code's translations)", async () => {
-  const args = VARIANTS.find((v) => v.name === "args")!;
-  const ops = (n: number) =>
-    Array.from({ length: n }, (_, k) => ({ ...singleTracerOps("empty"), name: `ops_${k}` }));
-  const loaded = async (n: number) => {
-    const world = buildWorld(args, toWorkload({ target: { args: 1 }, ops: ops(n) }), "grow");
-    assert.ok(!("notApplicable" in world));
-    return await loadWorld(world, world.workload.layout);
-  };
-  const small = await loaded(1), big = await loaded(12);
+  const small = await withOps(1), big = await withOps(12);
   const factory = new RecyclingUnicornFactory();
   try {
     const first = await measure(small, factory);

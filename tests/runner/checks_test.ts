@@ -38,29 +38,22 @@ Deno.test("a trampoline with a misaligned sp fails sp-alignment", async () => {
   assert.ok((await failedChecks(broken.misalignedSp)).includes("sp-alignment"));
 });
 
-Deno.test("a call made with a misaligned sp fails sp-alignment at the callee", async () => {
-  const m = await measureCase(
-    broken.callsWithMisalignedSp,
-    workload(),
-    "test/call-sp",
-    unicornFactory,
-  );
+/** The sp-alignment check of `variant`'s case, which must have failed. */
+async function failedSpCheck(variant: Variant) {
+  const m = await measureCase(variant, workload(), `test/${variant.name}`, unicornFactory);
   assert.ok(!("notApplicable" in m));
   const check = m.checks.find((c) => c.name === "sp-alignment")!;
   assert.equal(check.ok, false);
+  return check;
+}
+
+Deno.test("a call made with a misaligned sp fails sp-alignment at the callee", async () => {
+  const check = await failedSpCheck(broken.callsWithMisalignedSp);
   assert.match(check.detail, /^sp = 0x[0-9a-f]*8 at tracer_\w+ \(call\)/);
 });
 
 Deno.test("a store through a misaligned sp fails sp-alignment, with no call to see it", async () => {
-  const m = await measureCase(
-    broken.storesWithMisalignedSp,
-    workload(),
-    "test/store-sp",
-    unicornFactory,
-  );
-  assert.ok(!("notApplicable" in m));
-  const check = m.checks.find((c) => c.name === "sp-alignment")!;
-  assert.equal(check.ok, false);
+  const check = await failedSpCheck(broken.storesWithMisalignedSp);
   assert.match(check.detail, /^sp = 0x[0-9a-f]*8 at ftrace_caller\+0x[0-9a-f]+ \(str through sp\)/);
 });
 
