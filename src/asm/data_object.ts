@@ -331,11 +331,11 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
     const { objects, offsets, addresses } = draft;
     const define = (name: string, offset: number) => {
       // A name is defined once across the sections (usually one: .data).
-      for (const other of sections.values()) {
-        if (other.offsets.has(name)) {
-          throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
-        }
+      let twice = offsets.has(name);
+      if (!twice && sections.size > 1) {
+        for (const other of sections.values()) twice ||= other.offsets.has(name);
       }
+      if (twice) throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
       offsets.set(name, offset);
       objects.push({ name, offset });
     };

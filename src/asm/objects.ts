@@ -87,10 +87,13 @@ export async function unitObjects(unit: AsmUnit, name = ""): Promise<LinkItem[]>
   return [{ name, obj: await parsedObject(unit) }];
 }
 
-/** Names an object defines (any binding), and those it exports: worked out once per object. */
+/**
+ * The sections an object allocates, the names it defines (any binding), and
+ * those it exports: worked out once per object.
+ */
 const namesOf = new WeakMap<
   ElfObject,
-  { defined: Set<string>; definedList: string[]; exported: Set<string> }
+  { sections: Set<string>; defined: Set<string>; definedList: string[]; exported: Set<string> }
 >();
 
 function names(code: ElfObject) {
@@ -99,6 +102,10 @@ function names(code: ElfObject) {
     const defined = code.symbols.filter((s) => s.sectionIndex !== SHN_UNDEF);
     const names = new Set(defined.map((s) => s.name));
     known = {
+      // Where the code puts bytes: the data must not put any there.
+      sections: new Set(
+        code.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0).map((s) => s.name),
+      ),
       defined: names,
       definedList: [...names],
       exported: new Set(
@@ -126,23 +133,21 @@ function dataExterns(data: readonly DataSectionLayout[]): Set<string> {
 }
 
 function owns(data: readonly DataSectionLayout[], name: string): boolean {
-  for (const layout of data) if (layout.offsets.has(name)) return true;
+  for (let k = 0; k < data.length; k++) if (data[k].offsets.has(name)) return true;
   return false;
 }
 
 function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean {
-  for (const s of code.sections) {
-    if ((s.flags & SHF_ALLOC) !== 0 && data.some((l) => l.name === s.name)) return false;
-  }
-  const { defined, definedList, exported } = names(code);
+  const { sections, defined, definedList, exported } = names(code);
+  for (let k = 0; k < data.length; k++) if (sections.has(data[k].name)) return false;
   // The code must not define (even locally) a name the data defines: the fewer names are
   // looked up among the others.
   const dataSize = data.reduce((n, layout) => n + layout.offsets.size, 0);
   if (defined.size <= dataSize) {
-    for (const name of definedList) if (owns(data, name)) return false;
+    for (let k = 0; k < definedList.length; k++) if (owns(data, definedList[k])) return false;
   } else {
-    for (const layout of data) {
-      for (const name of layout.offsets.keys()) if (defined.has(name)) return false;
+    for (const { objects } of data) {
+      for (let k = 0; k < objects.length; k++) if (defined.has(objects[k].name)) return false;
     }
   }
   for (const name of dataExterns(data)) if (!exported.has(name)) return false;
