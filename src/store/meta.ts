@@ -26,9 +26,12 @@ export async function gitOutput(args: string[], cwd: string): Promise<string | n
 
 /** The project's HEAD commit and whether tracked files differ from it. */
 export async function projectState(root: string): Promise<RunMeta["project"]> {
-  const commit = await gitOutput(["rev-parse", "HEAD"], root);
+  // Both at once: a run of one case waits for them at its end.
+  const [commit, status] = await Promise.all([
+    gitOutput(["rev-parse", "HEAD"], root),
+    gitOutput(["status", "--porcelain", "--untracked-files=no"], root),
+  ]);
   if (!commit) return { commit: null, dirty: null };
-  const status = await gitOutput(["status", "--porcelain", "--untracked-files=no"], root);
   return { commit, dirty: status === null ? null : status !== "" };
 }
 
