@@ -6,15 +6,9 @@
  * @module
  */
 
-/**
- * A map of at most `capacity` entries; a lookup or a write makes an entry the
- * most recent. Recency is a stamp per entry, so a lookup changes no map (hot
- * caches are read several times per case); the least recent entry is looked
- * for only when one must go.
- */
+/** A map of at most `capacity` entries; a lookup or a write makes an entry the most recent. */
 export class LruMap<K, V> {
-  readonly #entries = new Map<K, { value: V; used: number }>();
-  #clock = 0;
+  readonly #entries = new Map<K, V>();
 
   constructor(readonly capacity: number) {
     if (!(capacity >= 1)) {
@@ -27,26 +21,19 @@ export class LruMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    entry.used = ++this.#clock;
-    return entry.value;
+    const value = this.#entries.get(key);
+    if (value !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+    }
+    return value;
   }
 
   set(key: K, value: V): this {
-    const entry = this.#entries.get(key);
-    if (entry !== undefined) {
-      entry.value = value;
-      entry.used = ++this.#clock;
-      return this;
-    }
-    this.#entries.set(key, { value, used: ++this.#clock });
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
     if (this.#entries.size > this.capacity) {
-      let oldest: K | undefined, at = Infinity;
-      for (const [k, e] of this.#entries) {
-        if (e.used < at) [oldest, at] = [k, e.used];
-      }
-      this.#entries.delete(oldest!);
+      this.#entries.delete(this.#entries.keys().next().value!);
     }
     return this;
   }
@@ -60,8 +47,18 @@ export class LruMap<K, V> {
   }
 
   /** The entries, least recently used first. */
-  entries(): IterableIterator<[K, V]> {
-    return [...this.#entries].sort(([, a], [, b]) => a.used - b.used)
-      .map(([k, e]): [K, V] => [k, e.value])[Symbol.iterator]();
+  entries(): MapIterator<[K, V]> {
+    return this.#entries.entries();
   }
+}
+
+/**
+ * What `compute` gives, kept in `cache` under `key`; computed every time
+ * when there is no key.
+ */
+export function cached<K, V>(cache: LruMap<K, V>, key: K | undefined, compute: () => V): V {
+  if (key === undefined) return compute();
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, value = compute());
+  return value;
 }

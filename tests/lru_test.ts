@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { LruMap } from "../src/lru.ts";
+import { cached, LruMap } from "../src/lru.ts";
 
 Deno.test("an LRU map keeps its capacity, dropping the least recently used entry", () => {
   const lru = new LruMap<string, number>(3);
@@ -15,4 +15,16 @@ Deno.test("an LRU map keeps its capacity, dropping the least recently used entry
   assert.ok(lru.delete("c"));
   assert.equal(lru.size, 2);
   assert.throws(() => new LruMap(0), RangeError);
+});
+
+Deno.test("cached computes once per key, and every time without one", () => {
+  const cache = new LruMap<string, number>(2);
+  let calls = 0;
+  const compute = () => ++calls;
+  assert.equal(cached(cache, "a", compute), 1);
+  assert.equal(cached(cache, "a", compute), 1);
+  assert.equal(cached(cache, undefined, compute), 2);
+  assert.equal(cached(cache, undefined, compute), 3);
+  assert.equal(cached(cache, "b", compute), 4);
+  assert.equal(cache.size, 2);
 });

@@ -175,11 +175,7 @@ export function link(
     }
   }
   // Sections are placed in item order, objects' and data's alike.
-  const placed: {
-    input: LinkInput;
-    sections: LoadedSection[];
-    bySection: Map<number, LoadedSection>;
-  }[] = [];
+  const placed: PlacedObject[] = [];
   const data: { input: DataInput; sections: LoadedSection[] }[] = [];
   for (const item of items) {
     if (isData(item)) {
@@ -201,10 +197,13 @@ export function link(
     }
     const sections = placeSections(item.obj, place, item.select);
     for (const s of sections) s.input = item.name;
-    placed.push({ input: item, sections, bySection: new Map(sections.map((s) => [s.index, s])) });
+    const bySection = new Map(sections.map((s) => [s.index, s]));
+    placed.push({ input: item, sections, bySection, key: placementKey(bySection) });
   }
   checkOverlaps([...placed.flatMap((p) => p.sections), ...data.flatMap((d) => d.sections)]);
-  const globals = globalDefinitions(placed);
+  // Which objects sit where: links with equal keys have equal code (LoadedImage.codeKey).
+  const codeKey = placed.map((p) => `${objectId(p.input.obj)}:${p.key}`).join("|");
+  const globals = globalDefinitions(placed, codeKey);
   if (data.length > 0) {
     globals.forEach((_, name) => {
       if (externs.has(name)) return;
@@ -244,12 +243,7 @@ export function link(
     if (symbolsOf.get(alias) === undefined && address !== undefined) aliased.set(alias, address);
   }
   const linked = placed.map((p) => {
-    const { resolved, placement } = resolveSymbols(
-      p.input.obj,
-      p.bySection,
-      symbolsOf,
-      p.input.name,
-    );
+    const { resolved, placement } = resolveSymbols(p, symbolsOf);
     return {
       ...p,
       resolved,
@@ -268,8 +262,17 @@ export function link(
   for (const { input, bySection, resolved } of linked) {
     relocate(input.obj, bySection, resolved, image);
   }
-  image.codeKey = linked.map((l) => `${objectId(l.input.obj)}:${l.placement.key}`).join("|");
+  image.codeKey = codeKey;
   return image;
+}
+
+/** An object's sections placed for a link, by index, and where they are as a key. */
+interface PlacedObject {
+  input: LinkInput;
+  sections: LoadedSection[];
+  bySection: Map<number, LoadedSection>;
+  /** placementKey(bySection): equal keys, equal places. */
+  key: string;
 }
 
 /** A number per parsed object, for keys that name objects. */
@@ -388,10 +391,10 @@ function bindData(
     if (kept?.at !== at) {
       const bytes = layout.bytes.slice();
       const view = viewOf(bytes);
-      const bases = sections.map((s) => s.address > SAFE ? NaN : Number(s.address));
+      const placed = placedLayouts(input, sections);
       const { offsets, sections: named, values } = plan.own[k];
       for (let w = 0; w < offsets.length; w++) {
-        const value = bases[named[w]] + values[w];
+        const value = placed[named[w]].base + values[w];
         if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
           view.setUint32(offsets[w], value % 0x1_0000_0000, true);
           view.setUint32(offsets[w] + 4, Math.floor(value / 0x1_0000_0000), true);
@@ -511,16 +514,16 @@ const globalsByPlacement = new LruMap<string, ReadonlyMap<string, bigint>>(16);
 
 /** Global and weak definitions of every input; a second strong definition is an error. */
 function globalDefinitions(
-  placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+  placed: readonly PlacedObject[],
+  codeKey: string,
 ): ReadonlyMap<string, bigint> {
-  const key = placed.map((p) => `${objectId(p.input.obj)}:${placementKey(p.bySection)}`).join("|");
-  let known = globalsByPlacement.get(key);
-  if (!known) globalsByPlacement.set(key, known = findGlobalDefinitions(placed));
+  let known = globalsByPlacement.get(codeKey);
+  if (!known) globalsByPlacement.set(codeKey, known = findGlobalDefinitions(placed));
   return known;
 }
 
 function findGlobalDefinitions(
-  placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+  placed: readonly PlacedObject[],
 ): Map<string, bigint> {
   const found = new Map<string, { address: bigint; weak: boolean; from: string }>();
   for (const { input, bySection } of placed) {
@@ -549,7 +552,7 @@ function findGlobalDefinitions(
 
 /** The address of the first local definition of `name` in the inputs' loaded sections. */
 function localDefinition(
-  placed: readonly { input: LinkInput; bySection: Map<number, LoadedSection> }[],
+  placed: readonly PlacedObject[],
   name: string,
 ): bigint | undefined {
   for (const { input, bySection } of placed) {
@@ -852,12 +855,9 @@ function placementKey(
 }
 
 function resolveSymbols(
-  obj: ElfObject,
-  bySection: Map<number, LoadedSection>,
+  { input: { obj, name: inputName }, bySection, key }: PlacedObject,
   externs: SymbolLookup,
-  inputName = "",
 ): { resolved: Resolved; placement: Placement } {
-  const key = placementKey(bySection);
   let known = placements.get(obj);
   if (!known) placements.set(obj, known = new LruMap(PLACEMENTS_PER_OBJECT));
   let last = known.get(key);

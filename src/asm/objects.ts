@@ -93,21 +93,19 @@ export async function unitObjects(unit: AsmUnit, name = ""): Promise<LinkItem[]>
  */
 const namesOf = new WeakMap<
   ElfObject,
-  { sections: Set<string>; defined: Set<string>; definedList: string[]; exported: Set<string> }
+  { sections: Set<string>; defined: string[]; exported: Set<string> }
 >();
 
 function names(code: ElfObject) {
   let known = namesOf.get(code);
   if (!known) {
     const defined = code.symbols.filter((s) => s.sectionIndex !== SHN_UNDEF);
-    const names = new Set(defined.map((s) => s.name));
     known = {
       // Where the code puts bytes: the data must not put any there.
       sections: new Set(
         code.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0).map((s) => s.name),
       ),
-      defined: names,
-      definedList: [...names],
+      defined: [...new Set(defined.map((s) => s.name))],
       exported: new Set(
         defined.filter((s) => s.binding === "global" || s.binding === "weak").map((s) => s.name),
       ),
@@ -138,18 +136,10 @@ function owns(data: readonly DataSectionLayout[], name: string): boolean {
 }
 
 function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean {
-  const { sections, defined, definedList, exported } = names(code);
+  const { sections, defined, exported } = names(code);
   for (let k = 0; k < data.length; k++) if (sections.has(data[k].name)) return false;
-  // The code must not define (even locally) a name the data defines: the fewer names are
-  // looked up among the others.
-  const dataSize = data.reduce((n, layout) => n + layout.offsets.size, 0);
-  if (defined.size <= dataSize) {
-    for (let k = 0; k < definedList.length; k++) if (owns(data, definedList[k])) return false;
-  } else {
-    for (const { objects } of data) {
-      for (let k = 0; k < objects.length; k++) if (defined.has(objects[k].name)) return false;
-    }
-  }
+  // The code must not define (even locally) a name the data defines.
+  for (let k = 0; k < defined.length; k++) if (owns(data, defined[k])) return false;
   for (const name of dataExterns(data)) if (!exported.has(name)) return false;
   return true;
 }

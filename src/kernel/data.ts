@@ -13,7 +13,7 @@ import {
 import { FTRACE_CORE } from "./ftrace_core.ts";
 import { bpfProgFunction, patchSiteBlOffset, SYMBOLS, tracerFunction } from "./functions.ts";
 import { bpfProgStruct } from "./bpf.ts";
-import { LruMap } from "../lru.ts";
+import { cached, LruMap } from "../lru.ts";
 import {
   BPF_PROG,
   FTRACE_FUNC_ENTRY,
@@ -200,8 +200,7 @@ function dataKey(workload: Workload, options: DataOptions): string {
     options.functionTraceOp,
     pairs(options.directCalls),
     pairs(options.opsFunc),
-    (options.bpfProgs ?? []).join(";"),
-    Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${dataValueText(v)}`).join(";"),
+    tailKey(options),
   ].join("|");
 }
 
@@ -282,14 +281,18 @@ function writeData(workload: Workload, options: DataOptions): DataChunk {
  */
 const tails = new LruMap<string, DataSegment>(16);
 
-function tailSegment(options: DataOptions): DataSegment {
-  const key = [
+/** What the tail is written from, as text. */
+function tailKey(options: DataOptions): string {
+  const value = (v: DataValue) => typeof v === "object" ? `${v.symbol}+${v.addend}` : `${v}`;
+  return [
     (options.bpfProgs ?? []).join(";"),
-    ...Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${dataValueText(v)}`),
+    ...Object.entries(options.task ?? {}).map(([k, v]) => `${k}=${value(v)}`),
   ].join("|");
-  let tail = tails.get(key);
-  if (!tail) {
-    tail = DataWriter.segment(ORIGIN, (a) => {
+}
+
+function tailSegment(options: DataOptions): DataSegment {
+  return cached(tails, tailKey(options), () =>
+    DataWriter.segment(ORIGIN, (a) => {
       const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
       emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
         func: sym(FTRACE_CORE.stub),
@@ -309,15 +312,7 @@ function tailSegment(options: DataOptions): DataSegment {
         ...options.task,
       });
       emitHarnessData(a, options.bpfProgs ?? []);
-    });
-    tails.set(key, tail);
-  }
-  return tail;
-}
-
-/** A data value as text, for keys. */
-function dataValueText(v: DataValue): string {
-  return typeof v === "object" ? `${v.symbol}+${v.addend}` : `${typeof v}:${v}`;
+    }));
 }
 
 /**

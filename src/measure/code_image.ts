@@ -5,7 +5,7 @@
 import type { LoadedImage, LoadedSection } from "../asm/loader.ts";
 import { decode } from "../isa/decode.ts";
 import { type Decoded, REG_SP, type Undecoded } from "../isa/types.ts";
-import { LruMap } from "../lru.ts";
+import { cached, LruMap } from "../lru.ts";
 
 /**
  * Decoding is a pure function of the word, so every case in the process
@@ -84,12 +84,7 @@ export class CodeImage {
     // Relocation rewrites immediates, never which register an instruction writes: the
     // places of a code's sp writers are found once per code placement, and only their
     // words are looked at per case.
-    const key = this.image.codeKey;
-    let writers = key === undefined ? undefined : spWritersByCode.get(key);
-    if (writers === undefined) {
-      writers = this.spWriters();
-      if (key !== undefined) spWritersByCode.set(key, writers);
-    }
+    const writers = cached(spWritersByCode, this.image.codeKey, () => this.spWriters());
     return writers !== null && writers.every((pc) => movesSpBy16(this.instruction(pc)));
   }
 

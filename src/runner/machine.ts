@@ -13,7 +13,7 @@ import type { KernelLink, World } from "../kernel/world.ts";
 import { ANCHOR_PREFIX, PHASE_PREFIX } from "../kernel/asm_writer.ts";
 import { CodeImage } from "../measure/code_image.ts";
 import { PhaseMap, type PhaseTable, phaseTable } from "../measure/phases.ts";
-import { LruMap } from "../lru.ts";
+import { cached, LruMap } from "../lru.ts";
 import { argumentValues } from "../kernel/workload.ts";
 
 /** A world assembled and relocated for a layout; reusable across runs. */
@@ -42,15 +42,11 @@ export async function loadWorld(world: World, layout: MemoryLayout): Promise<Loa
   const image = world.kernel
     ? await linkKernel(world, world.kernel, layout)
     : await loadUnit(world.unit, layout);
-  const key = image.codeKey;
-  let table = key === undefined ? undefined : phaseTables.get(key);
-  if (!table) {
-    table = phaseTable([
+  const table = cached(phaseTables, image.codeKey, () =>
+    phaseTable([
       ...image.markers(PHASE_PREFIX),
       ...(world.kernel?.phaseMarkers(image) ?? []),
-    ]);
-    if (key !== undefined) phaseTables.set(key, table);
-  }
+    ]));
   const phases = new PhaseMap(table, (address) => image.symbolize(address));
   return { world, layout, image, code: new CodeImage(image), phases };
 }
@@ -139,8 +135,8 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
   for (const s of spans(image)) {
     engine.map(s.start, Number(s.end - s.start), { read: true, write: s.write, exec: s.exec });
   }
-  // Every mapping before any write: a write to a page mapped anew settles the engine,
-  // which drops the kept pages this case has not mapped again yet (the stack would go).
+  // Every mapping before any write: a write that the kept pages and those mapped anew
+  // cannot hold settles the engine, which drops what this case has not taken back yet.
   engine.map(layout.stackBase, layout.stackSize, { read: true, write: true, exec: false });
   for (const s of mapped(image)) engine.write(s.address, s.bytes);
 }
@@ -154,14 +150,9 @@ export function mapImage(engine: Engine, image: LoadedImage, layout: MemoryLayou
  */
 export function codeAffinity(image: LoadedImage): string {
   // Links with one code key put the same code objects in the same places.
-  const key = image.codeKey;
-  let affinity = key === undefined ? undefined : affinities.get(key);
-  if (affinity === undefined) {
-    affinity = mapped(image).filter((s) => !s.write)
-      .map((s) => `${s.name}@${s.address.toString(16)}+${s.size}`).join(" ");
-    if (key !== undefined) affinities.set(key, affinity);
-  }
-  return affinity;
+  return cached(affinities, image.codeKey, () =>
+    mapped(image).filter((s) => !s.write)
+      .map((s) => `${s.name}@${s.address.toString(16)}+${s.size}`).join(" "));
 }
 
 const affinities = new LruMap<string, string>(64);
@@ -179,29 +170,6 @@ export interface InitialState {
   readonly finalFrame: bigint;
 }
 
-/** Initial states by what they are made of: a sweep starts case after case from the same. */
-const initialStates = new LruMap<string, InitialState>(16);
-
-function initialState(nargs: number, stackTop: bigint, exit: bigint, task: bigint): InitialState {
-  const key = `${nargs} ${stackTop} ${exit} ${task}`;
-  let known = initialStates.get(key);
-  if (!known) {
-    const finalFrame = stackTop - 16n;
-    const args = argumentValues(nargs);
-    const registers = new Map<Register, bigint>();
-    for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
-    args.forEach((v, i) => registers.set(`x${i}` as Register, v));
-    for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
-    registers.set("x29", finalFrame);
-    registers.set("x30", exit);
-    registers.set("sp", finalFrame);
-    registers.set("sp_el0", task);
-    registers.set("nzcv", 0n);
-    initialStates.set(key, known = { registers, args, stackTop, finalFrame });
-  }
-  return known;
-}
-
 /** Map memory, write the image, set registers. The caller owns (and closes) the engine. */
 export function boot(factory: EngineFactory, loaded: LoadedWorld): {
   engine: Engine;
@@ -212,14 +180,20 @@ export function boot(factory: EngineFactory, loaded: LoadedWorld): {
   try {
     mapImage(engine, image, layout);
 
-    const initial = initialState(
-      world.workload.target.args,
-      layout.stackBase + BigInt(layout.stackSize),
-      image.address("harness_exit"),
-      image.address("current_task"),
-    );
-    engine.writeRegisters(initial.registers);
-    return { engine, initial };
+    const stackTop = layout.stackBase + BigInt(layout.stackSize);
+    const finalFrame = stackTop - 16n;
+    const args = argumentValues(world.workload.target.args);
+    const registers = new Map<Register, bigint>();
+    for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
+    args.forEach((v, i) => registers.set(`x${i}` as Register, v));
+    for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
+    registers.set("x29", finalFrame);
+    registers.set("x30", image.address("harness_exit"));
+    registers.set("sp", finalFrame);
+    registers.set("sp_el0", image.address("current_task"));
+    registers.set("nzcv", 0n);
+    engine.writeRegisters(registers);
+    return { engine, initial: { registers, args, stackTop, finalFrame } };
   } catch (e) {
     engine.close();
     throw e;

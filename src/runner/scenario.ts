@@ -404,12 +404,11 @@ export function measureOrder(
   let order = [0];
   // From the innermost parameter out: each value of the next one out walks the
   // order so far, forwards then backwards in turn.
-  for (const [name, spec] of Object.entries(scenario.params).reverse()) {
-    const values = (overrides.get(name) ?? spec.sweep ?? [spec.default]).length;
+  for (const [, values] of sweptValues(scenario, overrides).reverse()) {
     const inner = order, stride = inner.length;
     const reflect = stride <= MAX_REVERSED;
     order = [];
-    for (let v = 0; v < values; v++) {
+    for (let v = 0; v < values.length; v++) {
       const backwards = reflect && v % 2 === 1;
       for (let k = 0; k < stride; k++) {
         order.push(v * stride + inner[backwards ? stride - 1 - k : k]);
@@ -425,9 +424,18 @@ export function expandSweep(
   overrides: ReadonlyMap<string, ParamValue[]> = new Map(),
 ): Params[] {
   let sets: Params[] = [{}];
-  for (const [name, spec] of Object.entries(scenario.params)) {
-    const values: readonly ParamValue[] = overrides.get(name) ?? spec.sweep ?? [spec.default];
+  for (const [name, values] of sweptValues(scenario, overrides)) {
     sets = sets.flatMap((set) => values.map((v) => ({ ...set, [name]: v })));
   }
   return sets;
+}
+
+/** Each parameter with the values the sweep takes it through, in declaration order. */
+function sweptValues(
+  scenario: Scenario,
+  overrides: ReadonlyMap<string, ParamValue[]>,
+): [string, readonly ParamValue[]][] {
+  return Object.entries(scenario.params).map((
+    [name, spec],
+  ) => [name, overrides.get(name) ?? spec.sweep ?? [spec.default]]);
 }
