@@ -3,7 +3,7 @@
  * over every scenario in scenarios/.
  */
 import { parseArgs } from "node:util";
-import { dirname, resolve } from "node:path";
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { RecyclingUnicornFactory, unicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
@@ -17,7 +17,7 @@ import {
   scenarioVariants,
   setScenarioSource,
 } from "../runner/scenario.ts";
-import { paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import { paramsLabel, startFirstCaseLookups, toWorkload } from "../runner/run_scenario.ts";
 import { SharedCasePool } from "../runner/case_pool.ts";
 import { DEFAULT_BUDGET } from "../runner/run_case.ts";
 import { validateWorkload } from "../kernel/world.ts";
@@ -35,7 +35,7 @@ import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors
 import { stderrProgress } from "../report/progress.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
-import { projectState, startRunMeta } from "../store/meta.ts";
+import { fromCwd, projectState, startRunMeta } from "../store/meta.ts";
 import { recordRun } from "../store/record.ts";
 import { nonEmptyOption, parseShard } from "./options.ts";
 import { type CpuSelection, selectCpus } from "../timing/catalog.ts";
@@ -170,7 +170,7 @@ function nonEmpty(option: string, value: string | undefined): string | undefined
 
 /** Import a scenario file and check it default-exports a scenario. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  const absolute = resolve(path);
+  const absolute = fromCwd(path);
   try {
     await Deno.stat(absolute);
   } catch {
@@ -441,12 +441,13 @@ async function runCommand(args: string[]): Promise<void> {
   const listing = parseListing(values.listing);
   const workers = parseWorkers(values.workers);
   const file = positionals[0];
+  startFirstCaseLookups();
   const scenario = await loadScenario(file);
   const overrides = parseOverrides(scenario, file, values.param ?? []);
   checkSweep(scenario, file, overrides);
   requireEmulator();
   // Leftovers of a killed earlier run (temp files of atomic writes) go before this one starts.
-  if (json && json !== "-") removeStaleTemps(dirname(resolve(json)));
+  if (json && json !== "-") removeStaleTemps(dirname(fromCwd(json)));
   const progress = stderrProgress(!!values.quiet, json === "-");
   const results: ScenarioResult[] = [];
   const several = { kernels: kernels.length > 1, cpus: cpus.length > 1 };
@@ -523,7 +524,8 @@ async function mainCommand(args: string[]): Promise<void> {
     .filter((e) => e.isFile && e.name.endsWith(".ts"))
     .map((e) => e.name)
     .sort();
-  const outDir = resolve(nonEmpty("--out", values.out)!);
+  const outDir = fromCwd(nonEmpty("--out", values.out)!);
+  startFirstCaseLookups();
   // Every scenario loads and every parameter set is checked before the first case runs.
   const scenarios: { file: string; scenario: Scenario }[] = [];
   for (const file of files) {

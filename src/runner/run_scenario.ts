@@ -33,6 +33,8 @@ import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 import { RunParts } from "./share.ts";
 import { setImmediate } from "node:timers";
 import { heapBound } from "./heap_bound.ts";
+import { llvmMcVersion } from "../asm/assembler.ts";
+import { nativeTraceHooks } from "../engine/native_trace_log.ts";
 
 export interface RunOptions {
   /** Variant names to run (default: the scenario's). */
@@ -211,6 +213,18 @@ function selectVariants(scenario: Scenario, names?: readonly string[]): Variant[
     }
     return found;
   });
+}
+
+/**
+ * Start the lookups a process's first case makes once: the assembler's
+ * version and the native log's library, file reads and hashes each. Started
+ * before the scenario loads and the emulator library opens, their I/O runs
+ * beside that work instead of before the first world (5 to 10 ms of one
+ * case as a process). A failure is the first case's to report.
+ */
+export function startFirstCaseLookups(): void {
+  llvmMcVersion().catch(() => {});
+  nativeTraceHooks().catch(() => {});
 }
 
 /** The world of one case: on the model, or on a real kernel's own code. */
