@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { ResultStream, resultJson } from "../../src/report/results_file.ts";
+import type { StoredResult } from "../../src/store/schema.ts";
+
+Deno.test("a streamed result file of several megabytes is byte for byte what resultJson writes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // About 3.5 MB of runs: the copy into the final file takes several reads.
+    const runs = Array.from({ length: 12_000 }, (_, i) => ({
+      variant: `v${i % 4}`,
+      params: { relevant: i % 25, irrelevant: i % 50 },
+      status: "ok",
+      metrics: { instructions: i * 7, loads: i * 3, note: "x".repeat(i % 200) },
+    }));
+    const record = { schema: 1, scenario: "s", meta: { date: "d" }, runs } as unknown as StoredResult;
+    const path = `${dir}/out.json`;
+    const stream = await ResultStream.open(path);
+    for (let i = 0; i < runs.length; i += 500) await stream.add(runs.slice(i, i + 500));
+    await stream.finish(record, path);
+    const written = await Deno.readTextFile(path);
+    assert.ok(written.length > 3 * 2 ** 20, `${written.length} bytes`);
+    assert.equal(written, resultJson(record));
+    // Only the result is left: the runs' temp file went.
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out.json"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
