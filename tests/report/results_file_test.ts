@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ResultStream, resultJson } from "../../src/report/results_file.ts";
+import { resultJson, ResultStream } from "../../src/report/results_file.ts";
 import type { StoredResult } from "../../src/store/schema.ts";
 
 Deno.test("a streamed result file of several megabytes is byte for byte what resultJson writes", async () => {
@@ -12,7 +12,12 @@ Deno.test("a streamed result file of several megabytes is byte for byte what res
       status: "ok",
       metrics: { instructions: i * 7, loads: i * 3, note: "x".repeat(i % 200) },
     }));
-    const record = { schema: 1, scenario: "s", meta: { date: "d" }, runs } as unknown as StoredResult;
+    const record = {
+      schema: 1,
+      scenario: "s",
+      meta: { date: "d" },
+      runs,
+    } as unknown as StoredResult;
     const path = `${dir}/out.json`;
     const stream = await ResultStream.open(path);
     for (let i = 0; i < runs.length; i += 500) await stream.add(runs.slice(i, i + 500));
