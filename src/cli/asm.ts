@@ -87,7 +87,7 @@ export async function asmCommand(args: string[]): Promise<number> {
     }
     const kernel = await kernelFor(kernelSpec);
     const unitName = `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
-    const world = buildCaseWorld(
+    const world = await buildCaseWorld(
       variant,
       toWorkload(scenario.workload(params)),
       unitName,

@@ -17,9 +17,9 @@ import { ScenarioError } from "../runner/scenario.ts";
 import { UndecodedInstructionError } from "../measure/recorder.ts";
 import { WriteError } from "../report/results_file.ts";
 import { RemoteCaseError } from "../runner/case_pool.ts";
-import { CpuModelError } from "../timing/model.ts";
+import { CpuModelError } from "../timing/cpu_file.ts";
 import { KernelBuildError } from "../kernel/real/build_error.ts";
-import { DwarfError } from "../kernel/real/dwarf.ts";
+import { DwarfError } from "../kernel/real/dwarf_error.ts";
 import { StoreError } from "../store/read.ts";
 
 /** A mistake in how the command was called. */

@@ -38,8 +38,8 @@ import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
 import { fromCwd, projectState, startRunMeta } from "../store/meta.ts";
 import { recordRun } from "../store/record.ts";
 import { nonEmptyOption, parseShard } from "./options.ts";
-import { type CpuSelection, selectCpus } from "../timing/catalog.ts";
-import { CpuModelError } from "../timing/model.ts";
+import type { CpuSelection } from "../timing/catalog.ts";
+import { CpuModelError } from "../timing/cpu_file.ts";
 
 export const RUN_USAGE = `usage: deno task run <scenario file> [options]
   Run one scenario's sweep: every parameter set, every variant, plus the nop baseline.
@@ -356,7 +356,7 @@ export function scenarioHelp(scenario: Scenario, file: string): string {
 async function parseCpus(cpu: string | undefined): Promise<(CpuSelection | undefined)[]> {
   if (cpu === undefined) return [undefined];
   try {
-    return await selectCpus(cpu);
+    return await (await import("../timing/catalog.ts")).selectCpus(cpu);
   } catch (e) {
     if (e instanceof CpuModelError) throw new UsageError(`--cpu ${cpu}: ${e.message}`);
     throw e;

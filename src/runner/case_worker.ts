@@ -5,12 +5,10 @@
 /// <reference lib="deno.worker" />
 import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
-import { measureCase, nextTurn, toWorkload } from "./run_scenario.ts";
+import { kernelFor, measureCase, nextTurn, toWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
 import type { CaseOutcome, SetRequest } from "./case_pool.ts";
 import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
-import { openKernel } from "../kernel/real/kernel.ts";
-import { singleCpu } from "../timing/case.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
 /** One engine per worker, reset between cases (results identical to a fresh engine's). */
@@ -48,8 +46,10 @@ async function handle(data: (SetRequest & { id: number }) | { close: true }): Pr
     const workload = toWorkload(scenario.workload(params));
     const results: CaseOutcome[] = [];
     const variants = scenarioVariants(scenario);
-    const timing = cpu === undefined ? undefined : await singleCpu(cpu);
-    const real = kernel === "model" ? undefined : await openKernel(kernel);
+    const timing = cpu === undefined
+      ? undefined
+      : await (await import("../timing/case.ts")).singleCpu(cpu);
+    const real = await kernelFor(kernel);
     for (const { variant, unitName, hotPath } of cases) {
       const chosen = variant === nopVariant.name
         ? nopVariant

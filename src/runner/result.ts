@@ -3,7 +3,8 @@
  */
 import type { Metrics } from "../measure/metrics.ts";
 import type { KernelInfo } from "../kernel/real/kernel.ts";
-import type { CycleCauses, TimingSummary } from "../timing/case.ts";
+import type { CycleCauses } from "../timing/causes.ts";
+import type { TimingSummary } from "../timing/figures.ts";
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;

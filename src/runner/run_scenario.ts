@@ -9,8 +9,8 @@ import { nopVariant } from "../kernel/variants/nop.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { Workload } from "../kernel/workload.ts";
 import { buildWorld } from "../kernel/world.ts";
-import { MODEL_KERNEL, openKernel, type RealKernel } from "../kernel/real/kernel.ts";
-import { buildRealWorld } from "../kernel/real/world.ts";
+import { MODEL_KERNEL } from "../kernel/real/kernel_info.ts";
+import type { RealKernel } from "../kernel/real/kernel.ts";
 import { subtract, zeroMetrics } from "../measure/metrics.ts";
 import { OopsError } from "./oops.ts";
 import { loadWorld } from "./machine.ts";
@@ -27,7 +27,7 @@ import {
 } from "./scenario.ts";
 import { type CaseOutcome, CasePool, type SharedCasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
-import { CaseTimer, type CaseTiming, timedFigures } from "../timing/case.ts";
+import { type CaseTiming, timedFigures } from "../timing/figures.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
 import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 import { RunParts } from "./share.ts";
@@ -227,21 +227,26 @@ export function startFirstCaseLookups(): void {
   nativeTraceHooks().catch(() => {});
 }
 
-/** The world of one case: on the model, or on a real kernel's own code. */
-export function buildCaseWorld(
+/**
+ * The world of one case: on the model, or on a real kernel's own code. The
+ * real-kernel and timing modules are imported when a case first needs them:
+ * a run on the model without `--cpu` loads neither (`tests/e2e/startup_test.ts`).
+ */
+export async function buildCaseWorld(
   variant: Variant,
   workload: Workload,
   unitName: string,
   kernel?: RealKernel,
 ) {
   return kernel
-    ? buildRealWorld(kernel, variant, workload, unitName)
+    ? (await import("../kernel/real/world.ts")).buildRealWorld(kernel, variant, workload, unitName)
     : buildWorld(variant, workload, unitName);
 }
 
 /** The kernel a `--kernel` value names: undefined for the model. */
 export async function kernelFor(spec: string | undefined): Promise<RealKernel | undefined> {
-  return spec === undefined || spec === "model" ? undefined : await openKernel(spec);
+  if (spec === undefined || spec === "model") return undefined;
+  return await (await import("../kernel/real/kernel.ts")).openKernel(spec);
 }
 
 /**
@@ -263,11 +268,13 @@ export async function measureCase(
     notApplicable: string;
   }
 > {
-  const world = buildCaseWorld(variant, workload, unitName, kernel);
+  const world = await buildCaseWorld(variant, workload, unitName, kernel);
   if ("notApplicable" in world) return world;
   const loaded = await loadWorld(world, world.workload.layout);
   // With a timing model, the run's trace is timed after it was counted.
-  const timer = cpu === undefined ? undefined : new CaseTimer(cpu);
+  const timer = cpu === undefined
+    ? undefined
+    : new (await import("../timing/case.ts")).CaseTimer(cpu);
   let measured;
   try {
     measured = await measure(loaded, factory, budget, {

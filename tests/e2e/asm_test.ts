@@ -34,7 +34,7 @@ async function caseUnit(
 ): Promise<AsmUnit> {
   const scenario = await loadScenario(`${ROOT}scenarios/${file}`);
   const variant = scenarioVariants(scenario).find((v) => v.name === variantName)!;
-  const world = buildCaseWorld(
+  const world = await buildCaseWorld(
     variant,
     toWorkload(scenario.workload(params)),
     `asm-test/${variantName}`,

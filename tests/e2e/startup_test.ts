@@ -1,7 +1,8 @@
 /**
  * What a one-case `run` loads before it measures anything: the modules
  * mod.ts imports statically. The other commands (report, compare, merge,
- * kernel builds, asm) and node:crypto (about 15 ms of Node start-up on its
+ * kernel builds, asm), the real-kernel and timing-model modules (about 10 ms
+ * of a one-case process) and node:crypto (about 15 ms of Node start-up on its
  * own) are imported only when used.
  */
 import assert from "node:assert/strict";
@@ -37,7 +38,7 @@ async function staticGraph(): Promise<Set<string>> {
   return seen;
 }
 
-Deno.test("mod.ts loads neither the other commands, the kernel build, nor node:crypto", async () => {
+Deno.test("mod.ts loads neither the other commands, the real kernels, the timing model, nor node:crypto", async () => {
   const graph = await staticGraph();
   const src = new URL("src/", ROOT).href;
   // The run path itself is there: the sanity check that the walk works.
@@ -51,6 +52,13 @@ Deno.test("mod.ts loads neither the other commands, the kernel build, nor node:c
     "cli/asm.ts",
     "kernel/real/build.ts",
     "report/html/page.ts",
+    // Loaded by the first case on a real kernel, or with a timing model.
+    "kernel/real/kernel.ts",
+    "kernel/real/world.ts",
+    "kernel/real/dwarf.ts",
+    "timing/case.ts",
+    "timing/catalog.ts",
+    "timing/simulate.ts",
   ].map((p) => `${src}${p}`);
   assert.deepEqual(lazy.filter((m) => graph.has(m)), []);
   assert.deepEqual([...graph].filter((m) => m === "node:crypto" || m === "node:module"), []);

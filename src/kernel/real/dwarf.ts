@@ -13,18 +13,12 @@
  */
 
 import { findTool } from "../../asm/assembler.ts";
+import { DwarfError } from "./dwarf_error.ts";
 
 /** The dumper; LLVM 19 like the rest of the toolchain (Debian package llvm-19). */
 export const LLVM_DWARFDUMP = "llvm-dwarfdump-19";
 
-/** The debug info of an object is missing, unreadable, or lacks a struct or field. */
-export class DwarfError extends Error {
-  /** @param message what is missing or wrong, naming the object (and struct/field) */
-  constructor(message: string) {
-    super(message);
-    this.name = "DwarfError";
-  }
-}
+export { DwarfError };
 
 /**
  * Where one field lives inside its outermost struct.

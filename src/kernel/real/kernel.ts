@@ -6,29 +6,11 @@
  */
 import { parseElf } from "../../asm/elf.ts";
 import type { LinkInput } from "../../asm/loader.ts";
-import { TOOL } from "../../version.ts";
 import type { KernelBuild } from "./build.ts";
 import { DwarfError, fieldAt, type KernelStruct, readDwarf, requireFields } from "./dwarf.ts";
+import type { KernelInfo } from "./kernel_info.ts";
 
-/** Which kernel a result describes: recorded per result, refused by compare when they differ. */
-export interface KernelInfo {
-  /** "model" (the harness's own code), "linux-6.12", "linux-6.1", or a user tree's name. */
-  name: string;
-  /** The kernel version ("6.12.117"), or the harness version for the model. */
-  version: string;
-  /** The hot-path config options of the build ({} for the model). */
-  config: Record<string, string>;
-  /** sha256 of the objects used, or null for the model. */
-  hash: string | null;
-}
-
-/** The model kernel: the harness's own re-implementation of each mechanism. */
-export const MODEL_KERNEL: KernelInfo = {
-  name: "model",
-  version: TOOL.version,
-  config: {},
-  hash: null,
-};
+export { type KernelInfo, MODEL_KERNEL } from "./kernel_info.ts";
 
 /** Offsets (bytes) of what the hot path reads and registration writes. */
 export interface RealLayout {
