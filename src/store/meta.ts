@@ -26,13 +26,18 @@ export async function gitOutput(args: string[], cwd: string): Promise<string | n
 
 /** The project's HEAD commit and whether tracked files differ from it. */
 export async function projectState(root: string): Promise<RunMeta["project"]> {
-  // Both at once: a run of one case waits for them at its end.
-  const [commit, status] = await Promise.all([
-    gitOutput(["rev-parse", "HEAD"], root),
-    gitOutput(["status", "--porcelain", "--untracked-files=no"], root),
-  ]);
-  if (!commit) return { commit: null, dirty: null };
-  return { commit, dirty: status === null ? null : status !== "" };
+  // One process for both: the header line `# branch.oid <commit>` ("(initial)" before the
+  // first commit), then a line per changed tracked file. A spawn is 1 to 5 ms of this thread.
+  const status = await gitOutput(
+    ["status", "--porcelain=v2", "--branch", "--untracked-files=no"],
+    root,
+  );
+  const commit = status === null ? undefined : /^# branch\.oid ([0-9a-f]{40,})$/m.exec(status)?.[1];
+  if (status === null || commit === undefined) return { commit: null, dirty: null };
+  return {
+    commit,
+    dirty: status.split("\n").some((line) => line !== "" && !line.startsWith("# ")),
+  };
 }
 
 /** sha256 of bytes, hex. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { runMeta, sha256Hex } from "../../src/store/meta.ts";
+import { projectState, runMeta, sha256Hex } from "../../src/store/meta.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -37,6 +37,32 @@ Deno.test("meta: outside a checkout or without git, commits are null and nothing
     } finally {
       Deno.env.set("PATH", path);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("meta: the project's commit, and dirty only when a tracked file changed", async () => {
+  const dir = await Deno.makeTempDir();
+  const git = async (...args: string[]) => {
+    const out = await new Deno.Command("git", { args, cwd: dir, stdout: "piped" }).output();
+    assert.ok(out.success, `git ${args.join(" ")}`);
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  try {
+    await git("init", "-q");
+    // A repository without a commit has no commit to record.
+    assert.deepEqual(await projectState(dir), { commit: null, dirty: null });
+    await Deno.writeTextFile(`${dir}/a.txt`, "one\n");
+    await git("add", "a.txt");
+    await git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one");
+    const head = await git("rev-parse", "HEAD");
+    assert.deepEqual(await projectState(dir), { commit: head, dirty: false });
+    // An untracked file does not make the tree dirty; a changed tracked one does.
+    await Deno.writeTextFile(`${dir}/b.txt`, "untracked\n");
+    assert.deepEqual(await projectState(dir), { commit: head, dirty: false });
+    await Deno.writeTextFile(`${dir}/a.txt`, "two\n");
+    assert.deepEqual(await projectState(dir), { commit: head, dirty: true });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
