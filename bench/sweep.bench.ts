@@ -12,7 +12,8 @@
  *   exit, median of at least 5), beside Deno's bare start-up (`deno eval ""`);
  * - the floor: the same 5,000 cases' worlds, loaded and run on reused
  *   engines with no hooks and no checks, so harness/floor is what the
- *   measuring costs over bare emulation;
+ *   measuring costs over bare emulation (its children take turns with the
+ *   one-worker sweep's: the machine's speed changes from minute to minute);
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
  *   on 2 workers, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
@@ -252,24 +253,42 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function measured(what: string, workers: number, repeat: number, cold = false) {
-  const runs = [];
+/** One kind of child: what it measures, on how many workers, with a cold assembler cache. */
+interface ChildKind {
+  what: string;
+  workers: number;
+  cold?: boolean;
+}
+
+/**
+ * Children of each kind, `repeat` times, taking turns: figures that are
+ * compared (the one-worker sweep and the floor) are measured over the same
+ * minutes, so a change in the machine's speed moves both.
+ */
+async function measuredInTurn(kinds: ChildKind[], repeat: number) {
+  const runs: (ChildReport & { wallMs: number })[][] = kinds.map(() => []);
   for (let i = 0; i < repeat; i++) {
-    const cache = cold ? await Deno.makeTempDir({ prefix: "ftrace-bench-cold-" }) : undefined;
-    try {
-      runs.push(await spawn(what, workers, cache ? { [ASM_CACHE_ENV]: cache } : {}));
-    } finally {
-      if (cache) await Deno.remove(cache, { recursive: true });
+    for (const [k, { what, workers, cold }] of kinds.entries()) {
+      const cache = cold ? await Deno.makeTempDir({ prefix: "ftrace-bench-cold-" }) : undefined;
+      try {
+        runs[k].push(await spawn(what, workers, cache ? { [ASM_CACHE_ENV]: cache } : {}));
+      } finally {
+        if (cache) await Deno.remove(cache, { recursive: true });
+      }
     }
   }
-  return {
-    cases: runs[0].cases,
-    ms: median(runs.map((r) => r.ms)),
-    wallMs: median(runs.map((r) => r.wallMs)),
-    hwmKb: Math.max(...runs.map((r) => r.hwmKb)),
-    engineMs: median(runs.map((r) => r.engineMs ?? 0)),
-    samples: runs[0].samples,
-  };
+  return runs.map((r) => ({
+    cases: r[0].cases,
+    ms: median(r.map((x) => x.ms)),
+    wallMs: median(r.map((x) => x.wallMs)),
+    hwmKb: Math.max(...r.map((x) => x.hwmKb)),
+    engineMs: median(r.map((x) => x.engineMs ?? 0)),
+    samples: r[0].samples,
+  }));
+}
+
+async function measured(what: string, workers: number, repeat: number, cold = false) {
+  return (await measuredInTurn([{ what, workers, cold }], repeat))[0];
 }
 
 if (import.meta.main) {
@@ -299,12 +318,14 @@ if (import.meta.main) {
     const sweepRow = (label: string, r: Awaited<ReturnType<typeof measured>>) =>
       `${label}: ${r.cases} cases in ${s(r.ms)} (${rate(r)} cases/s; process ${s(r.wallMs)}), ` +
       `peak RSS ${mb(r.hwmKb)}`;
-    const sweep1 = await measured("sweep", 1, repeat);
+    const [sweep1, fl] = await measuredInTurn([
+      { what: "sweep", workers: 1 },
+      { what: "floor", workers: 1 },
+    ], repeat);
     const sweep2 = await measured("sweep", 2, repeat);
     const cold = await measured("sweep", 2, repeat, true);
     const one = await measured("one", 1, repeat);
     const oneProcessMs = await oneCaseProcess(Math.max(repeat, 5));
-    const fl = await measured("floor", 1, repeat);
     const bare = { cases: fl.cases, ms: fl.engineMs };
     const rows = [
       sweepRow("sweep, 1 worker ", sweep1),
