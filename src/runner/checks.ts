@@ -15,7 +15,7 @@ import { expectedResult } from "../kernel/workload.ts";
 import { anchor, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { CheckResult } from "./result.ts";
 import { ContractError } from "../kernel/contract.ts";
-import { LruMap } from "../lru.ts";
+import { cached, LruMap } from "../lru.ts";
 
 const MAX_FRAMES = 16;
 
@@ -185,14 +185,16 @@ export class CheckObserver {
     hit.chainError = `more than ${MAX_FRAMES} frames`;
   }
 
+  /** The names of this code's addresses: looked up once per case, not once per frame. */
+  private codeNameMap?: Map<number, string>;
+
   /** The symbol an address is in, or its hex value. */
   private nameOf(address: bigint): string {
     const { image, code } = this.loaded;
-    const named = () => image.symbolize(address)?.name ?? hex(address);
     const at = Number(address);
+    const named = (): string => image.symbolize(address)?.name ?? hex(address);
     if (image.codeKey === undefined || code.word(at) === undefined) return named();
-    let names = codeNames.get(image.codeKey);
-    if (!names) codeNames.set(image.codeKey, names = new Map());
+    const names = this.codeNameMap ??= cached(codeNames, image.codeKey, () => new Map());
     let name = names.get(at);
     if (name === undefined) names.set(at, name = named());
     return name;
