@@ -441,10 +441,12 @@ async function runCommand(args: string[]): Promise<void> {
   const listing = parseListing(values.listing);
   const workers = parseWorkers(values.workers);
   const file = positionals[0];
-  startFirstCaseLookups();
   const scenario = await loadScenario(file);
   const overrides = parseOverrides(scenario, file, values.param ?? []);
   checkSweep(scenario, file, overrides);
+  // The input is good (a refused one leaves no lookup, or first build, behind): the
+  // first case's lookups go on while the emulator library opens.
+  startFirstCaseLookups();
   requireEmulator();
   // Leftovers of a killed earlier run (temp files of atomic writes) go before this one starts.
   if (json && json !== "-") removeStaleTemps(dirname(fromCwd(json)));
@@ -525,7 +527,6 @@ async function mainCommand(args: string[]): Promise<void> {
     .map((e) => e.name)
     .sort();
   const outDir = fromCwd(nonEmpty("--out", values.out)!);
-  startFirstCaseLookups();
   // Every scenario loads and every parameter set is checked before the first case runs.
   const scenarios: { file: string; scenario: Scenario }[] = [];
   for (const file of files) {
@@ -534,6 +535,7 @@ async function mainCommand(args: string[]): Promise<void> {
     checkSweep(scenario, `scenarios/${file}`, new Map());
     scenarios.push({ file: path, scenario });
   }
+  startFirstCaseLookups();
   requireEmulator();
   await Deno.mkdir(outDir, { recursive: true }).catch((e) => {
     throw new UsageError(`cannot create ${outDir}: ${e.message}`);

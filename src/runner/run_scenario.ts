@@ -217,10 +217,10 @@ function selectVariants(scenario: Scenario, names?: readonly string[]): Variant[
 
 /**
  * Start the lookups a process's first case makes once: the assembler's
- * version and the native log's library, file reads and hashes each. Started
- * before the scenario loads and the emulator library opens, their I/O runs
- * beside that work instead of before the first world (5 to 10 ms of one
- * case as a process). A failure is the first case's to report.
+ * version and the native log's library, file reads and hashes each (or, the
+ * first time, a build). Started before the emulator library opens, their I/O
+ * runs beside that instead of before the first world. A failure is the first
+ * case's to report.
  */
 export function startFirstCaseLookups(): void {
   llvmMcVersion().catch(() => {});
