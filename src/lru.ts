@@ -52,11 +52,17 @@ export class LruMap<K, V> {
   }
 }
 
+/** What {@link cached} reads and fills: an LruMap, or a WeakMap whose entries go with their keys. */
+export interface Memo<K, V> {
+  get(key: K): V | undefined;
+  set(key: K, value: V): unknown;
+}
+
 /**
  * What `compute` gives, kept in `cache` under `key`; computed every time
  * when there is no key.
  */
-export function cached<K, V>(cache: LruMap<K, V>, key: K | undefined, compute: () => V): V {
+export function cached<K, V>(cache: Memo<K, V>, key: K | undefined, compute: () => V): V {
   if (key === undefined) return compute();
   let value = cache.get(key);
   if (value === undefined) cache.set(key, value = compute());

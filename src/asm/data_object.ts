@@ -10,6 +10,7 @@
  * @module
  */
 import type { AsmChunk } from "./source.ts";
+import { cached } from "../lru.ts";
 
 /** A symbol's address plus a byte offset (`.quad name + addend`). */
 export interface SymbolValue {
@@ -306,10 +307,7 @@ export interface DataSectionLayout {
  * in place; addresses are listed for whoever places the data.
  */
 export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
-  if (chunks.length !== 1) return layOut(chunks);
-  let known = layoutsOf.get(chunks[0]);
-  if (!known) layoutsOf.set(chunks[0], known = layOut(chunks));
-  return known;
+  return chunks.length === 1 ? cached(layoutsOf, chunks[0], () => layOut(chunks)) : layOut(chunks);
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   SHT_NOBITS,
 } from "./elf.ts";
 import type { DataAddress, DataSectionLayout } from "./data_object.ts";
-import { LruMap } from "../lru.ts";
+import { cached, LruMap } from "../lru.ts";
 
 /** What the `place` callback of {@link load} is asked to place. */
 export interface PlaceRequest {
@@ -322,42 +322,31 @@ interface BindPlan {
 const bindPlans = new WeakMap<readonly DataSectionLayout[], BindPlan>();
 
 function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
-  let plan = bindPlans.get(data);
-  if (!plan) {
-    plan = { own: [], others: [] };
+  return cached(bindPlans, data, () => {
+    const plan: BindPlan = { own: [], others: [] };
     for (const layout of data) {
       const n = layout.addresses.length;
-      const own = {
-        offsets: new Int32Array(n),
-        sections: new Int32Array(n),
-        values: new Float64Array(n),
-      };
+      const offsets = new Int32Array(n), sections = new Int32Array(n), values = new Float64Array(n);
       const others: DataAddress[] = [];
       let count = 0;
       for (const a of layout.addresses) {
-        let section = -1;
-        if (a.size === 8) {
-          for (let k = 0; k < data.length && section < 0; k++) {
-            if (data[k].offsets.has(a.symbol)) section = k;
-          }
-        }
+        const section = a.size === 8 ? data.findIndex((l) => l.offsets.has(a.symbol)) : -1;
         if (section < 0) others.push(a);
         else {
-          own.offsets[count] = a.offset;
-          own.sections[count] = section;
-          own.values[count++] = data[section].offsets.get(a.symbol)! + a.addend;
+          offsets[count] = a.offset;
+          sections[count] = section;
+          values[count++] = data[section].offsets.get(a.symbol)! + a.addend;
         }
       }
       plan.own.push({
-        offsets: own.offsets.subarray(0, count),
-        sections: own.sections.subarray(0, count),
-        values: own.values.subarray(0, count),
+        offsets: offsets.subarray(0, count),
+        sections: sections.subarray(0, count),
+        values: values.subarray(0, count),
       });
       plan.others.push(others);
     }
-    bindPlans.set(data, plan);
-  }
-  return plan;
+    return plan;
+  });
 }
 
 /**
@@ -386,12 +375,13 @@ function bindData(
   }
   const plan = bindPlan(input.data);
   const at = sections.map((s) => s.address).join(" ");
+  let placed: ReturnType<typeof placedLayouts> | undefined;
   input.data.forEach((layout, k) => {
     let kept = prebound.get(layout);
     if (kept?.at !== at) {
       const bytes = layout.bytes.slice();
       const view = viewOf(bytes);
-      const placed = placedLayouts(input, sections);
+      placed ??= placedLayouts(input, sections);
       const { offsets, sections: named, values } = plan.own[k];
       for (let w = 0; w < offsets.length; w++) {
         const value = placed[named[w]].base + values[w];
@@ -517,9 +507,7 @@ function globalDefinitions(
   placed: readonly PlacedObject[],
   codeKey: string,
 ): ReadonlyMap<string, bigint> {
-  let known = globalsByPlacement.get(codeKey);
-  if (!known) globalsByPlacement.set(codeKey, known = findGlobalDefinitions(placed));
-  return known;
+  return cached(globalsByPlacement, codeKey, () => findGlobalDefinitions(placed));
 }
 
 function findGlobalDefinitions(

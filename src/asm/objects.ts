@@ -13,7 +13,7 @@ import { type ElfObject, SHF_ALLOC, SHN_UNDEF } from "./elf.ts";
 import { parseElf } from "./elf.ts";
 import type { LinkItem } from "./loader.ts";
 import type { AsmUnit } from "./source.ts";
-import { LruMap } from "../lru.ts";
+import { cached, LruMap } from "../lru.ts";
 
 /** A parsed code object and the chunk texts it was assembled from. */
 interface Parsed {
@@ -97,10 +97,9 @@ const namesOf = new WeakMap<
 >();
 
 function names(code: ElfObject) {
-  let known = namesOf.get(code);
-  if (!known) {
+  return cached(namesOf, code, () => {
     const defined = code.symbols.filter((s) => s.sectionIndex !== SHN_UNDEF);
-    known = {
+    return {
       // Where the code puts bytes: the data must not put any there.
       sections: new Set(
         code.sections.filter((s) => (s.flags & SHF_ALLOC) !== 0).map((s) => s.name),
@@ -110,24 +109,20 @@ function names(code: ElfObject) {
         defined.filter((s) => s.binding === "global" || s.binding === "weak").map((s) => s.name),
       ),
     };
-    namesOf.set(code, known);
-  }
-  return known;
+  });
 }
 
 /** The names a data's addresses refer to that it does not define, once per (shared) data. */
 const externsOf = new WeakMap<readonly DataSectionLayout[], Set<string>>();
 
 function dataExterns(data: readonly DataSectionLayout[]): Set<string> {
-  let known = externsOf.get(data);
-  if (!known) {
-    known = new Set();
+  return cached(externsOf, data, () => {
+    const found = new Set<string>();
     for (const layout of data) {
-      for (const a of layout.addresses) if (!owns(data, a.symbol)) known.add(a.symbol);
+      for (const a of layout.addresses) if (!owns(data, a.symbol)) found.add(a.symbol);
     }
-    externsOf.set(data, known);
-  }
-  return known;
+    return found;
+  });
 }
 
 function owns(data: readonly DataSectionLayout[], name: string): boolean {

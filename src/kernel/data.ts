@@ -206,12 +206,8 @@ function dataKey(workload: Workload, options: DataOptions): string {
 
 /** The world's data: the ops list and hashes, task, BPF structs and ring buffer. */
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
-  let written = writtenFor.get(workload.ops);
-  if (!written) writtenFor.set(workload.ops, written = new Map());
-  const key = dataKey(workload, options);
-  let chunk = written.get(key);
-  if (!chunk) written.set(key, chunk = writeData(workload, options));
-  return chunk;
+  const written = cached(writtenFor, workload.ops, () => new Map<string, DataChunk>());
+  return cached(written, dataKey(workload, options), () => writeData(workload, options));
 }
 
 function writeData(workload: Workload, options: DataOptions): DataChunk {

@@ -41,6 +41,21 @@ export function addInto(into: Metrics, add: Metrics): void {
   for (const k of METRIC_KEYS) into[k] += add[k];
 }
 
+/**
+ * into += m × times, for every key of Metrics. Written out field by field (the
+ * recorder runs it for every distinct block of every case);
+ * tests/measure/metrics_test.ts checks it covers METRIC_KEYS.
+ */
+export function addTimes(into: Metrics, m: Metrics, times: number): void {
+  into.instructions += m.instructions * times;
+  into.loads += m.loads * times;
+  into.stores += m.stores * times;
+  into.loadBytes += m.loadBytes * times;
+  into.storeBytes += m.storeBytes * times;
+  into.branches += m.branches * times;
+  into.indirectBranches += m.indirectBranches * times;
+}
+
 /** a - b, key by key. */
 export function subtract(a: Metrics, b: Metrics): Metrics {
   const out = zeroMetrics();

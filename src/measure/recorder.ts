@@ -7,23 +7,9 @@
  */
 import type { BranchInfo } from "../isa/types.ts";
 import type { CodeImage } from "./code_image.ts";
-import { type Metrics, zeroMetrics } from "./metrics.ts";
+import { addTimes, type Metrics, zeroMetrics } from "./metrics.ts";
 import type { PhaseMap } from "./phases.ts";
 import { LruMap } from "../lru.ts";
-
-/**
- * into += m × times, for every key of Metrics. Written out field by field: it runs
- * for every distinct block of every case.
- */
-function addTimes(into: Metrics, m: Metrics, times: number): void {
-  into.instructions += m.instructions * times;
-  into.loads += m.loads * times;
-  into.stores += m.stores * times;
-  into.loadBytes += m.loadBytes * times;
-  into.storeBytes += m.storeBytes * times;
-  into.branches += m.branches * times;
-  into.indirectBranches += m.indirectBranches * times;
-}
 
 /** An instruction the decoder cannot classify was executed. */
 export class UndecodedInstructionError extends Error {

@@ -195,9 +195,7 @@ export class CheckObserver {
     const named = (): string => image.symbolize(address)?.name ?? hex(address);
     if (image.codeKey === undefined || code.word(at) === undefined) return named();
     const names = this.codeNameMap ??= cached(codeNames, image.codeKey, () => new Map());
-    let name = names.get(at);
-    if (name === undefined) names.set(at, name = named());
-    return name;
+    return cached(names, at, named);
   }
 
   /** current->ret_stack[curr_ret_stack - k].ret, or undefined when there is no such entry. */
