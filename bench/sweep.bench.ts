@@ -4,9 +4,10 @@
  * one run:
  *
  * - the 5,000-case sweep (ftrace-ops, relevant 0..24 × irrelevant 0..49 ×
- *   4 variants incl. nop, `--json`) on 1 and on 2 workers, warm caches;
+ *   4 variants incl. nop, `--json`) with `--workers 1` and `--workers 2`
+ *   (the main thread and one worker), warm caches;
  * - the same sweep cold: an empty assembler cache (FTRACE_BENCH_ASM_CACHE
- *   pointed at a new directory), 2 workers;
+ *   pointed at a new directory), `--workers 2`;
  * - one case (`run single-tracer --variant args --param args=2`), in-process
  *   (the harness loaded) and as a process (`deno run` of mod.ts, start-up to
  *   exit, median of at least 5), beside Deno's bare start-up (`deno eval ""`);
@@ -15,7 +16,7 @@
  *   measuring costs over bare emulation (its children take turns with the
  *   one-worker sweep's: the machine's speed changes from minute to minute);
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
- *   on 2 workers, as `run --quiet --json FILE` runs it (streamed to the
+ *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
  *   after the first 10,000 cases.
  *
@@ -328,15 +329,15 @@ if (import.meta.main) {
     const oneProcessMs = await oneCaseProcess(Math.max(repeat, 5));
     const bare = { cases: fl.cases, ms: fl.engineMs };
     const rows = [
-      sweepRow("sweep, 1 worker ", sweep1),
-      sweepRow("sweep, 2 workers", sweep2),
-      sweepRow("sweep, 2 workers, cold assembler cache", cold),
+      sweepRow("sweep, --workers 1", sweep1),
+      sweepRow("sweep, --workers 2", sweep2),
+      sweepRow("sweep, --workers 2, cold assembler cache", cold),
       `one case: ${one.ms.toFixed(0)} ms in-process, ${oneProcessMs.toFixed(0)} ms as a process ` +
       `(deno start-up alone ${startup.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
       `floor, 1 thread, reused engines, no hooks or checks: ${fl.cases} cases, engine part ` +
       `${s(fl.engineMs)} (${rate(bare)} cases/s); with building and loading the worlds ` +
       `${s(fl.ms)} (${rate(fl)} cases/s)`,
-      `harness/floor (1 worker): ${
+      `harness/floor (--workers 1): ${
         (sweep1.ms / sweep1.cases / (fl.engineMs / fl.cases)).toFixed(2)
       } ` +
       `against the engine part, ${(sweep1.ms / sweep1.cases / (fl.ms / fl.cases)).toFixed(2)} ` +
@@ -348,7 +349,7 @@ if (import.meta.main) {
       const after = l.samples!.slice(Math.round(l.samples!.length * 10_000 / l.cases));
       const growth = (Math.max(...after) - after[0]) / after[0] * 100;
       rows.push(
-        `long sweep, 2 workers, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
+        `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
           `(${rate(l)} cases/s), RSS ${after[0]} MB at about 10,000 cases, at most ` +
           `${Math.max(...after)} MB after (${growth.toFixed(1)}%), last ${
             after[after.length - 1]

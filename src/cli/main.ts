@@ -59,8 +59,9 @@ export const RUN_USAGE = `usage: deno task run <scenario file> [options]
                               default parameter set's)
   --shard i/n                 run only the i-th of n contiguous slices of the parameter sets
                               (join the files with deno task merge)
-  --workers N                 worker threads for big sweeps, 1..64 (default: one per core, at
-                              most 8); the results are identical to one thread's
+  --workers N                 threads measuring big sweeps, 1..64: the main thread and N-1
+                              workers (default: one per core, at most 8); the results are
+                              identical to one thread's
   --quiet                     no table on screen and no progress bar; with --json FILE, the
                               runs go to the file as they are measured (a long sweep does
                               not hold them in memory; the file is the same)
@@ -73,7 +74,7 @@ export const MAIN_USAGE =
   HTML report <out>/report.html.
   --cpu NAME[:cold]|FILE.json|all   add cycles from a timing model (as for run); with several,
                                     each scenario gets <out>/<scenario>.<cpu>.json
-  --workers N                       worker threads for big sweeps, 1..64 (as for run)
+  --workers N                       threads measuring big sweeps, 1..64 (as for run)
   --out DIR                         write into DIR instead of results/
   -h, --help                        this help`;
 
@@ -153,7 +154,7 @@ function parseListing(mode: string | undefined): ListingMode {
   return mode as ListingMode;
 }
 
-/** `--workers N`: worker threads for big sweeps (default: one per core). */
+/** `--workers N`: threads measuring big sweeps, the main one included (default: one per core). */
 function parseWorkers(raw: string | undefined): number {
   if (raw === undefined) return Math.max(1, Math.min(navigator.hardwareConcurrency ?? 1, 8));
   const n = Number(raw);
@@ -548,7 +549,7 @@ async function mainCommand(args: string[]): Promise<void> {
   const progress = stderrProgress(false, false);
   // One set of workers for every scenario that is big enough to use them, and this
   // thread's engines kept warm from one scenario to the next.
-  const sharedPool = new SharedCasePool(workers);
+  const sharedPool = new SharedCasePool(workers - 1);
   const engines = new RecyclingUnicornFactory();
   // The project's git state, once for the job, looked up while the first cases run.
   const project = projectState(root);

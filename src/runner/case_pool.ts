@@ -1,35 +1,38 @@
 /**
- * Runs sweep cases in worker threads, one per core. Each worker imports the
- * scenario file itself (scenarios hold functions, which cannot be sent) and
- * answers with plain result data; errors come back as the text the CLI
- * would print, so a fault inside a worker reads the same as one outside.
+ * Runs a sweep's cases in worker threads beside the main thread. Each worker
+ * imports the scenario file itself (scenarios hold functions, which cannot be
+ * sent) and answers with plain result data; errors come back as the text the
+ * CLI would print, so a fault inside a worker reads the same as one outside.
+ *
+ * The sets are not handed out by message: the main thread and the workers
+ * claim them, a few at a time, from a counter in shared memory
+ * ({@link SetClaims}). A worker never waits for the main thread to send it
+ * work, and the main thread measures too instead of only passing messages.
  */
 import type { Measurement } from "./run_case.ts";
 import type { Params } from "./result.ts";
 
-/** One parameter set's cases for a worker to measure, in order (one message each way). */
-export interface SetRequest {
+/** One sweep's sets, sent once to each worker of the pool. */
+export interface SweepRequest {
   scenarioUrl: string;
-  params: Params;
-  cases: readonly {
-    variant: string;
-    unitName: string;
-    /** Whether the case's hot path comes back (for a listing). */
-    hotPath: boolean;
-  }[];
   /** One timing model (`--cpu` value), or absent for counts only. */
   cpu?: string;
   /** "model", or the real kernel spec each worker opens (once) for itself. */
   kernel: string;
+  /** Every set's cases in order: the nop baseline first, then the variants. */
+  variants: readonly string[];
+  /** The sets, by position: what the claims count. */
+  sets: readonly Params[];
+  /** [position, case index] of the cases whose hot path comes back (for a listing). */
+  hotPaths: readonly (readonly [number, number])[];
 }
 
 export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };
 
-interface Reply {
-  id: number;
-  results?: CaseOutcome[];
-  error?: { text: string; internal: boolean };
-}
+type Reply =
+  | { sweep: number; position: number; results: CaseOutcome[] }
+  | { sweep: number; error: { text: string; internal: boolean } }
+  | { sweep: number; done: true };
 
 /** A failure inside a worker, carrying the one-paragraph text the CLI prints. */
 export class RemoteCaseError extends Error {
@@ -40,20 +43,50 @@ export class RemoteCaseError extends Error {
 }
 
 /**
- * Sets a worker is sent ahead of its answers: it starts the next one while
- * its last answer is on its way and the main thread sends it another.
+ * Sets a thread claims at once: consecutive sets in the sweep's snake order,
+ * whose data differ by a step, so an engine's pages change little from one
+ * case to the next (and the end of a sweep is balanced within a few sets).
  */
-const IN_FLIGHT_PER_WORKER = 2;
+export const CLAIM_SETS = 4;
+
+/**
+ * Positions 0..length-1 handed out from a counter that every thread of a
+ * sweep shares (a SharedArrayBuffer): iterate to measure the next claimed
+ * positions until none is left.
+ */
+export class SetClaims implements Iterable<number> {
+  readonly #counter: Int32Array;
+
+  constructor(readonly length: number, readonly buffer = new SharedArrayBuffer(4)) {
+    this.#counter = new Int32Array(buffer);
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (;;) {
+      const from = Atomics.add(this.#counter, 0, CLAIM_SETS);
+      if (from >= this.length) return;
+      for (let k = from; k < Math.min(from + CLAIM_SETS, this.length); k++) yield k;
+    }
+  }
+
+  /** No thread claims another set (the sweep failed). */
+  stop(): void {
+    Atomics.store(this.#counter, 0, this.length);
+  }
+}
+
+interface ActiveSweep {
+  claims: SetClaims;
+  onSet: (position: number, outcomes: CaseOutcome[]) => void;
+  /** Workers that have not said they are done with it. */
+  running: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
 
 export class CasePool {
   private readonly workers: Worker[] = [];
-  /** Sets sent to each worker and not answered yet. */
-  private readonly inFlight = new Map<Worker, number>();
-  private readonly queue: { id: number; request: SetRequest }[] = [];
-  private readonly pending = new Map<
-    number,
-    { resolve: (r: CaseOutcome[]) => void; reject: (e: Error) => void }
-  >();
+  private readonly sweeps = new Map<number, ActiveSweep>();
   private nextId = 0;
 
   constructor(size: number) {
@@ -61,16 +94,14 @@ export class CasePool {
       const worker = new Worker(new URL("./case_worker.ts", import.meta.url).href, {
         type: "module",
       });
-      worker.onmessage = (e: MessageEvent<Reply>) => this.settle(worker, e.data);
+      worker.onmessage = (e: MessageEvent<Reply>) => this.settle(e.data);
       worker.onerror = (e) => {
         e.preventDefault();
-        for (const p of this.pending.values()) {
-          p.reject(new Error(`case worker died: ${e.message}`));
+        for (const id of [...this.sweeps.keys()]) {
+          this.fail(id, new Error(`case worker died: ${e.message}`));
         }
-        this.pending.clear();
       };
       this.workers.push(worker);
-      this.inFlight.set(worker, 0);
     }
   }
 
@@ -79,45 +110,47 @@ export class CasePool {
     return this.workers.length;
   }
 
-  /** Measure one parameter set's cases on the next free worker. */
-  run(request: SetRequest): Promise<CaseOutcome[]> {
+  /**
+   * Have every worker measure the sets it claims from `claims` (the caller
+   * claims from the same counter), calling `onSet` with each set's outcomes.
+   * Resolves once every worker is done with the sweep; rejects on the first
+   * error, after which no thread claims another set.
+   */
+  sweep(
+    request: SweepRequest,
+    claims: SetClaims,
+    onSet: (position: number, outcomes: CaseOutcome[]) => void,
+  ): Promise<void> {
+    if (this.workers.length === 0) return Promise.resolve();
     const id = this.nextId++;
-    const promise = new Promise<CaseOutcome[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    const done = new Promise<void>((resolve, reject) => {
+      this.sweeps.set(id, { claims, onSet, running: this.workers.length, resolve, reject });
     });
-    this.queue.push({ id, request });
-    this.dispatch();
-    return promise;
+    for (const w of this.workers) w.postMessage({ sweep: id, counter: claims.buffer, ...request });
+    return done;
   }
 
-  private dispatch(): void {
-    while (this.queue.length) {
-      // The least busy worker, if any can take one more.
-      let target: Worker | undefined;
-      for (const w of this.workers) {
-        const n = this.inFlight.get(w)!;
-        if (n < IN_FLIGHT_PER_WORKER && (!target || n < this.inFlight.get(target)!)) target = w;
-      }
-      if (!target) return;
-      const job = this.queue.shift()!;
-      this.inFlight.set(target, this.inFlight.get(target)! + 1);
-      target.postMessage({ id: job.id, ...job.request });
+  private settle(reply: Reply): void {
+    const sweep = this.sweeps.get(reply.sweep);
+    if (!sweep) return; // a sweep that failed already
+    if ("results" in reply) sweep.onSet(reply.position, reply.results);
+    else if ("error" in reply) {
+      this.fail(reply.sweep, new RemoteCaseError(reply.error.text, reply.error.internal));
+    } else if (--sweep.running === 0) {
+      this.sweeps.delete(reply.sweep);
+      sweep.resolve();
     }
   }
 
-  private settle(worker: Worker, reply: Reply): void {
-    const waiter = this.pending.get(reply.id);
-    this.pending.delete(reply.id);
-    this.inFlight.set(worker, this.inFlight.get(worker)! - 1);
-    this.dispatch();
-    if (!waiter) return;
-    if (reply.error) waiter.reject(new RemoteCaseError(reply.error.text, reply.error.internal));
-    else waiter.resolve(reply.results!);
+  private fail(id: number, error: Error): void {
+    const sweep = this.sweeps.get(id)!;
+    this.sweeps.delete(id);
+    sweep.claims.stop();
+    sweep.reject(error);
   }
 
-  /** Workers release their engine and exit once the cases sent are done. */
+  /** Workers release their engine and exit once the sweeps sent are done. */
   close(): void {
-    this.queue.length = 0;
     for (const w of this.workers) w.postMessage({ close: true });
   }
 }

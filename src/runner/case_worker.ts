@@ -1,13 +1,14 @@
 /**
- * Worker side of the case pool: measure the requested parameter set's cases
- * and post back plain data. Scenario modules are imported once per worker.
+ * Worker side of the case pool: measure the sets this worker claims of each
+ * sweep and post back plain data. Scenario modules are imported once per
+ * worker.
  */
 /// <reference lib="deno.worker" />
 import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
-import { kernelFor, measureCase, nextTurn, toWorkload } from "./run_scenario.ts";
+import { caseUnitName, kernelFor, measureCase, nextTurn, setWorkload } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
-import type { CaseOutcome, SetRequest } from "./case_pool.ts";
+import { type CaseOutcome, SetClaims, type SweepRequest } from "./case_pool.ts";
 import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
@@ -26,54 +27,64 @@ async function scenarioAt(url: string): Promise<Scenario> {
   return await loading;
 }
 
-/** Requests are handled one after the other: the pool sends the next before an answer. */
+type Request = (SweepRequest & { sweep: number; counter: SharedArrayBuffer }) | { close: true };
+
+/** Sweeps are measured one after the other, in the order they were sent. */
 let queue = Promise.resolve();
 
-self.onmessage = (e: MessageEvent<(SetRequest & { id: number }) | { close: true }>) => {
+self.onmessage = (e: MessageEvent<Request>) => {
   queue = queue.then(() => handle(e.data));
 };
 
-async function handle(data: (SetRequest & { id: number }) | { close: true }): Promise<void> {
+async function handle(data: Request): Promise<void> {
   if ("close" in data) {
     // Terminating a worker would leave its engine's native memory behind.
     factory.release();
     self.close();
     return;
   }
-  const { id, scenarioUrl, params, cases, cpu, kernel } = data;
+  const { sweep, scenarioUrl, sets, cpu, kernel } = data;
+  const claims = new SetClaims(sets.length, data.counter);
   try {
     const scenario = await scenarioAt(scenarioUrl);
-    const workload = toWorkload(scenario.workload(params));
-    const results: CaseOutcome[] = [];
-    const variants = scenarioVariants(scenario);
+    const available = scenarioVariants(scenario);
+    const cases = data.variants.map((name) => {
+      const found = name === nopVariant.name ? nopVariant : available.find((v) => v.name === name);
+      if (!found) throw new Error(`scenario ${scenario.name} has no variant ${name}`);
+      return found;
+    });
+    const hot = new Set(data.hotPaths.map(([position, k]) => position * cases.length + k));
     const timing = cpu === undefined
       ? undefined
       : await (await import("../timing/case.ts")).singleCpu(cpu);
     const real = await kernelFor(kernel);
-    for (const { variant, unitName, hotPath } of cases) {
-      const chosen = variant === nopVariant.name
-        ? nopVariant
-        : variants.find((v) => v.name === variant);
-      if (!chosen) throw new Error(`scenario ${scenario.name} has no variant ${variant}`);
-      results.push(
-        await measureCase(
-          chosen,
-          workload,
-          unitName,
-          factory,
-          scenario.budget,
-          timing,
-          real,
-          hotPath,
-        ),
-      );
+    for (const position of claims) {
+      const params = sets[position];
+      const workload = setWorkload(scenario, params);
+      const results: CaseOutcome[] = [];
+      for (const [k, variant] of cases.entries()) {
+        results.push(
+          await measureCase(
+            variant,
+            workload,
+            caseUnitName(scenario, variant, params),
+            factory,
+            scenario.budget,
+            timing,
+            real,
+            hot.has(position * cases.length + k),
+          ),
+        );
+      }
+      self.postMessage({ sweep, position, results });
+      // Between sets: V8's own tasks, and the heap bound.
+      await nextTurn();
     }
-    self.postMessage({ id, results });
   } catch (err) {
+    claims.stop();
     const text = describeError(err);
     // The error's class, not its text, says whether it is the harness's bug.
-    self.postMessage({ id, error: { text, internal: exitCodeOf(err) === EXIT_INTERNAL } });
+    self.postMessage({ sweep, error: { text, internal: exitCodeOf(err) === EXIT_INTERNAL } });
   }
-  // The next set is often queued already: its turn comes after V8's own tasks.
-  await nextTurn();
+  self.postMessage({ sweep, done: true });
 }

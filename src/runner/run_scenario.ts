@@ -25,7 +25,7 @@ import {
   scenarioVariants,
   type WorkloadSpec,
 } from "./scenario.ts";
-import { type CaseOutcome, CasePool, type SharedCasePool } from "./case_pool.ts";
+import { type CaseOutcome, CasePool, SetClaims, type SharedCasePool } from "./case_pool.ts";
 import { TOOL } from "../version.ts";
 import { type CaseTiming, timedFigures } from "../timing/figures.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
@@ -62,15 +62,16 @@ export interface RunOptions {
   /** Run only shard `index` (1-based) of `count`: a contiguous, deterministic slice of the sweep. */
   shard?: { index: number; count: number };
   /**
-   * Measure cases in this many worker threads (with the Unicorn engine),
-   * when the scenario came from a file and the rest of the sweep, at the
-   * cost per parameter set measured in this thread, would take longer than
-   * the workers' start-up and their share of it (see `workersPay`). Results
-   * are identical and in the same order.
+   * Measure cases in this many threads, this one and `workers - 1` worker
+   * threads (with the Unicorn engine), when the scenario came from a file
+   * and the rest of the sweep, at the cost per parameter set measured in
+   * this thread, would take longer than the workers' start-up and this
+   * thread's share of it (see `workersPay`). Results are identical and in
+   * the same order.
    */
   workers?: number;
   /**
-   * Workers shared with other sweeps (of `workers` threads), started by the
+   * Workers shared with other sweeps (`workers - 1` threads), started by the
    * first sweep that needs them and closed by their owner, not here.
    */
   sharedPool?: SharedCasePool;
@@ -95,29 +96,14 @@ export interface RunOptions {
 export const WORKER_START_MS = 200;
 
 /**
- * Whether workers finish the rest of a sweep sooner than this thread would:
- * `restMs` of cases measured in-process against the start-up (`startMs`, 0
- * for workers already running) plus the rest shared by `workers` threads,
- * with a quarter added for the messages and the main thread's share.
+ * Whether `workers` threads (this one among them) finish the rest of a
+ * sweep sooner than this thread alone: this thread goes on measuring while
+ * the workers start (`startMs`, 0 for workers already running), and what is
+ * left then is shared, so they gain whenever `restMs`, the rest at the cost
+ * measured here, outlasts their start-up.
  */
 export function workersPay(restMs: number, workers: number, startMs: number): boolean {
-  return workers > 1 && startMs + 1.25 * restMs / workers < restMs;
-}
-
-/** Run `f` over `items` (with their indexes) with at most `limit` in flight. */
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  f: (t: T, i: number) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await f(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
+  return workers > 1 && restMs > startMs;
 }
 
 /**
@@ -329,58 +315,11 @@ export async function runScenario(
   const recycled = options.factory === unicornFactory ? new RecyclingUnicornFactory() : undefined;
   const factory = recycled ?? options.factory;
   let done = 0;
-  const unitName = (variant: Variant, params: Params) =>
-    `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
   const hotPath = (variant: Variant, params: Params) =>
     options.listRun?.(variant.name, params) ?? false;
-  // The set's baseline first, then its variants: one case each, in this thread.
-  const inProcess = async (params: Params, workload: Workload, cases: Variant[]) => {
-    const out = [];
-    for (const variant of cases) {
-      out.push(
-        await measureCase(
-          variant,
-          workload,
-          unitName(variant, params),
-          factory,
-          scenario.budget,
-          options.cpu,
-          kernel,
-          hotPath(variant, params),
-        ),
-      );
-    }
-    return out;
-  };
-  // The same cases in one message to a worker.
-  const inWorker = (pool: CasePool) => (params: Params, _: Workload, cases: Variant[]) =>
-    pool.run({
-      scenarioUrl: source!,
-      params,
-      cases: cases.map((v) => ({
-        variant: v.name,
-        unitName: unitName(v, params),
-        hotPath: hotPath(v, params),
-      })),
-      // Workers are sent the selection's `--cpu` value and parse it once each.
-      cpu: options.cpu?.spec,
-      kernel: kernelSpec,
-    });
-  type Measure = (params: Params, workload: Workload, cases: Variant[]) => Promise<CaseOutcome[]>;
-  const perSet = async (params: Params, measureSet: Measure): Promise<RunResult[]> => {
-    let spec: WorkloadSpec;
-    try {
-      spec = scenario.workload(params);
-    } catch (e) {
-      throw new ScenarioError(
-        `scenario ${scenario.name}, parameter set ${paramsLabel(params)}: workload() threw: ${
-          (e as Error).message
-        }`,
-      );
-    }
-    const workload = toWorkload(spec);
-    const cases = [nopVariant, ...variants.filter((v) => v !== nopVariant)];
-    const outcomes = await measureSet(params, workload, cases);
+  // The set's baseline first, then its variants.
+  const cases = [nopVariant, ...variants.filter((v) => v !== nopVariant)];
+  const toRuns = (params: Params, outcomes: CaseOutcome[]): RunResult[] => {
     const baseline = outcomes[0];
     return variants.map((variant) => {
       const m = outcomes[cases.indexOf(variant)];
@@ -391,48 +330,88 @@ export async function runScenario(
       return run;
     });
   };
+  // One set's cases in this thread.
+  const perSet = async (params: Params): Promise<RunResult[]> => {
+    const workload = setWorkload(scenario, params);
+    const outcomes = [];
+    for (const variant of cases) {
+      outcomes.push(
+        await measureCase(
+          variant,
+          workload,
+          caseUnitName(scenario, variant, params),
+          factory,
+          scenario.budget,
+          options.cpu,
+          kernel,
+          hotPath(variant, params),
+        ),
+      );
+    }
+    return toRuns(params, outcomes);
+  };
   const runs = new InOrder(options.onRuns, options.keepRun);
   // Equal checks and counts are kept once: a long sweep's memory is its distinct figures.
   const parts = new RunParts();
   try {
     // Sets run in this thread until the last one's cost says workers would
-    // finish the rest sooner; then the rest goes to the workers. The first
-    // set pays for compiling the harness, so the estimate is the second
-    // one's, or a later one's.
+    // finish the rest sooner; then this thread and the workers share the
+    // rest. The first set pays for compiling the harness, so the estimate is
+    // the second one's, or a later one's.
     let pool: CasePool | undefined;
     const startMs = options.sharedPool?.started ? 0 : options.workerStartMs ?? WORKER_START_MS;
     let measured = 0;
     while (measured < sets.length) {
       const started = performance.now();
-      runs.add(order[measured], await perSet(sets[order[measured]], inProcess));
+      runs.add(order[measured], await perSet(sets[order[measured]]));
       measured++;
       await runs.catchUp();
       await nextTurn();
       const restMs = (performance.now() - started) * (sets.length - measured);
       const warm = measured >= 2 || startMs === 0;
-      if (
-        canParallel && warm && measured < sets.length && workersPay(restMs, workers, startMs)
-      ) {
+      // With one set left, this thread would claim it before a worker started.
+      const left = sets.length - measured;
+      if (canParallel && warm && left > 1 && workersPay(restMs, workers, startMs)) {
         pool = options.sharedPool?.get() ??
-          (ownPool = new CasePool(Math.min(workers, sets.length - measured)));
+          (ownPool = new CasePool(Math.min(workers, left) - 1));
         break;
       }
     }
     if (pool) {
-      // This thread measures no more of the sweep: its engines and the garbage of its
-      // cases go now, not at its end (12 to 44 MB off the two-worker sweep's peak in three runs).
-      recycled?.release();
-      heapBound.collect();
-      const measureSet = inWorker(pool);
-      await forEachLimited(
-        order.slice(measured),
-        2 * workers,
-        async (index) => {
-          runs.add(index, await perSet(sets[index], measureSet));
-          // This thread now only streams the workers' runs, and collects after them.
-          heapBound.check();
+      // This thread and the workers claim the rest from one counter, a few sets at a time.
+      const rest = order.slice(measured);
+      const claims = new SetClaims(rest.length);
+      const remote = pool.sweep(
+        {
+          scenarioUrl: source!,
+          // Workers are sent the selection's `--cpu` value and parse it once each.
+          cpu: options.cpu?.spec,
+          kernel: kernelSpec,
+          variants: cases.map((v) => v.name),
+          sets: rest.map((index) => sets[index]),
+          hotPaths: rest.flatMap((index, position) =>
+            cases.flatMap((v, k) => hotPath(v, sets[index]) ? [[position, k] as const] : [])
+          ),
+        },
+        claims,
+        (position, outcomes) => {
+          const index = rest[position];
+          runs.add(index, toRuns(sets[index], outcomes));
         },
       );
+      // A failure here stops the workers' claims; theirs stops this thread's.
+      remote.catch(() => {});
+      try {
+        for (const position of claims) {
+          runs.add(rest[position], await perSet(sets[rest[position]]));
+          await runs.catchUp();
+          await nextTurn();
+        }
+      } catch (e) {
+        claims.stop();
+        throw e;
+      }
+      await remote;
     }
   } finally {
     ownPool?.close();
@@ -519,6 +498,26 @@ function toResult(
   };
   if (m.hotPath && listRun?.(variant, params)) keepHotPath(run, m.hotPath);
   return run;
+}
+
+/** The name of one case's unit: scenario, variant and parameter set. */
+export function caseUnitName(scenario: Scenario, variant: Variant, params: Params): string {
+  return `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
+}
+
+/** A parameter set's workload; a scenario whose `workload()` throws is an input error. */
+export function setWorkload(scenario: Scenario, params: Params): Workload {
+  let spec: WorkloadSpec;
+  try {
+    spec = scenario.workload(params);
+  } catch (e) {
+    throw new ScenarioError(
+      `scenario ${scenario.name}, parameter set ${paramsLabel(params)}: workload() threw: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  return toWorkload(spec);
 }
 
 export function paramsLabel(params: Params): string {
