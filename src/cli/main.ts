@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
-import { RecyclingUnicornFactory, unicornFactory } from "../engine/unicorn.ts";
+import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
 import {
   expandSweep,
@@ -457,33 +457,42 @@ async function runCommand(args: string[]): Promise<void> {
   // Quiet, into files: nothing shows the runs, so they go to their file as they are
   // measured and only the failed ones are kept (a long sweep runs in flat memory).
   const streamed = !!values.quiet && json !== undefined && json !== "-";
-  for (const kernel of kernels) {
-    for (const cpu of cpus) {
-      const stream = streamed ? await ResultStream.open(json) : undefined;
-      try {
-        const result = await recordRun(scenario, {
-          variants: values.variant,
-          overrides,
-          factory: unicornFactory,
-          workers,
-          shard,
-          onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-          file,
-          root: PROJECT_ROOT,
-          listing,
-          cpu,
-          kernel,
-          ...(stream
-            ? { onRuns: (runs) => stream.add(runs), keepRun: (run) => run.status === "failed" }
-            : {}),
-        }).finally(() => progress?.clear());
-        await stream?.finish(result, resultPath(json!, result, several));
-        results.push(result);
-      } catch (e) {
-        await stream?.abort();
-        throw e;
+  // One set of workers, and this thread's engines, for every kernel and CPU model.
+  const sharedPool = new SharedCasePool(workers - 1);
+  const engines = new RecyclingUnicornFactory();
+  try {
+    for (const kernel of kernels) {
+      for (const cpu of cpus) {
+        const stream = streamed ? await ResultStream.open(json) : undefined;
+        try {
+          const result = await recordRun(scenario, {
+            variants: values.variant,
+            overrides,
+            factory: engines,
+            workers,
+            sharedPool,
+            shard,
+            onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+            file,
+            root: PROJECT_ROOT,
+            listing,
+            cpu,
+            kernel,
+            ...(stream
+              ? { onRuns: (runs) => stream.add(runs), keepRun: (run) => run.status === "failed" }
+              : {}),
+          }).finally(() => progress?.clear());
+          await stream?.finish(result, resultPath(json!, result, several));
+          results.push(result);
+        } catch (e) {
+          await stream?.abort();
+          throw e;
+        }
       }
     }
+  } finally {
+    sharedPool.close();
+    engines.release();
   }
   if (json === "-") {
     if (!values.quiet) console.error(renderResults(results));

@@ -162,6 +162,8 @@ export class CasePool {
  */
 export class SharedCasePool {
   #pool: CasePool | undefined;
+  /** The `--kernel` values of the sweeps sent to the workers: each has opened them. */
+  readonly kernels = new Set<string>();
 
   constructor(readonly size: number) {}
 
@@ -177,5 +179,6 @@ export class SharedCasePool {
   close(): void {
     this.#pool?.close();
     this.#pool = undefined;
+    this.kernels.clear();
   }
 }

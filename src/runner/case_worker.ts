@@ -45,7 +45,11 @@ async function handle(data: Request): Promise<void> {
   }
   const { sweep, scenarioUrl, sets, cpu, kernel } = data;
   const claims = new SetClaims(sets.length, data.counter);
+  const positions = claims[Symbol.iterator]();
+  // A worker that starts after the other threads claimed every set sets nothing up.
+  let claimed = positions.next();
   try {
+    if (claimed.done) return;
     const scenario = await scenarioAt(scenarioUrl);
     const available = scenarioVariants(scenario);
     const cases = data.variants.map((name) => {
@@ -58,7 +62,8 @@ async function handle(data: Request): Promise<void> {
       ? undefined
       : await (await import("../timing/case.ts")).singleCpu(cpu);
     const real = await kernelFor(kernel);
-    for (const position of claims) {
+    for (; !claimed.done; claimed = positions.next()) {
+      const position = claimed.value;
       const params = sets[position];
       const workload = setWorkload(scenario, params);
       const results: CaseOutcome[] = [];
@@ -85,6 +90,7 @@ async function handle(data: Request): Promise<void> {
     const text = describeError(err);
     // The error's class, not its text, says whether it is the harness's bug.
     self.postMessage({ sweep, error: { text, internal: exitCodeOf(err) === EXIT_INTERNAL } });
+  } finally {
+    self.postMessage({ sweep, done: true });
   }
-  self.postMessage({ sweep, done: true });
 }

@@ -97,13 +97,15 @@ export const WORKER_START_MS = 200;
 
 /**
  * Whether `workers` threads (this one among them) finish the rest of a
- * sweep sooner than this thread alone: this thread goes on measuring while
- * the workers start (`startMs`, 0 for workers already running), and what is
- * left then is shared, so they gain whenever `restMs`, the rest at the cost
- * measured here, outlasts their start-up.
+ * sweep sooner than this thread alone. This thread goes on measuring while
+ * the workers start (`startMs`, 0 once they run and have the kernel open),
+ * but slower: the new isolates' compiles take its cores, and a worker's
+ * first sets run on cold code. So workers are started only when `restMs`,
+ * the rest at the cost measured here, outlasts three start-ups (with a rest
+ * of about 500 ms against 200 ms, two threads were slower than one).
  */
 export function workersPay(restMs: number, workers: number, startMs: number): boolean {
-  return workers > 1 && restMs > startMs;
+  return workers > 1 && restMs > 3 * startMs;
 }
 
 /**
@@ -229,6 +231,20 @@ export async function buildCaseWorld(
     : buildWorld(variant, workload, unitName);
 }
 
+/**
+ * What opening each real kernel took this thread (ms): a worker opening it
+ * too pays about as much before its first case.
+ */
+const kernelOpenMs = new Map<string, number>();
+
+/** `kernelFor`, with the time of the first opening of each kernel kept. */
+async function kernelOpenedFor(spec: string): Promise<RealKernel | undefined> {
+  const started = performance.now();
+  const kernel = await kernelFor(spec);
+  if (kernel && !kernelOpenMs.has(spec)) kernelOpenMs.set(spec, performance.now() - started);
+  return kernel;
+}
+
 /** The kernel a `--kernel` value names: undefined for the model. */
 export async function kernelFor(spec: string | undefined): Promise<RealKernel | undefined> {
   if (spec === undefined || spec === "model") return undefined;
@@ -300,7 +316,7 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const variants = selectVariants(scenario, options.variants);
   const kernelSpec = options.kernel ?? "model";
-  const kernel = await kernelFor(kernelSpec);
+  const kernel = await kernelOpenedFor(kernelSpec);
   const sweep = expandSweep(scenario, options.overrides);
   const [first, end] = options.shard ? shardRange(sweep.length, options.shard) : [0, sweep.length];
   const sets = sweep.slice(first, end);
@@ -354,25 +370,31 @@ export async function runScenario(
   // Equal checks and counts are kept once: a long sweep's memory is its distinct figures.
   const parts = new RunParts();
   try {
-    // Sets run in this thread until the last one's cost says workers would
-    // finish the rest sooner; then this thread and the workers share the
-    // rest. The first set pays for compiling the harness, so the estimate is
-    // the second one's, or a later one's.
+    // Sets run in this thread until their cost says workers would finish
+    // the rest sooner; then this thread and the workers share the rest. The
+    // first set pays for compiling the harness, so the estimate waits for a
+    // second one.
     let pool: CasePool | undefined;
-    const startMs = options.sharedPool?.started ? 0 : options.workerStartMs ?? WORKER_START_MS;
-    let measured = 0;
+    // A worker opens the kernel too, unless the shared pool's workers have opened it already.
+    const shared = options.sharedPool;
+    const startMs = (shared?.started ? 0 : options.workerStartMs ?? WORKER_START_MS) +
+      (shared?.kernels.has(kernelSpec) ? 0 : kernelOpenMs.get(kernelSpec) ?? 0);
+    let measured = 0, fastest = Infinity;
     while (measured < sets.length) {
       const started = performance.now();
       runs.add(order[measured], await perSet(sets[order[measured]]));
       measured++;
       await runs.catchUp();
       await nextTurn();
-      const restMs = (performance.now() - started) * (sets.length - measured);
+      // The fastest set so far: the first ones pay for compiling the harness.
+      fastest = Math.min(fastest, performance.now() - started);
+      const restMs = fastest * (sets.length - measured);
       const warm = measured >= 2 || startMs === 0;
       // With one set left, this thread would claim it before a worker started.
       const left = sets.length - measured;
       if (canParallel && warm && left > 1 && workersPay(restMs, workers, startMs)) {
-        pool = options.sharedPool?.get() ??
+        shared?.kernels.add(kernelSpec);
+        pool = shared?.get() ??
           (ownPool = new CasePool(Math.min(workers, left) - 1));
         break;
       }
@@ -381,6 +403,15 @@ export async function runScenario(
       // This thread and the workers claim the rest from one counter, a few sets at a time.
       const rest = order.slice(measured);
       const claims = new SetClaims(rest.length);
+      // The sweep is over once every set is in: a worker that started too late to claim
+      // one is not waited for.
+      let outstanding = rest.length;
+      let allIn!: () => void;
+      const complete = new Promise<void>((resolve) => allIn = resolve);
+      const arrived = (index: number, setRuns: RunResult[]) => {
+        runs.add(index, setRuns);
+        if (--outstanding === 0) allIn();
+      };
       const remote = pool.sweep(
         {
           scenarioUrl: source!,
@@ -396,14 +427,14 @@ export async function runScenario(
         claims,
         (position, outcomes) => {
           const index = rest[position];
-          runs.add(index, toRuns(sets[index], outcomes));
+          arrived(index, toRuns(sets[index], outcomes));
         },
       );
       // A failure here stops the workers' claims; theirs stops this thread's.
       remote.catch(() => {});
       try {
         for (const position of claims) {
-          runs.add(rest[position], await perSet(sets[rest[position]]));
+          arrived(rest[position], await perSet(sets[rest[position]]));
           await runs.catchUp();
           await nextTurn();
         }
@@ -411,7 +442,7 @@ export async function runScenario(
         claims.stop();
         throw e;
       }
-      await remote;
+      await Promise.race([complete, remote]);
     }
   } finally {
     ownPool?.close();

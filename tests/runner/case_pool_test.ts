@@ -81,9 +81,10 @@ Deno.test("a worker measures a big sweep beside this thread: same runs, same ord
 });
 
 Deno.test("workers are started only when the rest of a sweep pays for their start-up", () => {
-  // This thread measures on while a worker starts (200 ms): it pays once the rest outlasts that.
+  // A worker's start-up (200 ms) slows this thread: it pays once the rest outlasts three.
   assert.equal(workersPay(100, 2, WORKER_START_MS), false, "100 ms of cases left");
-  assert.equal(workersPay(300, 2, WORKER_START_MS), true, "300 ms of cases left");
+  assert.equal(workersPay(500, 2, WORKER_START_MS), false, "500 ms of cases left");
+  assert.equal(workersPay(700, 2, WORKER_START_MS), true, "700 ms of cases left");
   assert.equal(workersPay(2_000, 2, WORKER_START_MS), true, "2 s of cases left");
   assert.equal(workersPay(50, 2, 0), true, "workers already running");
   assert.equal(workersPay(10_000, 1, 0), false, "one thread: never");
