@@ -405,7 +405,7 @@ export async function runScenario(
       const claims = new SetClaims(rest.length);
       // The sweep is over once every set is in: a worker that started too late to claim
       // one is not waited for.
-      let outstanding = rest.length;
+      let outstanding = rest.length, failed = false;
       let allIn!: () => void;
       const complete = new Promise<void>((resolve) => allIn = resolve);
       const arrived = (index: number, setRuns: RunResult[]) => {
@@ -426,6 +426,8 @@ export async function runScenario(
         },
         claims,
         (position, outcomes) => {
+          // After a failure here, what a worker was still measuring goes nowhere.
+          if (failed) return;
           const index = rest[position];
           arrived(index, toRuns(sets[index], outcomes));
         },
@@ -439,6 +441,7 @@ export async function runScenario(
           await nextTurn();
         }
       } catch (e) {
+        failed = true;
         claims.stop();
         throw e;
       }
