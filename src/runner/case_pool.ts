@@ -69,6 +69,11 @@ export class SetClaims implements Iterable<number> {
     }
   }
 
+  /** Whether every set has been claimed (or the claims were stopped). */
+  get exhausted(): boolean {
+    return Atomics.load(this.#counter, 0) >= this.length;
+  }
+
   /** No thread claims another set (the sweep failed). */
   stop(): void {
     Atomics.store(this.#counter, 0, this.length);

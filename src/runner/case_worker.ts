@@ -45,11 +45,10 @@ async function handle(data: Request): Promise<void> {
   }
   const { sweep, scenarioUrl, sets, cpu, kernel } = data;
   const claims = new SetClaims(sets.length, data.counter);
-  const positions = claims[Symbol.iterator]();
-  // A worker that starts after the other threads claimed every set sets nothing up.
-  let claimed = positions.next();
   try {
-    if (claimed.done) return;
+    // A worker that starts after the other threads claimed every set sets nothing up; one
+    // that does claims its first sets once it is set up, not while the others could take them.
+    if (claims.exhausted) return;
     const scenario = await scenarioAt(scenarioUrl);
     const available = scenarioVariants(scenario);
     const cases = data.variants.map((name) => {
@@ -62,8 +61,7 @@ async function handle(data: Request): Promise<void> {
       ? undefined
       : await (await import("../timing/case.ts")).singleCpu(cpu);
     const real = await kernelFor(kernel);
-    for (; !claimed.done; claimed = positions.next()) {
-      const position = claimed.value;
+    for (const position of claims) {
       const params = sets[position];
       const workload = setWorkload(scenario, params);
       const results: CaseOutcome[] = [];
