@@ -57,7 +57,10 @@ export const CLAIM_SETS = 4;
 export class SetClaims implements Iterable<number> {
   readonly #counter: Int32Array;
 
-  constructor(readonly length: number, readonly buffer = new SharedArrayBuffer(4)) {
+  constructor(
+    readonly length: number,
+    readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(4),
+  ) {
     this.#counter = new Int32Array(buffer);
   }
 
@@ -168,7 +171,7 @@ export class CasePool {
 export class SharedCasePool {
   #pool: CasePool | undefined;
   /** The `--kernel` values of the sweeps sent to the workers: each has opened them. */
-  readonly kernels = new Set<string>();
+  readonly kernels: Set<string> = new Set();
 
   constructor(readonly size: number) {}
 

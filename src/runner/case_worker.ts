@@ -6,9 +6,9 @@
 /// <reference lib="deno.worker" />
 import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
-import { caseUnitName, kernelFor, measureCase, nextTurn, setWorkload } from "./run_scenario.ts";
+import { kernelFor, measureSet, nextTurn } from "./run_scenario.ts";
 import { isScenario, type Scenario, scenarioVariants } from "./scenario.ts";
-import { type CaseOutcome, SetClaims, type SweepRequest } from "./case_pool.ts";
+import { SetClaims, type SweepRequest } from "./case_pool.ts";
 import { describeError, EXIT_INTERNAL, exitCodeOf } from "../cli/errors.ts";
 
 const scenarios = new Map<string, Promise<Scenario>>();
@@ -62,23 +62,12 @@ async function handle(data: Request): Promise<void> {
       : await (await import("../timing/case.ts")).singleCpu(cpu);
     const real = await kernelFor(kernel);
     for (const position of claims) {
-      const params = sets[position];
-      const workload = setWorkload(scenario, params);
-      const results: CaseOutcome[] = [];
-      for (const [k, variant] of cases.entries()) {
-        results.push(
-          await measureCase(
-            variant,
-            workload,
-            caseUnitName(scenario, variant, params),
-            factory,
-            scenario.budget,
-            timing,
-            real,
-            hot.has(position * cases.length + k),
-          ),
-        );
-      }
+      const results = await measureSet(scenario, sets[position], cases, {
+        factory,
+        cpu: timing,
+        kernel: real,
+        hotPath: (_, k) => hot.has(position * cases.length + k),
+      });
       self.postMessage({ sweep, position, results });
       // Between sets: V8's own tasks, and the heap bound.
       await nextTurn();

@@ -347,25 +347,16 @@ export async function runScenario(
     });
   };
   // One set's cases in this thread.
-  const perSet = async (params: Params): Promise<RunResult[]> => {
-    const workload = setWorkload(scenario, params);
-    const outcomes = [];
-    for (const variant of cases) {
-      outcomes.push(
-        await measureCase(
-          variant,
-          workload,
-          caseUnitName(scenario, variant, params),
-          factory,
-          scenario.budget,
-          options.cpu,
-          kernel,
-          hotPath(variant, params),
-        ),
-      );
-    }
-    return toRuns(params, outcomes);
-  };
+  const perSet = async (params: Params): Promise<RunResult[]> =>
+    toRuns(
+      params,
+      await measureSet(scenario, params, cases, {
+        factory,
+        cpu: options.cpu,
+        kernel,
+        hotPath: (variant) => hotPath(variant, params),
+      }),
+    );
   const runs = new InOrder(options.onRuns, options.keepRun);
   // Equal checks and counts are kept once: a long sweep's memory is its distinct figures.
   const parts = new RunParts();
@@ -532,6 +523,42 @@ function toResult(
   };
   if (m.hotPath && listRun?.(variant, params)) keepHotPath(run, m.hotPath);
   return run;
+}
+
+/**
+ * One parameter set's cases (the nop baseline first, then the variants),
+ * measured one after the other in this thread, as the main thread and a
+ * worker both do.
+ */
+export async function measureSet(
+  scenario: Scenario,
+  params: Params,
+  cases: readonly Variant[],
+  on: {
+    factory: EngineFactory;
+    cpu?: CpuSelection;
+    kernel?: RealKernel;
+    /** Whether the k-th case's hot path comes back (for a listing). */
+    hotPath: (variant: Variant, k: number) => boolean;
+  },
+): Promise<Awaited<ReturnType<typeof measureCase>>[]> {
+  const workload = setWorkload(scenario, params);
+  const outcomes = [];
+  for (const [k, variant] of cases.entries()) {
+    outcomes.push(
+      await measureCase(
+        variant,
+        workload,
+        caseUnitName(scenario, variant, params),
+        on.factory,
+        scenario.budget,
+        on.cpu,
+        on.kernel,
+        on.hotPath(variant, k),
+      ),
+    );
+  }
+  return outcomes;
 }
 
 /** The name of one case's unit: scenario, variant and parameter set. */
