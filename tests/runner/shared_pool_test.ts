@@ -1,10 +1,11 @@
 /**
- * The main job's workers: one pool for every scenario, started by the first
- * sweep big enough to pay for it and used by the smaller ones after it, with
- * the same runs as one thread; a sweep with nothing to share stays in-process.
+ * Shared workers: the main job's pool serves every scenario, and `run`'s
+ * every kernel and CPU model. It is started by the first sweep big enough to
+ * pay for it and used by the smaller ones after it, with the same runs as one
+ * thread; a sweep with nothing to share stays in-process.
  */
 import assert from "node:assert/strict";
-import { loadScenario } from "../../src/cli/main.ts";
+import { loadScenario, main } from "../../src/cli/main.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
 import { runScenario } from "../../src/runner/run_scenario.ts";
 import { SharedCasePool } from "../../src/runner/case_pool.ts";
@@ -45,5 +46,42 @@ Deno.test("a shared pool starts once, for a big sweep, and later small sweeps us
   } finally {
     sharedPool.close();
     globalThis.Worker = Original;
+  }
+});
+
+Deno.test("run shares one worker between its CPU models, and each result's sweep uses it", async () => {
+  const Original = globalThis.Worker;
+  let started = 0;
+  const sweepsMeasured = new Set<number>();
+  globalThis.Worker = class extends Original {
+    constructor(url: string | URL, options?: WorkerOptions) {
+      super(url, options);
+      started++;
+      this.addEventListener("message", (e) => {
+        const reply = (e as MessageEvent).data;
+        if ("results" in reply) sweepsMeasured.add(reply.sweep);
+      });
+    }
+  };
+  const dir = Deno.makeTempDirSync();
+  try {
+    const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
+    // 250 sets per CPU model: the first sweep's rest outlasts a worker's start-up anywhere.
+    const code = await main([
+      "run",
+      `${ROOT}scenarios/ftrace-ops.ts`,
+      ...["--param", `relevant=${ints(25)}`, "--param", `irrelevant=${ints(10)}`],
+      ...["--cpu", "all", "--workers", "2", "--quiet", "--json", `${dir}/out.json`],
+    ]);
+    assert.equal(code, 0);
+    assert.equal(started, 1, "one worker for the three CPU models");
+    assert.equal(sweepsMeasured.size, 3, "the worker measured sets of every model's sweep");
+    for (const cpu of ["apple-m1", "cortex-a55", "neoverse-n1"]) {
+      const result = JSON.parse(Deno.readTextFileSync(`${dir}/out.${cpu}.json`));
+      assert.equal(result.runs.length, 1_000, cpu);
+    }
+  } finally {
+    globalThis.Worker = Original;
+    Deno.removeSync(dir, { recursive: true });
   }
 });
