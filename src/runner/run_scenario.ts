@@ -64,10 +64,9 @@ export interface RunOptions {
   /**
    * Measure cases in this many threads, this one and `workers - 1` worker
    * threads (with the Unicorn engine), when the scenario came from a file
-   * and the rest of the sweep, at the cost per parameter set measured in
-   * this thread, would take longer than the workers' start-up and this
-   * thread's share of it (see `workersPay`). Results are identical and in
-   * the same order.
+   * and the rest of the sweep, at the fastest parameter set's cost measured
+   * in this thread, outlasts three of the workers' start-ups (see
+   * `workersPay`). Results are identical and in the same order.
    */
   workers?: number;
   /**
@@ -91,7 +90,8 @@ export interface RunOptions {
 /**
  * What starting workers costs before they measure anything: spawning the
  * threads, importing the harness and the scenario, the first engine and the
- * first code. Measured on 2 cores: about 200 ms for two workers.
+ * first code. Measured on 2 cores: about 200 ms (for two workers); a real
+ * kernel's opening comes on top (`kernelOpenMs`).
  */
 export const WORKER_START_MS = 200;
 
