@@ -1198,8 +1198,12 @@ export class RecyclingUnicornFactory implements EngineFactory {
 /** How often (ms) a recycling factory hands free C heap back to the system. */
 const TRIM_INTERVAL_MS = 500;
 
-/** Cases one recycled engine runs before it is closed and a new one opened. */
-export const DEFAULT_MAX_CASES_PER_ENGINE = 256;
+/**
+ * Cases one recycled engine runs before it is closed and a new one opened.
+ * With 48 instead of 256, the 5,000-case sweep's peak RSS fell by about 40
+ * MB on one thread and 50 MB on two, in the same time (README, Speed).
+ */
+export const DEFAULT_MAX_CASES_PER_ENGINE = 48;
 /**
  * Engines a recycling factory keeps: one per variant of a sweep, so each
  * keeps its code's translations (a sweep interleaves its variants).
