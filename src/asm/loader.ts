@@ -384,11 +384,7 @@ function bindData(
       placed ??= placedLayouts(input, sections);
       const { offsets, sections: named, values } = plan.own[k];
       for (let w = 0; w < offsets.length; w++) {
-        const value = placed[named[w]].base + values[w];
-        if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
-          view.setUint32(offsets[w], value % 0x1_0000_0000, true);
-          view.setUint32(offsets[w] + 4, Math.floor(value / 0x1_0000_0000), true);
-        } else {
+        if (!setExactWord(view, offsets[w], placed[named[w]].base + values[w])) {
           const exact = sections[named[w]].address + BigInt(values[w]);
           view.setBigUint64(offsets[w], BigInt.asUintN(64, exact), true);
         }
@@ -398,6 +394,18 @@ function bindData(
     sections[k].bytes = copyOf(kept.bytes);
     bindAddresses(plan.others[k], sections[k], symbols, input.name);
   });
+}
+
+/**
+ * Write `value` as a little-endian 64-bit word, in two 32-bit halves (no
+ * BigInt), when it is exact as a number (NaN and out-of-range are not); false
+ * when it is not, for the caller's BigInt path.
+ */
+function setExactWord(view: DataView, offset: number, value: number): boolean {
+  if (!(value >= 0 && value <= Number.MAX_SAFE_INTEGER)) return false;
+  view.setUint32(offset, value % 0x1_0000_0000, true);
+  view.setUint32(offset + 4, Math.floor(value / 0x1_0000_0000), true);
+  return true;
 }
 
 /** Write the addresses a data section holds; a name nothing defines is an error. */
@@ -413,12 +421,7 @@ function bindAddresses(
     if (a.size === 8) {
       // The usual case (a pointer into the image) in plain numbers: no BigInt per word.
       const at = symbols.number(a.symbol);
-      const value = at === undefined ? -1 : at + a.addend;
-      if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
-        view.setUint32(a.offset, value % 0x1_0000_0000, true);
-        view.setUint32(a.offset + 4, Math.floor(value / 0x1_0000_0000), true);
-        continue;
-      }
+      if (at !== undefined && setExactWord(view, a.offset, at + a.addend)) continue;
     }
     const target = symbols.get(a.symbol);
     if (target === undefined) {

@@ -15,7 +15,13 @@ import { nopVariant } from "../kernel/variants/nop.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
 import type { World } from "../kernel/world.ts";
 import type { Params, ParamValue } from "../runner/result.ts";
-import { buildCaseWorld, kernelFor, paramsLabel, toWorkload } from "../runner/run_scenario.ts";
+import {
+  buildCaseWorld,
+  caseUnitName,
+  kernelFor,
+  paramsLabel,
+  setWorkload,
+} from "../runner/run_scenario.ts";
 import {
   parseParamValue,
   type Scenario,
@@ -86,11 +92,10 @@ export async function asmCommand(args: string[]): Promise<number> {
       throw new UsageError(`--kernel ${kernelSpec}: asm prints one case; name one kernel`);
     }
     const kernel = await kernelFor(kernelSpec);
-    const unitName = `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
     const world = await buildCaseWorld(
       variant,
-      toWorkload(scenario.workload(params)),
-      unitName,
+      setWorkload(scenario, params),
+      caseUnitName(scenario, variant, params),
       kernel,
     );
     const c: AsmCase = { file, scenario, variant, params, kernelSpec };

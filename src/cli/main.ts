@@ -169,6 +169,23 @@ function nonEmpty(option: string, value: string | undefined): string | undefined
   return value === undefined ? undefined : nonEmptyOption(option, value);
 }
 
+/**
+ * What a command's sweeps share: `workers - 1` workers, started by the first
+ * sweep big enough to use them, and this thread's engines, kept warm from one
+ * sweep to the next. Disposing of it closes both.
+ */
+function sweepThreads(workers: number) {
+  const sharedPool = new SharedCasePool(workers - 1);
+  const factory = new RecyclingUnicornFactory();
+  return {
+    options: { workers, sharedPool, factory },
+    [Symbol.dispose]() {
+      sharedPool.close();
+      factory.release();
+    },
+  };
+}
+
 /** Import a scenario file and check it default-exports a scenario. */
 export async function loadScenario(path: string): Promise<Scenario> {
   const absolute = fromCwd(path);
@@ -458,41 +475,33 @@ async function runCommand(args: string[]): Promise<void> {
   // measured and only the failed ones are kept (a long sweep runs in flat memory).
   const streamed = !!values.quiet && json !== undefined && json !== "-";
   // One set of workers, and this thread's engines, for every kernel and CPU model.
-  const sharedPool = new SharedCasePool(workers - 1);
-  const engines = new RecyclingUnicornFactory();
-  try {
-    for (const kernel of kernels) {
-      for (const cpu of cpus) {
-        const stream = streamed ? await ResultStream.open(json) : undefined;
-        try {
-          const result = await recordRun(scenario, {
-            variants: values.variant,
-            overrides,
-            factory: engines,
-            workers,
-            sharedPool,
-            shard,
-            onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-            file,
-            root: PROJECT_ROOT,
-            listing,
-            cpu,
-            kernel,
-            ...(stream
-              ? { onRuns: (runs) => stream.add(runs), keepRun: (run) => run.status === "failed" }
-              : {}),
-          }).finally(() => progress?.clear());
-          await stream?.finish(result, resultPath(json!, result, several));
-          results.push(result);
-        } catch (e) {
-          await stream?.abort();
-          throw e;
-        }
+  using threads = sweepThreads(workers);
+  for (const kernel of kernels) {
+    for (const cpu of cpus) {
+      const stream = streamed ? await ResultStream.open(json) : undefined;
+      try {
+        const result = await recordRun(scenario, {
+          variants: values.variant,
+          overrides,
+          ...threads.options,
+          shard,
+          onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+          file,
+          root: PROJECT_ROOT,
+          listing,
+          cpu,
+          kernel,
+          ...(stream
+            ? { onRuns: (runs) => stream.add(runs), keepRun: (run) => run.status === "failed" }
+            : {}),
+        }).finally(() => progress?.clear());
+        await stream?.finish(result, resultPath(json!, result, several));
+        results.push(result);
+      } catch (e) {
+        await stream?.abort();
+        throw e;
       }
     }
-  } finally {
-    sharedPool.close();
-    engines.release();
   }
   if (json === "-") {
     if (!values.quiet) console.error(renderResults(results));
@@ -556,19 +565,16 @@ async function mainCommand(args: string[]): Promise<void> {
   let cases = 0, instructions = 0, failed = 0;
   const results: ScenarioResult[] = [];
   const progress = stderrProgress(false, false);
-  // One set of workers for every scenario that is big enough to use them, and this
-  // thread's engines kept warm from one scenario to the next.
-  const sharedPool = new SharedCasePool(workers - 1);
-  const engines = new RecyclingUnicornFactory();
   // The project's git state, once for the job, looked up while the first cases run.
   const project = projectState(root);
-  try {
+  {
+    // One set of workers for every scenario that is big enough to use them, and this
+    // thread's engines kept warm from one scenario to the next.
+    using threads = sweepThreads(workers);
     for (const { file, scenario } of scenarios) {
       for (const cpu of cpus) {
         const result = await recordRun(scenario, {
-          factory: engines,
-          workers,
-          sharedPool,
+          ...threads.options,
           onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
           file,
           root,
@@ -586,9 +592,6 @@ async function mainCommand(args: string[]): Promise<void> {
         }
       }
     }
-  } finally {
-    sharedPool.close();
-    engines.release();
   }
   // With several CPU models (--cpu all), each gets its own file: <scenario>.<cpu>.json.
   const sources = results.map((r) =>

@@ -703,8 +703,10 @@ export class UnicornEngine implements Engine, Disposable {
     const { stack } = options;
     const key = `log:${options.accesses}:${stack ? `${stack.begin}:${stack.end}` : "-"}:` +
       `${Deno.UnsafePointer.value(hooks.block)}:${Deno.UnsafePointer.value(hooks.access)}`;
-    // The access hook only when there are accesses to log or stack accesses to check.
-    const hookCount = options.accesses || stack ? 2 : 1;
+    // The access hook only when there are accesses to log (all of them) or stack accesses
+    // to check (that range).
+    const accessRange = options.accesses ? { begin: 1n, end: 0n } : stack;
+    const hookCount = accessRange ? 2 : 1;
     if (this.#warm) {
       // The previous case's log, with its hooks and its struct. A log of accesses is
       // a timing trace, which its case may keep: it gets fresh buffers. A log of blocks
@@ -731,13 +733,12 @@ export class UnicornEngine implements Engine, Disposable {
     // Native functions have no JavaScript callback to release.
     const native = (pointer: Deno.PointerObject): NativeCallback => ({ pointer, close() {} });
     this.#addNative(UC_HOOK.BLOCK, native(hooks.block), 1n, 0n, log.userData, { key, log });
-    if (hookCount === 2) {
-      const { begin, end } = options.accesses || !stack ? { begin: 1n, end: 0n } : stack;
+    if (accessRange) {
       this.#addNative(
         UC_HOOK.MEM_READ | UC_HOOK.MEM_WRITE,
         native(hooks.access),
-        begin,
-        end,
+        accessRange.begin,
+        accessRange.end,
         log.userData,
         { key, log },
       );

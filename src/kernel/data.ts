@@ -191,8 +191,8 @@ const OPS_BYTES = 400;
  */
 const writtenFor = new WeakMap<readonly OpsSpec[], Map<string, DataChunk>>();
 
-/** Everything else a data chunk is written from, as text. */
-function dataKey(workload: Workload, options: DataOptions): string {
+/** Everything else a data chunk is written from, as text (`tail`: the tail's key). */
+function dataKey(workload: Workload, options: DataOptions, tail: string): string {
   const pairs = (m: Iterable<[string, string]> | undefined) => [...m ?? []].join(";");
   return [
     workload.target.name,
@@ -200,17 +200,22 @@ function dataKey(workload: Workload, options: DataOptions): string {
     options.functionTraceOp,
     pairs(options.directCalls),
     pairs(options.opsFunc),
-    tailKey(options),
+    tail,
   ].join("|");
 }
 
 /** The world's data: the ops list and hashes, task, BPF structs and ring buffer. */
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
   const written = cached(writtenFor, workload.ops, () => new Map<string, DataChunk>());
-  return cached(written, dataKey(workload, options), () => writeData(workload, options));
+  const tail = tailKey(options);
+  return cached(
+    written,
+    dataKey(workload, options, tail),
+    () => writeData(workload, options, tail),
+  );
 }
 
-function writeData(workload: Workload, options: DataOptions): DataChunk {
+function writeData(workload: Workload, options: DataOptions, tail: string): DataChunk {
   const a = new DataWriter(ORIGIN, ".data", 2048 + OPS_BYTES * workload.ops.length, true);
   const blOffset = patchSiteBlOffset(workload.codegen);
   const siteIp = (fn: string) => sym(fn, blOffset);
@@ -266,7 +271,7 @@ function writeData(workload: Workload, options: DataOptions): DataChunk {
     }
     a.append(segment);
   });
-  a.append(tailSegment(options));
+  a.append(tailSegment(options, tail));
   return a.chunk();
 }
 
@@ -286,8 +291,8 @@ function tailKey(options: DataOptions): string {
   ].join("|");
 }
 
-function tailSegment(options: DataOptions): DataSegment {
-  return cached(tails, tailKey(options), () =>
+function tailSegment(options: DataOptions, key: string): DataSegment {
+  return cached(tails, key, () =>
     DataWriter.segment(ORIGIN, (a) => {
       const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
       emitStruct(a, "ftrace_list_end", FTRACE_OPS, {

@@ -113,6 +113,16 @@ Deno.test("exit 2: a workload() that throws names the scenario and the parameter
     );
     assert.deepEqual([...Deno.readDirSync(dir)], [], "refused before running: nothing written");
   });
+  // asm builds that one case: the same message, without the file (its case line names it).
+  const asm = await harness([
+    "asm",
+    "tests/robustness/fixtures/workload-throws.ts",
+    ...["--variant", "args", "--param", "n=3"],
+  ]);
+  assertInputError(
+    asm,
+    /^error: scenario workload-throws, parameter set n=3: workload\(\) threw: n=3 is not supported on purpose$/m,
+  );
 });
 
 Deno.test("exit 2, before running: a workload beyond the model's bounds names the limit", async () => {
