@@ -64,6 +64,22 @@ export type StopReason =
   | "budget" // the instruction budget ran out first
   | "stopped"; // a hook asked the engine to stop
 
+/**
+ * How exactly a run keeps its budget and knows its pc:
+ * - "instruction": the run stops after exactly `budget` instructions, and pc
+ *   is exact wherever it stops (a fault, a memory hook). Unicorn pays a helper
+ *   call per instruction for it.
+ * - "block": the budget is kept at block entries by a native execution log
+ *   (the run stops at the first block that would take it past `budget`), and
+ *   pc is exact only at block starts, in code hooks and at `until`. A run
+ *   that does not reach `until` is to be run again with "instruction" to say
+ *   where it stopped. Without a native log and with a finite budget, the run
+ *   is exact anyway, and so is every run of an engine that has run exactly
+ *   (Unicorn is slow to stop counting): exact runs are best given engines of
+ *   their own.
+ */
+export type RunPrecision = "instruction" | "block";
+
 /** Called once when the engine enters a translated block. */
 export type BlockHook = (address: bigint, size: number) => void;
 /** Called for each instruction in [begin, end]. */
@@ -139,9 +155,10 @@ export interface Engine {
   writeRegisters(values: Iterable<readonly [Register, bigint]>): void;
   /**
    * Execute from `begin` until pc == `until`, or `budget` instructions have run,
-   * or a hook called `stop()`. Throws `EngineError` on a fault, with the pc.
+   * or a hook called `stop()`. Throws `EngineError` on a fault, with the pc
+   * (exact with the default `precision`, see {@link RunPrecision}).
    */
-  run(begin: bigint, until: bigint, budget: number): StopReason;
+  run(begin: bigint, until: bigint, budget: number, precision?: RunPrecision): StopReason;
   /** Ask a running `run` to stop (callable from hooks). */
   stop(): void;
   onBlock(hook: BlockHook, begin?: bigint, end?: bigint): HookHandle;

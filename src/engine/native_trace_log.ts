@@ -41,7 +41,11 @@ const FIELD = {
 /** `struct sp_events`: a count, then block, pc and sp arrays. */
 const EVENTS_BYTES = 8 + 3 * 8 * SP_EVENT_LIMIT;
 const ACCESS_EVENTS = FIELD.entries + EVENTS_BYTES;
-const STRUCT_BYTES = ACCESS_EVENTS + EVENTS_BYTES;
+/** After the two `struct sp_events`: the budget the block hook keeps, and uc_emu_stop. */
+const BUDGET = ACCESS_EVENTS + EVENTS_BYTES;
+const EXECUTED = BUDGET + 8;
+const EMU_STOP = EXECUTED + 8;
+const STRUCT_BYTES = EMU_STOP + 8;
 
 /** Blocks and accesses one run may log at most (about 16 and 22 MiB of buffers). */
 const BLOCK_LIMIT = 1 << 20;
@@ -207,9 +211,10 @@ function scratchFor<K extends keyof typeof scratch>(key: K, need: number): (type
 
 const address = (a: ArrayBufferView) => BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(a)));
 
-/** Unicorn specifics the C hooks need: uc_reg_read's address and the sp and pc ids. */
+/** Unicorn specifics the C hooks need: uc_reg_read's and uc_emu_stop's addresses, the sp and pc ids. */
 export interface RegisterReader {
   readonly regRead: Deno.PointerValue;
+  readonly emuStop: Deno.PointerValue;
   readonly spId: number;
   readonly pcId: number;
 }
@@ -223,10 +228,13 @@ export class NativeExecutionLog extends LogBuffers {
   readonly #struct = new ArrayBuffer(STRUCT_BYTES);
   readonly #fields = new BigUint64Array(this.#struct);
   readonly #recordAccesses: boolean;
+  readonly #emuStop: bigint;
 
   constructor(options: ExecutionLogOptions, reader: RegisterReader) {
     super();
     if (reader.regRead === null) throw new Error("uc_reg_read has no address");
+    if (reader.emuStop === null) throw new Error("uc_emu_stop has no address");
+    this.#emuStop = BigInt(Deno.UnsafePointer.value(reader.emuStop));
     this.#recordAccesses = options.accesses;
     const f = this.#fields;
     f[FIELD.recordAccesses / 8] = options.accesses ? 1n : 0n;
@@ -243,9 +251,16 @@ export class NativeExecutionLog extends LogBuffers {
     return Deno.UnsafePointer.of(this.#struct)!;
   }
 
-  /** Point the hooks at buffers big enough for a run of `budget` instructions. */
-  arm(budget: number): void {
+  /**
+   * Point the hooks at buffers big enough for a run of `budget` instructions.
+   * With `keepBudget`, the block hook stops the run at the first block that
+   * would take it past `budget` (Unicorn is not counting).
+   */
+  arm(budget: number, keepBudget = false): void {
     const f = this.#fields;
+    f[BUDGET / 8] = budget === Infinity ? 0xffff_ffff_ffff_ffffn : BigInt(budget);
+    f[EXECUTED / 8] = 0n;
+    f[EMU_STOP / 8] = keepBudget ? this.#emuStop : 0n;
     const blocks = Math.min(budget + 1, BLOCK_LIMIT);
     f[FIELD.blockStart / 8] = address(scratchFor("blockStart", blocks));
     f[FIELD.blockSize / 8] = address(scratchFor("blockSize", blocks));

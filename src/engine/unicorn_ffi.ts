@@ -179,6 +179,8 @@ const SYMBOLS = {
   uc_reg_read: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   /** The address of uc_reg_read itself, for native hooks that read registers. */
   uc_reg_read_address: { name: "uc_reg_read", type: "pointer" },
+  /** The address of uc_emu_stop, for a native block hook that keeps a run's budget. */
+  uc_emu_stop_address: { name: "uc_emu_stop", type: "pointer" },
   /** uc_err uc_reg_write(uc_engine *, int regid, const void *value) */
   uc_reg_write: { parameters: ["pointer", "i32", "buffer"], result: "i32" },
   /** uc_err uc_reg_read_batch(uc_engine *, int *regs, void **vals, int count) */

@@ -170,13 +170,18 @@ export interface InitialState {
   readonly finalFrame: bigint;
 }
 
-/** Map memory, write the image, set registers. The caller owns (and closes) the engine. */
-export function boot(factory: EngineFactory, loaded: LoadedWorld): {
+/**
+ * Map memory, write the image, set registers. The caller owns (and closes) the
+ * engine. A case to be run with instruction precision gets an engine of its
+ * own (`exact`): an engine that has run exactly stays slower (see RunPrecision).
+ */
+export function boot(factory: EngineFactory, loaded: LoadedWorld, exact = false): {
   engine: Engine;
   initial: InitialState;
 } {
   const { image, layout, world } = loaded;
-  const engine = factory.create(codeAffinity(image));
+  const affinity = codeAffinity(image);
+  const engine = factory.create(exact ? `${affinity} (exact runs)` : affinity);
   try {
     mapImage(engine, image, layout);
 

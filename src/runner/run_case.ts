@@ -9,6 +9,7 @@ import {
   type ExecutionLog,
   GPRS,
   type Register,
+  type RunPrecision,
   type StopReason,
 } from "../engine/engine.ts";
 import { openExecutionLog } from "../engine/execution_log.ts";
@@ -37,14 +38,38 @@ export interface MeasureOptions {
   trace?: boolean;
 }
 
+type CaseMeasurement = Measurement & {
+  executionCounts?: Map<number, number>;
+  trace?: TimingTrace;
+};
+
+/**
+ * Measure a case. It is run first with block precision (no per-instruction
+ * count in Unicorn); a run that does not end cleanly at the exit (a fault,
+ * the budget, a hook's error, sp misaligned at a stack access) is measured
+ * again from a fresh boot with instruction precision, so its oops and its
+ * events name exact pcs. Both runs are the same deterministic path.
+ */
 export async function measure(
   loaded: LoadedWorld,
   factory: EngineFactory,
   budget = DEFAULT_BUDGET,
   options: MeasureOptions = {},
-): Promise<Measurement & { executionCounts?: Map<number, number>; trace?: TimingTrace }> {
+): Promise<CaseMeasurement> {
+  return await measureRun(loaded, factory, budget, options, "block") ??
+    (await measureRun(loaded, factory, budget, options, "instruction"))!;
+}
+
+/** One run of the case; undefined when a block-precision run must be run again exactly. */
+async function measureRun(
+  loaded: LoadedWorld,
+  factory: EngineFactory,
+  budget: number,
+  options: MeasureOptions,
+  precision: RunPrecision,
+): Promise<CaseMeasurement | undefined> {
   const { image, code, layout } = loaded;
-  const { engine, initial } = boot(factory, loaded);
+  const { engine, initial } = boot(factory, loaded, precision === "instruction");
   const recorder = new TraceRecorder(code, loaded.phases);
   const observer = new CheckObserver(loaded, engine, initial);
   let hookError: unknown;
@@ -78,10 +103,15 @@ export async function measure(
     let stop: StopReason | undefined;
     let runError: unknown;
     try {
-      stop = engine.run(start, exit, budget);
+      stop = engine.run(start, exit, budget, precision);
     } catch (e) {
       runError = e;
     }
+    if (
+      precision === "block" &&
+      (runError !== undefined || hookError !== undefined || stop !== "until" ||
+        log.misalignedStackAccesses.length > 0)
+    ) return undefined;
     // Blocks are decoded before a fault is reported: an instruction the counter
     // cannot classify is the error to show, even when it went on to fault.
     replay(log, recorder, observer);

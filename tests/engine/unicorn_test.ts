@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import { EngineError, GPRS, type Register } from "../../src/engine/engine.ts";
-import { openNativeResources, unicornFactory } from "../../src/engine/unicorn.ts";
+import { EngineError, type ExecutionLog, GPRS, type Register } from "../../src/engine/engine.ts";
+import { nativeTraceHooks } from "../../src/engine/native_trace_log.ts";
+import {
+  openNativeResources,
+  type UnicornEngine,
+  unicornFactory,
+} from "../../src/engine/unicorn.ts";
 
 // Instruction words below come from `llvm-mc-19 -triple=aarch64 -show-encoding`.
 const I = {
@@ -234,6 +239,84 @@ Deno.test("budget stops after exactly that many instructions", () => {
     assert.equal(e.run(CODE, at(5), Infinity), "until");
     assert.throws(() => e.run(CODE, at(5), 0), EngineError);
     assert.throws(() => e.run(CODE, at(5), 1.5), EngineError);
+  } finally {
+    e.close();
+  }
+});
+
+/** The native execution-log hooks (a C compiler is part of the test setup). */
+async function nativeHooks() {
+  const hooks = await nativeTraceHooks();
+  assert.ok(hooks, "the native execution log did not build or load (is gcc installed?)");
+  return hooks;
+}
+
+/** Instructions a log holds (its blocks' sizes). */
+const logged = (log: ExecutionLog) =>
+  log.blockSize.subarray(0, log.blockCount).reduce((a, b) => a + b, 0) / 4;
+
+Deno.test("block precision: a native log keeps the budget at block entries and logs what an exact run logs", async () => {
+  const hooks = await nativeHooks();
+  for (const precision of ["instruction", "block"] as const) {
+    const e = machine(LOOP);
+    try {
+      const log = e.openNativeLog!(hooks, { accesses: false });
+      // Three turns of the 5-instruction loop, up to the nop at the exit: 15 instructions.
+      e.writeRegister("x2", 3n);
+      assert.equal(e.run(CODE, at(5), 15, precision), "until", precision);
+      assert.equal(logged(log), 15, precision);
+      assert.deepEqual(
+        [...log.blockStart.subarray(0, log.blockCount)],
+        Array(3).fill(Number(at(0))),
+        precision,
+      );
+      // A loop of 1,000 turns in a budget of 23: stopped by the budget at a block entry.
+      log.clear();
+      e.writeRegister("x0", 0n);
+      e.writeRegister("x2", 1000n);
+      assert.equal(e.run(CODE, at(5), 23, precision), "budget", precision);
+      if (precision === "block") {
+        assert.equal(e.readRegister("pc"), at(0), "stopped where the block over budget begins");
+        assert.equal(e.readRegister("x0"), 4n, "four turns ran: a fifth would pass 23");
+      } else {
+        assert.equal(e.readRegister("pc"), at(23 % 5));
+        assert.equal(e.readRegister("x0"), 5n);
+      }
+    } finally {
+      e.close();
+    }
+  }
+});
+
+Deno.test("block precision is exact without a native log, and once an engine has run exactly", async () => {
+  const hooks = await nativeHooks();
+  const alone = machine(LOOP);
+  try {
+    // No log to keep the budget: Unicorn counts.
+    alone.writeRegister("x2", 1000n);
+    assert.equal(alone.run(CODE, at(5), 7, "block"), "budget");
+    assert.equal(alone.readRegister("pc"), at(2));
+  } finally {
+    alone.close();
+  }
+  const e = machine(LOOP);
+  try {
+    e.openNativeLog!(hooks, { accesses: false });
+    assert.equal((e as UnicornEngine).counting, false);
+    // The loop translated in a run without Unicorn's count, then exact runs: blocks
+    // translated before Unicorn counts are counted once it does.
+    e.writeRegister("x2", 3n);
+    assert.equal(e.run(CODE, at(5), 100, "block"), "until");
+    for (const precision of ["instruction", "block"] as const) {
+      e.writeRegister("x0", 0n);
+      e.writeRegister("x2", 1000n);
+      e.writeRegister("sp", STACK_TOP);
+      assert.equal(e.run(CODE, at(5), 7, precision), "budget", precision);
+      assert.equal(e.readRegister("pc"), at(2), `${precision}: after exactly 7 instructions`);
+      assert.equal(e.readRegister("x0"), 2n, precision);
+      // Dropping Unicorn's count hook took 0.1 to 3 s (it zeroes pages of its code buffer).
+      assert.ok((e as UnicornEngine).counting, `${precision}: the count hook is kept`);
+    }
   } finally {
     e.close();
   }

@@ -65,7 +65,7 @@ Deno.test("linux-6.1: regs-saving ftrace, no ftrace-ops sample", async () => {
   assert.ok(entry.symbols.some((s) => s.name === "ftrace_regs_caller"), "ftrace_regs_caller");
   assert.equal(
     build.hash,
-    objectsHash({
+    await objectsHash({
       entryFtrace: await sha256(build.objects.entryFtrace),
       ftrace: await sha256(build.objects.ftrace),
     }),

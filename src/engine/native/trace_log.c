@@ -19,6 +19,8 @@
 
 /* uc_reg_read, passed in by address so this library needs no link to Unicorn. */
 typedef int (*reg_read_fn)(void *uc, int regid, void *value);
+/* uc_emu_stop, likewise. */
+typedef int (*emu_stop_fn)(void *uc);
 
 struct sp_events {
   uint64_t count; /* may exceed TRACE_LOG_EVENTS */
@@ -49,6 +51,15 @@ struct trace_log {
   int64_t pc_id;
   struct sp_events entries;  /* blocks entered with sp misaligned */
   struct sp_events accesses; /* stack accesses made with sp misaligned */
+  /*
+   * A run without Unicorn's instruction-count hook (which costs a helper call
+   * per instruction) keeps its budget here: the first block that would take
+   * the run past `budget` instructions stops it. emu_stop is null when
+   * Unicorn counts.
+   */
+  uint64_t budget;
+  uint64_t executed;
+  emu_stop_fn emu_stop;
 };
 
 static void note(struct sp_events *events, uint64_t block, uint64_t pc, uint64_t sp) {
@@ -71,6 +82,9 @@ void trace_log_block(void *uc, uint64_t address, uint32_t size, void *user_data)
   }
   log->reg_read(uc, (int)log->sp_id, &sp);
   if (sp & 15) note(&log->entries, i, 0, sp);
+  /* arm64 instructions are 4 bytes */
+  log->executed += size / 4;
+  if (log->emu_stop && log->executed > log->budget) log->emu_stop(uc);
 }
 
 void trace_log_access(void *uc, int type, uint64_t address, int size, int64_t value,

@@ -26,7 +26,6 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { KernelBuildError } from "./build_error.ts";
 import { parseElf } from "../../asm/elf.ts";
@@ -189,12 +188,21 @@ const DEFAULT_CROSS_COMPILE = "aarch64-linux-gnu-";
 // ---------------------------------------------------------------------------
 // Small helpers
 
-function sha256Hex(data: Uint8Array | string): string {
-  return createHash("sha256").update(data).digest("hex");
+/**
+ * A sha256 of node:crypto. It is imported on first use: importing it loads
+ * Node's process object, about 18 ms of every run, kernel or not.
+ */
+let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
+async function sha256(): Promise<import("node:crypto").Hash> {
+  return (await (nodeCrypto ??= import("node:crypto"))).createHash("sha256");
+}
+
+async function sha256Hex(data: Uint8Array | string): Promise<string> {
+  return (await sha256()).update(data).digest("hex");
 }
 
 async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
+  const hash = await sha256();
   const file = await Deno.open(path, { read: true });
   // Reading the stream to its end closes the file.
   for await (const chunk of file.readable) hash.update(chunk);
@@ -205,7 +213,7 @@ async function sha256File(path: string): Promise<string> {
  * The build's hash: sha256 of the text "<role> <sha256 of the object>\n" for
  * entryFtrace, ftrace and (when built) ftraceOps, in that order.
  */
-export function objectsHash(hashes: Partial<Record<ObjectRole, string>>): string {
+export function objectsHash(hashes: Partial<Record<ObjectRole, string>>): Promise<string> {
   const lines = OBJECT_ROLES.filter((r) => hashes[r] !== undefined)
     .map((r) => `${r} ${hashes[r]}\n`);
   return sha256Hex(lines.join(""));
@@ -453,7 +461,7 @@ export async function verifyCachedKernel(dir: string, expectedKey?: string): Pro
     }
     if ((OBJECT_ROLES as readonly string[]).includes(role)) hashes[role as ObjectRole] = actual;
   }
-  if (objectsHash(hashes) !== manifest.hash) {
+  if ((await objectsHash(hashes)) !== manifest.hash) {
     return { ok: false, exists: true, problem: "the manifest's hash does not match its objects" };
   }
   const objects: KernelObjects = {
@@ -538,7 +546,10 @@ async function tarballSha256(
   const info = await Deno.stat(tarball);
   const mtimeMs = info.mtime?.getTime() ?? 0;
   const stampDir = join(cacheRoot, "stamps");
-  const stampPath = join(stampDir, `${basename(tarball)}-${sha256Hex(tarball).slice(0, 8)}.json`);
+  const stampPath = join(
+    stampDir,
+    `${basename(tarball)}-${(await sha256Hex(tarball)).slice(0, 8)}.json`,
+  );
   try {
     const stamp = JSON.parse(await Deno.readTextFile(stampPath)) as TarballStamp;
     if (
@@ -559,7 +570,7 @@ async function tarballSha256(
 }
 
 /** The cache key of a reference kernel: its tarball's bytes and the recipe. */
-export function referenceKey(tarballSha: string): string {
+export function referenceKey(tarballSha: string): Promise<string> {
   return sha256Hex(JSON.stringify({
     tarball: tarballSha,
     config: RECIPE_CONFIG,
@@ -899,7 +910,7 @@ async function buildReference(
       objects: objects as KernelManifest["objects"],
       asmOffsets,
       configFile,
-      hash: objectsHash(Object.fromEntries(roles.map((r) => [r, objects[r]!.sha256]))),
+      hash: await objectsHash(Object.fromEntries(roles.map((r) => [r, objects[r]!.sha256]))),
       inputs: {
         key,
         tarball: ref.tarball,
@@ -984,7 +995,7 @@ async function ensureReference(
   await ensurePackages(label, [kernelSourceRequirement(ref)], progress);
   await Deno.mkdir(cacheRoot, { recursive: true });
   const tarballSha = await tarballSha256(ref.tarball, cacheRoot, progress, label);
-  const key = referenceKey(tarballSha);
+  const key = await referenceKey(tarballSha);
   const entryDir = join(cacheRoot, `${ref.name}-${key.slice(0, 16)}`);
   const pending = inProcess.get(entryDir);
   if (pending) return await pending;
@@ -1093,7 +1104,7 @@ async function ensureUserTree(
     );
   }
 
-  const entryDir = join(cacheRoot, `user-${sha256Hex(dir).slice(0, 16)}`);
+  const entryDir = join(cacheRoot, `user-${(await sha256Hex(dir)).slice(0, 16)}`);
   await Deno.mkdir(entryDir, { recursive: true });
   return await withLock(
     `${entryDir}.lock`,
@@ -1180,7 +1191,7 @@ async function userTreeBuild(
   for (const role of roles) {
     files[role] = { file: objects[role]!, sha256: await sha256File(objects[role]!) };
   }
-  const hash = objectsHash(Object.fromEntries(roles.map((r) => [r, files[r]!.sha256])));
+  const hash = await objectsHash(Object.fromEntries(roles.map((r) => [r, files[r]!.sha256])));
   const asmOffsetsPath = join(dir, "include/generated/asm-offsets.h");
   const asmOffsets = await isFile(asmOffsetsPath)
     ? { file: asmOffsetsPath, sha256: await sha256File(asmOffsetsPath) }
@@ -1288,7 +1299,7 @@ export async function referenceEntryDir(
   if (!fileExists(ref.tarball)) return undefined;
   const progress = options.progress ?? ((line: string) => console.error(line));
   const cacheRoot = resolve(options.cacheRoot ?? DEFAULT_CACHE_ROOT);
-  const key = referenceKey(await tarballSha256(ref.tarball, cacheRoot, progress, ref.name));
+  const key = await referenceKey(await tarballSha256(ref.tarball, cacheRoot, progress, ref.name));
   return join(cacheRoot, `${ref.name}-${key.slice(0, 16)}`);
 }
 

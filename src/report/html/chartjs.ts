@@ -2,8 +2,6 @@
  * The source of chart.js's UMD build, from the npm package (`npm:chart.js@4`
  * in deno.json), inlined into reports so they open from disk with no network.
  */
-import { createRequire } from "node:module";
-
 let cached: string | undefined;
 
 /** chart.umd.js as text (read once per process). */
@@ -12,6 +10,9 @@ export async function chartJsSource(): Promise<string> {
   // Importing the package makes Deno fetch it into its cache when missing;
   // the UMD file is not in the package's exports, so it is read from beside the entry.
   await import("chart.js");
+  // node:module is imported here, not at the top: it loads Node's process object (about
+  // 18 ms of every run, report or not).
+  const { createRequire } = await import("node:module");
   const entry = createRequire(import.meta.url).resolve("chart.js");
   const umd = entry.replace(/[^/\\]+$/, "chart.umd.js");
   try {
