@@ -18,7 +18,8 @@
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
  *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
- *   after the first 10,000 cases.
+ *   after the first 10,000 cases, against the sample at 10,000 cases and
+ *   against the first 10,000 cases' peak.
  *
  * Every measurement runs in a child process of its own (this file with
  * `--child <what>`), which reports its wall time and peak RSS (VmHWM from
@@ -351,14 +352,23 @@ if (import.meta.main) {
     if (values.long) {
       const l = await measured("long", 2, 1);
       // Samples are by time, at a steady rate of cases: 10,000 of them is the first tenth.
-      const after = l.samples!.slice(Math.round(l.samples!.length * 10_000 / l.cases));
-      const growth = (Math.max(...after) - after[0]) / after[0] * 100;
+      const tenK = Math.round(l.samples!.length * 10_000 / l.cases);
+      const first = l.samples!.slice(0, tenK), after = l.samples!.slice(tenK);
+      const peak = Math.max(...after);
+      const percent = (from: number) => `${((peak - from) / from * 100).toFixed(1)}%`;
+      // RSS rises and falls by tens of MB as the threads' collections come and go: the
+      // sample at 10,000 cases may be a high or a low. The first 10,000 cases' peak is the
+      // level the sweep had reached; quarter means show a trend.
+      const quarter = Math.ceil(after.length / 4);
+      const means = [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
+        .filter((part) => part.length > 0)
+        .map((part) => Math.round(part.reduce((a, b) => a + b, 0) / part.length));
       rows.push(
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
           `(${rate(l)} cases/s), RSS ${after[0]} MB at about 10,000 cases, at most ` +
-          `${Math.max(...after)} MB after (${growth.toFixed(1)}%), last ${
-            after[after.length - 1]
-          } MB`,
+          `${peak} MB after (${percent(after[0])}); at most ${Math.max(...first)} MB in the ` +
+          `first 10,000 (${percent(Math.max(...first))}); means of the rest's quarters ` +
+          `${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
       );
     }
     console.log(rows.join("\n"));
