@@ -16,12 +16,19 @@ export const NO_NATIVE_ENV = "FTRACE_BENCH_NO_NATIVE";
 /** Logs opened in this thread, by kind: tests check which one a run really used. */
 export const executionLogStats = { native: 0, script: 0 };
 
+/**
+ * Whether logs are native where they can be: unless {@link NO_NATIVE_ENV}
+ * is set, read once (reading the environment cost 4 µs of every case).
+ * Tests switch it.
+ */
+export const executionLogChoice = { native: !Deno.env.get(NO_NATIVE_ENV) };
+
 /** Start logging every run of `engine` (hooks stay until the engine closes). */
 export async function openExecutionLog(
   engine: Engine,
   options: ExecutionLogOptions,
 ): Promise<ExecutionLog> {
-  if (engine.openNativeLog && !Deno.env.get(NO_NATIVE_ENV)) {
+  if (engine.openNativeLog && executionLogChoice.native) {
     const hooks = await nativeTraceHooks();
     if (hooks) {
       const log = engine.openNativeLog(hooks, options);

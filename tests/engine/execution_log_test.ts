@@ -7,6 +7,7 @@ import { singleCpu } from "../../src/timing/case.ts";
 import assert from "node:assert/strict";
 import type { ExecutionLog } from "../../src/engine/engine.ts";
 import {
+  executionLogChoice,
   executionLogStats,
   NO_NATIVE_ENV,
   openExecutionLog,
@@ -60,15 +61,33 @@ async function bothLogs<T>(f: () => Promise<T>): Promise<{ native: T; script: T 
   const native = await f();
   assert.ok(executionLogStats.native > before.native, "the native log was used");
   assert.equal(executionLogStats.script, before.script, "and only the native log");
-  Deno.env.set(NO_NATIVE_ENV, "1");
+  executionLogChoice.native = false;
   try {
     const script = await f();
     assert.ok(executionLogStats.script > before.script, "the JavaScript log was used");
     return { native, script };
   } finally {
-    Deno.env.delete(NO_NATIVE_ENV);
+    executionLogChoice.native = true;
   }
 }
+
+Deno.test(`${NO_NATIVE_ENV} set when the process starts chooses the JavaScript log`, async () => {
+  const choice = async (env: Record<string, string>) => {
+    const module = new URL("../../src/engine/execution_log.ts", import.meta.url).href;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `const m = await import("${module}"); console.log(m.executionLogChoice.native)`,
+      ],
+      env,
+      stdout: "piped",
+    }).output();
+    assert.ok(out.success);
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  assert.equal(await choice({ [NO_NATIVE_ENV]: "1" }), "false");
+  assert.equal(await choice({}), "true");
+});
 
 Deno.test("the native log builds (a C compiler is required to test it)", async () => {
   await requireNativeHooks();
