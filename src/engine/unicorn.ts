@@ -331,12 +331,8 @@ export class UnicornEngine implements Engine, Disposable {
   #staleRanges: [bigint, bigint][] = [];
   /** `until` of the previous run (-1n: none yet). */
   #lastUntil = -1n;
+  /** Whether Unicorn counts instructions (its count hook): from the first exact run on. */
   #counting = false;
-
-  /** Whether Unicorn counts this engine's instructions: from its first exact run on. */
-  get counting(): boolean {
-    return this.#counting;
-  }
   #nextHookId = 1;
 
   // State of the current run.
@@ -831,6 +827,11 @@ export class UnicornEngine implements Engine, Disposable {
     this.#invalidHooks.clear();
     this.#internal.length = 0;
     if (err !== UC_ERR.OK) throw apiError(`uc_close: ${strerror(err)}`, err);
+  }
+
+  /** Whether Unicorn counts this engine's instructions: from its first exact run on. */
+  get counting(): boolean {
+    return this.#counting;
   }
 
   /**
