@@ -126,6 +126,8 @@ export class EngineError extends Error {
     /** Data address of a memory fault. */
     readonly address?: bigint,
     message?: string,
+    /** What the library's message does not say (an oops's headline adds it). */
+    readonly detail?: string,
   ) {
     super(
       message ??

@@ -92,5 +92,5 @@ export async function oops(
 /** The headline for an engine fault. */
 export function faultHeadline(e: EngineError): string {
   const where = e.address !== undefined ? ` accessing ${hex(e.address)}` : "";
-  return `${e.kind} fault${where}: ${e.libraryMessage}`;
+  return `${e.kind} fault${where}: ${e.libraryMessage}${e.detail ? `; ${e.detail}` : ""}`;
 }

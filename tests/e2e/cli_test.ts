@@ -268,6 +268,15 @@ Deno.test("an undefined instruction is that case's failure, with an oops naming 
     /Oops: invalid-instruction fault[\s\S]*> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x00000000/,
   ));
 
+Deno.test("a word Unicorn cannot translate is that case's failure, not the process's end", () =>
+  assertFaultedCase(
+    "untranslatable",
+    "invalid-instruction fault: Invalid instruction (UC_ERR_INSN_INVALID); 0x4ec02717 is an " +
+      "unallocated FP16 AdvSIMD encoding that Unicorn 2.0.1 cannot translate (it aborts the " +
+      "process), so nothing was run",
+    /Oops: invalid-instruction fault[\s\S]*> 0x[0-9a-f]+ ftrace_caller\+0x[0-9a-f]+ +0x4ec02717/,
+  ));
+
 Deno.test("bad input: libunicorn missing names the package", () =>
   assertRefused(
     ["scenarios/single-tracer.ts", "--param", "args=1"],

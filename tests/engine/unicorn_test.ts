@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { EngineError, type ExecutionLog, GPRS, type Register } from "../../src/engine/engine.ts";
 import { nativeTraceHooks } from "../../src/engine/native_trace_log.ts";
 import {
+  abortsTranslation,
   openNativeResources,
   type UnicornEngine,
   unicornFactory,
@@ -217,6 +218,32 @@ Deno.test("undefined instruction, brk and svc", () => {
 
     // The engine is still usable after faults.
     e.writeRegister("x0", 0n);
+    assert.equal(e.run(CODE, at(3), 100), "until");
+    assert.equal(e.readRegister("x0"), 2n);
+  } finally {
+    e.close();
+  }
+});
+
+Deno.test("mapped code Unicorn 2.0.1 would abort on is refused before the run, naming the word", () => {
+  // Found by fuzzing: each of these aborted the process when Unicorn translated it.
+  const aborting = [0x4ec02717, 0x0e502d7f, 0x2e450d0a, 0x0e7848ad, 0x6ef87bbc, 0x5e78888e];
+  for (const word of aborting) assert.ok(abortsTranslation(word), word.toString(16));
+  // fadd v0.8h, v1.8h, v2.8h; fabs v0.8h, v1.8h; and an integer add: translated as usual.
+  for (const word of [0x4e421420, 0x4ef8f820, I.addX0_1]) {
+    assert.equal(abortsTranslation(word), false, word.toString(16));
+  }
+  const e = machine([I.movX0_1, aborting[0], I.addX0_1]);
+  try {
+    const err = catchEngineError(() => e.run(CODE, at(3), 100));
+    assert.equal(err.kind, "invalid-instruction");
+    assert.equal(err.pc, at(1));
+    assert.match(err.detail ?? "", /^0x4ec02717 is an unallocated FP16 AdvSIMD encoding/);
+    assert.equal(e.readRegister("x0"), 0n, "nothing ran");
+    // The same word as data is no code: a read-only data page may hold it.
+    e.map(DATA + 0x10000n, 0x1000, RO);
+    e.write(DATA + 0x10000n, words([aborting[0]]));
+    e.write(at(1), words([I.nop]));
     assert.equal(e.run(CODE, at(3), 100), "until");
     assert.equal(e.readRegister("x0"), 2n);
   } finally {
