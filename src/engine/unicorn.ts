@@ -1139,68 +1139,29 @@ export class UnicornEngine implements Engine, Disposable {
 
 /** fpop (U:a:opcode) values of the vector three-same FP16 class that abort. */
 const THREE_SAME_FP16_ABORTS = new Set([0x5, 0xb, 0xc, 0xd, 0x11, 0x19, 0x1b, 0x1f]);
-/** fpop (U:a:opcode) values of the two-register misc FP16 classes that do not abort. */
-const TWO_REG_MISC_FP16_VECTOR_OK = new Set([
-  0x18,
-  0x19,
-  0x1a,
-  0x1b,
-  0x1c,
-  0x1d,
-  0x2c,
-  0x2d,
-  0x2e,
-  0x2f,
-  0x38,
-  0x39,
-  0x3a,
-  0x3b,
+/** Integers from `first` to `last`. */
+const span = (first: number, last: number) =>
+  Array.from({ length: last - first + 1 }, (_, i) => first + i);
+
+/**
+ * fpop (U:a:opcode) values that both two-register misc FP16 classes translate:
+ * roundings, conversions, compares with zero, estimates, fneg. The vector
+ * class also has fabs (0x2f) and fsqrt (0x7f), the scalar one frecpx (0x3f).
+ */
+const TWO_REG_MISC_FP16_BOTH = [
+  ...span(0x18, 0x1d),
+  ...span(0x2c, 0x2e),
+  ...span(0x38, 0x3b),
   0x3d,
-  0x58,
-  0x59,
-  0x5a,
-  0x5b,
-  0x5c,
-  0x5d,
+  ...span(0x58, 0x5d),
   0x6c,
   0x6d,
   0x6f,
-  0x79,
-  0x7a,
-  0x7b,
+  ...span(0x79, 0x7b),
   0x7d,
-  0x7f,
-]);
-const TWO_REG_MISC_FP16_SCALAR_OK = new Set([
-  0x18,
-  0x19,
-  0x1a,
-  0x1b,
-  0x1c,
-  0x1d,
-  0x2c,
-  0x2d,
-  0x2e,
-  0x38,
-  0x39,
-  0x3a,
-  0x3b,
-  0x3d,
-  0x3f,
-  0x58,
-  0x59,
-  0x5a,
-  0x5b,
-  0x5c,
-  0x5d,
-  0x6c,
-  0x6d,
-  0x6f,
-  0x79,
-  0x7a,
-  0x7b,
-  0x7d,
-]);
+];
+const TWO_REG_MISC_FP16_VECTOR_OK = new Set([...TWO_REG_MISC_FP16_BOTH, 0x2f, 0x7f]);
+const TWO_REG_MISC_FP16_SCALAR_OK = new Set([...TWO_REG_MISC_FP16_BOTH, 0x3f]);
 
 /**
  * Whether translating `word` makes Unicorn 2.0.1 abort the process: the
