@@ -95,7 +95,7 @@ export async function asmCommand(args: string[]): Promise<number> {
     const world = await buildCaseWorld(
       variant,
       setWorkload(scenario, params),
-      caseUnitName(scenario, variant, params),
+      caseUnitName(scenario, variant, paramsLabel(params)),
       kernel,
     );
     const c: AsmCase = { file, scenario, variant, params, kernelSpec };

@@ -338,6 +338,8 @@ export class UnicornEngine implements Engine, Disposable {
   #lastUntil = -1n;
   /** Whether Unicorn counts instructions (its count hook): from the first exact run on. */
   #counting = false;
+  /** Host-memory code pages read whole for words Unicorn aborts on (see #refuseUntranslatable). */
+  readonly #scanned = new WeakSet<Region>();
   #nextHookId = 1;
 
   // State of the current run.
@@ -599,8 +601,8 @@ export class UnicornEngine implements Engine, Disposable {
     const counting = this.#counting || precision === "instruction" ||
       (budget !== Infinity && this.#logs.length === 0);
     this.#counting = counting;
-    if (this.#staleRanges.length > 0) this.#dropStaleTranslations();
     this.#refuseUntranslatable();
+    if (this.#staleRanges.length > 0) this.#dropStaleTranslations();
     this.#running = true;
     this.#stopRequested = false;
     this.#hookFailed = false;
@@ -1083,31 +1085,54 @@ export class UnicornEngine implements Engine, Disposable {
   /**
    * Mapped code holding a word Unicorn would abort on when it translates it is
    * an invalid instruction at that word, before anything runs (whether or not
-   * the run would have reached it). Each executable page is scanned, 2.6 µs a
-   * page (a model case maps one of code).
+   * the run would have reached it). An executable page is read whole once
+   * (2.6 µs); after that, only its code that changed, which the stale ranges
+   * name. Pages the run may write, and Unicorn's own RAM, are read whole.
    */
   #refuseUntranslatable(): void {
     for (const region of this.#regions) {
       if (region.parked || !region.perms.exec) continue;
-      const bytes = region.memory ?? this.read(region.address, region.size);
-      const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-      for (let i = 0; i < words.length; i++) {
-        if (!abortsTranslation(words[i])) continue;
-        const pc = region.address + BigInt(4 * i);
-        const text = strerror(UC_ERR.INSN_INVALID);
-        const detail = `0x${words[i].toString(16).padStart(8, "0")} is an unallocated FP16 ` +
-          `AdvSIMD encoding that Unicorn 2.0.1 cannot translate (it aborts the process), so ` +
-          `nothing was run`;
-        throw new EngineError(
-          "invalid-instruction",
-          UC_ERR.INSN_INVALID,
-          text,
-          pc,
-          undefined,
-          `${text} at pc ${hex(pc)}: ${detail}`,
-          detail,
-        );
+      const tracked = region.memory !== undefined && !region.perms.write;
+      if (tracked && this.#scanned.has(region)) continue;
+      this.#refuseIn(region, region.address, region.address + BigInt(region.size));
+      if (tracked) this.#scanned.add(region);
+    }
+    for (const [from, to] of this.#staleRanges) {
+      for (const region of this.#regions) {
+        if (!this.#scanned.has(region)) continue;
+        const end = region.address + BigInt(region.size);
+        if (from < end && region.address < to) {
+          this.#refuseIn(
+            region,
+            from > region.address ? from : region.address,
+            to < end ? to : end,
+          );
+        }
       }
+    }
+  }
+
+  /** The words of [from, to) (within `region`) that Unicorn would abort on: an error. */
+  #refuseIn(region: Region, from: bigint, to: bigint): void {
+    const bytes = region.memory ?? this.read(region.address, region.size);
+    const first = Number(from - region.address) >> 2, last = (Number(to - region.address) + 3) >> 2;
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
+    for (let i = first; i < last; i++) {
+      if (!abortsTranslation(words[i])) continue;
+      const pc = region.address + BigInt(4 * i);
+      const text = strerror(UC_ERR.INSN_INVALID);
+      const detail = `0x${words[i].toString(16).padStart(8, "0")} is an unallocated FP16 ` +
+        `AdvSIMD encoding that Unicorn 2.0.1 cannot translate (it aborts the process), so ` +
+        `nothing was run`;
+      throw new EngineError(
+        "invalid-instruction",
+        UC_ERR.INSN_INVALID,
+        text,
+        pc,
+        undefined,
+        `${text} at pc ${hex(pc)}: ${detail}`,
+        detail,
+      );
     }
   }
 

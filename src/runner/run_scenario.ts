@@ -543,13 +543,14 @@ export async function measureSet(
   },
 ): Promise<Awaited<ReturnType<typeof measureCase>>[]> {
   const workload = setWorkload(scenario, params);
+  const label = paramsLabel(params);
   const outcomes = [];
   for (const [k, variant] of cases.entries()) {
     outcomes.push(
       await measureCase(
         variant,
         workload,
-        caseUnitName(scenario, variant, params),
+        caseUnitName(scenario, variant, label),
         on.factory,
         scenario.budget,
         on.cpu,
@@ -561,9 +562,9 @@ export async function measureSet(
   return outcomes;
 }
 
-/** The name of one case's unit: scenario, variant and parameter set. */
-export function caseUnitName(scenario: Scenario, variant: Variant, params: Params): string {
-  return `${scenario.name}/${variant.name}/${paramsLabel(params)}`;
+/** The name of one case's unit: scenario, variant and parameter set (its `paramsLabel`). */
+export function caseUnitName(scenario: Scenario, variant: Variant, label: string): string {
+  return `${scenario.name}/${variant.name}/${label}`;
 }
 
 /** A parameter set's workload; a scenario whose `workload()` throws is an input error. */

@@ -246,6 +246,9 @@ Deno.test("mapped code Unicorn 2.0.1 would abort on is refused before the run, n
     e.write(at(1), words([I.nop]));
     assert.equal(e.run(CODE, at(3), 100), "until");
     assert.equal(e.readRegister("x0"), 2n);
+    // Code written after its page was read whole is read again where it changed.
+    e.write(at(2), words([aborting[3]]));
+    assert.equal(catchEngineError(() => e.run(CODE, at(3), 100)).pc, at(2));
   } finally {
     e.close();
   }
