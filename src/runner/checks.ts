@@ -93,6 +93,11 @@ export class CheckObserver {
     this.tracerEntries = entries;
   }
 
+  /** Tracer entries seen so far. */
+  get tracersEntered(): number {
+    return this.hits.length;
+  }
+
   /** A tracer's first instruction is about to run: record what it was given. */
   onTracerEntry(symbol: string): void {
     const e = this.engine;

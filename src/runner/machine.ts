@@ -170,37 +170,129 @@ export interface InitialState {
   readonly finalFrame: bigint;
 }
 
+/** The registers a traced call starts with, and the stack it starts on. */
+export function initialState(loaded: LoadedWorld): InitialState {
+  const { image, layout, world } = loaded;
+  const stackTop = layout.stackBase + BigInt(layout.stackSize);
+  const finalFrame = stackTop - 16n;
+  const args = argumentValues(world.workload.target.args);
+  const registers = new Map<Register, bigint>();
+  for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
+  args.forEach((v, i) => registers.set(`x${i}` as Register, v));
+  for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
+  registers.set("x29", finalFrame);
+  registers.set("x30", image.address("harness_exit"));
+  registers.set("sp", finalFrame);
+  registers.set("sp_el0", image.address("current_task"));
+  registers.set("nzcv", 0n);
+  return { registers, args, stackTop, finalFrame };
+}
+
 /**
- * Map memory, write the image, set registers. The caller owns (and closes) the
- * engine. A case to be run with instruction precision gets an engine of its
- * own (`exact`): an engine that has run exactly stays slower (see RunPrecision).
+ * Map memory, write the image, set registers (`initial`, by default
+ * initialState's). The caller owns (and closes) the engine. A case to be run
+ * with instruction precision gets an engine of its own (`exact`): an engine
+ * that has run exactly stays slower (see RunPrecision).
  */
-export function boot(factory: EngineFactory, loaded: LoadedWorld, exact = false): {
+export function boot(
+  factory: EngineFactory,
+  loaded: LoadedWorld,
+  exact = false,
+  initial: InitialState = initialState(loaded),
+): {
   engine: Engine;
   initial: InitialState;
 } {
-  const { image, layout, world } = loaded;
+  const { image, layout } = loaded;
   const affinity = codeAffinity(image);
   const engine = factory.create(exact ? `${affinity} (exact runs)` : affinity);
   try {
     mapImage(engine, image, layout);
-
-    const stackTop = layout.stackBase + BigInt(layout.stackSize);
-    const finalFrame = stackTop - 16n;
-    const args = argumentValues(world.workload.target.args);
-    const registers = new Map<Register, bigint>();
-    for (let i = 0; i <= 30; i++) registers.set(`x${i}` as Register, POISON(i));
-    args.forEach((v, i) => registers.set(`x${i}` as Register, v));
-    for (let i = 19; i <= 28; i++) registers.set(`x${i}` as Register, CALLEE_SAVED_SENTINEL(i));
-    registers.set("x29", finalFrame);
-    registers.set("x30", image.address("harness_exit"));
-    registers.set("sp", finalFrame);
-    registers.set("sp_el0", image.address("current_task"));
-    registers.set("nzcv", 0n);
-    engine.writeRegisters(registers);
-    return { engine, initial: { registers, args, stackTop, finalFrame } };
+    engine.writeRegisters(initial.registers);
+    return { engine, initial };
   } catch (e) {
     engine.close();
     throw e;
+  }
+}
+
+/**
+ * The memory boot gives a world, read without an engine: the image's
+ * sections, zero elsewhere in their pages, and the zeroed stack. Addresses
+ * are numbers; a world with one past 2^53 has no mapping here at all.
+ */
+export interface InitialMemory {
+  /** Permissions of the one mapping holding [start, end) (1: writable, 2: executable), or undefined. */
+  perms(start: number, end: number): number | undefined;
+  /** The executable mappings, as [start, end) pairs in address order. */
+  readonly code: readonly (readonly [number, number])[];
+  /** Copy `length` bytes at `start` into `into` at `at`. */
+  copy(start: number, length: number, into: Uint8Array, at: number): void;
+  /** Whether [start, start + length) is one mapping with `perms` holding `bytes` from `at`. */
+  equals(start: number, length: number, perms: number, bytes: Uint8Array, at: number): boolean;
+}
+
+const memories = new WeakMap<LoadedWorld, InitialMemory>();
+
+export function initialMemory(loaded: LoadedWorld): InitialMemory {
+  return cached(memories, loaded, () => new ImageMemory(loaded));
+}
+
+class ImageMemory implements InitialMemory {
+  readonly #maps: { start: number; end: number; perms: number }[] = [];
+  readonly #sections: { start: number; bytes: Uint8Array }[];
+  readonly code: (readonly [number, number])[] = [];
+
+  constructor({ image, layout }: LoadedWorld) {
+    const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+    const sections = mapped(image);
+    const stackEnd = layout.stackBase + BigInt(layout.stackSize);
+    if (stackEnd > SAFE || sections.some((s) => s.address + BigInt(s.size) > SAFE)) {
+      this.#sections = [];
+      return;
+    }
+    for (const s of spans(image)) {
+      this.#maps.push({
+        start: Number(s.start),
+        end: Number(s.end),
+        perms: (s.write ? 1 : 0) | (s.exec ? 2 : 0),
+      });
+    }
+    this.#maps.push({ start: Number(layout.stackBase), end: Number(stackEnd), perms: 1 });
+    for (const m of this.#maps) if (m.perms & 2) this.code.push([m.start, m.end]);
+    this.#sections = sections.map((s) => ({ start: Number(s.address), bytes: s.bytes }))
+      .sort((a, b) => a.start - b.start);
+  }
+
+  perms(start: number, end: number): number | undefined {
+    for (const m of this.#maps) if (start >= m.start && end <= m.end) return m.perms;
+    return undefined;
+  }
+
+  copy(start: number, length: number, into: Uint8Array, at: number): void {
+    into.fill(0, at, at + length);
+    const end = start + length;
+    for (const s of this.#sections) {
+      const from = Math.max(start, s.start), to = Math.min(end, s.start + s.bytes.length);
+      if (from < to) into.set(s.bytes.subarray(from - s.start, to - s.start), at + from - start);
+    }
+  }
+
+  equals(start: number, length: number, perms: number, bytes: Uint8Array, at: number): boolean {
+    if (this.perms(start, start + length) !== perms) return false;
+    const end = start + length;
+    // Zero between sections, their bytes within them (sections are in address order).
+    let cursor = start;
+    for (const s of this.#sections) {
+      const from = Math.max(cursor, s.start), to = Math.min(end, s.start + s.bytes.length);
+      if (from >= to) continue;
+      for (let a = cursor; a < from; a++) if (bytes[at + a - start] !== 0) return false;
+      for (let a = from; a < to; a++) {
+        if (bytes[at + a - start] !== s.bytes[a - s.start]) return false;
+      }
+      cursor = to;
+    }
+    for (let a = cursor; a < end; a++) if (bytes[at + a - start] !== 0) return false;
+    return true;
   }
 }

@@ -17,7 +17,14 @@ import { TraceRecorder } from "../measure/recorder.ts";
 import { type TimingTrace, timingTrace } from "../timing/trace.ts";
 import type { Metrics } from "../measure/metrics.ts";
 import { CheckObserver } from "./checks.ts";
-import { boot, type LoadedWorld, TRAP_SECTION } from "./machine.ts";
+import {
+  boot,
+  type InitialState,
+  initialState,
+  type LoadedWorld,
+  TRAP_SECTION,
+} from "./machine.ts";
+import type { CaseMemo } from "./case_memo.ts";
 import { faultHeadline, oops } from "./oops.ts";
 import type { CheckResult } from "./result.ts";
 
@@ -55,21 +62,53 @@ export async function measure(
   factory: EngineFactory,
   budget = DEFAULT_BUDGET,
   options: MeasureOptions = {},
+  memo?: CaseMemo,
 ): Promise<CaseMeasurement> {
-  return await measureRun(loaded, factory, budget, options, "block") ??
-    (await measureRun(loaded, factory, budget, options, "instruction"))!;
+  const initial = initialState(loaded);
+  const path = loaded.world.path;
+  // A hot path or a timing trace names addresses through the image's symbols: not memoized.
+  const key = memo && !options.trace && !options.executionCounts && memo.tries(path)
+    ? memo.key(loaded, initial, budget, watchesStack(loaded, initial))
+    : undefined;
+  let memoRun: MemoRun | undefined;
+  if (key !== undefined) {
+    const earlier = memo!.lookup(key, loaded);
+    if (earlier) return { ...earlier };
+    memoRun = { memo: memo!, key, path, record: memo!.worthRecording(key) };
+  }
+  return await measureRun(loaded, factory, budget, options, "block", initial, memoRun) ??
+    (await measureRun(loaded, factory, budget, options, "instruction", initial))!;
 }
 
-/** One run of the case; undefined when a block-precision run must be run again exactly. */
+/** A run the memo was asked about: it learns whether the run entered a tracer, and may keep it. */
+interface MemoRun {
+  memo: CaseMemo;
+  key: string;
+  path: string;
+  /** Log the run's data accesses, and keep it if it is clean and enters no tracer. */
+  record: boolean;
+}
+
+/** Whether the stack is watched for sp alignment: unless the code cannot misalign sp. */
+function watchesStack(loaded: LoadedWorld, initial: InitialState): boolean {
+  return initial.finalFrame % 16n !== 0n || !loaded.code.keepsSpAligned();
+}
+
+/**
+ * One run of the case; undefined when a block-precision run must be run again
+ * exactly. A clean run is reported to `memoRun`'s memo (see MemoRun).
+ */
 async function measureRun(
   loaded: LoadedWorld,
   factory: EngineFactory,
   budget: number,
   options: MeasureOptions,
   precision: RunPrecision,
+  initialRegisters: InitialState,
+  memoRun?: MemoRun,
 ): Promise<CaseMeasurement | undefined> {
   const { image, code, layout } = loaded;
-  const { engine, initial } = boot(factory, loaded, precision === "instruction");
+  const { engine, initial } = boot(factory, loaded, precision === "instruction", initialRegisters);
   const recorder = new TraceRecorder(code, loaded.phases);
   const observer = new CheckObserver(loaded, engine, initial);
   let hookError: unknown;
@@ -85,10 +124,9 @@ async function measureRun(
   try {
     // Blocks, accesses and sp events are logged natively where possible and
     // examined after the run: no JavaScript call per block on the hot path.
-    // Stack accesses are watched for sp alignment unless the code cannot misalign sp.
-    const watchStack = initial.finalFrame % 16n !== 0n || !code.keepsSpAligned();
+    const watchStack = watchesStack(loaded, initial);
     const log = await openExecutionLog(engine, {
-      accesses: options.trace ?? false,
+      accesses: (options.trace ?? false) || memoRun?.record === true,
       ...(watchStack
         ? {
           stack: { begin: layout.stackBase, end: layout.stackBase + BigInt(layout.stackSize) - 1n },
@@ -145,6 +183,13 @@ async function measureRun(
     const final = new Map(regs.map((r, i) => [r, values[i]]));
     const checks = observer.evaluate(final);
     const { total, phases } = recorder.totals(Number(exit));
+    if (memoRun) {
+      const keepable = observer.tracersEntered === 0;
+      memoRun.memo.measured(memoRun.path, keepable);
+      if (keepable && memoRun.record) {
+        memoRun.memo.keep(memoRun.key, loaded, log, { checks, metrics: total, phases });
+      }
+    }
     return {
       checks,
       metrics: total,

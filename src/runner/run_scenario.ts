@@ -15,6 +15,7 @@ import { subtract, zeroMetrics } from "../measure/metrics.ts";
 import { OopsError } from "./oops.ts";
 import { loadWorld } from "./machine.ts";
 import { measure, type Measurement } from "./run_case.ts";
+import { threadMemo } from "./case_memo.ts";
 import type { Params, ParamValue, RunResult, ScenarioResult } from "./result.ts";
 import {
   expandSweep,
@@ -282,7 +283,7 @@ export async function measureCase(
     measured = await measure(loaded, factory, budget, {
       trace: timer !== undefined,
       executionCounts: hotPath,
-    });
+    }, threadMemo.memo);
   } catch (e) {
     // A fault, trap or runaway run is this case's failure, with its oops; the sweep goes on.
     if (!(e instanceof OopsError)) throw e;

@@ -1,0 +1,210 @@
+/**
+ * Cases that need not be emulated again: a run's outcome is a function of
+ * its registers, its code and the memory it reads, so a case whose world
+ * holds the same bytes everywhere an earlier case's run read or fetched,
+ * with everything else the run and its checks depend on equal, has that
+ * earlier case's measurement.
+ *
+ * A sweep's nop baselines are the cases this finds: the patch site is a
+ * nop, no tracer runs, and only the ops data (which the run never reads)
+ * differs from one parameter set to the next. Only runs in which no tracer
+ * was entered are kept: the checks then read nothing of the run but its
+ * registers and its log (no stack walk, no probe views), so the key below is
+ * all they depend on. A run that faulted, ran out of budget or needed an
+ * exact re-run is never kept, nor one whose hot path or timing trace is
+ * wanted (those name addresses through the image's symbols).
+ *
+ * The memory compared is what boot maps: the image's sections, zero
+ * elsewhere in their pages, and the zeroed stack (see `initialMemory`).
+ *
+ * @module
+ */
+import type { ExecutionLog } from "../engine/engine.ts";
+import { cached, LruMap } from "../lru.ts";
+import { initialMemory, type InitialState, type LoadedWorld } from "./machine.ts";
+import type { Measurement } from "./run_case.ts";
+
+/** What a kept run read: merged address ranges, their pages' permissions, and the bytes there. */
+interface MemoEntry {
+  /** The world's executable mappings: a world with others is another world. */
+  code: readonly (readonly [number, number])[];
+  starts: number[];
+  ends: number[];
+  /** Per range: 1 when its pages are writable, 2 when executable. */
+  perms: number[];
+  bytes: Uint8Array;
+  measurement: Measurement;
+}
+
+/** Keys a thread has met, so that only a key met again is worth recording a run for. */
+const KEYS_SEEN = 1024;
+/** Runs kept per thread. */
+const ENTRIES = 256;
+
+/** Distinct objects as numbers, for keys (views, codegen and probe lists are shared objects). */
+const objectIds = new WeakMap<object, string>();
+let nextId = 0;
+const idOf = (o: object) => cached(objectIds, o, () => `#${nextId++}`);
+
+/** Text of plain data, once per object. */
+const texts = new WeakMap<object, string>();
+const textOf = (o: object) => cached(texts, o, () => JSON.stringify(o));
+
+/**
+ * Runs of one path (a variant's `World.path`) after which, if none of them
+ * was free of tracer entries, its cases are not looked up any more: their
+ * runs are never kept, and a key costs microseconds per case.
+ */
+const TRIES_WITHOUT_KEEPABLE_RUN = 32;
+
+/** The memo of one thread: what its sweeps' runs read, and what they measured. */
+export class CaseMemo {
+  readonly #seen = new LruMap<string, true>(KEYS_SEEN);
+  readonly #entries = new LruMap<string, MemoEntry>(ENTRIES);
+  /** Per path: runs measured, and whether one of them entered no tracer. */
+  readonly #paths = new LruMap<string, { runs: number; keepable: boolean }>(64);
+  /** Runs given from the memo, and runs kept in it. */
+  readonly stats = { hits: 0, kept: 0 };
+
+  /** Whether cases of this path are worth a key: unless its runs all entered tracers. */
+  tries(path: string): boolean {
+    const seen = this.#paths.get(path);
+    return !seen || seen.keepable || seen.runs < TRIES_WITHOUT_KEEPABLE_RUN;
+  }
+
+  /** A run of this path was measured; `keepable` when it entered no tracer. */
+  measured(path: string, keepable: boolean): void {
+    const seen = this.#paths.get(path);
+    if (seen) {
+      seen.runs++;
+      seen.keepable ||= keepable;
+    } else this.#paths.set(path, { runs: 1, keepable });
+  }
+
+  /**
+   * Everything a run without tracer entries and its checks depend on but
+   * memory: undefined when the case cannot be kept (code without a key, a
+   * tracer the image does not define).
+   */
+  key(
+    loaded: LoadedWorld,
+    initial: InitialState,
+    budget: number,
+    watchStack: boolean,
+  ): string | undefined {
+    const { world, image, layout } = loaded;
+    if (image.codeKey === undefined) return undefined;
+    const entries: string[] = [];
+    for (const name of new Set([...world.tracers, ...world.probes.map((p) => p.symbol)])) {
+      const address = image.symbols.get(name);
+      if (address === undefined) return undefined;
+      entries.push(`${name}@${address.toString(16)}`);
+    }
+    const registers = [...initial.registers].map(([r, v]) => `${r}=${v.toString(16)}`);
+    const target = world.workload.target;
+    return [
+      image.codeKey,
+      loaded.phases.signature,
+      `${budget} ${watchStack} ${layout.stackBase.toString(16)}+${layout.stackSize}`,
+      registers.join(" "),
+      initial.args.join(" "),
+      `caller@${image.address("caller").toString(16)}`,
+      entries.join(" "),
+      textOf(world.probes),
+      `${target.name}/${target.args} ${world.voidTarget ?? false} ${world.path}`,
+      `${image.address(target.name).toString(16)}`,
+      textOf(world.workload.codegen),
+      idOf(world.views),
+    ].join("\n");
+  }
+
+  /** The measurement of an earlier run this case would repeat, if one is kept. */
+  lookup(key: string, loaded: LoadedWorld): Measurement | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    const memory = initialMemory(loaded);
+    if (memory.code.length !== entry.code.length) return undefined;
+    for (const [k, [start, end]] of memory.code.entries()) {
+      if (start !== entry.code[k][0] || end !== entry.code[k][1]) return undefined;
+    }
+    let at = 0;
+    for (let r = 0; r < entry.starts.length; r++) {
+      const length = entry.ends[r] - entry.starts[r];
+      if (!memory.equals(entry.starts[r], length, entry.perms[r], entry.bytes, at)) {
+        return undefined;
+      }
+      at += length;
+    }
+    this.stats.hits++;
+    return entry.measurement;
+  }
+
+  /** Whether to record the run of a case with this key: its key was met before. */
+  worthRecording(key: string): boolean {
+    if (this.#seen.get(key)) return true;
+    this.#seen.set(key, true);
+    return false;
+  }
+
+  /**
+   * Keep a clean run's measurement with what it read, in its world: all of
+   * its code (which holds every block it fetched) and the data it accessed
+   * (the log, kept with accesses).
+   */
+  keep(key: string, loaded: LoadedWorld, log: ExecutionLog, measurement: Measurement): void {
+    const memory = initialMemory(loaded);
+    const code = memory.code;
+    if (code.length === 0) return; // no mapping read without an engine (addresses past 2^53)
+    for (let i = 0; i < log.blockCount; i++) {
+      const start = log.blockStart[i], end = start + log.blockSize[i];
+      if (!code.some(([s, e]) => start >= s && end <= e)) return;
+    }
+    const spans: [number, number][] = code.map(([start, end]) => [start, end]);
+    for (let i = 0; i < log.accessCount; i++) {
+      spans.push([log.accessAddress[i], log.accessAddress[i] + log.accessSize[i]]);
+    }
+    spans.sort((a, b) => a[0] - b[0]);
+    const entry: MemoEntry = {
+      code,
+      starts: [],
+      ends: [],
+      perms: [],
+      bytes: new Uint8Array(0),
+      measurement,
+    };
+    for (const [start, end] of spans) {
+      const last = entry.starts.length - 1;
+      // Ranges that touch are merged while they stay within one mapping.
+      if (last >= 0 && start <= entry.ends[last]) {
+        const merged = Math.max(entry.ends[last], end);
+        if (memory.perms(entry.starts[last], merged) === entry.perms[last]) {
+          entry.ends[last] = merged;
+          continue;
+        }
+      }
+      const perms = memory.perms(start, end);
+      if (perms === undefined) return; // not mapped as a whole: not a clean run's access
+      entry.starts.push(start);
+      entry.ends.push(end);
+      entry.perms.push(perms);
+    }
+    let size = 0;
+    for (let r = 0; r < entry.starts.length; r++) size += entry.ends[r] - entry.starts[r];
+    entry.bytes = new Uint8Array(size);
+    let at = 0;
+    for (let r = 0; r < entry.starts.length; r++) {
+      memory.copy(entry.starts[r], entry.ends[r] - entry.starts[r], entry.bytes, at);
+      at += entry.ends[r] - entry.starts[r];
+    }
+    this.#entries.set(key, entry);
+    this.stats.kept++;
+  }
+}
+
+/** Set to measure every case by emulating it (to compare, or to time the emulation). */
+export const NO_MEMO_ENV = "FTRACE_BENCH_NO_MEMO";
+
+/** This thread's memo, or undefined when NO_MEMO_ENV is set (read once). Tests switch it. */
+export const threadMemo: { memo?: CaseMemo } = {
+  memo: Deno.env.get(NO_MEMO_ENV) ? undefined : new CaseMemo(),
+};

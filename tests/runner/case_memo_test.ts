@@ -1,0 +1,217 @@
+/**
+ * The case memo (src/runner/case_memo.ts) gives a case an earlier run's
+ * measurement only where emulating it would give the same: every scenario's
+ * sweep and the broken fixture's faulting variants give the same runs with
+ * and without it, and a world that differs where the kept run read, or
+ * anywhere in its code, is emulated again.
+ */
+import assert from "node:assert/strict";
+import { CaseMemo, NO_MEMO_ENV, threadMemo } from "../../src/runner/case_memo.ts";
+import { runScenario, toWorkload } from "../../src/runner/run_scenario.ts";
+import { loadScenario } from "../../src/cli/main.ts";
+import type { ParamValue } from "../../src/runner/result.ts";
+import { scenarioVariants } from "../../src/runner/scenario.ts";
+import { RecyclingUnicornFactory, unicornFactory } from "../../src/engine/unicorn.ts";
+import { openExecutionLog } from "../../src/engine/execution_log.ts";
+import { defaultLayout } from "../../src/kernel/layout.ts";
+import type { ExecutionLog } from "../../src/engine/engine.ts";
+import { nopVariant } from "../../src/kernel/variants/nop.ts";
+import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { buildWorld } from "../../src/kernel/world.ts";
+import {
+  initialState,
+  type LoadedWorld,
+  loadUnit,
+  loadWorld,
+  mapImage,
+} from "../../src/runner/machine.ts";
+import { zeroMetrics } from "../../src/measure/metrics.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const files = [...Deno.readDirSync(`${ROOT}scenarios`)]
+  .filter((e) => e.isFile && e.name.endsWith(".ts"))
+  .map((e) => `${ROOT}scenarios/${e.name}`)
+  .sort();
+const factory = new RecyclingUnicornFactory();
+
+/** A sweep's runs in this thread with `memo` (none: every case emulated). */
+async function runs(
+  file: string,
+  memo: CaseMemo | undefined,
+  overrides?: Map<string, ParamValue[]>,
+  variants?: string[],
+) {
+  const before = threadMemo.memo;
+  threadMemo.memo = memo;
+  try {
+    const scenario = await loadScenario(file);
+    return (await runScenario(scenario, { factory, variants, workers: 1, overrides })).runs;
+  } finally {
+    threadMemo.memo = before;
+  }
+}
+
+for (const file of files) {
+  const name = file.slice(file.lastIndexOf("/") + 1);
+  Deno.test(`the memo changes no run: ${name}`, async () => {
+    const emulated = await runs(file, undefined);
+    // Three sweeps with one memo: keys are met, then runs kept, then given back.
+    const memo = new CaseMemo();
+    for (let round = 0; round < 3; round++) assert.deepEqual(await runs(file, memo), emulated);
+  });
+}
+
+Deno.test("the memo changes no run: faulting, trapping and runaway variants", async () => {
+  const file = `${ROOT}tests/fixtures/broken-scenario.ts`;
+  const args = new Map<string, ParamValue[]>([["args", [0, 1, 2, 3]]]);
+  const variants = scenarioVariants(await loadScenario(file)).map((v) => v.name)
+    .filter((v) => v !== "syntax-error");
+  const emulated = await runs(file, undefined, args, variants);
+  assert.ok(emulated.some((r) => r.checks.some((c) => c.name === "fault")), "cases fault");
+  const memo = new CaseMemo();
+  for (let round = 0; round < 3; round++) {
+    assert.deepEqual(await runs(file, memo, args, variants), emulated);
+  }
+});
+
+Deno.test("a sweep's nop baselines repeat: the memo gives most of them", async () => {
+  const memo = new CaseMemo();
+  const sweep = new Map<string, ParamValue[]>([
+    ["relevant", [0, 1, 2, 3]],
+    ["irrelevant", [0, 1, 2, 3, 4, 5, 6, 7]],
+  ]);
+  const file = `${ROOT}scenarios/ftrace-ops.ts`;
+  assert.deepEqual(await runs(file, memo, sweep), await runs(file, undefined, sweep));
+  // 32 sets; their baselines' data ends at 11 distinct places (relevant + irrelevant).
+  assert.ok(memo.stats.hits >= 12, `${memo.stats.hits} baselines from the memo`);
+});
+
+/** A fresh link of the single-tracer nop world; `change` edits its bytes before anything reads them. */
+async function nopWorld(change?: (loaded: LoadedWorld) => void): Promise<LoadedWorld> {
+  const workload = toWorkload({ target: { args: 2 }, ops: [singleTracerOps("ringbuf")] });
+  const world = buildWorld(nopVariant, workload, "memo-test/nop");
+  if ("notApplicable" in world) throw new Error("nop is always applicable");
+  const loaded = await loadWorld(world, world.workload.layout);
+  change?.(loaded);
+  return loaded;
+}
+
+/** Flip a bit of the byte at `address` in a private copy of its section's bytes. */
+function flip(loaded: LoadedWorld, address: bigint): void {
+  const s = loaded.image.sections.find((s) =>
+    address >= s.address && address < s.address + BigInt(s.bytes.length)
+  );
+  if (!s) throw new Error(`no section holds 0x${address.toString(16)}`);
+  s.bytes = s.bytes.slice();
+  s.bytes[Number(address - s.address)] ^= 1;
+}
+
+/** A log of one block (the caller's first instruction) and one 8-byte read at `read`. */
+function logOf(loaded: LoadedWorld, read: bigint): ExecutionLog {
+  return {
+    blockCount: 1,
+    blockStart: new Float64Array([Number(loaded.image.address("caller"))]),
+    blockSize: new Int32Array([4]),
+    blockAccess: new Int32Array([0]),
+    accessCount: 1,
+    accessAddress: new Float64Array([Number(read)]),
+    accessSize: new Uint16Array([8]),
+    accessWrite: new Uint8Array([0]),
+    misalignedEntries: [],
+    misalignedStackAccesses: [],
+    spEventsTruncated: false,
+    clear() {},
+  };
+}
+
+Deno.test("the memo compares what the kept run read, and all of the code", async () => {
+  const kept = await nopWorld();
+  const read = kept.image.address("current_task");
+  const memo = new CaseMemo();
+  const keyOf = (loaded: LoadedWorld) =>
+    memo.key(loaded, initialState(loaded), 1000, false) ?? assert.fail("no key");
+  const key = keyOf(kept);
+  const measurement = { checks: [], metrics: zeroMetrics(), phases: {} };
+  memo.keep(key, kept, logOf(kept, read), measurement);
+  assert.equal(memo.stats.kept, 1);
+
+  const same = await nopWorld();
+  assert.equal(keyOf(same), key, "the same world, linked again, has the same key");
+  assert.equal(memo.lookup(key, same), measurement);
+  // A byte the run read.
+  assert.equal(memo.lookup(key, await nopWorld((l) => flip(l, read + 7n))), undefined);
+  // A byte it did not read, in the data: the run is the same.
+  const unread = kept.image.address("ring_buffer");
+  assert.equal(memo.lookup(key, await nopWorld((l) => flip(l, unread))), measurement);
+  // A byte of code no block of the run fetched: code is compared whole.
+  const code = kept.image.sections.find((s) => s.exec && s.bytes.length > 0)!;
+  const last = code.address + BigInt(code.bytes.length) - 1n;
+  assert.equal(memo.lookup(key, await nopWorld((l) => flip(l, last))), undefined);
+  assert.equal(memo.stats.hits, 2);
+});
+
+Deno.test(`${NO_MEMO_ENV} set when the process starts turns the memo off`, async () => {
+  const module = new URL("../../src/runner/case_memo.ts", import.meta.url).href;
+  const probe = async (env: Record<string, string>) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "eval",
+        `const m = await import("${module}"); console.log(m.threadMemo.memo !== undefined)`,
+      ],
+      env,
+      stdout: "piped",
+    }).output();
+    return new TextDecoder().decode(out.stdout).trim();
+  };
+  assert.equal(await probe({}), "true");
+  assert.equal(await probe({ [NO_MEMO_ENV]: "1" }), "false");
+});
+
+Deno.test("the access log reports every memory read the memo relies on", async () => {
+  // What each instruction accesses at `buf` (R/W and size), as the memo's read set sees it.
+  const expected: Record<string, string> = {
+    "ldadd x0, x1, [x2]": "R8 W8",
+    "swp x0, x1, [x2]": "R8 W8",
+    "cas x0, x1, [x2]": "R8 W8",
+    "casp x0, x1, x4, x5, [x2]": "R8 R8 W8 W8",
+    "ldxp x0, x1, [x2]": "R8 R8",
+    "ldapr x0, [x2]": "R8",
+    "ld4 {v0.16b, v1.16b, v2.16b, v3.16b}, [x2]": Array(64).fill("R1").join(" "),
+  };
+  const layout = defaultLayout({});
+  for (const [insn, want] of Object.entries(expected)) {
+    const text = [
+      "\t.arch armv8.2-a+lse+rcpc",
+      "\t.text",
+      "\t.globl start",
+      "start:",
+      "\tadrp x2, buf",
+      "\tadd x2, x2, :lo12:buf",
+      `\t${insn}`,
+      "\t.globl stop",
+      "stop:",
+      "\tnop",
+      "\t.data",
+      "\t.balign 64",
+      "buf:",
+      "\t.zero 128",
+    ].join("\n");
+    const image = await loadUnit(
+      { name: "memo-access", chunks: [{ origin: "test", text }] },
+      layout,
+    );
+    const engine = unicornFactory.create();
+    try {
+      mapImage(engine, image, layout);
+      const log = await openExecutionLog(engine, { accesses: true });
+      engine.run(image.address("start"), image.address("stop"), 100);
+      const got = Array.from(
+        { length: log.accessCount },
+        (_, i) => `${log.accessWrite[i] ? "W" : "R"}${log.accessSize[i]}`,
+      );
+      assert.equal(got.join(" "), want, insn);
+    } finally {
+      engine.close();
+    }
+  }
+});
