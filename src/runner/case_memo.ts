@@ -51,34 +51,51 @@ const texts = new WeakMap<object, string>();
 const textOf = (o: object) => cached(texts, o, () => JSON.stringify(o));
 
 /**
- * Runs of one path (a variant's `World.path`) after which, if none of them
- * was free of tracer entries, its cases are not looked up any more: their
- * runs are never kept, and a key costs microseconds per case.
+ * How a path's (a variant's `World.path`) recent runs went: the share of
+ * them that entered no tracer, as a moving average over about the last 16.
+ * Cases of a path whose runs enter tracers are not looked up (a key costs
+ * microseconds, and their runs are never kept), but one in 64 still is, in
+ * case the sweep reaches parameters where they stop entering any; cases of
+ * a path whose runs mostly enter none are recorded the first time their key
+ * is met, others the second time.
  */
-const TRIES_WITHOUT_KEEPABLE_RUN = 32;
+interface PathRuns {
+  runs: number;
+  keepable: number;
+  skipped: number;
+}
+
+/** Runs of a path that are always looked up, however they went. */
+const FIRST_RUNS = 32;
+/** Below this share of keepable runs, a path's cases are looked up one in 64. */
+const TRY_SHARE = 1 / 16;
+/** From this share on, a path's runs are recorded the first time their key is met. */
+const RECORD_SHARE = 1 / 2;
 
 /** The memo of one thread: what its sweeps' runs read, and what they measured. */
 export class CaseMemo {
   readonly #seen = new LruMap<string, true>(KEYS_SEEN);
   readonly #entries = new LruMap<string, MemoEntry>(ENTRIES);
-  /** Per path: runs measured, and whether one of them entered no tracer. */
-  readonly #paths = new LruMap<string, { runs: number; keepable: boolean }>(64);
+  readonly #paths = new LruMap<string, PathRuns>(64);
   /** Runs given from the memo, and runs kept in it. */
   readonly stats = { hits: 0, kept: 0 };
 
-  /** Whether cases of this path are worth a key: unless its runs all entered tracers. */
+  /** Whether a case of this path is worth a key (see PathRuns). */
   tries(path: string): boolean {
-    const seen = this.#paths.get(path);
-    return !seen || seen.keepable || seen.runs < TRIES_WITHOUT_KEEPABLE_RUN;
+    const runs = this.#paths.get(path);
+    if (!runs || runs.runs < FIRST_RUNS || runs.keepable >= TRY_SHARE) return true;
+    return ++runs.skipped % 64 === 0;
   }
 
   /** A run of this path was measured; `keepable` when it entered no tracer. */
   measured(path: string, keepable: boolean): void {
-    const seen = this.#paths.get(path);
-    if (seen) {
-      seen.runs++;
-      seen.keepable ||= keepable;
-    } else this.#paths.set(path, { runs: 1, keepable });
+    const runs = this.#paths.get(path);
+    const k = keepable ? 1 : 0;
+    if (!runs) this.#paths.set(path, { runs: 1, keepable: k, skipped: 0 });
+    else {
+      runs.runs++;
+      runs.keepable += (k - runs.keepable) / 16;
+    }
   }
 
   /**
@@ -139,11 +156,11 @@ export class CaseMemo {
     return entry.measurement;
   }
 
-  /** Whether to record the run of a case with this key: its key was met before. */
-  worthRecording(key: string): boolean {
+  /** Whether to record the run of a case with this key and path (see PathRuns). */
+  worthRecording(key: string, path: string): boolean {
     if (this.#seen.get(key)) return true;
     this.#seen.set(key, true);
-    return false;
+    return (this.#paths.get(path)?.keepable ?? 0) >= RECORD_SHARE;
   }
 
   /**

@@ -74,7 +74,7 @@ export async function measure(
   if (key !== undefined) {
     const earlier = memo!.lookup(key, loaded);
     if (earlier) return { ...earlier };
-    memoRun = { memo: memo!, key, path, record: memo!.worthRecording(key) };
+    memoRun = { memo: memo!, key, path, record: memo!.worthRecording(key, path) };
   }
   return await measureRun(loaded, factory, budget, options, "block", initial, memoRun) ??
     (await measureRun(loaded, factory, budget, options, "instruction", initial))!;
