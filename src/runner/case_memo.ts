@@ -16,6 +16,9 @@
  *
  * The memory compared is what boot maps: the image's sections, zero
  * elsewhere in their pages, and the zeroed stack (see `initialMemory`).
+ * Executable memory is compared whole, not only where the run fetched: the
+ * engine refuses to run code holding a word Unicorn aborts on anywhere in
+ * its pages, and the kept run was not refused.
  *
  * @module
  */
@@ -36,7 +39,7 @@ interface MemoEntry {
   measurement: Measurement;
 }
 
-/** Keys a thread has met, so that only a key met again is worth recording a run for. */
+/** Keys a thread has met: a key met again is worth recording a run for (see PathRuns). */
 const KEYS_SEEN = 1024;
 /** Runs kept per thread. */
 const ENTRIES = 256;

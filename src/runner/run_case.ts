@@ -55,7 +55,9 @@ type CaseMeasurement = Measurement & {
  * count in Unicorn); a run that does not end cleanly at the exit (a fault,
  * the budget, a hook's error, sp misaligned at a stack access) is measured
  * again from a fresh boot with instruction precision, so its oops and its
- * events name exact pcs. Both runs are the same deterministic path.
+ * events name exact pcs. Both runs are the same deterministic path. With
+ * `memo`, a case that would repeat a kept run is given its measurement
+ * instead (see case_memo.ts).
  */
 export async function measure(
   loaded: LoadedWorld,
@@ -104,11 +106,11 @@ async function measureRun(
   budget: number,
   options: MeasureOptions,
   precision: RunPrecision,
-  initialRegisters: InitialState,
+  startState: InitialState,
   memoRun?: MemoRun,
 ): Promise<CaseMeasurement | undefined> {
   const { image, code, layout } = loaded;
-  const { engine, initial } = boot(factory, loaded, precision === "instruction", initialRegisters);
+  const { engine, initial } = boot(factory, loaded, precision === "instruction", startState);
   const recorder = new TraceRecorder(code, loaded.phases);
   const observer = new CheckObserver(loaded, engine, initial);
   let hookError: unknown;
