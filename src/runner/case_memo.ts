@@ -58,21 +58,24 @@ const textOf = (o: object) => cached(texts, o, () => JSON.stringify(o));
  * them that entered no tracer, as a moving average over about the last 16.
  * Cases of a path whose runs enter tracers are not looked up (a key costs
  * microseconds, and their runs are never kept), but one in 64 still is, in
- * case the sweep reaches parameters where they stop entering any; cases of
- * a path whose runs mostly enter none are recorded the first time their key
- * is met, others the second time.
+ * case the sweep reaches parameters where they stop entering any. Cases of
+ * a path whose runs mostly enter none, and have been given from the memo
+ * before, are recorded the first time their key is met; others the second
+ * time (a sweep on a real kernel moves the kernel's code with each case's
+ * data: its keys never recur, and its runs are never recorded).
  */
 interface PathRuns {
   runs: number;
   keepable: number;
   skipped: number;
+  hits: number;
 }
 
 /** Runs of a path that are always looked up, however they went. */
 const FIRST_RUNS = 32;
 /** Below this share of keepable runs, a path's cases are looked up one in 64. */
 const TRY_SHARE = 1 / 16;
-/** From this share on, a path's runs are recorded the first time their key is met. */
+/** From this share on, a path's runs given from the memo before are recorded at a key's first meeting. */
 const RECORD_SHARE = 1 / 2;
 
 /** The memo of one thread: what its sweeps' runs read, and what they measured. */
@@ -94,7 +97,7 @@ export class CaseMemo {
   measured(path: string, keepable: boolean): void {
     const runs = this.#paths.get(path);
     const k = keepable ? 1 : 0;
-    if (!runs) this.#paths.set(path, { runs: 1, keepable: k, skipped: 0 });
+    if (!runs) this.#paths.set(path, { runs: 1, keepable: k, skipped: 0, hits: 0 });
     else {
       runs.runs++;
       runs.keepable += (k - runs.keepable) / 16;
@@ -156,6 +159,8 @@ export class CaseMemo {
       at += length;
     }
     this.stats.hits++;
+    const runs = this.#paths.get(loaded.world.path);
+    if (runs) runs.hits++;
     return entry.measurement;
   }
 
@@ -163,7 +168,8 @@ export class CaseMemo {
   worthRecording(key: string, path: string): boolean {
     if (this.#seen.get(key)) return true;
     this.#seen.set(key, true);
-    return (this.#paths.get(path)?.keepable ?? 0) >= RECORD_SHARE;
+    const runs = this.#paths.get(path);
+    return runs !== undefined && runs.hits > 0 && runs.keepable >= RECORD_SHARE;
   }
 
   /**
