@@ -1,9 +1,10 @@
 /**
  * The case memo (src/runner/case_memo.ts) gives a case an earlier run's
  * measurement only where emulating it would give the same: every scenario's
- * sweep and the broken fixture's faulting variants give the same runs with
- * and without it, and a world that differs where the kept run read, or
- * anywhere in its code, is emulated again.
+ * sweep, a sweep on each reference kernel's own code and the broken
+ * fixture's faulting variants give the same runs with and without it, and a
+ * world that differs where the kept run read, or anywhere in its code, is
+ * emulated again.
  */
 import assert from "node:assert/strict";
 import { CaseMemo, NO_MEMO_ENV, threadMemo } from "../../src/runner/case_memo.ts";
@@ -40,12 +41,14 @@ async function runs(
   memo: CaseMemo | undefined,
   overrides?: Map<string, ParamValue[]>,
   variants?: string[],
+  kernel?: string,
 ) {
   const before = threadMemo.memo;
   threadMemo.memo = memo;
   try {
     const scenario = await loadScenario(file);
-    return (await runScenario(scenario, { factory, variants, workers: 1, overrides })).runs;
+    return (await runScenario(scenario, { factory, variants, workers: 1, overrides, kernel }))
+      .runs;
   } finally {
     threadMemo.memo = before;
   }
@@ -85,6 +88,22 @@ Deno.test("a sweep's nop baselines repeat: the memo gives most of them", async (
   // 32 sets; their baselines' data ends at 11 distinct places (relevant + irrelevant).
   assert.ok(memo.stats.hits >= 12, `${memo.stats.hits} baselines from the memo`);
 });
+
+for (const kernel of ["linux-6.1", "linux-6.12"]) {
+  Deno.test(`the memo changes no run on ${kernel}'s own code`, async () => {
+    const file = `${ROOT}scenarios/ftrace-ops.ts`;
+    const sweep = new Map<string, ParamValue[]>([
+      ["relevant", [0, 1, 2]],
+      ["irrelevant", [0, 1, 2, 3]],
+    ]);
+    const emulated = await runs(file, undefined, sweep, undefined, kernel);
+    assert.ok(emulated.some((r) => r.status === "ok"), "cases run on the kernel");
+    const memo = new CaseMemo();
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(await runs(file, memo, sweep, undefined, kernel), emulated);
+    }
+  });
+}
 
 /** A fresh link of the single-tracer nop world; `change` edits its bytes before anything reads them. */
 async function nopWorld(change?: (loaded: LoadedWorld) => void): Promise<LoadedWorld> {
