@@ -68,7 +68,7 @@ export async function measure(
 ): Promise<CaseMeasurement> {
   const initial = initialState(loaded);
   const path = loaded.world.path;
-  // A hot path or a timing trace names addresses through the image's symbols: not memoized.
+  // A hot path names addresses by the image's symbols, and no trace is kept: not memoized.
   const key = memo && !options.trace && !options.executionCounts && memo.tries(path)
     ? memo.key(loaded, initial, budget, watchesStack(loaded, initial))
     : undefined;
