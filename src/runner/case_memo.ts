@@ -76,7 +76,7 @@ interface PathRuns {
 const FIRST_RUNS = 32;
 /** Below this share of keepable runs, a path's cases are looked up one in 64. */
 const TRY_SHARE = 1 / 16;
-/** From this share on, a path's runs given from the memo before are recorded at a key's first meeting. */
+/** From this share on (and after a hit), a path's runs are recorded at a key's first meeting. */
 const RECORD_SHARE = 1 / 2;
 
 /** The memo of one thread: what its sweeps' runs read, and what they measured. */

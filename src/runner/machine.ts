@@ -222,7 +222,7 @@ export function boot(
  * are numbers; a world with one past 2^53 has no mapping here at all.
  */
 export interface InitialMemory {
-  /** Permissions of the one mapping holding [start, end) (1: writable, 2: executable), or undefined. */
+  /** Permissions of the one mapping holding [start, end) (1: write, 2: exec), or undefined. */
   perms(start: number, end: number): number | undefined;
   /** The executable mappings, as [start, end) pairs in address order. */
   readonly code: readonly (readonly [number, number])[];

@@ -105,7 +105,7 @@ for (const kernel of ["linux-6.1", "linux-6.12"]) {
   });
 }
 
-/** A fresh link of the single-tracer nop world; `change` edits its bytes before anything reads them. */
+/** A fresh link of the single-tracer nop world; `change` edits its bytes before they are read. */
 async function nopWorld(change?: (loaded: LoadedWorld) => void): Promise<LoadedWorld> {
   const workload = toWorkload({ target: { args: 2 }, ops: [singleTracerOps("ringbuf")] });
   const world = buildWorld(nopVariant, workload, "memo-test/nop");
