@@ -68,3 +68,13 @@ export function cached<K, V>(cache: Memo<K, V>, key: K | undefined, compute: () 
   if (value === undefined) cache.set(key, value = compute());
   return value;
 }
+
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 0;
+
+/** A number per object, for keys that name objects: equal numbers, the same object. */
+export function objectId(o: object): number {
+  let id = objectIds.get(o);
+  if (id === undefined) objectIds.set(o, id = nextObjectId++);
+  return id;
+}

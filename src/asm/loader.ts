@@ -22,7 +22,7 @@ import {
   SHT_NOBITS,
 } from "./elf.ts";
 import type { DataAddress, DataSectionLayout } from "./data_object.ts";
-import { cached, LruMap } from "../lru.ts";
+import { cached, LruMap, objectId } from "../lru.ts";
 
 /** What the `place` callback of {@link load} is asked to place. */
 export interface PlaceRequest {
@@ -273,16 +273,6 @@ interface PlacedObject {
   bySection: Map<number, LoadedSection>;
   /** placementKey(bySection): equal keys, equal places. */
   key: string;
-}
-
-/** A number per parsed object, for keys that name objects. */
-const objectIds = new WeakMap<ElfObject, number>();
-let nextObjectId = 0;
-
-function objectId(obj: ElfObject): number {
-  let id = objectIds.get(obj);
-  if (id === undefined) objectIds.set(obj, id = nextObjectId++);
-  return id;
 }
 
 /** A data section at `address`; its bytes are the layout's until they are bound (a copy). */

@@ -24,7 +24,8 @@
  * @module
  */
 import type { ExecutionLog } from "../engine/engine.ts";
-import { cached, LruMap } from "../lru.ts";
+import { LruMap, objectId } from "../lru.ts";
+import { tracerEntryPoints } from "./checks.ts";
 import { initialMemory, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { Measurement } from "./run_case.ts";
 
@@ -44,15 +45,6 @@ interface MemoEntry {
 const KEYS_SEEN = 1024;
 /** Runs kept per thread. */
 const ENTRIES = 256;
-
-/** Distinct objects as numbers, for keys (views, codegen and probe lists are shared objects). */
-const objectIds = new WeakMap<object, string>();
-let nextId = 0;
-const idOf = (o: object) => cached(objectIds, o, () => `#${nextId++}`);
-
-/** Text of plain data, once per object. */
-const texts = new WeakMap<object, string>();
-const textOf = (o: object) => cached(texts, o, () => JSON.stringify(o));
 
 /**
  * How a path's (a variant's `World.path`) recent runs went: the share of
@@ -107,8 +99,8 @@ export class CaseMemo {
 
   /**
    * Everything a run without tracer entries and its checks depend on but
-   * memory: undefined when the case cannot be kept (code without a key, a
-   * tracer the image does not define).
+   * memory: undefined when the case cannot be kept (code without a key). A
+   * tracer the image does not define is the checks' error, thrown here.
    */
   key(
     loaded: LoadedWorld,
@@ -118,12 +110,9 @@ export class CaseMemo {
   ): string | undefined {
     const { world, image, layout } = loaded;
     if (image.codeKey === undefined) return undefined;
-    const entries: string[] = [];
-    for (const name of new Set([...world.tracers, ...world.probes.map((p) => p.symbol)])) {
-      const address = image.symbols.get(name);
-      if (address === undefined) return undefined;
-      entries.push(`${name}@${address.toString(16)}`);
-    }
+    const entries = [...tracerEntryPoints(loaded)].map(([name, at]) =>
+      `${name}@${at.toString(16)}`
+    );
     const registers = [...initial.registers].map(([r, v]) => `${r}=${v.toString(16)}`);
     const target = world.workload.target;
     return [
@@ -134,11 +123,11 @@ export class CaseMemo {
       initial.args.join(" "),
       `caller@${image.address("caller").toString(16)}`,
       entries.join(" "),
-      textOf(world.probes),
+      JSON.stringify(world.probes),
       `${target.name}/${target.args} ${world.voidTarget ?? false} ${world.path}`,
       `${image.address(target.name).toString(16)}`,
-      textOf(world.workload.codegen),
-      idOf(world.views),
+      JSON.stringify(world.workload.codegen),
+      `views #${objectId(world.views)}`,
     ].join("\n");
   }
 

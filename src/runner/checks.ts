@@ -58,6 +58,33 @@ function readU64(engine: Engine, address: bigint): bigint {
 /** The live stack of a tracer entry, read into the same buffer stop after stop. */
 let stackScratch = new Uint8Array(4096);
 
+const entryPoints = new WeakMap<LoadedWorld, ReadonlyMap<string, bigint>>();
+
+/**
+ * Every tracer entry point in a world, by symbol: exactly the tracers it
+ * declares and its probes (no naming convention). Worked out once per loaded
+ * world (the case memo's key reads it too); a name the image does not define
+ * is a broken contract.
+ */
+export function tracerEntryPoints(loaded: LoadedWorld): ReadonlyMap<string, bigint> {
+  return cached(entryPoints, loaded, () => {
+    const probed = new Set(loaded.world.probes.map((p) => p.symbol));
+    const entries = new Map<string, bigint>();
+    for (const name of new Set([...loaded.world.tracers, ...probed])) {
+      const address = loaded.image.symbols.get(name);
+      if (address === undefined) {
+        throw new ContractError(
+          `${probed.has(name) ? "a probe is set" : "a tracer is declared"} on ${name}, which the ` +
+            `world (${loaded.world.unit.name}) does not define: name a function the variant's ` +
+            `or the tracers' assembly defines`,
+        );
+      }
+      entries.set(name, address);
+    }
+    return entries;
+  });
+}
+
 export class CheckObserver {
   private readonly hits: ProbeHit[] = [];
   private readonly spViolations: SpViolation[] = [];
@@ -76,21 +103,7 @@ export class CheckObserver {
   ) {
     this.stackLow = loaded.layout.stackBase;
     this.probeBySymbol = new Map(loaded.world.probes.map((p) => [p.symbol, p]));
-    // Exactly the tracers the world declares and the probes: no naming convention.
-    const entries = new Map<string, bigint>();
-    for (const name of new Set([...loaded.world.tracers, ...this.probeBySymbol.keys()])) {
-      const address = loaded.image.symbols.get(name);
-      if (address === undefined) {
-        const probed = this.probeBySymbol.has(name);
-        throw new ContractError(
-          `${probed ? "a probe is set" : "a tracer is declared"} on ${name}, which the world ` +
-            `(${loaded.world.unit.name}) does not define: name a function the variant's ` +
-            `or the tracers' assembly defines`,
-        );
-      }
-      entries.set(name, address);
-    }
-    this.tracerEntries = entries;
+    this.tracerEntries = tracerEntryPoints(loaded);
   }
 
   /** Tracer entries seen so far. */

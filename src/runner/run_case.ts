@@ -67,10 +67,12 @@ export async function measure(
   memo?: CaseMemo,
 ): Promise<CaseMeasurement> {
   const initial = initialState(loaded);
+  // Stack accesses are watched for sp alignment unless the code cannot misalign sp.
+  const watchStack = initial.finalFrame % 16n !== 0n || !loaded.code.keepsSpAligned();
   const path = loaded.world.path;
   // A hot path names addresses by the image's symbols, and no trace is kept: not memoized.
   const key = memo && !options.trace && !options.executionCounts && memo.tries(path)
-    ? memo.key(loaded, initial, budget, watchesStack(loaded, initial))
+    ? memo.key(loaded, initial, budget, watchStack)
     : undefined;
   let memoRun: MemoRun | undefined;
   if (key !== undefined) {
@@ -78,8 +80,9 @@ export async function measure(
     if (earlier) return { ...earlier };
     memoRun = { memo: memo!, key, path, record: memo!.worthRecording(key, path) };
   }
-  return await measureRun(loaded, factory, budget, options, "block", initial, memoRun) ??
-    (await measureRun(loaded, factory, budget, options, "instruction", initial))!;
+  const entry = { initial, watchStack };
+  return await measureRun(loaded, factory, budget, options, "block", entry, memoRun) ??
+    (await measureRun(loaded, factory, budget, options, "instruction", entry))!;
 }
 
 /** A run the memo was asked about: it learns whether the run entered a tracer, and may keep it. */
@@ -89,11 +92,6 @@ interface MemoRun {
   path: string;
   /** Log the run's data accesses, and keep it if it is clean and enters no tracer. */
   record: boolean;
-}
-
-/** Whether the stack is watched for sp alignment: unless the code cannot misalign sp. */
-function watchesStack(loaded: LoadedWorld, initial: InitialState): boolean {
-  return initial.finalFrame % 16n !== 0n || !loaded.code.keepsSpAligned();
 }
 
 /**
@@ -106,13 +104,11 @@ async function measureRun(
   budget: number,
   options: MeasureOptions,
   precision: RunPrecision,
-  startState: InitialState,
+  entry: { initial: InitialState; watchStack: boolean },
   memoRun?: MemoRun,
 ): Promise<CaseMeasurement | undefined> {
   const { image, code, layout } = loaded;
-  const { engine, initial } = boot(factory, loaded, precision === "instruction", startState);
-  const recorder = new TraceRecorder(code, loaded.phases);
-  const observer = new CheckObserver(loaded, engine, initial);
+  const { engine, initial } = boot(factory, loaded, precision === "instruction", entry.initial);
   let hookError: unknown;
   // An exception must not unwind through the emulator: keep it and stop the run.
   const guarded = <A extends unknown[]>(f: (...a: A) => void) => (...a: A) => {
@@ -124,9 +120,11 @@ async function measureRun(
     }
   };
   try {
+    const recorder = new TraceRecorder(code, loaded.phases);
+    const observer = new CheckObserver(loaded, engine, initial);
     // Blocks, accesses and sp events are logged natively where possible and
     // examined after the run: no JavaScript call per block on the hot path.
-    const watchStack = watchesStack(loaded, initial);
+    const watchStack = entry.watchStack;
     const log = await openExecutionLog(engine, {
       accesses: (options.trace ?? false) || memoRun?.record === true,
       ...(watchStack

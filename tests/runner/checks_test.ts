@@ -3,9 +3,9 @@
  * the check it targets, while the real variants pass all of them.
  */
 import assert from "node:assert/strict";
-import { unicornFactory } from "../../src/engine/unicorn.ts";
+import { openNativeResources, unicornFactory } from "../../src/engine/unicorn.ts";
 import { VARIANTS } from "../../src/kernel/variants/index.ts";
-import type { Variant } from "../../src/kernel/variants/variant.ts";
+import type { Probe, Variant } from "../../src/kernel/variants/variant.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
 import { measureCase, toWorkload } from "../../src/runner/run_scenario.ts";
 import { measure } from "../../src/runner/run_case.ts";
@@ -15,6 +15,8 @@ import { zeroMetrics } from "../../src/measure/metrics.ts";
 import { OopsError } from "../../src/runner/oops.ts";
 import { AssemblyError } from "../../src/asm/assembler.ts";
 import * as broken from "../fixtures/broken_variants.ts";
+import { nopVariant } from "../../src/kernel/variants/nop.ts";
+import { ContractError } from "../../src/kernel/contract.ts";
 
 const workload = (args = 3) => toWorkload({ target: { args }, ops: [singleTracerOps("ringbuf")] });
 
@@ -130,4 +132,16 @@ Deno.test("nine register arguments are refused with the reason", async () => {
     () => measureCase(VARIANTS[2], workload(9), "test/nine", unicornFactory),
     /takes 9 arguments; the model passes 0..8/,
   );
+});
+
+Deno.test("a probe on a symbol the world lacks is a contract error, and its engine is closed", async () => {
+  const world = buildWorld(nopVariant, workload(), "test/missing-probe");
+  assert.ok(!("notApplicable" in world));
+  const loaded = await loadWorld(world, world.workload.layout);
+  const probe: Probe = { symbol: "no_such_fn", view: "pt_regs", chain: [], calls: 1 };
+  const missing = { ...loaded, world: { ...loaded.world, probes: [probe] } };
+  const before = openNativeResources().engines;
+  // Without a memo: the checks find the name missing once the engine is booted.
+  await assert.rejects(() => measure(missing, unicornFactory), ContractError);
+  assert.equal(openNativeResources().engines, before, "the booted engine was closed");
 });
