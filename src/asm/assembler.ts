@@ -7,6 +7,7 @@
 import { type AsmUnit, locateLine, unitText } from "./source.ts";
 import { parseElf } from "./elf.ts";
 import { LruMap } from "../lru.ts";
+import { sha256Hex } from "../hash.ts";
 import { removeStaleTemps } from "../report/results_file.ts";
 
 /** The assembler command; LLVM 19 is what the timing models were checked against. */
@@ -408,12 +409,6 @@ async function writeAtomic(final: string, bytes: Uint8Array): Promise<void> {
     await Deno.remove(temp).catch(() => {});
     throw e;
   }
-}
-
-async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : new Uint8Array(data);
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 async function runAssembler(

@@ -14,6 +14,7 @@ import {
   type SpEvent,
 } from "./engine.ts";
 import { LogBuffers } from "./log_buffers.ts";
+import { sha256Hex } from "../hash.ts";
 
 const SOURCE = new URL("./native/trace_log.c", import.meta.url);
 const CACHE = new URL("../../.cache/native/", import.meta.url);
@@ -55,11 +56,6 @@ const ACCESSES_PER_INSTRUCTION = 4;
 
 let hooks: Promise<NativeTraceHooks | null> | undefined;
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 /** Where and how the library is built; tests point it elsewhere. */
 export interface NativeBuildOptions {
   /** Directory of the built library (default `.cache/native/`). */
@@ -83,7 +79,7 @@ async function verified(library: string): Promise<boolean> {
       Deno.readFile(library),
       Deno.readTextFile(recordOf(library)),
     ]);
-    return (await sha256(bytes)) === recorded.trim();
+    return (await sha256Hex(bytes)) === recorded.trim();
   } catch {
     return false;
   }
@@ -103,7 +99,7 @@ async function compile(library: string, compilers: readonly string[]): Promise<b
       }).output();
       if (out.success) {
         nativeLogStats.builds++;
-        const digest = await sha256(await Deno.readFile(temp));
+        const digest = await sha256Hex(await Deno.readFile(temp));
         await Deno.rename(temp, library);
         const record = `${recordOf(library)}.${Deno.pid}.${crypto.randomUUID()}.tmp`;
         await Deno.writeTextFile(record, digest + "\n");
@@ -154,7 +150,9 @@ export async function loadNativeHooks(
   const compilers = options.compilers ?? ["cc", "gcc", "clang"];
   const note = options.note ?? ((text: string) => console.error(text));
   const source = await Deno.readFile(SOURCE);
-  const library = `${dir.replace(/\/$/, "")}/trace_log-${(await sha256(source)).slice(0, 16)}.so`;
+  const library = `${dir.replace(/\/$/, "")}/trace_log-${
+    (await sha256Hex(source)).slice(0, 16)
+  }.so`;
   if (!(await verified(library)) && !(await compile(library, compilers))) return null;
   let problem: string;
   try {

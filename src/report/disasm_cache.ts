@@ -10,7 +10,7 @@
  */
 import { disassemble, UNDEFINED } from "../asm/disasm.ts";
 import { cacheDir, cacheNotice, llvmMcVersion, mattr, readRecord } from "../asm/assembler.ts";
-import { sha256Hex } from "../store/meta.ts";
+import { sha256Hex } from "../hash.ts";
 import { writeFileAtomic } from "./results_file.ts";
 
 /** Word -> its text at address 0. */
@@ -38,7 +38,7 @@ function openDisk() {
     const dir = cacheDir();
     if (dir === null) return null;
     const head = { format: 1 as const, llvmMc: await llvmMcVersion(), mattr: mattr() };
-    const key = (await sha256Hex(new TextEncoder().encode(JSON.stringify(head)))).slice(0, 16);
+    const key = (await sha256Hex(JSON.stringify(head))).slice(0, 16);
     const path = `${dir}/disasm-${key}.json`;
     let text: string;
     try {
@@ -64,7 +64,7 @@ async function diskProblem(text: string, head: Omit<DiskCache, "words" | "sha256
   const read = readRecord<DiskCache>(text, head);
   if ("problem" in read) return read.problem;
   const words = read.record.words ?? {};
-  const actual = await sha256Hex(new TextEncoder().encode(JSON.stringify(words)));
+  const actual = await sha256Hex(JSON.stringify(words));
   return actual === read.record.sha256 ? undefined : "its words do not match their hash";
 }
 
@@ -75,7 +75,7 @@ async function saveDisk(): Promise<void> {
   const words = Object.fromEntries(
     [...texts].sort(([a], [b]) => a - b).map(([w, t]) => [w.toString(16).padStart(8, "0"), t]),
   );
-  const sha256 = await sha256Hex(new TextEncoder().encode(JSON.stringify(words)));
+  const sha256 = await sha256Hex(JSON.stringify(words));
   const content: DiskCache = { ...d.head, words, sha256 };
   await Deno.mkdir(d.path.slice(0, d.path.lastIndexOf("/")), { recursive: true })
     .then(() => writeFileAtomic(d.path, JSON.stringify(content)))

@@ -6,6 +6,7 @@
  */
 import { dirname, relative, resolve } from "node:path";
 import type { RunMeta } from "../runner/result.ts";
+import { sha256Hex } from "../hash.ts";
 
 /** Output of a read-only git command, or null when git or the checkout is missing. */
 export async function gitOutput(args: string[], cwd: string): Promise<string | null> {
@@ -38,12 +39,6 @@ export async function projectState(root: string): Promise<RunMeta["project"]> {
     commit,
     dirty: status.split("\n").some((line) => line !== "" && !line.startsWith("# ")),
   };
-}
-
-/** sha256 of bytes, hex. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**

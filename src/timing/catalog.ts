@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { sha256Hex } from "../store/meta.ts";
+import { sha256Hex } from "../hash.ts";
 import { type CompiledModel, compileModel, CpuModelError, parseCpuFile } from "./model.ts";
 import type { TimingMode } from "./simulate.ts";
 

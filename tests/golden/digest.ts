@@ -10,7 +10,7 @@
  * speed work: its engine, assembler and loader were replaced, its numbers
  * were not allowed to move).
  */
-import { sha256Hex } from "../../src/store/meta.ts";
+import { sha256Hex } from "../../src/hash.ts";
 
 /** Scenario -> its head's digest and each run's, by variant and parameters. */
 export type SuiteDigest = Record<string, { head: string; runs: Record<string, string> }>;

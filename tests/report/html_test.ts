@@ -8,7 +8,7 @@ import { Palette } from "../../src/report/html/palette.ts";
 import { resultGroups } from "../../src/report/summary.ts";
 import { expandResultsFile, relatedHistory } from "../../src/cli/report.ts";
 import { historyRecord } from "../../src/store/history.ts";
-import { sha256Hex } from "../../src/store/meta.ts";
+import { sha256Hex } from "../../src/hash.ts";
 import type { StoredResult } from "../../src/store/schema.ts";
 import { clone, okRun, sampleResult } from "./fixtures/results.ts";
 
@@ -89,7 +89,7 @@ Deno.test("report: self-contained, and the CSP allows exactly its own two script
   const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]);
   assert.equal(scripts.length, 2);
   for (const code of scripts) {
-    const hex = await sha256Hex(new TextEncoder().encode(code));
+    const hex = await sha256Hex(code);
     const b64 = btoa(String.fromCharCode(...hex.match(/../g)!.map((h) => parseInt(h, 16))));
     assert.ok(csp.includes(`sha256-${b64}`), "script hash in the CSP");
   }

@@ -5,7 +5,7 @@
  * one side only fail a comparison unless --allow-missing.
  */
 import assert from "node:assert/strict";
-import { sha256Hex } from "../../src/store/meta.ts";
+import { sha256Hex } from "../../src/hash.ts";
 import { assertInputError, harness, ROOT, withTempDir } from "./cli.ts";
 
 const sha256Of = async (path: string) => sha256Hex(await Deno.readFile(path));

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { projectState, runMeta, sha256Hex } from "../../src/store/meta.ts";
+import { projectState, runMeta } from "../../src/store/meta.ts";
+import { sha256Hex } from "../../src/hash.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 

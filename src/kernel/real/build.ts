@@ -28,6 +28,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { KernelBuildError } from "./build_error.ts";
+import { sha256Hex } from "../../hash.ts";
 import { parseElf } from "../../asm/elf.ts";
 import {
   fileExists,
@@ -189,21 +190,13 @@ const DEFAULT_CROSS_COMPILE = "aarch64-linux-gnu-";
 // Small helpers
 
 /**
- * A sha256 of node:crypto, imported on first use: importing it loads Node's
+ * A file's sha256, read as a stream (a kernel tarball is too big to read at
+ * once): node:crypto, imported on first use, as importing it loads Node's
  * process object, which made `mod.ts --help` (80 to 88 ms) and `kernel
  * --help` (73 ms) take 11 to 15 ms longer though they hash nothing.
  */
-let nodeCrypto: Promise<typeof import("node:crypto")> | undefined;
-async function sha256(): Promise<import("node:crypto").Hash> {
-  return (await (nodeCrypto ??= import("node:crypto"))).createHash("sha256");
-}
-
-async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  return (await sha256()).update(data).digest("hex");
-}
-
 async function sha256File(path: string): Promise<string> {
-  const hash = await sha256();
+  const hash = (await import("node:crypto")).createHash("sha256");
   const file = await Deno.open(path, { read: true });
   // Reading the stream to its end closes the file.
   for await (const chunk of file.readable) hash.update(chunk);

@@ -7,7 +7,7 @@
  * sorts and filters tables, and copies the text summary.
  */
 import type { HistoryEntry } from "../../store/history.ts";
-import { sha256Hex } from "../../store/meta.ts";
+import { sha256Hex } from "../../hash.ts";
 import type { StoredResult } from "../../store/schema.ts";
 import { TOOL } from "../../version.ts";
 import { resultGroups, summarize } from "../summary.ts";
@@ -34,7 +34,7 @@ export interface ReportInput {
 }
 
 async function cspHash(code: string): Promise<string> {
-  const hex = await sha256Hex(new TextEncoder().encode(code));
+  const hex = await sha256Hex(code);
   const bytes = hex.match(/../g)!.map((h) => parseInt(h, 16));
   return `'sha256-${btoa(String.fromCharCode(...bytes))}'`;
 }
