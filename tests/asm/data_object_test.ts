@@ -17,8 +17,8 @@ import { defaultLayout, SectionPlacer } from "../../src/kernel/layout.ts";
 import { buildWorld } from "../../src/kernel/world.ts";
 import { toWorkload } from "../../src/runner/run_scenario.ts";
 import { scenarioVariants } from "../../src/runner/scenario.ts";
+import { scenarioFiles } from "../scenario_files.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const layout = defaultLayout({});
 
 /** Sections (name, address, bytes) and symbols of an image, comparable with deepEqual. */
@@ -42,11 +42,11 @@ async function split(unit: AsmUnit) {
 }
 
 Deno.test("typed data: every variant's world links to the image of its whole unit", async () => {
-  const files = [...Deno.readDirSync(`${ROOT}scenarios`)].map((e) => e.name).sort();
+  const files = scenarioFiles();
   let worlds = 0;
   const before = objectStats.split;
   for (const file of files) {
-    const scenario = await loadScenario(`${ROOT}scenarios/${file}`);
+    const scenario = await loadScenario(file);
     const params = Object.fromEntries(
       Object.entries(scenario.params).map(([k, p]) => [k, p.default]),
     );

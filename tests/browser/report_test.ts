@@ -23,6 +23,7 @@ import { summarize, summaryText } from "../../src/report/summary.ts";
 import { historyRecord } from "../../src/store/history.ts";
 import { recordRun } from "../../src/store/record.ts";
 import type { StoredResult } from "../../src/store/schema.ts";
+import { scenarioFiles } from "../scenario_files.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CHROMIUM = "/usr/bin/chromium";
@@ -59,8 +60,7 @@ function requireChromium(): void {
 
 async function realResults(): Promise<StoredResult[]> {
   const files = [
-    ...[...Deno.readDirSync(`${ROOT}scenarios`)].filter((e) => e.name.endsWith(".ts"))
-      .map((e) => `${ROOT}scenarios/${e.name}`).sort(),
+    ...scenarioFiles(),
     `${ROOT}tests/report/fixtures/evil-scenario.ts`,
   ];
   const results: StoredResult[] = [];

@@ -4,6 +4,7 @@
  * with the bad inputs each must refuse.
  */
 import assert from "node:assert/strict";
+import { scenarioFiles } from "../scenario_files.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -50,9 +51,7 @@ Deno.test("main job: results, a history record per run and a report of the real 
     assert.equal(second.code, 0, second.stderr);
     const history = [...Deno.readDirSync(`${out}/history`)].map((e) => e.name).sort();
     assert.equal(history.length, 2);
-    const scenarios = [...Deno.readDirSync(`${ROOT}scenarios`)].filter((e) =>
-      e.name.endsWith(".ts")
-    );
+    const scenarios = scenarioFiles();
     const single = JSON.parse(await Deno.readTextFile(`${out}/single-tracer.json`));
     assert.equal(single.schema, 1);
     assert.match(single.meta.date, /^\d{4}-\d\d-\d\dT/);
@@ -76,9 +75,9 @@ Deno.test("main job: results, a history record per run and a report of the real 
     assert.ok(bytes < 600_000, `the main job's report is ${bytes} bytes`);
     const main = html.slice(html.indexOf("<main>"));
     assert.ok(main.indexOf('<section id="summary">') < main.indexOf('<section id="scenario-'));
-    for (const s of scenarios) {
-      const name = JSON.parse(await Deno.readTextFile(`${out}/${s.name.replace(/\.ts$/, ".json")}`))
-        .scenario;
+    for (const file of scenarios) {
+      const json = file.slice(file.lastIndexOf("/") + 1).replace(/\.ts$/, ".json");
+      const name = JSON.parse(await Deno.readTextFile(`${out}/${json}`)).scenario;
       assert.ok(html.includes(`<h2>${name}</h2>`), `section for ${name}`);
     }
     assert.match(html, /2 stored runs/);

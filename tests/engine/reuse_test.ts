@@ -18,12 +18,9 @@ import { loadScenario } from "../../src/cli/main.ts";
 import { selectCpus } from "../../src/timing/catalog.ts";
 import type { ParamValue } from "../../src/runner/result.ts";
 import { scenarioVariants } from "../../src/runner/scenario.ts";
+import { ROOT, scenarioFiles } from "../scenario_files.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const files = [...Deno.readDirSync(`${ROOT}scenarios`)]
-  .filter((e) => e.isFile && e.name.endsWith(".ts"))
-  .map((e) => `${ROOT}scenarios/${e.name}`)
-  .sort();
+const files = scenarioFiles();
 
 async function runs(
   file: string,

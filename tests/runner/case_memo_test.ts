@@ -27,12 +27,9 @@ import {
   mapImage,
 } from "../../src/runner/machine.ts";
 import { zeroMetrics } from "../../src/measure/metrics.ts";
+import { ROOT, scenarioFiles } from "../scenario_files.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const files = [...Deno.readDirSync(`${ROOT}scenarios`)]
-  .filter((e) => e.isFile && e.name.endsWith(".ts"))
-  .map((e) => `${ROOT}scenarios/${e.name}`)
-  .sort();
+const files = scenarioFiles();
 const factory = new RecyclingUnicornFactory();
 
 /** A sweep's runs in this thread with `memo` (none: every case emulated). */

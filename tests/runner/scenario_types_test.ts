@@ -7,16 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { argsParam, defineScenario, singleTracerOps } from "../../mod.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-const SCENARIOS = `${ROOT}scenarios/`;
-
-function scenarioFiles(): string[] {
-  return [...Deno.readDirSync(SCENARIOS)]
-    .filter((e) => e.isFile && e.name.endsWith(".ts"))
-    .map((e) => e.name)
-    .sort();
-}
+import { ROOT, scenarioFiles } from "../scenario_files.ts";
 
 /** What the workload below saw, so the runtime test can look at it too. */
 const seen: { tracer: "empty" | "ringbuf"; args: number; flag: boolean }[] = [];
@@ -83,7 +74,7 @@ function code(text: string): string {
 }
 
 Deno.test("scenario files and the typed snippet here pass deno check", async () => {
-  const files = scenarioFiles().map((f) => `scenarios/${f}`);
+  const files = scenarioFiles().map((f) => f.slice(ROOT.length));
   assert.ok(files.length >= 7, files.join(", "));
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["check", ...files, "tests/runner/scenario_types_test.ts"],
@@ -96,7 +87,7 @@ Deno.test("scenario files and the typed snippet here pass deno check", async () 
 
 Deno.test("scenario files cast no parameter and import only ../mod.ts", () => {
   for (const file of scenarioFiles()) {
-    const text = Deno.readTextFileSync(`${SCENARIOS}${file}`);
+    const text = Deno.readTextFileSync(file);
     const lines = code(text).split("\n");
     const casts = lines.flatMap((line, i) =>
       /\sas\s+(?!const\b)/.test(line) ? [`${file}:${i + 1}: ${text.split("\n")[i].trim()}`] : []
