@@ -21,7 +21,7 @@ import { paramsLabel, startFirstCaseLookups, toWorkload } from "../runner/run_sc
 import { SharedCasePool } from "../runner/case_pool.ts";
 import { DEFAULT_BUDGET } from "../runner/run_case.ts";
 import { validateWorkload } from "../kernel/world.ts";
-import { unicorn } from "../engine/unicorn_ffi.ts";
+import { preloadUnicorn, unicorn } from "../engine/unicorn_ffi.ts";
 import { renderFailures, renderTable } from "../report/table.ts";
 import { renderFidelity } from "../report/fidelity.ts";
 import {
@@ -324,8 +324,12 @@ export function checkSweep(
   }
 }
 
-/** The emulator library must load before anything runs; a missing one names its package. */
-function requireEmulator(): void {
+/**
+ * The emulator library must load before anything runs; a missing one names
+ * its package. It has been loading since `preloadUnicorn()` was called.
+ */
+async function requireEmulator(): Promise<void> {
+  await preloadUnicorn();
   try {
     unicorn();
   } catch (e) {
@@ -451,6 +455,8 @@ async function runCommand(args: string[]): Promise<void> {
     } else console.log(RUN_USAGE);
     return;
   }
+  // The emulator library loads on another thread while the input is read.
+  preloadUnicorn();
   const json = nonEmpty("--json", values.json);
   const cpus = await parseCpus(values.cpu);
   const kernels = parseKernels(values.kernel);
@@ -463,11 +469,13 @@ async function runCommand(args: string[]): Promise<void> {
   const overrides = parseOverrides(scenario, file, values.param ?? []);
   checkSweep(scenario, file, overrides);
   // The input is good (a refused one leaves no lookup, or first build, behind): the
-  // first case's lookups go on while the emulator library opens.
+  // first case's lookups, and the project's git state, go on while the emulator library
+  // finishes loading.
   startFirstCaseLookups();
-  requireEmulator();
+  const project = projectState(PROJECT_ROOT);
   // Leftovers of a killed earlier run (temp files of atomic writes) go before this one starts.
   if (json && json !== "-") removeStaleTemps(dirname(fromCwd(json)));
+  await requireEmulator();
   const progress = stderrProgress(!!values.quiet, json === "-");
   const results: ScenarioResult[] = [];
   const several = { kernels: kernels.length > 1, cpus: cpus.length > 1 };
@@ -488,6 +496,7 @@ async function runCommand(args: string[]): Promise<void> {
           onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
           file,
           root: PROJECT_ROOT,
+          project,
           listing,
           cpu,
           kernel,
@@ -538,6 +547,7 @@ async function mainCommand(args: string[]): Promise<void> {
     console.log(MAIN_USAGE);
     return;
   }
+  preloadUnicorn();
   const cpus = await parseCpus(values.cpu);
   const workers = parseWorkers(values.workers);
   const root = PROJECT_ROOT;
@@ -555,7 +565,9 @@ async function mainCommand(args: string[]): Promise<void> {
     scenarios.push({ file: path, scenario });
   }
   startFirstCaseLookups();
-  requireEmulator();
+  // The project's git state, once for the job, looked up while the first cases run.
+  const project = projectState(root);
+  await requireEmulator();
   await Deno.mkdir(outDir, { recursive: true }).catch((e) => {
     throw new UsageError(`cannot create ${outDir}: ${e.message}`);
   });
@@ -565,8 +577,6 @@ async function mainCommand(args: string[]): Promise<void> {
   let cases = 0, instructions = 0, failed = 0;
   const results: ScenarioResult[] = [];
   const progress = stderrProgress(false, false);
-  // The project's git state, once for the job, looked up while the first cases run.
-  const project = projectState(root);
   {
     // One set of workers for every scenario that is big enough to use them, and this
     // thread's engines kept warm from one scenario to the next.
