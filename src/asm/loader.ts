@@ -1456,24 +1456,18 @@ export function undefinedReferences(
   items: readonly LinkItem[],
   aliases: ReadonlyMap<string, string> = new Map(),
 ): Map<string, bigint> {
-  const defined = new Set<string>(aliases.keys());
-  const inputs: LinkInput[] = [];
+  const dataNames = new Set<string>();
+  const inputs: InputNames[] = [];
   for (const item of items) {
     if (isData(item)) {
-      for (const layout of item.data) for (const o of layout.objects) defined.add(o.name);
-    } else inputs.push(item);
+      for (const layout of item.data) for (const o of layout.objects) dataNames.add(o.name);
+    } else inputs.push(namesOfInput(item));
   }
-  for (const { obj, select = () => true } of inputs) {
-    for (const sym of obj.symbols) {
-      const section = obj.sections[sym.sectionIndex];
-      const loaded = sym.sectionIndex === SHN_ABS ||
-        (section !== undefined && (section.flags & SHF_ALLOC) !== 0 && select(section));
-      if (sym.sectionIndex !== SHN_UNDEF && loaded && isNamed(sym)) defined.add(sym.name);
-    }
-  }
+  const defined = (name: string) =>
+    aliases.has(name) || dataNames.has(name) || inputs.some((input) => input.defined.has(name));
   const missing = new Map<string, bigint>();
   const need = (name: string, addend: bigint) => {
-    if (defined.has(name)) return;
+    if (defined(name)) return;
     const reach = addend > 0n ? addend : 0n;
     if (!missing.has(name) || missing.get(name)! < reach) missing.set(name, reach);
   };
@@ -1484,14 +1478,44 @@ export function undefinedReferences(
       }
     }
   }
-  for (const { obj, select = () => true } of inputs) {
+  for (const input of inputs) input.needs.forEach((reach, name) => need(name, reach));
+  return new Map([...missing].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The names an input's selected sections define, and those its relocations need (largest reach). */
+interface InputNames {
+  readonly defined: ReadonlySet<string>;
+  readonly needs: ReadonlyMap<string, bigint>;
+}
+
+/**
+ * Worked out once per object and selection: a sweep on a real kernel links
+ * the same kernel objects, and the same code object, case after case.
+ */
+const inputNames = new WeakMap<ElfObject, WeakMap<(s: ElfSection) => boolean, InputNames>>();
+const ALL_SECTIONS = () => true;
+
+function namesOfInput({ obj, select = ALL_SECTIONS }: LinkInput): InputNames {
+  let bySelection = inputNames.get(obj);
+  if (!bySelection) inputNames.set(obj, bySelection = new WeakMap());
+  return cached(bySelection, select, () => {
+    const defined = new Set<string>();
+    for (const sym of obj.symbols) {
+      const section = obj.sections[sym.sectionIndex];
+      const loaded = sym.sectionIndex === SHN_ABS ||
+        (section !== undefined && (section.flags & SHF_ALLOC) !== 0 && select(section));
+      if (sym.sectionIndex !== SHN_UNDEF && loaded && isNamed(sym)) defined.add(sym.name);
+    }
+    const needs = new Map<string, bigint>();
     for (const rel of obj.relocations) {
       const section = obj.sections[rel.section];
       if (!section || (section.flags & SHF_ALLOC) === 0 || !select(section)) continue;
       const sym = obj.symbols[rel.symbol];
       if (sym.sectionIndex !== SHN_UNDEF || sym.binding === "weak" || !isNamed(sym)) continue;
-      need(sym.name, rel.addend);
+      const reach = rel.addend > 0n ? rel.addend : 0n;
+      const known = needs.get(sym.name);
+      if (known === undefined || known < reach) needs.set(sym.name, reach);
     }
-  }
-  return new Map([...missing].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { defined, needs };
+  });
 }

@@ -83,7 +83,15 @@ function kernelPlacer(layout: MemoryLayout): (s: PlaceRequest) => bigint {
 
 /** Link the harness's unit with a real kernel's objects and trap stubs, then register. */
 async function linkKernel(world: World, kernel: KernelLink, layout: MemoryLayout) {
-  const inputs = [...await unitObjects(world.unit, world.unit.name), ...kernel.inputs];
+  const unit = await unitObjects(world.unit, world.unit.name);
+  // The harness's typed data is placed after the kernel's sections: it is the one input
+  // whose size changes from case to case, so the kernel's data keeps its place, its code
+  // the same words, and what is worked out from the code (LoadedImage.codeKey) is kept.
+  const inputs = [
+    ...unit.filter((item) => !("data" in item)),
+    ...kernel.inputs,
+    ...unit.filter((item) => "data" in item),
+  ];
   const missing = undefinedReferences(inputs, kernel.aliases);
   // A sweep on one kernel needs one or two sets of stubs: parsed once each.
   const trap = { name: "trap stubs", obj: await parsedObject(trapUnit(missing)) };

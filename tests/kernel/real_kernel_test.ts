@@ -161,6 +161,37 @@ function listWorkload() {
   });
 }
 
+Deno.test("the kernel's sections keep their places whatever the size of the harness's data", async () => {
+  const kernel = await openKernel("linux-6.12");
+  const base = singleTracerOps("empty");
+  // 1 and 40 ops: the harness's data (ops, hashes, heap) grows by kilobytes.
+  const placed = async (ops: number) => {
+    const workload = toWorkload({
+      target: { args: 2 },
+      ops: Array.from({ length: ops }, (_, k) => ({ ...base, name: `ops_${k}` })),
+    });
+    const world = buildRealWorld(kernel, findVariant("call-ops")!, workload, "placement-test");
+    assert.ok(!("notApplicable" in world));
+    const { image } = await loadWorld(world, world.workload.layout);
+    const kernelSections = image.sections
+      .filter((s) => s.input?.startsWith("linux-6.12 ") && s.size > 0)
+      .map((s) => `${s.input} ${s.name} @${s.address.toString(16)}`);
+    const data = image.sections.find((s) => s.input?.endsWith(": data"))!;
+    return { image, kernelSections, data };
+  };
+  const one = await placed(1), many = await placed(40);
+  assert.ok(many.data.size > one.data.size + 1024, "the harness's data grew");
+  assert.ok(one.kernelSections.some((s) => s.includes(".data")), "the kernel has data sections");
+  assert.deepEqual(many.kernelSections, one.kernelSections);
+  // So both links have one code key: what is worked out from the code is kept between them.
+  assert.equal(many.image.codeKey, one.image.codeKey);
+  // The harness's data comes after every kernel section of the data region.
+  const kernelData = one.image.sections.filter((s) =>
+    s.input?.startsWith("linux-6.12 ") && !s.exec && s.size > 0
+  );
+  for (const s of kernelData) assert.ok(s.address < one.data.address, `${s.input} ${s.name}`);
+});
+
 Deno.test("a trap stub reached is that run's failure, naming the symbol and its caller", async () => {
   const kernel = await openKernel("linux-6.12");
   const world = buildRealWorld(kernel, findVariant("call-ops")!, listWorkload(), "trap-test");

@@ -4,7 +4,7 @@
  * the harness reserves, in the layout the kernel's DWARF gives. Each rule
  * names the kernel function it stands for.
  */
-import type { LoadedImage } from "../../asm/loader.ts";
+import type { LoadedImage, LoadedSection } from "../../asm/loader.ts";
 import { hashIp } from "../structs.ts";
 import type { OpsSpec, Workload } from "../workload.ts";
 import type { RealKernel, RealLayout } from "./kernel.ts";
@@ -57,28 +57,42 @@ function align16(n: number): number {
 
 /** Writes into the loaded image's sections, before they are mapped. */
 class ImageWriter {
+  /** The section last written, and a view of its bytes: writes come in runs (ops, hashes). */
+  #section?: LoadedSection;
+  #view?: DataView;
+
   constructor(private readonly image: LoadedImage) {}
 
   u64(address: bigint, value: bigint): void {
-    this.view(address, 8).setBigUint64(0, BigInt.asUintN(64, value), true);
+    const at = this.offset(address, 8);
+    this.#view!.setBigUint64(at, BigInt.asUintN(64, value), true);
   }
 
   u32(address: bigint, value: number): void {
-    this.view(address, 4).setUint32(0, value >>> 0, true);
+    const at = this.offset(address, 4);
+    this.#view!.setUint32(at, value >>> 0, true);
   }
 
   read64(address: bigint): bigint {
-    return this.view(address, 8).getBigUint64(0, true);
+    const at = this.offset(address, 8);
+    return this.#view!.getBigUint64(at, true);
   }
 
-  private view(address: bigint, width: number): DataView {
-    const s = this.image.sections.find((s) =>
-      address >= s.address && address + BigInt(width) <= s.address + BigInt(s.size)
-    );
-    if (!s || s.bytes.length < s.size) {
-      throw new Error(`registration writes outside the loaded image at 0x${address.toString(16)}`);
+  /** Where `width` bytes at `address` are in the view of the section holding them (it is made #view). */
+  private offset(address: bigint, width: number): number {
+    const inside = (s: LoadedSection) =>
+      address >= s.address && address + BigInt(width) <= s.address + BigInt(s.size);
+    if (this.#section === undefined || !inside(this.#section)) {
+      const s = this.image.sections.find(inside);
+      if (!s || s.bytes.length < s.size) {
+        throw new Error(
+          `registration writes outside the loaded image at 0x${address.toString(16)}`,
+        );
+      }
+      this.#section = s;
+      this.#view = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.length);
     }
-    return new DataView(s.bytes.buffer, s.bytes.byteOffset + Number(address - s.address), width);
+    return Number(address - this.#section.address);
   }
 }
 

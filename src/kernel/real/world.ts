@@ -22,6 +22,7 @@ import { TASK_STRUCT } from "../structs.ts";
 import { structConstants } from "../structs.ts";
 import type { NotApplicable, Variant } from "../variants/variant.ts";
 import { makeViews, type RegsViews } from "../views.ts";
+import { cached } from "../../lru.ts";
 import { bpfChunks, validateWorkload, withVeneer, type World, worldTracers } from "../world.ts";
 import { tracerCodegen, type Workload } from "../workload.ts";
 import { patchableEntries, type RealKernel, SAMPLE_SYMBOLS } from "./kernel.ts";
@@ -73,15 +74,19 @@ function kernelConstants(kernel: RealKernel): Map<string, number | bigint> {
   return c;
 }
 
+/** Each kernel's views: one object for all its cases (the case memo keys by it). */
+const viewsOf = new WeakMap<RealKernel, RegsViews>();
+
 /** Reads saved argument registers in the kernel's own layout. */
 function kernelViews(kernel: RealKernel): RegsViews {
-  return makeViews((_view, i) => {
-    const offset = kernel.layout.regs.x[i];
-    if (offset === undefined) {
-      throw new Error(`${kernel.layout.regs.struct} of ${kernel.info.name} has no x${i}`);
-    }
-    return offset;
-  });
+  return cached(viewsOf, kernel, () =>
+    makeViews((_view, i) => {
+      const offset = kernel.layout.regs.x[i];
+      if (offset === undefined) {
+        throw new Error(`${kernel.layout.regs.struct} of ${kernel.info.name} has no x${i}`);
+      }
+      return offset;
+    }));
 }
 
 /** rcu_is_watching(), which the world models (RCU is always watching here). */
@@ -192,6 +197,9 @@ function phaseMarkers(kernel: RealKernel, image: LoadedImage): NamedAddress[] {
   });
 }
 
+/** A kernel's `.equ` text: the same for every case on it. */
+const constantsTexts = new WeakMap<RealKernel, string>();
+
 /** Build the world of `variant` on a real kernel, or say why the kernel cannot run it. */
 export function buildRealWorld(
   kernel: RealKernel,
@@ -230,7 +238,7 @@ export function buildRealWorld(
   const chunks = [
     {
       origin: `${ORIGIN}: ${kernel.info.name} offsets`,
-      text: structConstants(kernelConstants(kernel)),
+      text: cached(constantsTexts, kernel, () => structConstants(kernelConstants(kernel))),
     },
     callerChunk(workload),
     ...(sample ? [] : [tracedFunctionChunk(workload, site)]),
