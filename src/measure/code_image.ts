@@ -47,6 +47,11 @@ export class CodeImage {
     this.starts = this.sections.map((s) => Number(s.address));
   }
 
+  /** Which objects' code is where (LoadedImage.codeKey): the timing model keeps plans by it. */
+  get placementKey(): string | undefined {
+    return this.image.codeKey;
+  }
+
   /** The instruction word at `address`, or undefined outside loaded code. */
   word(address: number): number | undefined {
     for (let k = 0; k < this.sections.length; k++) {

@@ -45,7 +45,18 @@ export interface CycleCauses {
 }
 
 /** Hex address as listings and `cyclesByPc` write it. */
-export const hexPc = (pc: number): string => `0x${pc.toString(16)}`;
+export function hexPc(pc: number): string {
+  let text = hexPcs.get(pc);
+  if (text === undefined) {
+    // A sweep's timed cases name the same few thousand pcs, case after case.
+    if (hexPcs.size >= MAX_HEX_PCS) hexPcs.clear();
+    hexPcs.set(pc, text = `0x${pc.toString(16)}`);
+  }
+  return text;
+}
+
+const hexPcs = new Map<number, string>();
+const MAX_HEX_PCS = 1 << 16;
 
 /** A vector of cycles by C_* index as {@link CycleCauses}; `all`: keep zero causes too. */
 export function causesOf(

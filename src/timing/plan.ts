@@ -8,6 +8,7 @@
  * @module
  */
 import type { Decoded, Undecoded } from "../isa/types.ts";
+import { LruMap } from "../lru.ts";
 import { REG_NZCV, REG_V0 } from "../isa/types.ts";
 import {
   type CompiledModel,
@@ -153,26 +154,41 @@ export interface BlockPlan {
   readonly dependsOn: (Map<number, number> | undefined)[];
   /** Id of the last simulation that used the plan (scratch, like `charged`). */
   lastUse: number;
+  /** The instruction words the plan was made from. */
+  readonly words: Uint32Array;
+  /** The use of its cache in which the plan's words were last found to be the code's. */
+  checked: number;
 }
 
 /** The code being timed (a `CodeImage` fits): decoded once per address, cached there. */
 export interface CodeSource {
   instruction(address: number): Decoded | Undecoded | undefined;
   describe(address: number): string;
+  /**
+   * Equal for code at the same places (LoadedImage.codeKey): its blocks' plans are
+   * kept from one such code to the next, each checked against its words before it
+   * serves. Without it, plans are kept as long as this code is.
+   */
+  readonly placementKey?: string;
 }
 
 /** Phase of a pc (a `PhaseMap` fits). */
 export interface PhaseSource {
   at(address: number): string;
+  /** Equal for equal maps of pcs to phases. */
+  readonly signature?: string;
 }
 
 /** Where the plans of one simulation get their inputs. */
 export interface PlanContext {
   readonly model: CompiledModel;
-  readonly code: CodeSource;
-  readonly phases: PhaseSource;
+  /** The code (and phases) being timed now: a shared cache's are the latest user's. */
+  code: CodeSource;
+  phases: PhaseSource;
   /** Phase names in first-seen order; plans store indexes into it. */
   readonly phaseNames: string[];
+  /** Counts the code the plans have served: a plan made or checked in this use fits it. */
+  use: number;
 }
 
 function hex(n: number, digits = 0): string {
@@ -268,6 +284,7 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
   const barrier = new Uint8Array(count);
   const order = new Uint8Array(count);
   const target = new Float64Array(count).fill(NaN);
+  const words = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     const pc = start + 4 * i;
     const insn = code.instruction(pc);
@@ -278,6 +295,7 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
           (insn ? `the decoder does not know it (${insn.reason})` : "no code is loaded there"),
       );
     }
+    words[i] = insn.word;
     const f = figureOf(ctx, insn, pc);
     figure[i] = f;
     const name = ctx.phases.at(pc);
@@ -361,26 +379,51 @@ export function planBlock(ctx: PlanContext, start: number, size: number): BlockP
     depCycles: new Float64Array(count),
     dependsOn: new Array(count).fill(undefined),
     lastUse: -1,
+    words,
+    checked: ctx.use,
   };
 }
 
 const caches = new WeakMap<CodeSource, WeakMap<CompiledModel, WeakMap<PhaseSource, PlanCache>>>();
 
 /**
- * The plan cache of (code, model, phases), kept as long as the code is: a
- * block is planned once however many runs and simulations use it.
+ * Plan caches by model, then by code placement and phases: a sweep times the
+ * same code case after case, where only the words holding data addresses
+ * change. At most 64 codes are kept per model.
+ */
+const sharedCaches = new WeakMap<CompiledModel, LruMap<string, PlanCache>>();
+
+/**
+ * The plan cache of (code, model, phases): a block is planned once however
+ * many runs and simulations use it. Code with a placement key and phases
+ * with a signature share it with earlier code at the same places (each plan
+ * checked against the words it was made from: `PlanCache.get`); other code
+ * keeps its own as long as it is kept.
  */
 export function planCacheFor(
   model: CompiledModel,
   code: CodeSource,
   phases: PhaseSource,
 ): PlanCache {
+  if (code.placementKey !== undefined && phases.signature !== undefined) {
+    let byCode = sharedCaches.get(model);
+    if (!byCode) sharedCaches.set(model, byCode = new LruMap(64));
+    const key = `${code.placementKey}\n${phases.signature}`;
+    let shared = byCode.get(key);
+    if (!shared) {
+      byCode.set(key, shared = new PlanCache({ model, code, phases, phaseNames: [], use: 0 }));
+    }
+    shared.use(code, phases);
+    return shared;
+  }
   let byModel = caches.get(code);
   if (!byModel) caches.set(code, byModel = new WeakMap());
   let byPhases = byModel.get(model);
   if (!byPhases) byModel.set(model, byPhases = new WeakMap());
   let cache = byPhases.get(phases);
-  if (!cache) byPhases.set(phases, cache = new PlanCache({ model, code, phases, phaseNames: [] }));
+  if (!cache) {
+    byPhases.set(phases, cache = new PlanCache({ model, code, phases, phaseNames: [], use: 0 }));
+  }
   return cache;
 }
 
@@ -396,18 +439,42 @@ export class PlanCache {
 
   constructor(readonly ctx: PlanContext) {}
 
+  /** From now on, the plans serve `code` (and `phases`): each is checked once against its words. */
+  use(code: CodeSource, phases: PhaseSource): void {
+    if (code === this.ctx.code && phases === this.ctx.phases) return;
+    this.ctx.code = code;
+    this.ctx.phases = phases;
+    this.ctx.use++;
+  }
+
   get(start: number, size: number): BlockPlan {
     const mask = this.#keys.length - 1;
     let h = ((start / 4) % 65521 * 31 + size) & mask;
     for (;;) {
       const k = this.#keys[h];
       if (k === -1) break;
-      if (k === start && this.#sizes[h] === size) return this.plans[this.#slots[h]];
+      if (k === start && this.#sizes[h] === size) {
+        const slot = this.#slots[h];
+        const plan = this.plans[slot];
+        if (plan.checked === this.ctx.use || this.#current(plan)) return plan;
+        // A word changed (a data address): planned again, in the same slot.
+        return this.plans[slot] = planBlock(this.ctx, start, size);
+      }
       h = (h + 1) & mask;
     }
     const plan = planBlock(this.ctx, start, size);
     this.#insert(start, size, this.plans.push(plan) - 1);
     return plan;
+  }
+
+  /** Whether the code now holds the words `plan` was made from (it is then checked for this use). */
+  #current(plan: BlockPlan): boolean {
+    const code = this.ctx.code;
+    for (let i = 0; i < plan.count; i++) {
+      if (code.instruction(plan.start + 4 * i)?.word !== plan.words[i]) return false;
+    }
+    plan.checked = this.ctx.use;
+    return true;
   }
 
   #insert(start: number, size: number, slot: number): void {

@@ -1,0 +1,58 @@
+/**
+ * Block plans are kept from one case to the next when the code is at the
+ * same places (a sweep), and each is checked against the words it was made
+ * from: a changed word is planned again, never timed with the old plan.
+ */
+import assert from "node:assert/strict";
+import { selectCpus } from "../../src/timing/catalog.ts";
+import { type CodeSource, type PhaseSource } from "../../src/timing/plan.ts";
+import { simulate, type TimingResult } from "../../src/timing/simulate.ts";
+import { runProgram } from "./program.ts";
+
+/** A chain of dependent instructions whose second is `middle`. */
+const program = (middle: string) => `
+  .text
+  .globl start, stop
+start:
+  mov x1, #3
+  ${middle}
+  add x0, x0, x1
+  add x0, x0, x1
+stop:
+  nop
+`;
+
+/** The code and phases of a run, as code at the places `key` names (or keyless: kept alone). */
+function sources(run: Awaited<ReturnType<typeof runProgram>>, key?: string) {
+  const code: CodeSource = {
+    instruction: (a) => run.code.instruction(a),
+    describe: (a) => run.code.describe(a),
+    ...(key === undefined ? {} : { placementKey: key }),
+  };
+  const phases: PhaseSource = {
+    at: (a) => run.phases.at(a),
+    ...(key === undefined ? {} : { signature: "the same phases" }),
+  };
+  return { code, phases };
+}
+
+const plain = (r: TimingResult) => ({ ...r, byPc: [...r.byPc], causesByPc: [...r.causesByPc] });
+
+Deno.test("plans kept between codes at the same places are checked against their words", async () => {
+  const [cpu] = await selectCpus("cortex-a55");
+  const add = await runProgram(program("add x0, x0, #1"));
+  const mul = await runProgram(program("mul x0, x0, x1"));
+  assert.equal(add.trace.blockCount, mul.trace.blockCount);
+  const time = (s: ReturnType<typeof sources>, trace = mul.trace) =>
+    simulate(cpu.model, trace, s.code, s.phases, { mode: cpu.mode });
+  // Alone: the multiply's own plans.
+  const alone = time(sources(mul));
+  // Shared: the add's plans are made first, under the same placement key.
+  const key = `plan-cache-test ${crypto.randomUUID()}`;
+  const first = time(sources(add, key), add.trace);
+  const shared = time(sources(mul, key));
+  assert.deepEqual(plain(shared), plain(alone));
+  assert.notEqual(first.cycles, alone.cycles, "the two programs time differently");
+  // And back: the add's own timing again, after the multiply replaced its plan.
+  assert.deepEqual(plain(time(sources(add, key), add.trace)), plain(first));
+});
