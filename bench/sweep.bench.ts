@@ -15,6 +15,9 @@
  *   engines with no hooks and no checks, so harness/floor is what the
  *   measuring costs over bare emulation (its children take turns with the
  *   one-worker sweep's: the machine's speed changes from minute to minute);
+ * - with `--dimensions`: the same sweep with `--workers 2` on linux-6.12's and
+ *   linux-6.1's own code (`--kernel`; built first: `deno task kernel build all`),
+ *   and timed on one CPU model (`--cpu neoverse-n1`);
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
  *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
@@ -80,10 +83,13 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     const started = performance.now();
     const extra: Partial<ChildReport> = {};
     let cases: number | undefined;
-    if (what === "sweep") {
+    if (what === "sweep" || what.startsWith("sweep-")) {
+      // sweep-linux-6.12 is the sweep on that kernel's code, sweep-neoverse-n1 timed on that CPU.
+      const on = what.slice("sweep-".length);
+      const extra = what === "sweep" ? [] : [on.startsWith("linux-") ? "--kernel" : "--cpu", on];
       await runCli(
         "ftrace-ops",
-        params(`relevant=${RELEVANT}`, `irrelevant=${IRRELEVANT}`),
+        [...params(`relevant=${RELEVANT}`, `irrelevant=${IRRELEVANT}`), ...extra],
         workers,
         out,
       );
@@ -306,6 +312,7 @@ if (import.meta.main) {
       workers: { type: "string", default: "1" },
       repeat: { type: "string", default: "1" },
       long: { type: "boolean" },
+      dimensions: { type: "boolean" },
     },
   });
   if (values.child) {
@@ -349,6 +356,15 @@ if (import.meta.main) {
       `against the engine part, ${(sweep1.ms / sweep1.cases / (fl.ms / fl.cases)).toFixed(2)} ` +
       `against build+load+engine`,
     ];
+    if (values.dimensions) {
+      // The same sweep along the other dimensions users sweep: kernels and CPU models.
+      for (const on of ["linux-6.12", "linux-6.1", "neoverse-n1"]) {
+        const flag = on.startsWith("linux-") ? "--kernel" : "--cpu";
+        rows.push(
+          sweepRow(`sweep ${flag} ${on}, --workers 2`, await measured(`sweep-${on}`, 2, repeat)),
+        );
+      }
+    }
     if (values.long) {
       const l = await measured("long", 2, 1);
       // Samples are by time, at a steady rate of cases: 10,000 of them is the first tenth.
