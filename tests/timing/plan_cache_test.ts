@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { selectCpus } from "../../src/timing/catalog.ts";
-import { type CodeSource, type PhaseSource } from "../../src/timing/plan.ts";
+import type { CodeSource, PhaseSource } from "../../src/timing/plan.ts";
 import { simulate, type TimingResult } from "../../src/timing/simulate.ts";
 import { runProgram } from "./program.ts";
 
