@@ -1482,7 +1482,7 @@ export function undefinedReferences(
   return new Map([...missing].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The names an input's selected sections define, and those its relocations need (largest reach). */
+/** What an input's selected sections define, and what its relocations need (largest reach). */
 interface InputNames {
   readonly defined: ReadonlySet<string>;
   readonly needs: ReadonlyMap<string, bigint>;

@@ -467,7 +467,7 @@ export class PlanCache {
     return plan;
   }
 
-  /** Whether the code now holds the words `plan` was made from (it is then checked for this use). */
+  /** Whether the code holds the words `plan` was made from (then checked for this use). */
   #current(plan: BlockPlan): boolean {
     const code = this.ctx.code;
     for (let i = 0; i < plan.count; i++) {

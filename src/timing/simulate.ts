@@ -273,11 +273,16 @@ export function simulate(
   }
   const phaseResult: Record<string, number> = {};
   const phaseCauses: Record<string, CycleCauses> = {};
-  phaseNames.forEach((name, i) => {
-    if (core.buffers.phaseInstructions[i] === 0) return;
-    phaseResult[name] = core.buffers.phaseCycles[i];
-    phaseCauses[name] = causesOf(phaseVectors.subarray(i * CAUSE_COUNT), undefined, true);
-  });
+  // Phases in the order this run first reaches them (plans shared between cases number
+  // phases in the order any of those cases did).
+  for (const plan of used) {
+    for (let k = 0; k < plan.count; k++) {
+      const i = plan.phase[k], name = phaseNames[i];
+      if (name in phaseResult || core.buffers.phaseInstructions[i] === 0) continue;
+      phaseResult[name] = core.buffers.phaseCycles[i];
+      phaseCauses[name] = causesOf(phaseVectors.subarray(i * CAUSE_COUNT), undefined, true);
+    }
+  }
   // Per-pc causes as objects only when asked for (a case's JSON, a test): the vectors are the result.
   let causesByPc: Map<number, CycleCauses> | undefined;
   const pcCauses = () => {

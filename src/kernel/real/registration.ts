@@ -78,7 +78,7 @@ class ImageWriter {
     return this.#view!.getBigUint64(at, true);
   }
 
-  /** Where `width` bytes at `address` are in the view of the section holding them (it is made #view). */
+  /** Where `width` bytes at `address` are in #view, made the view of the section holding them. */
   private offset(address: bigint, width: number): number {
     const inside = (s: LoadedSection) =>
       address >= s.address && address + BigInt(width) <= s.address + BigInt(s.size);
