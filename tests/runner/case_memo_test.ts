@@ -12,22 +12,15 @@ import { runScenario, toWorkload } from "../../src/runner/run_scenario.ts";
 import { loadScenario } from "../../src/cli/main.ts";
 import type { ParamValue } from "../../src/runner/result.ts";
 import { scenarioVariants } from "../../src/runner/scenario.ts";
-import { RecyclingUnicornFactory, unicornFactory } from "../../src/engine/unicorn.ts";
-import { openExecutionLog } from "../../src/engine/execution_log.ts";
-import { defaultLayout } from "../../src/kernel/layout.ts";
+import { RecyclingUnicornFactory } from "../../src/engine/unicorn.ts";
 import type { ExecutionLog } from "../../src/engine/engine.ts";
 import { nopVariant } from "../../src/kernel/variants/nop.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
 import { buildWorld } from "../../src/kernel/world.ts";
-import {
-  initialState,
-  type LoadedWorld,
-  loadUnit,
-  loadWorld,
-  mapImage,
-} from "../../src/runner/machine.ts";
+import { initialState, type LoadedWorld, loadWorld } from "../../src/runner/machine.ts";
 import { zeroMetrics } from "../../src/measure/metrics.ts";
 import { ROOT, scenarioFiles } from "../scenario_files.ts";
+import { runProgram } from "../timing/program.ts";
 
 const files = scenarioFiles();
 const factory = new RecyclingUnicornFactory();
@@ -196,7 +189,6 @@ Deno.test("the access log reports every memory read the memo relies on", async (
     "ldapr x0, [x2]": "R8",
     "ld4 {v0.16b, v1.16b, v2.16b, v3.16b}, [x2]": Array(64).fill("R1").join(" "),
   };
-  const layout = defaultLayout({});
   for (const [insn, want] of Object.entries(expected)) {
     const text = [
       "\t.arch armv8.2-a+lse+rcpc",
@@ -214,22 +206,11 @@ Deno.test("the access log reports every memory read the memo relies on", async (
       "buf:",
       "\t.zero 128",
     ].join("\n");
-    const image = await loadUnit(
-      { name: "memo-access", chunks: [{ origin: "test", text }] },
-      layout,
+    const { trace } = await runProgram(text);
+    const got = Array.from(
+      { length: trace.accessCount },
+      (_, i) => `${trace.accessWrite[i] ? "W" : "R"}${trace.accessSize[i]}`,
     );
-    const engine = unicornFactory.create();
-    try {
-      mapImage(engine, image, layout);
-      const log = await openExecutionLog(engine, { accesses: true });
-      engine.run(image.address("start"), image.address("stop"), 100);
-      const got = Array.from(
-        { length: log.accessCount },
-        (_, i) => `${log.accessWrite[i] ? "W" : "R"}${log.accessSize[i]}`,
-      );
-      assert.equal(got.join(" "), want, insn);
-    } finally {
-      engine.close();
-    }
+    assert.equal(got.join(" "), want, insn);
   }
 });

@@ -80,10 +80,8 @@ class ImageWriter {
 
   /** Where `width` bytes at `address` are in #view, made the view of the section holding them. */
   private offset(address: bigint, width: number): number {
-    const inside = (s: LoadedSection) =>
-      address >= s.address && address + BigInt(width) <= s.address + BigInt(s.size);
-    if (this.#section === undefined || !inside(this.#section)) {
-      const s = this.image.sections.find(inside);
+    if (this.#section === undefined || !holds(this.#section, address, width)) {
+      const s = this.image.sections.find((s) => holds(s, address, width));
       if (!s || s.bytes.length < s.size) {
         throw new Error(
           `registration writes outside the loaded image at 0x${address.toString(16)}`,
@@ -94,6 +92,11 @@ class ImageWriter {
     }
     return Number(address - this.#section.address);
   }
+}
+
+/** Whether `width` bytes at `address` are all in section `s`. */
+function holds(s: LoadedSection, address: bigint, width: number): boolean {
+  return address >= s.address && address + BigInt(width) <= s.address + BigInt(s.size);
 }
 
 /** A bump allocator over the reserved heap, as kmalloc would hand out zeroed memory. */
