@@ -29,15 +29,25 @@ Deno.test("meta: outside a checkout or without git, commits are null and nothing
       meta.scenarioFile?.sha256,
       "96909e1dce85ca534fd8881f6c8369a8a87e06df5a4bf81ef44a72db195b0704",
     );
-    const path = Deno.env.get("PATH")!;
-    Deno.env.set("PATH", "/nonexistent");
-    try {
-      const noGit = await runMeta(`${ROOT}scenarios/single-tracer.ts`, ROOT);
-      assert.deepEqual(noGit.project, { commit: null, dirty: null });
-      assert.equal(noGit.scenarioFile?.commit, null);
-    } finally {
-      Deno.env.set("PATH", path);
-    }
+    // Without git on PATH, in a process of its own: PATH is the whole process's, and the
+    // suite's other modules run beside this one and start llvm-mc and git from it.
+    const metaModule = new URL("../../src/store/meta.ts", import.meta.url).href;
+    const scenario = `${ROOT}scenarios/single-tracer.ts`;
+    const script = [
+      `const { runMeta } = await import(${JSON.stringify(metaModule)});`,
+      `const m = await runMeta(${JSON.stringify(scenario)}, ${JSON.stringify(ROOT)});`,
+      "console.log(JSON.stringify({ project: m.project, commit: m.scenarioFile?.commit }));",
+    ].join("\n");
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      env: { PATH: "/nonexistent" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    const noGit = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.deepEqual(noGit.project, { commit: null, dirty: null });
+    assert.equal(noGit.commit, null);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
