@@ -210,7 +210,60 @@ export {
    * ```
    */
   runScenario,
+  /**
+   * Run a scenario's sweep once, timed on several CPU models: each case is emulated once and
+   * its trace timed on every model; one result per model, in `cpus` order.
+   *
+   * @example
+   * ```ts
+   * import { loadScenario, runSweep, selectCpus, unicornFactory } from "@ftrace-bench/harness";
+   * const scenario = await loadScenario("scenarios/single-tracer.ts");
+   * const results = await runSweep(scenario, {
+   *   factory: unicornFactory,
+   *   variants: ["args"],
+   *   overrides: new Map([["args", [2]]]),
+   *   cpus: await selectCpus("all"),
+   * });
+   * console.log(results.map((r) => r.cpu?.name)); // cortex-a55, neoverse-n1, apple-m1
+   * ```
+   */
+  runSweep,
+  /**
+   * The timing models a `--cpu` value selects (`neoverse-n1`, `all`, a CPU file; `:cold`, ...),
+   * for `RunOptions.cpu` or `SweepOptions.cpus`.
+   *
+   * @example
+   * ```ts
+   * import { selectCpus } from "@ftrace-bench/harness";
+   * const [n1] = await selectCpus("neoverse-n1:cold");
+   * console.log(n1.info.name); // "neoverse-n1:cold"
+   * ```
+   */
+  selectCpus,
+  /**
+   * Options of `runSweep`: those of `runScenario`, with `cpus` (every timing model, one result
+   * each) in place of `cpu`.
+   *
+   * @example
+   * ```ts
+   * import { selectCpus, type SweepOptions, unicornFactory } from "@ftrace-bench/harness";
+   * const options: SweepOptions = { factory: unicornFactory, cpus: await selectCpus("all") };
+   * ```
+   */
+  type SweepOptions,
 } from "./src/runner/run_scenario.ts";
+export type {
+  /**
+   * One timing model to run, and how (a model, its mode, what results record of it).
+   *
+   * @example
+   * ```ts
+   * import { type CpuSelection, selectCpus } from "@ftrace-bench/harness";
+   * const models: CpuSelection[] = await selectCpus("all");
+   * ```
+   */
+  CpuSelection,
+} from "./src/timing/catalog.ts";
 export type {
   /**
    * One named check of a run and what it found.

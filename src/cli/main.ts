@@ -17,7 +17,12 @@ import {
   scenarioVariants,
   setScenarioSource,
 } from "../runner/scenario.ts";
-import { paramsLabel, startFirstCaseLookups, toWorkload } from "../runner/run_scenario.ts";
+import {
+  paramsLabel,
+  selectCpus,
+  startFirstCaseLookups,
+  toWorkload,
+} from "../runner/run_scenario.ts";
 import { SharedCasePool } from "../runner/case_pool.ts";
 import { DEFAULT_BUDGET } from "../runner/run_case.ts";
 import { validateWorkload } from "../kernel/world.ts";
@@ -36,7 +41,7 @@ import { stderrProgress } from "../report/progress.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
 import { fromCwd, projectState, startRunMeta } from "../store/meta.ts";
-import { recordRun } from "../store/record.ts";
+import { recordRuns } from "../store/record.ts";
 import { nonEmptyOption, parseShard } from "./options.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
 import { CpuModelError } from "../timing/cpu_file.ts";
@@ -373,12 +378,12 @@ export function scenarioHelp(scenario: Scenario, file: string): string {
 
 /**
  * `--cpu NAME[:cold]|FILE.json|all`: the timing models to run, one result each
- * (src/timing/); without --cpu, one result with counts only.
+ * (src/timing/); none without --cpu: one result with counts only.
  */
-async function parseCpus(cpu: string | undefined): Promise<(CpuSelection | undefined)[]> {
-  if (cpu === undefined) return [undefined];
+async function parseCpus(cpu: string | undefined): Promise<CpuSelection[]> {
+  if (cpu === undefined) return [];
   try {
-    return await (await import("../timing/catalog.ts")).selectCpus(cpu);
+    return await selectCpus(cpu);
   } catch (e) {
     if (e instanceof CpuModelError) throw new UsageError(`--cpu ${cpu}: ${e.message}`);
     throw e;
@@ -485,31 +490,37 @@ async function runCommand(args: string[]): Promise<void> {
   // One set of workers, and this thread's engines, for every kernel and CPU model.
   using threads = sweepThreads(workers);
   for (const kernel of kernels) {
-    for (const cpu of cpus) {
-      const stream = streamed ? await ResultStream.open(json) : undefined;
-      try {
-        const result = await recordRun(scenario, {
-          variants: values.variant,
-          overrides,
-          ...threads.options,
-          shard,
-          onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-          file,
-          root: PROJECT_ROOT,
-          project,
-          listing,
-          cpu,
-          kernel,
-          ...(stream
-            ? { onRuns: (runs) => stream.add(runs), keepRun: (run) => run.status === "failed" }
-            : {}),
-        }).finally(() => progress?.clear());
-        await stream?.finish(result, resultPath(json!, result, several));
-        results.push(result);
-      } catch (e) {
-        await stream?.abort();
-        throw e;
+    // One stream per CPU model's result: the sweep runs once for all of them.
+    const streams = streamed
+      ? await Promise.all((cpus.length ? cpus : [undefined]).map(() => ResultStream.open(json)))
+      : undefined;
+    try {
+      const kernelResults = await recordRuns(scenario, {
+        variants: values.variant,
+        overrides,
+        ...threads.options,
+        shard,
+        onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+        file,
+        root: PROJECT_ROOT,
+        project,
+        listing,
+        cpus,
+        kernel,
+        ...(streams
+          ? {
+            onRuns: (runs, result) => streams[result].add(runs),
+            keepRun: (run) => run.status === "failed",
+          }
+          : {}),
+      }).finally(() => progress?.clear());
+      for (const [i, result] of kernelResults.entries()) {
+        await streams?.[i].finish(result, resultPath(json!, result, several));
       }
+      results.push(...kernelResults);
+    } catch (e) {
+      await Promise.all(streams?.map((stream) => stream.abort()) ?? []);
+      throw e;
     }
   }
   if (json === "-") {
@@ -582,16 +593,17 @@ async function mainCommand(args: string[]): Promise<void> {
     // thread's engines kept warm from one scenario to the next.
     using threads = sweepThreads(workers);
     for (const { file, scenario } of scenarios) {
-      for (const cpu of cpus) {
-        const result = await recordRun(scenario, {
-          ...threads.options,
-          onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
-          file,
-          root,
-          listing: "default",
-          cpu,
-          project,
-        }).finally(() => progress?.clear());
+      // Each case emulated once, its trace timed on every CPU model: one result per model.
+      const timed = await recordRuns(scenario, {
+        ...threads.options,
+        onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
+        file,
+        root,
+        listing: "default",
+        cpus,
+        project,
+      }).finally(() => progress?.clear());
+      for (const result of timed) {
         results.push(result);
         console.log(renderTable(result) + "\n");
         reportFailures([result]);

@@ -9,14 +9,14 @@
  * ({@link SetClaims}). A worker never waits for the main thread to send it
  * work, and the main thread measures too instead of only passing messages.
  */
-import type { Measurement } from "./run_case.ts";
+import type { CaseMeasurement } from "./run_scenario.ts";
 import type { Params } from "./result.ts";
 
 /** One sweep's sets, sent once to each worker of the pool. */
 export interface SweepRequest {
   scenarioUrl: string;
-  /** One timing model (`--cpu` value), or absent for counts only. */
-  cpu?: string;
+  /** The timing models (`--cpu` values, one model each) every case is timed on; none: counts only. */
+  cpus: readonly string[];
   /** "model", or the real kernel spec each worker opens (once) for itself. */
   kernel: string;
   /** Every set's cases in order: the nop baseline first, then the variants. */
@@ -27,7 +27,7 @@ export interface SweepRequest {
   hotPaths: readonly (readonly [number, number])[];
 }
 
-export type CaseOutcome = (Measurement & { path: string }) | { notApplicable: string };
+export type CaseOutcome = CaseMeasurement | { notApplicable: string };
 
 type Reply =
   | { sweep: number; position: number; results: CaseOutcome[] }

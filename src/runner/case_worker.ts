@@ -43,7 +43,7 @@ async function handle(data: Request): Promise<void> {
     self.close();
     return;
   }
-  const { sweep, scenarioUrl, sets, cpu, kernel } = data;
+  const { sweep, scenarioUrl, sets, kernel } = data;
   const claims = new SetClaims(sets.length, data.counter);
   try {
     // A worker that starts after the other threads claimed every set sets nothing up; one
@@ -57,14 +57,13 @@ async function handle(data: Request): Promise<void> {
       return found;
     });
     const hot = new Set(data.hotPaths.map(([position, k]) => position * cases.length + k));
-    const timing = cpu === undefined
-      ? undefined
-      : await (await import("../timing/case.ts")).singleCpu(cpu);
+    const singleCpu = data.cpus.length ? (await import("../timing/case.ts")).singleCpu : undefined;
+    const cpus = singleCpu ? await Promise.all(data.cpus.map(singleCpu)) : [];
     const real = await kernelFor(kernel);
     for (const position of claims) {
       const results = await measureSet(scenario, sets[position], cases, {
         factory,
-        cpu: timing,
+        cpus,
         kernel: real,
         hotPath: (_, k) => hot.has(position * cases.length + k),
       });

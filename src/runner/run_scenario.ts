@@ -89,6 +89,26 @@ export interface RunOptions {
 }
 
 /**
+ * A sweep timed on several CPU models at once (`--cpu all`): every case is
+ * emulated once and its trace timed on each model, one result per model.
+ */
+export interface SweepOptions extends Omit<RunOptions, "cpu" | "onRuns"> {
+  /** The timing models, one result each, in this order; empty: one result, counts only. */
+  cpus: readonly CpuSelection[];
+  /** `RunOptions.onRuns`, for the result of `cpus[result]` (0 without models). */
+  onRuns?: (runs: readonly RunResult[], result: number) => void | Promise<void>;
+}
+
+/**
+ * The timing models a `--cpu` value selects (a model's name, `all`, or a CPU
+ * file, with `:cold`, `:first-call` or `:bimodal`), for `cpu` or `cpus`.
+ * The timing modules load on first use.
+ */
+export async function selectCpus(spec: string): Promise<CpuSelection[]> {
+  return await (await import("../timing/catalog.ts")).selectCpus(spec);
+}
+
+/**
  * What starting workers costs before they measure anything: spawning the
  * threads, importing the harness and the scenario, the first engine and the
  * first code. Measured on 2 cores: about 200 ms (for two workers); a real
@@ -252,9 +272,18 @@ export async function kernelFor(spec: string | undefined): Promise<RealKernel | 
   return await (await import("../kernel/real/kernel.ts")).openKernel(spec);
 }
 
+/** One case's counts and checks, its trace's timing on each model, and its hot path. */
+export type CaseMeasurement = Measurement & {
+  path: string;
+  /** One per CPU model the case was timed on, in their order. */
+  timings?: CaseTiming[];
+  hotPath?: HotPath;
+};
+
 /**
- * Build, load and measure one variant on one workload; undefined when not
- * applicable. With `hotPath` (the default) the result carries the run's hot
+ * Build, load and measure one variant on one workload, timed on each of
+ * `cpus` (one emulation for all of them); `{ notApplicable }` when the
+ * variant cannot express it. With `hotPath` (the default) the result carries the run's hot
  * path, what a listing is made of.
  */
 export async function measureCase(
@@ -263,25 +292,19 @@ export async function measureCase(
   unitName: string,
   factory: EngineFactory,
   budget?: number,
-  cpu?: CpuSelection,
+  cpus: readonly CpuSelection[] = [],
   kernel?: RealKernel,
   hotPath = true,
-): Promise<
-  (Measurement & { path: string; timing?: CaseTiming; hotPath?: HotPath }) | {
-    notApplicable: string;
-  }
-> {
+): Promise<CaseMeasurement | { notApplicable: string }> {
   const world = await buildCaseWorld(variant, workload, unitName, kernel);
   if ("notApplicable" in world) return world;
   const loaded = await loadWorld(world, world.workload.layout);
-  // With a timing model, the run's trace is timed after it was counted.
-  const timer = cpu === undefined
-    ? undefined
-    : new (await import("../timing/case.ts")).CaseTimer(cpu);
+  // With timing models, the run's trace is timed on each after it was counted.
+  const CaseTimer = cpus.length ? (await import("../timing/case.ts")).CaseTimer : undefined;
   let measured;
   try {
     measured = await measure(loaded, factory, budget, {
-      trace: timer !== undefined,
+      trace: CaseTimer !== undefined,
       executionCounts: hotPath,
     }, threadMemo.memo);
   } catch (e) {
@@ -290,13 +313,15 @@ export async function measureCase(
     return faulted(e, world.path);
   }
   const { trace, executionCounts, ...m } = measured;
-  const timing = timer && trace ? timer.time(trace, loaded.code, loaded.phases) : undefined;
+  const timings = CaseTimer && trace
+    ? cpus.map((cpu) => new CaseTimer(cpu).time(trace, loaded.code, loaded.phases))
+    : undefined;
   // The run's own hot path: a listing is built from it, never from a second emulation.
   const hot = executionCounts && hotPathOf(loaded.code, loaded.phases, executionCounts);
   return {
     ...m,
     path: world.path,
-    ...(timing ? { timing } : {}),
+    ...(timings ? { timings } : {}),
     ...(hot ? { hotPath: hot } : {}),
   };
 }
@@ -311,10 +336,29 @@ function faulted(e: OopsError, path: string): Measurement & { path: string } {
   };
 }
 
+/** Run a scenario's sweep: one result, timed on `options.cpu` or counts only. */
 export async function runScenario(
   scenario: Scenario,
   options: RunOptions,
 ): Promise<ScenarioResult> {
+  const { cpu, onRuns, ...rest } = options;
+  const [result] = await runSweep(scenario, {
+    ...rest,
+    cpus: cpu ? [cpu] : [],
+    ...(onRuns ? { onRuns: (runs: readonly RunResult[]) => onRuns(runs) } : {}),
+  });
+  return result;
+}
+
+/**
+ * Run a scenario's sweep once, timed on every model of `options.cpus`: one
+ * result per model (one, counts only, without models). Each case is
+ * emulated once; its trace is timed on each model.
+ */
+export async function runSweep(
+  scenario: Scenario,
+  options: SweepOptions,
+): Promise<ScenarioResult[]> {
   const variants = selectVariants(scenario, options.variants);
   const kernelSpec = options.kernel ?? "model";
   const kernel = await kernelOpenedFor(kernelSpec);
@@ -336,29 +380,40 @@ export async function runScenario(
     options.listRun?.(variant.name, params) ?? false;
   // The set's baseline first, then its variants.
   const cases = [nopVariant, ...variants.filter((v) => v !== nopVariant)];
-  const toRuns = (params: Params, outcomes: CaseOutcome[]): RunResult[] => {
+  // One result per timing model (one, counts only, without models).
+  const models = options.cpus.length ? options.cpus : [undefined];
+  /** A set's runs, for each result. */
+  const toRuns = (params: Params, outcomes: CaseOutcome[]): RunResult[][] => {
     const baseline = outcomes[0];
-    return variants.map((variant) => {
+    const perModel = models.map(() => [] as RunResult[]);
+    for (const variant of variants) {
       const m = outcomes[cases.indexOf(variant)];
-      const result = toResult(variant.name, params, m, baseline, options.listRun);
-      // Runs that are streamed and dropped (`keepRun`) share nothing with the ones to come.
-      const run = options.keepRun ? result : parts.run(result);
+      models.forEach((_, model) => {
+        const result = toResult(variant.name, params, m, baseline, model, options.listRun);
+        // Runs that are streamed and dropped (`keepRun`) share nothing with the ones to come.
+        perModel[model].push(options.keepRun ? result : parts.run(result));
+      });
       options.onCase?.(++done, total);
-      return run;
-    });
+    }
+    return perModel;
   };
   // One set's cases in this thread.
-  const perSet = async (params: Params): Promise<RunResult[]> =>
+  const perSet = async (params: Params): Promise<RunResult[][]> =>
     toRuns(
       params,
       await measureSet(scenario, params, cases, {
         factory,
-        cpu: options.cpu,
+        cpus: options.cpus,
         kernel,
         hotPath: (variant) => hotPath(variant, params),
       }),
     );
-  const runs = new InOrder(options.onRuns, options.keepRun);
+  const runs = models.map((_, model) =>
+    new InOrder(options.onRuns && ((r) => options.onRuns!(r, model)), options.keepRun)
+  );
+  const add = (index: number, setRuns: RunResult[][]) =>
+    runs.forEach((inOrder, model) => inOrder.add(index, setRuns[model]));
+  const catchUp = () => Promise.all(runs.map((inOrder) => inOrder.catchUp()));
   // Equal checks and counts are kept once: a long sweep's memory is its distinct figures.
   const parts = new RunParts();
   try {
@@ -374,9 +429,9 @@ export async function runScenario(
     let measured = 0, fastest = Infinity;
     while (measured < sets.length) {
       const started = performance.now();
-      runs.add(order[measured], await perSet(sets[order[measured]]));
+      add(order[measured], await perSet(sets[order[measured]]));
       measured++;
-      await runs.catchUp();
+      await catchUp();
       await nextTurn();
       // The fastest set so far: the first ones pay for compiling the harness.
       fastest = Math.min(fastest, performance.now() - started);
@@ -400,15 +455,15 @@ export async function runScenario(
       let outstanding = rest.length, failed = false;
       let allIn!: () => void;
       const complete = new Promise<void>((resolve) => allIn = resolve);
-      const arrived = (index: number, setRuns: RunResult[]) => {
-        runs.add(index, setRuns);
+      const arrived = (index: number, setRuns: RunResult[][]) => {
+        add(index, setRuns);
         if (--outstanding === 0) allIn();
       };
       const remote = pool.sweep(
         {
           scenarioUrl: source!,
-          // Workers are sent the selection's `--cpu` value and parse it once each.
-          cpu: options.cpu?.spec,
+          // Workers are sent each selection's `--cpu` value and parse it once each.
+          cpus: options.cpus.map((cpu) => cpu.spec),
           kernel: kernelSpec,
           variants: cases.map((v) => v.name),
           sets: rest.map((index) => sets[index]),
@@ -429,7 +484,7 @@ export async function runScenario(
       try {
         for (const position of claims) {
           arrived(rest[position], await perSet(sets[rest[position]]));
-          await runs.catchUp();
+          await catchUp();
           await nextTurn();
         }
       } catch (e) {
@@ -443,17 +498,17 @@ export async function runScenario(
     ownPool?.close();
     recycled?.release();
   }
-  const kept = await runs.done();
-  return {
+  const kept = await Promise.all(runs.map((inOrder) => inOrder.done()));
+  return models.map((cpu, model) => ({
     schema: 1,
     tool: TOOL,
     scenario: scenario.name,
     question: scenario.question,
-    cpu: options.cpu?.info ?? null,
+    cpu: cpu?.info ?? null,
     kernel: kernel?.info ?? MODEL_KERNEL,
     ...(options.shard ? { shard: { ...options.shard, parameterSets: sweep.length } } : {}),
-    runs: kept,
-  };
+    runs: kept[model],
+  }));
 }
 
 /**
@@ -468,13 +523,13 @@ export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** A case's run record on the `model`-th timing model (its `timings`' index). */
 function toResult(
   variant: string,
   params: Params,
-  m: (Measurement & { path: string; timing?: CaseTiming; hotPath?: HotPath }) | {
-    notApplicable: string;
-  },
-  baseline: (Measurement & { timing?: CaseTiming }) | { notApplicable: string },
+  m: CaseMeasurement | { notApplicable: string },
+  baseline: CaseMeasurement | { notApplicable: string },
+  model: number,
   listRun?: (variant: string, params: Params) => boolean,
 ): RunResult {
   if ("notApplicable" in m) {
@@ -518,8 +573,8 @@ function toResult(
       m.metrics,
       base ? subtract(m.metrics, base.metrics) : null,
       m.phases,
-      m.timing,
-      base?.timing,
+      m.timings?.[model],
+      base?.timings?.[model],
     ),
   };
   if (m.hotPath && listRun?.(variant, params)) keepHotPath(run, m.hotPath);
@@ -537,7 +592,8 @@ export async function measureSet(
   cases: readonly Variant[],
   on: {
     factory: EngineFactory;
-    cpu?: CpuSelection;
+    /** The timing models each case's trace is timed on (none: counts only). */
+    cpus: readonly CpuSelection[];
     kernel?: RealKernel;
     /** Whether the k-th case's hot path comes back (for a listing). */
     hotPath: (variant: Variant, k: number) => boolean;
@@ -554,7 +610,7 @@ export async function measureSet(
         caseUnitName(scenario, variant, label),
         on.factory,
         scenario.budget,
-        on.cpu,
+        on.cpus,
         on.kernel,
         on.hotPath(variant, k),
       ),

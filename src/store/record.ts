@@ -3,8 +3,8 @@
  * keeps beside the metrics (run metadata, the scenario's defaults, the sweep's
  * identity, hot-path listings), in a stable key order.
  */
-import { type RunOptions, runScenario } from "../runner/run_scenario.ts";
-import type { ParamValue } from "../runner/result.ts";
+import { type RunOptions, runSweep, type SweepOptions } from "../runner/run_scenario.ts";
+import type { ParamValue, RunResult } from "../runner/result.ts";
 import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode, listingPredicate } from "./listing.ts";
 import { startRunMeta } from "./meta.ts";
@@ -51,6 +51,23 @@ export async function recordRun(
   scenario: Scenario,
   options: RecordOptions,
 ): Promise<RecordedResult> {
+  const { cpu, onRuns, ...rest } = options;
+  const [result] = await recordRuns(scenario, {
+    ...rest,
+    cpus: cpu ? [cpu] : [],
+    ...(onRuns ? { onRuns: (runs: readonly RunResult[]) => onRuns(runs) } : {}),
+  });
+  return result;
+}
+
+/**
+ * `recordRun` timed on several CPU models at once (`--cpu all`): one sweep,
+ * each case emulated once, one result per model (see `runSweep`).
+ */
+export async function recordRuns(
+  scenario: Scenario,
+  options: Omit<RecordOptions, "cpu" | "onRuns"> & Pick<SweepOptions, "cpus" | "onRuns">,
+): Promise<RecordedResult[]> {
   const defaults = defaultParams(scenario);
   // The focus set comes from the whole sweep, so a shard lists it only if it holds it
   // and merged shards carry exactly the listings of an unsharded run.
@@ -60,27 +77,32 @@ export async function recordRun(
   // Listed runs keep the hot path of the run that measured them: nothing is emulated twice.
   // Runs handed on while the sweep goes have their listings first.
   const onRuns = options.onRuns;
-  const result = await runScenario(scenario, {
+  const results = await runSweep(scenario, {
     ...options,
     listRun,
     ...(onRuns
       ? {
-        onRuns: async (runs) => {
+        onRuns: async (runs, result) => {
           await attachListings(runs);
-          await onRuns(runs);
+          await onRuns(runs, result);
         },
       }
       : {}),
   });
-  await attachListings(result.runs);
   const meta = await runMeta();
-  const { runs, shard, ...head } = result;
-  return {
-    ...head,
-    meta,
-    defaults,
-    sweep: sweepIdentity(scenario, options, meta.scenarioFile?.sha256 ?? null),
-    ...(shard ? { shard } : {}),
-    runs,
-  };
+  const identity = sweepIdentity(scenario, options, meta.scenarioFile?.sha256 ?? null);
+  const recorded: RecordedResult[] = [];
+  for (const result of results) {
+    await attachListings(result.runs);
+    const { runs, shard, ...head } = result;
+    recorded.push({
+      ...head,
+      meta,
+      defaults,
+      sweep: identity,
+      ...(shard ? { shard } : {}),
+      runs,
+    });
+  }
+  return recorded;
 }

@@ -117,6 +117,7 @@ Deno.test("a worker's error ends its sweep with the same text, and no set after 
       {
         scenarioUrl: new URL(`file://${ROOT}tests/fixtures/throws-late.ts`).href,
         kernel: "model",
+        cpus: [],
         variants: ["nop", "args"],
         sets: Array.from({ length: 200 }, (_, n) => ({ n })),
         hotPaths: [],

@@ -1,6 +1,6 @@
 /**
  * Shared workers: the main job's pool serves every scenario, and `run`'s
- * every kernel and CPU model. It is started by the first sweep big enough to
+ * every kernel (its CPU models share each sweep). It is started by the first sweep big enough to
  * pay for it and used by the smaller ones after it, with the same runs as one
  * thread; a sweep with nothing to share stays in-process.
  */
@@ -49,24 +49,29 @@ Deno.test("a shared pool starts once, for a big sweep, and later small sweeps us
   }
 });
 
-Deno.test("run shares one worker between its CPU models, and each result's sweep uses it", async () => {
+Deno.test("run times its CPU models from one sweep: one worker, each case emulated once", async () => {
   const Original = globalThis.Worker;
   let started = 0;
   const sweepsMeasured = new Set<number>();
+  const timingsPerCase = new Set<number>();
   globalThis.Worker = class extends Original {
     constructor(url: string | URL, options?: WorkerOptions) {
       super(url, options);
       started++;
       this.addEventListener("message", (e) => {
         const reply = (e as MessageEvent).data;
-        if ("results" in reply) sweepsMeasured.add(reply.sweep);
+        if (!("results" in reply)) return;
+        sweepsMeasured.add(reply.sweep);
+        for (const outcome of reply.results) {
+          if ("timings" in outcome) timingsPerCase.add(outcome.timings.length);
+        }
       });
     }
   };
   const dir = Deno.makeTempDirSync();
   try {
     const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
-    // 250 sets per CPU model: the first sweep's rest outlasts a worker's start-up anywhere.
+    // 250 sets: the sweep's rest outlasts a worker's start-up anywhere.
     const code = await main([
       "run",
       `${ROOT}scenarios/ftrace-ops.ts`,
@@ -74,8 +79,9 @@ Deno.test("run shares one worker between its CPU models, and each result's sweep
       ...["--cpu", "all", "--workers", "2", "--quiet", "--json", `${dir}/out.json`],
     ]);
     assert.equal(code, 0);
-    assert.equal(started, 1, "one worker for the three CPU models");
-    assert.equal(sweepsMeasured.size, 3, "the worker measured sets of every model's sweep");
+    assert.equal(started, 1, "one worker");
+    assert.equal(sweepsMeasured.size, 1, "one sweep for the three CPU models");
+    assert.deepEqual([...timingsPerCase], [3], "each case the worker ran was timed on every model");
     for (const cpu of ["apple-m1", "cortex-a55", "neoverse-n1"]) {
       const result = JSON.parse(Deno.readTextFileSync(`${dir}/out.${cpu}.json`));
       assert.equal(result.runs.length, 1_000, cpu);
