@@ -17,7 +17,8 @@
  *   one-worker sweep's: the machine's speed changes from minute to minute);
  * - with `--dimensions`: the same sweep with `--workers 2` on linux-6.12's and
  *   linux-6.1's own code (`--kernel`; built first: `deno task kernel build all`),
- *   and timed on one CPU model (`--cpu neoverse-n1`);
+ *   timed on one CPU model (`--cpu neoverse-n1`), and on all three (`--cpu all`:
+ *   the cases counted once, each timed on every model);
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
  *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
@@ -33,6 +34,7 @@
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
 import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
+import { BUILTIN_CPUS } from "../src/timing/catalog.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
@@ -105,10 +107,24 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     // Time and peak memory of the work, before the runs are counted from its file.
     const ms = performance.now() - started;
     const hwmKb = status("VmHWM");
-    return { cases: cases ?? await countRuns(out), ms, hwmKb, ...extra };
+    // `--cpu all` writes one file per model (the same cases): the first one is counted.
+    const first = what === "sweep-all" ? perModel(out)[0] : out;
+    return { cases: cases ?? await countRuns(first), ms, hwmKb, ...extra };
   } finally {
-    Deno.removeSync(out);
+    for (const file of [out, ...perModel(out)]) Deno.removeSync(file);
   }
+}
+
+/** The files `--cpu all --json out` writes beside `out`, one per built-in model. */
+function perModel(out: string): string[] {
+  const exists = (file: string) => {
+    try {
+      return Deno.statSync(file).isFile;
+    } catch {
+      return false;
+    }
+  };
+  return BUILTIN_CPUS.map((cpu) => out.replace(/\.json$/, `.${cpu}.json`)).filter(exists);
 }
 
 /** The runs in a result file, counted by streaming through it (it may be hundreds of MB). */
@@ -357,8 +373,9 @@ if (import.meta.main) {
       `against build+load+engine`,
     ];
     if (values.dimensions) {
-      // The same sweep along the other dimensions users sweep: kernels and CPU models.
-      for (const on of ["linux-6.12", "linux-6.1", "neoverse-n1"]) {
+      // The same sweep along the other dimensions users sweep: kernels and CPU models
+      // (`--cpu all`: each case emulated once, timed on the three models, a result each).
+      for (const on of ["linux-6.12", "linux-6.1", "neoverse-n1", "all"]) {
         const flag = on.startsWith("linux-") ? "--kernel" : "--cpu";
         rows.push(
           sweepRow(`sweep ${flag} ${on}, --workers 2`, await measured(`sweep-${on}`, 2, repeat)),

@@ -283,8 +283,8 @@ export type CaseMeasurement = Measurement & {
 /**
  * Build, load and measure one variant on one workload, timed on each of
  * `cpus` (one emulation for all of them); `{ notApplicable }` when the
- * variant cannot express it. With `hotPath` (the default) the result carries the run's hot
- * path, what a listing is made of.
+ * variant cannot express it. With `hotPath` (the default) the result
+ * carries the run's hot path, what a listing is made of.
  */
 export async function measureCase(
   variant: Variant,
