@@ -341,13 +341,20 @@ export async function runScenario(
   scenario: Scenario,
   options: RunOptions,
 ): Promise<ScenarioResult> {
+  const [result] = await runSweep(scenario, oneResultSweep(options));
+  return result;
+}
+
+/** Options of one model (`cpu`, or none) as the sweep of one result they ask for. */
+export function oneResultSweep<T extends Pick<RunOptions, "cpu" | "onRuns">>(
+  options: T,
+): Omit<T, "cpu" | "onRuns"> & Pick<SweepOptions, "cpus" | "onRuns"> {
   const { cpu, onRuns, ...rest } = options;
-  const [result] = await runSweep(scenario, {
+  return {
     ...rest,
     cpus: cpu ? [cpu] : [],
     ...(onRuns ? { onRuns: (runs: readonly RunResult[]) => onRuns(runs) } : {}),
-  });
-  return result;
+  };
 }
 
 /**

@@ -3,8 +3,13 @@
  * keeps beside the metrics (run metadata, the scenario's defaults, the sweep's
  * identity, hot-path listings), in a stable key order.
  */
-import { type RunOptions, runSweep, type SweepOptions } from "../runner/run_scenario.ts";
-import type { ParamValue, RunResult } from "../runner/result.ts";
+import {
+  oneResultSweep,
+  type RunOptions,
+  runSweep,
+  type SweepOptions,
+} from "../runner/run_scenario.ts";
+import type { ParamValue } from "../runner/result.ts";
 import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode, listingPredicate } from "./listing.ts";
 import { startRunMeta } from "./meta.ts";
@@ -51,12 +56,7 @@ export async function recordRun(
   scenario: Scenario,
   options: RecordOptions,
 ): Promise<RecordedResult> {
-  const { cpu, onRuns, ...rest } = options;
-  const [result] = await recordRuns(scenario, {
-    ...rest,
-    cpus: cpu ? [cpu] : [],
-    ...(onRuns ? { onRuns: (runs: readonly RunResult[]) => onRuns(runs) } : {}),
-  });
+  const [result] = await recordRuns(scenario, oneResultSweep(options));
   return result;
 }
 

@@ -15,21 +15,9 @@ import { renderTable } from "../../src/report/table.ts";
 import { recordRun } from "../../src/store/record.ts";
 import type { ListingMode } from "../../src/store/listing.ts";
 import type { RecordedResult, StoredResult } from "../../src/store/schema.ts";
+import { countingFactory } from "../engine/counting_factory.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-/** An engine factory that counts the engines (one per emulated case). */
-function counting(): EngineFactory & { engines: number } {
-  const f = {
-    name: "counting",
-    engines: 0,
-    create() {
-      f.engines++;
-      return unicornFactory.create();
-    },
-  };
-  return f;
-}
 
 async function record(mode: ListingMode, factory: EngineFactory): Promise<RecordedResult> {
   const scenario = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
@@ -56,7 +44,7 @@ function split(html: string): { data: Record<string, unknown>; page: string } {
 }
 
 Deno.test("listing: one run, many views; listing every run emulates nothing more", async () => {
-  const none = counting(), all = counting();
+  const none = countingFactory(), all = countingFactory();
   const plain = await record("none", none);
   const listed = await record("all", all);
   assert.equal(

@@ -3,37 +3,24 @@
  * Each model's result is the one a sweep on that model alone gives.
  */
 import assert from "node:assert/strict";
-import type { EngineFactory } from "../../src/engine/engine.ts";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
 import { loadScenario } from "../../src/cli/main.ts";
 import { runScenario, runSweep } from "../../src/runner/run_scenario.ts";
 import { selectCpus } from "../../src/timing/catalog.ts";
+import { countingFactory } from "../engine/counting_factory.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-
-/** An engine factory that counts the engines (one per emulated case). */
-function counting(): EngineFactory & { engines: number } {
-  const f = {
-    name: "counting",
-    engines: 0,
-    create() {
-      f.engines++;
-      return unicornFactory.create();
-    },
-  };
-  return f;
-}
 
 Deno.test("every CPU model from one emulation per case, each result as its model's own sweep", async () => {
   const scenario = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
   const overrides = new Map([["args", [1, 2, 6]]]);
   const cpus = await selectCpus("all");
   assert.equal(cpus.length, 3);
-  const once = counting();
+  const once = countingFactory();
   const results = await runSweep(scenario, { factory: once, overrides, cpus });
   assert.deepEqual(results.map((r) => r.cpu), cpus.map((c) => c.info));
   for (const [i, cpu] of cpus.entries()) {
-    const alone = counting();
+    const alone = countingFactory();
     const result = await runScenario(scenario, { factory: alone, overrides, cpu });
     assert.equal(once.engines, alone.engines, `${cpu.info.name}: the same emulations as one model`);
     assert.deepEqual(results[i], result, cpu.info.name);
