@@ -40,10 +40,12 @@ export class CaseTimer {
     const r = simulate(model, trace, code, phases, { mode, bimodal });
     const byPc: Record<string, number> = {};
     const causesByPc: Record<string, CycleCauses> = {};
-    for (const [pc, cycles] of [...r.byPc].sort((a, b) => a[0] - b[0])) {
-      byPc[hexPc(pc)] = cycles;
+    const { ascending, pc, cycles } = r.slots;
+    for (let k = 0; k < ascending.length; k++) {
+      const slot = ascending[k], at = hexPc(pc[slot]);
+      byPc[at] = cycles[slot];
       // A pc charged no cycle has no cause: left out.
-      if (cycles !== 0) causesByPc[hexPc(pc)] = r.causesByPc.get(pc)!;
+      if (cycles[slot] !== 0) causesByPc[at] = r.slots.causes(slot);
     }
     return {
       cpu: info,

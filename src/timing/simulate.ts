@@ -77,13 +77,73 @@ let nextSimulation = 0;
  */
 const pools = new WeakMap<
   CompiledModel,
-  { buffers: CoreBuffers; predictors: Map<boolean, BranchPredictor> }
+  { buffers: CoreBuffers; predictors: Map<boolean, BranchPredictor>; scratch: Scratch }
 >();
 
 function poolFor(model: CompiledModel) {
   let pool = pools.get(model);
-  if (!pool) pools.set(model, pool = { buffers: new CoreBuffers(model), predictors: new Map() });
+  if (!pool) {
+    const buffers = new CoreBuffers(model);
+    pools.set(model, pool = { buffers, predictors: new Map(), scratch: new Scratch() });
+  }
   return pool;
+}
+
+type ScratchArray = Float64Array | Int32Array | Uint8Array;
+
+/** `a`, or a longer one of its kind when it holds fewer than `n` (contents not kept). */
+function atLeast<T extends ScratchArray>(a: T, n: number): T {
+  return a.length >= n ? a : new (a.constructor as new (n: number) => T)(Math.max(n, 2 * a.length));
+}
+
+/**
+ * The arrays a simulation works in and drops: reused from one simulation to
+ * the next (a typed array's allocation costs more than its use here). Only
+ * the first entries a simulation sets are read.
+ */
+class Scratch {
+  next = new Float64Array(0);
+  eventKind = new Uint8Array(0);
+  eventPc = new Float64Array(0);
+  eventTo = new Float64Array(0);
+  /** Phases whose figures are listed (by phase index). */
+  listed = new Uint8Array(0);
+  /** A pc's slot by its offset into the code's span (-1: none yet). */
+  slotTable = new Int32Array(0);
+}
+
+/**
+ * Code spans (in instructions) up to which a pc's slot is found by its
+ * offset in a table: beyond (a trampoline placed far away), a Map keyed by
+ * pc finds it.
+ */
+const DENSE_SPAN = 1 << 16;
+
+/**
+ * Executed pcs as slots (a pc run by two blocks has one slot): each slot's
+ * pc and cycles, and the slots in ascending pc order.
+ */
+export class PcSlots {
+  readonly #vectors: Float64Array;
+  readonly #depends: readonly (ReadonlyMap<number, number> | undefined)[];
+
+  constructor(
+    readonly pc: Float64Array,
+    readonly cycles: Float64Array,
+    /** Slot numbers by ascending pc. */
+    readonly ascending: Float64Array,
+    /** Cycles by C_* cause, CAUSE_COUNT per slot, and `dependency` by producer pc. */
+    vectors: Float64Array,
+    depends: readonly (ReadonlyMap<number, number> | undefined)[],
+  ) {
+    this.#vectors = vectors;
+    this.#depends = depends;
+  }
+
+  /** The cycles of slot `slot` by cause (built per call). */
+  causes(slot: number): CycleCauses {
+    return causesOf(this.#vectors.subarray(slot * CAUSE_COUNT), this.#depends[slot], false);
+  }
 }
 
 /** How the measured pass starts (see the module documentation). */
@@ -116,7 +176,9 @@ export interface TimingResult {
   /** Cycles charged to each phase (phases with instructions only). */
   phases: Record<string, number>;
   /** Cycles charged to each executed pc (0 for an instruction that retired for free). */
-  byPc: Map<number, number>;
+  readonly byPc: Map<number, number>;
+  /** The same, and the causes, by slot: what a case's figures are built from. */
+  readonly slots: PcSlots;
   /**
    * The same cycles by cause, per pc (non-zero causes only; built on first
    * access) and per phase (every cause).
@@ -137,13 +199,15 @@ export interface TimingResult {
 }
 
 /** Every branch the measured pass will predict, in order: kind, pc and where it went. */
-function branchEvents(plans: readonly BlockPlan[], next: Float64Array) {
+function branchEvents(plans: readonly BlockPlan[], next: Float64Array, scratch: Scratch) {
   let n = 0;
   for (let b = 0; b < plans.length; b++) {
     const plan = plans[b];
     for (let i = 0; i < plan.count; i++) if (plan.branch[i] !== B_NONE) n++;
   }
-  const kind = new Uint8Array(n), pc = new Float64Array(n), to = new Float64Array(n);
+  const kind = scratch.eventKind = atLeast(scratch.eventKind, n);
+  const pc = scratch.eventPc = atLeast(scratch.eventPc, n);
+  const to = scratch.eventTo = atLeast(scratch.eventTo, n);
   let e = 0;
   for (let b = 0; b < plans.length; b++) {
     const plan = plans[b];
@@ -208,11 +272,15 @@ export function simulate(
     const plan = plans.get(trace.blockStart[b], trace.blockSize[b]);
     if (plan.lastUse !== id) {
       plan.lastUse = id;
-      plan.charged.fill(0);
-      plan.causes.fill(0);
-      plan.depPc.fill(-1);
-      plan.depCycles.fill(0);
-      plan.dependsOn.fill(undefined);
+      // Cleared in one loop: a block is a few instructions, and a fill is a call each.
+      const { charged, causes, depPc, depCycles, dependsOn } = plan;
+      for (let i = 0; i < plan.count; i++) {
+        charged[i] = 0;
+        depPc[i] = -1;
+        depCycles[i] = 0;
+        dependsOn[i] = undefined;
+      }
+      for (let c = 0; c < plan.count * CAUSE_COUNT; c++) causes[c] = 0;
       used.push(plan);
     }
     blockPlans[b] = plan;
@@ -223,12 +291,15 @@ export function simulate(
     );
   }
   // Where execution went after each block: the next block, or the run's stop address.
-  const next = new Float64Array(n);
+  const scratch = pool.scratch;
+  const next = scratch.next = atLeast(scratch.next, n);
   for (let b = 0; b + 1 < n; b++) next[b] = trace.blockStart[b + 1];
   if (n > 0) next[n - 1] = trace.stopAddress ?? NaN;
 
   // Steady state: train the predictors on the trace's own branches, pass after pass.
-  const passes = mode === "first-call" ? 0 : train(predictor, branchEvents(blockPlans, next));
+  const passes = mode === "first-call"
+    ? 0
+    : train(predictor, branchEvents(blockPlans, next, scratch));
   predictor.startPass();
 
   const core = new Core(model, predictor, mode !== "steady", pool.buffers.clear());
@@ -239,23 +310,50 @@ export function simulate(
   }
 
   // Per pc (overlapping blocks, same pc with another block start, add up) and per phase.
-  const byPc = new Map<number, number>();
-  const slotOf = new Map<number, number>();
-  let size = 0;
-  for (const plan of used) size += plan.count;
-  const vectors = new Float64Array(size * CAUSE_COUNT);
+  // Slots are numbered in the order pcs are first met; a pc's slot is found by its offset
+  // into the code's span, or by a Map when the blocks lie too far apart for a table.
+  let size = 0, lo = Infinity, hi = -Infinity;
+  for (const plan of used) {
+    size += plan.count;
+    lo = Math.min(lo, plan.start);
+    hi = Math.max(hi, plan.start + 4 * plan.count);
+  }
+  const span = used.length ? (hi - lo) / 4 : 0;
+  let table: Int32Array | undefined;
+  if (span <= DENSE_SPAN) {
+    table = scratch.slotTable = atLeast(scratch.slotTable, span);
+    table.fill(-1, 0, span);
+  }
+  const slotOf = table ? undefined : new Map<number, number>();
+  // One buffer for the slots' pcs, cycles, causes and order, and the phases' causes.
+  const buffer = new Float64Array((3 + CAUSE_COUNT) * size + CAUSE_COUNT * phaseNames.length);
+  const slotPc = buffer.subarray(0, size), slotCycles = buffer.subarray(size, 2 * size);
+  const vectors = buffer.subarray(2 * size, (2 + CAUSE_COUNT) * size);
+  const order = buffer.subarray((2 + CAUSE_COUNT) * size, (3 + CAUSE_COUNT) * size);
   const depends: (Map<number, number> | undefined)[] = [];
-  const phaseVectors = new Float64Array(phaseNames.length * CAUSE_COUNT);
+  const phaseVectors = buffer.subarray((3 + CAUSE_COUNT) * size);
   let slots = 0;
   for (const plan of used) {
     const causes = plan.causes;
     for (let i = 0; i < plan.count; i++) {
       const pc = plan.start + 4 * i;
-      let slot = slotOf.get(pc);
-      if (slot === undefined) {
-        slotOf.set(pc, slot = slots++);
-        byPc.set(pc, plan.charged[i]);
-      } else byPc.set(pc, byPc.get(pc)! + plan.charged[i]);
+      let slot: number;
+      if (table) {
+        const w = (pc - lo) / 4;
+        slot = table[w];
+        if (slot === -1) {
+          table[w] = slot = slots++;
+          slotPc[slot] = pc;
+        }
+      } else {
+        let known = slotOf!.get(pc);
+        if (known === undefined) {
+          slotOf!.set(pc, known = slots++);
+          slotPc[known] = pc;
+        }
+        slot = known;
+      }
+      slotCycles[slot] += plan.charged[i];
       if (plan.charged[i] === 0) continue;
       const at = i * CAUSE_COUNT, to = slot * CAUSE_COUNT;
       const phase = plan.phase[i] * CAUSE_COUNT;
@@ -266,41 +364,69 @@ export function simulate(
       if (plan.depPc[i] === -1) continue;
       const m = depends[slot] ??= new Map();
       m.set(plan.depPc[i], (m.get(plan.depPc[i]) ?? 0) + plan.depCycles[i]);
-      for (const [from, cycles] of plan.dependsOn[i] ?? []) {
-        m.set(from, (m.get(from) ?? 0) + cycles);
-      }
+      const more = plan.dependsOn[i];
+      if (more === undefined) continue;
+      for (const [from, cycles] of more) m.set(from, (m.get(from) ?? 0) + cycles);
     }
   }
   const phaseResult: Record<string, number> = {};
   const phaseCauses: Record<string, CycleCauses> = {};
   // Phases in the order this run first reaches them (plans shared between cases number
   // phases in the order any of those cases did).
-  for (const plan of used) {
+  const { phaseInstructions, phaseCycles } = core.buffers;
+  let phasesLeft = 0;
+  for (let i = 0; i < phaseNames.length; i++) if (phaseInstructions[i] !== 0) phasesLeft++;
+  const listed = scratch.listed = atLeast(scratch.listed, phaseNames.length);
+  listed.fill(0, 0, phaseNames.length);
+  for (let u = 0; u < used.length && phasesLeft > 0; u++) {
+    const plan = used[u];
     for (let k = 0; k < plan.count; k++) {
-      const i = plan.phase[k], name = phaseNames[i];
-      if (name in phaseResult || core.buffers.phaseInstructions[i] === 0) continue;
-      phaseResult[name] = core.buffers.phaseCycles[i];
-      phaseCauses[name] = causesOf(phaseVectors.subarray(i * CAUSE_COUNT), undefined, true);
+      const i = plan.phase[k];
+      if (listed[i] === 1 || phaseInstructions[i] === 0) continue;
+      listed[i] = 1;
+      phasesLeft--;
+      phaseResult[phaseNames[i]] = phaseCycles[i];
+      phaseCauses[phaseNames[i]] = causesOf(
+        phaseVectors.subarray(i * CAUSE_COUNT),
+        undefined,
+        true,
+      );
     }
   }
-  // Per-pc causes as objects only when asked for (a case's JSON, a test): the vectors are the result.
+  // Slots by ascending pc: the table in address order, or a sort.
+  const ascending = order.subarray(0, slots);
+  if (table) {
+    for (let w = 0, k = 0; w < span; w++) if (table[w] !== -1) ascending[k++] = table[w];
+  } else {
+    for (let k = 0; k < slots; k++) ascending[k] = k;
+    ascending.sort((a, b) => slotPc[a] - slotPc[b]);
+  }
+  const pcSlots = new PcSlots(
+    slotPc.subarray(0, slots),
+    slotCycles.subarray(0, slots),
+    ascending,
+    vectors,
+    depends,
+  );
+  // The Maps only when asked for (tests, tools): a case's figures are built from the slots.
+  let byPc: Map<number, number> | undefined;
   let causesByPc: Map<number, CycleCauses> | undefined;
-  const pcCauses = () => {
-    if (causesByPc) return causesByPc;
-    causesByPc = new Map();
-    for (const [pc, slot] of slotOf) {
-      causesByPc.set(pc, causesOf(vectors.subarray(slot * CAUSE_COUNT), depends[slot], false));
-    }
-    return causesByPc;
+  const inSlotOrder = <T>(value: (slot: number) => T) => {
+    const m = new Map<number, T>();
+    for (let slot = 0; slot < slots; slot++) m.set(slotPc[slot], value(slot));
+    return m;
   };
   return {
     model: { name: file.name, version: file.version },
     cycles: core.lastRetire,
     instructions: core.instructions,
     phases: phaseResult,
-    byPc,
+    get byPc() {
+      return byPc ??= inSlotOrder((slot) => slotCycles[slot]);
+    },
+    slots: pcSlots,
     get causesByPc() {
-      return pcCauses();
+      return causesByPc ??= inSlotOrder((slot) => pcSlots.causes(slot));
     },
     phaseCauses,
     passes,
