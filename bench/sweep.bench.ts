@@ -34,7 +34,6 @@
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
 import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
-import { BUILTIN_CPUS } from "../src/timing/catalog.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
@@ -80,7 +79,9 @@ const params = (...values: string[]) => values.flatMap((p) => ["--param", p]);
 
 async function child(what: string, workers: number): Promise<ChildReport> {
   await import("../src/cli/main.ts"); // loading the harness is not the work measured
-  const out = Deno.makeTempFileSync({ suffix: ".json" });
+  // A directory of its own: `--cpu all` writes a file per model beside `out`.
+  const dir = Deno.makeTempDirSync();
+  const out = `${dir}/out.json`;
   try {
     const started = performance.now();
     const extra: Partial<ChildReport> = {};
@@ -107,24 +108,13 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     // Time and peak memory of the work, before the runs are counted from its file.
     const ms = performance.now() - started;
     const hwmKb = status("VmHWM");
-    // `--cpu all` writes one file per model (the same cases): the first one is counted.
-    const first = what === "sweep-all" ? perModel(out)[0] : out;
+    // `--cpu all` writes one file per model, of the same cases: one of them is counted.
+    const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
+    const first = what === "sweep-all" ? `${dir}/${files.sort()[0]}` : out;
     return { cases: cases ?? await countRuns(first), ms, hwmKb, ...extra };
   } finally {
-    for (const file of [out, ...perModel(out)]) Deno.removeSync(file);
+    Deno.removeSync(dir, { recursive: true });
   }
-}
-
-/** The files `--cpu all --json out` writes beside `out`, one per built-in model. */
-function perModel(out: string): string[] {
-  const exists = (file: string) => {
-    try {
-      return Deno.statSync(file).isFile;
-    } catch {
-      return false;
-    }
-  };
-  return BUILTIN_CPUS.map((cpu) => out.replace(/\.json$/, `.${cpu}.json`)).filter(exists);
 }
 
 /** The runs in a result file, counted by streaming through it (it may be hundreds of MB). */
@@ -220,14 +210,17 @@ function defaults(scenario: any): Record<string, unknown> {
   );
 }
 
-/** The V8 flags `deno task run` gives the CLI, so a child measures what a user runs. */
-const RUN_TASK_V8_FLAGS: string[] = (() => {
+/** The `--v8-flags=...` arguments a task of deno.json passes. */
+export function taskV8Flags(task: string): string[] {
   const tasks = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks as Record<
     string,
     string
   >;
-  return tasks.run.split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
-})();
+  return tasks[task].split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+}
+
+/** The V8 flags `deno task run` gives the CLI, so a child measures what a user runs. */
+const RUN_TASK_V8_FLAGS: string[] = taskV8Flags("run");
 
 /** `deno run -A` with the run task's V8 flags, in the project: its output and wall time. */
 async function denoRun(args: string[], env: Record<string, string> = {}) {

@@ -21,6 +21,7 @@ import {
   paramsLabel,
   selectCpus,
   startFirstCaseLookups,
+  sweepResults,
   toWorkload,
 } from "../runner/run_scenario.ts";
 import { SharedCasePool } from "../runner/case_pool.ts";
@@ -492,7 +493,7 @@ async function runCommand(args: string[]): Promise<void> {
   for (const kernel of kernels) {
     // One stream per CPU model's result: the sweep runs once for all of them.
     const streams = streamed
-      ? await Promise.all((cpus.length ? cpus : [undefined]).map(() => ResultStream.open(json)))
+      ? await Promise.all(sweepResults(cpus).map(() => ResultStream.open(json)))
       : undefined;
     try {
       const kernelResults = await recordRuns(scenario, {

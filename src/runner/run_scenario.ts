@@ -358,6 +358,16 @@ export function oneResultSweep<T extends Pick<RunOptions, "cpu" | "onRuns">>(
 }
 
 /**
+ * What each result of a sweep on `cpus` is timed on, in result order: one
+ * result per model, or one result with counts only (undefined) without models.
+ */
+export function sweepResults(
+  cpus: readonly CpuSelection[],
+): readonly (CpuSelection | undefined)[] {
+  return cpus.length ? cpus : [undefined];
+}
+
+/**
  * Run a scenario's sweep once, timed on every model of `options.cpus`: one
  * result per model (one, counts only, without models). Each case is
  * emulated once; its trace is timed on each model.
@@ -387,8 +397,7 @@ export async function runSweep(
     options.listRun?.(variant.name, params) ?? false;
   // The set's baseline first, then its variants.
   const cases = [nopVariant, ...variants.filter((v) => v !== nopVariant)];
-  // One result per timing model (one, counts only, without models).
-  const models = options.cpus.length ? options.cpus : [undefined];
+  const models = sweepResults(options.cpus);
   /** A set's runs, for each result. */
   const toRuns = (params: Params, outcomes: CaseOutcome[]): RunResult[][] => {
     const baseline = outcomes[0];
