@@ -26,9 +26,11 @@
  *   against the first 10,000 cases' peak.
  *
  * Every measurement runs in a child process of its own (this file with
- * `--child <what>`), which reports its wall time and peak RSS (VmHWM from
- * /proc/self/status: worker threads included), with the V8 flags of
- * `deno task run`. The assembly cache is warmed first; every figure is the
+ * `--child <what>`), which reports its wall time, peak RSS (VmHWM from
+ * /proc/self/status: worker threads included) and CPU time (every thread,
+ * V8's own too), with the V8 flags of `deno task run`. The sweeps' CPU over
+ * their wall time says how many cores they kept busy, and the one-worker
+ * sweep's CPU per case on every core is what two threads could reach. The assembly cache is warmed first; every figure is the
  * median of `--repeat` runs (default 1).
  */
 import { parseArgs } from "node:util";
@@ -36,6 +38,8 @@ import type { EngineFactory } from "../src/engine/engine.ts";
 import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
+/** Cores of this machine: what two threads (and V8's own) share. */
+const CORES = navigator.hardwareConcurrency;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
 const RELEVANT = range(25);
 const IRRELEVANT = range(50);
@@ -47,10 +51,23 @@ interface ChildReport {
   ms: number;
   /** Peak resident set of the child (kB). */
   hwmKb: number;
+  /** CPU time of the work, every thread of the child (V8's own included), user plus system (ms). */
+  cpuMs: number;
   /** The floor's engine time alone: boot, run, release (ms). */
   engineMs?: number;
   /** The long sweep: resident set (MB) every 500 ms. */
   samples?: number[];
+}
+
+/**
+ * CPU time (ms) this process has used so far, all its threads: utime plus
+ * stime of /proc/self/stat, in the kernel's USER_HZ ticks (100 per second).
+ */
+function cpuMs(): number {
+  const text = Deno.readTextFileSync("/proc/self/stat");
+  // The fields after the command name (which may hold spaces): state is the first.
+  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function status(field: "VmHWM" | "VmRSS"): number {
@@ -83,7 +100,7 @@ async function child(what: string, workers: number): Promise<ChildReport> {
   const dir = Deno.makeTempDirSync();
   const out = `${dir}/out.json`;
   try {
-    const started = performance.now();
+    const started = performance.now(), cpuBefore = cpuMs();
     const extra: Partial<ChildReport> = {};
     let cases: number | undefined;
     if (what === "sweep" || what.startsWith("sweep-")) {
@@ -107,11 +124,12 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     } else throw new Error(`unknown child ${what}`);
     // Time and peak memory of the work, before the runs are counted from its file.
     const ms = performance.now() - started;
+    const cpu = cpuMs() - cpuBefore;
     const hwmKb = status("VmHWM");
     // `--cpu all` writes one file per model, of the same cases: one of them is counted.
     const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
     const first = what === "sweep-all" ? `${dir}/${files.sort()[0]}` : out;
-    return { cases: cases ?? await countRuns(first), ms, hwmKb, ...extra };
+    return { cases: cases ?? await countRuns(first), ms, hwmKb, cpuMs: cpu, ...extra };
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
@@ -304,6 +322,7 @@ async function measuredInTurn(kinds: ChildKind[], repeat: number) {
     ms: median(r.map((x) => x.ms)),
     wallMs: median(r.map((x) => x.wallMs)),
     hwmKb: Math.max(...r.map((x) => x.hwmKb)),
+    cpuMs: median(r.map((x) => x.cpuMs)),
     engineMs: median(r.map((x) => x.engineMs ?? 0)),
     samples: r[0].samples,
   }));
@@ -338,9 +357,10 @@ if (import.meta.main) {
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const rate = (r: { cases: number; ms: number }) => (r.cases / (r.ms / 1000)).toFixed(0);
+    // CPU over wall time: how many of the machine's cores the sweep kept busy.
     const sweepRow = (label: string, r: Awaited<ReturnType<typeof measured>>) =>
       `${label}: ${r.cases} cases in ${s(r.ms)} (${rate(r)} cases/s; process ${s(r.wallMs)}), ` +
-      `peak RSS ${mb(r.hwmKb)}`;
+      `CPU ${s(r.cpuMs)} (${(r.cpuMs / r.ms).toFixed(2)} cores), peak RSS ${mb(r.hwmKb)}`;
     const [sweep1, fl] = await measuredInTurn([
       { what: "sweep", workers: 1 },
       { what: "floor", workers: 1 },
@@ -353,6 +373,10 @@ if (import.meta.main) {
     const rows = [
       sweepRow("sweep, --workers 1", sweep1),
       sweepRow("sweep, --workers 2", sweep2),
+      // The most two threads could do: the one-worker sweep's CPU per case on both cores.
+      `--workers 2 against two cores at --workers 1's CPU per case ` +
+      `(${(sweep1.cases / (sweep1.cpuMs / 1000) * CORES).toFixed(0)} cases/s): it took ` +
+      `${s(sweep2.cpuMs - sweep1.cpuMs)} more CPU for the same cases`,
       sweepRow("sweep, --workers 2, cold assembler cache", cold),
       `one case: ${one.ms.toFixed(0)} ms in-process, ${oneProcessMs.toFixed(0)} ms as a process ` +
       `(deno start-up alone ${startup.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,

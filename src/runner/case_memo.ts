@@ -24,7 +24,7 @@
  * @module
  */
 import type { ExecutionLog } from "../engine/engine.ts";
-import { LruMap, objectId } from "../lru.ts";
+import { cached, LruMap, objectId } from "../lru.ts";
 import { tracerEntryPoints } from "./checks.ts";
 import { initialMemory, type InitialState, type LoadedWorld } from "./machine.ts";
 import type { Measurement } from "./run_case.ts";
@@ -113,14 +113,12 @@ export class CaseMemo {
     const entries = [...tracerEntryPoints(loaded)].map(([name, at]) =>
       `${name}@${at.toString(16)}`
     );
-    const registers = [...initial.registers].map(([r, v]) => `${r}=${v.toString(16)}`);
     const target = world.workload.target;
     return [
       image.codeKey,
       loaded.phases.signature,
       `${budget} ${watchStack} ${layout.stackBase.toString(16)}+${layout.stackSize}`,
-      registers.join(" "),
-      initial.args.join(" "),
+      cached(startTexts, initial, () => startText(initial)),
       `caller@${image.address("caller").toString(16)}`,
       entries.join(" "),
       JSON.stringify(world.probes),
@@ -215,6 +213,14 @@ export class CaseMemo {
     this.#entries.set(key, entry);
     this.stats.kept++;
   }
+}
+
+/** The registers and arguments part of a key, written once per (shared) initial state. */
+const startTexts = new WeakMap<InitialState, string>();
+
+function startText(initial: InitialState): string {
+  const registers = [...initial.registers].map(([r, v]) => `${r}=${v.toString(16)}`);
+  return `${registers.join(" ")}\n${initial.args.join(" ")}`;
 }
 
 /** Set to measure every case by emulating it (to compare, or to time the emulation). */
