@@ -33,7 +33,8 @@ const SAME_LENGTH = 4;
 /** Counters for tests: code objects served parsed, units split into code and data, units assembled whole. */
 export const objectStats = { parsedHits: 0, split: 0, wholeUnits: 0 };
 
-function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two lists of texts are equal, item by item. */
+export function sameTexts(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -6,6 +6,7 @@
  * Anchors (`__anchor.<name>`) name points of interest such as a return site.
  */
 import type { AsmChunk } from "../asm/source.ts";
+import { cached, LruMap } from "../lru.ts";
 
 /** The phases of a traced call, in hot-path order. */
 export const PHASES = [
@@ -30,6 +31,29 @@ export interface CodegenOptions {
   readonly bti: boolean;
   /** Non-leaf functions sign x30 with paciasp/autiasp in their prologue. */
   readonly pac: boolean;
+}
+
+/** The code generation options as text, for the keys of chunks written with them. */
+export function codegenKey(options: CodegenOptions): string {
+  const { bti, pac, ...others } = options;
+  // An option added to CodegenOptions fails to compile here until the key has it too.
+  const none: Record<string, never> = others;
+  void none;
+  return `bti=${bti} pac=${pac}`;
+}
+
+/**
+ * Chunks by everything they are written from (`key`, as text): a sweep asks
+ * for the same code case after case. Each is written once and handed out as
+ * the same object, whose text the parsed-object cache then matches by
+ * identity (src/asm/objects.ts) instead of a copy written and compared again.
+ * Chunks are never changed once made.
+ */
+const chunks = new LruMap<string, AsmChunk>(256);
+
+/** The chunk `write` makes for `key`, written once per key. */
+export function chunkOnce(key: string, write: () => AsmChunk): AsmChunk {
+  return cached(chunks, key, write);
 }
 
 export class AsmWriter {

@@ -5,7 +5,7 @@
  * the out-of-line `hash_contains_ip`, the assist function, the per-task
  * recursion guard and preempt count, and small stubs.
  */
-import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
+import { AsmWriter, chunkOnce, codegenKey, type CodegenOptions } from "./asm_writer.ts";
 import type { AsmChunk } from "../asm/source.ts";
 import { FTRACE_OPS_HASH, GOLDEN_RATIO_64, OPS_FLAGS } from "./structs.ts";
 
@@ -409,17 +409,8 @@ function stubs(a: AsmWriter): void {
 
 /** The ftrace core code of the modelled kernel. */
 export function ftraceCoreChunk(options: CodegenOptions): AsmChunk {
-  // Two switches, so four texts at most: written once each (a sweep asks per case).
-  const key = `${options.bti} ${options.pac}`;
-  let chunk = coreChunks.get(key);
-  if (!chunk) {
-    chunk = writeCore(options);
-    coreChunks.set(key, chunk);
-  }
-  return chunk;
+  return chunkOnce(`core ${codegenKey(options)}`, () => writeCore(options));
 }
-
-const coreChunks = new Map<string, AsmChunk>();
 
 function writeCore(options: CodegenOptions): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "core").section(".text");

@@ -3,7 +3,7 @@
  * function with its patch site, other traceable functions, and the tracers
  * (ftrace callbacks and JIT-style BPF programs).
  */
-import { AsmWriter, type CodegenOptions } from "./asm_writer.ts";
+import { AsmWriter, chunkOnce, codegenKey, type CodegenOptions } from "./asm_writer.ts";
 import {
   argumentRotation,
   type CustomTracer,
@@ -48,11 +48,14 @@ export function targetSection(workload: Workload): string {
 
 /** The caller: a frame, one `bl` to the traced function, return to the harness. */
 export function callerChunk(workload: Workload): AsmChunk {
-  const a = new AsmWriter(ORIGIN, workload.codegen, "caller").section(targetSection(workload));
-  a.func(SYMBOLS.caller).phase("caller").landingPad().prologue()
-    .i(`bl ${workload.target.name}`).anchor(SYMBOLS.callerReturn).epilogue();
-  a.func(SYMBOLS.harnessExit).i("brk #0x4242");
-  return a.chunk();
+  const section = targetSection(workload), target = workload.target.name;
+  return chunkOnce(`caller ${codegenKey(workload.codegen)} ${section} ${target}`, () => {
+    const a = new AsmWriter(ORIGIN, workload.codegen, "caller").section(section);
+    a.func(SYMBOLS.caller).phase("caller").landingPad().prologue()
+      .i(`bl ${target}`).anchor(SYMBOLS.callerReturn).epilogue();
+    a.func(SYMBOLS.harnessExit).i("brk #0x4242");
+    return a.chunk();
+  });
 }
 
 /** A traceable function: 8-byte aligned (per-callsite ops), patch site, then its body. */
@@ -85,15 +88,20 @@ export function emitResult(
 
 /** The traced function: returns what {@link emitResult} computes from its arguments. */
 export function tracedFunctionChunk(workload: Workload, site: PatchSite): AsmChunk {
-  const a = new AsmWriter(ORIGIN, workload.codegen, "traced").section(targetSection(workload));
-  emitResult(traceable(a, workload.target.name, site).prologue(), workload.target.args);
-  a.i("mov x0, x10").epilogue();
-  // Another traceable function, never called: the ip that "irrelevant" ops filter on.
-  traceable(a, SYMBOLS.otherFunction, {
-    opsLiteral: site.opsLiteral ? "ftrace_nop_ops" : undefined,
-  })
-    .i("mov x0, #0", "ret");
-  return a.chunk();
+  const section = targetSection(workload), { name, args } = workload.target;
+  const key = `traced ${codegenKey(workload.codegen)} ${section} ${name}/${args} ` +
+    `site=${site.target ?? ""} literal=${site.opsLiteral ?? ""}`;
+  return chunkOnce(key, () => {
+    const a = new AsmWriter(ORIGIN, workload.codegen, "traced").section(section);
+    emitResult(traceable(a, name, site).prologue(), args);
+    a.i("mov x0, x10").epilogue();
+    // Another traceable function, never called: the ip that "irrelevant" ops filter on.
+    traceable(a, SYMBOLS.otherFunction, {
+      opsLiteral: site.opsLiteral ? "ftrace_nop_ops" : undefined,
+    })
+      .i("mov x0, #0", "ret");
+    return a.chunk();
+  });
 }
 
 /** Symbol of the ftrace callback implementing a tracer kind. */
@@ -144,14 +152,16 @@ function ringCommit(a: AsmWriter): void {
  * "ringbuf" records ip and parent ip.
  */
 export function tracersChunk(options: CodegenOptions): AsmChunk {
-  const a = new AsmWriter(ORIGIN, options, "tracers").section(".text");
-  a.func(tracerFunction("empty")).phase("tracer").landingPad().i("ret");
-  a.func(tracerFunction("ringbuf")).phase("tracer").landingPad();
-  ringClaim(a);
-  a.i("stp x0, x1, [x4, #RING_RECORD_IP]");
-  ringCommit(a);
-  a.i("ret");
-  return a.chunk();
+  return chunkOnce(`tracers ${codegenKey(options)}`, () => {
+    const a = new AsmWriter(ORIGIN, options, "tracers").section(".text");
+    a.func(tracerFunction("empty")).phase("tracer").landingPad().i("ret");
+    a.func(tracerFunction("ringbuf")).phase("tracer").landingPad();
+    ringClaim(a);
+    a.i("stp x0, x1, [x4, #RING_RECORD_IP]");
+    ringCommit(a);
+    a.i("ret");
+    return a.chunk();
+  });
 }
 
 /**

@@ -3,7 +3,7 @@
  * a tracer may need (x0-x8, fp, lr, sp, pc) in a `struct ftrace_regs`, builds
  * two frame records, calls the tracer and returns to the traced function.
  */
-import { AsmWriter, type CodegenOptions } from "../asm_writer.ts";
+import { AsmWriter, chunkOnce, codegenKey, type CodegenOptions } from "../asm_writer.ts";
 import { FTRACE_REGS } from "../structs.ts";
 import type { AsmChunk } from "../../asm/source.ts";
 
@@ -42,6 +42,14 @@ export function ftraceCallerChunk(
   call: TracerCall,
   direct = false,
 ): AsmChunk {
+  const via = call.kind === "global" ? `global ${call.target}` : call.kind;
+  return chunkOnce(
+    `ftrace_caller ${codegenKey(options)} ${via} direct=${direct}`,
+    () => writeFtraceCaller(options, call, direct),
+  );
+}
+
+function writeFtraceCaller(options: CodegenOptions, call: TracerCall, direct: boolean): AsmChunk {
   const a = new AsmWriter(ORIGIN, options, "ftrace_caller").section(".text");
   // The kernel's entry code starts with `bti c` whether or not it is built with BTI
   // (a NOP without it), so the model's does too.

@@ -4,7 +4,7 @@
  * plus two frame records, and calls the global tracer function through a
  * patched `bl`: the single ops' func, the assist function or the list function.
  */
-import { AsmWriter, type CodegenOptions } from "../asm_writer.ts";
+import { AsmWriter, chunkOnce, codegenKey, type CodegenOptions } from "../asm_writer.ts";
 import { PT_REGS } from "../structs.ts";
 import {
   ftraceProbes,
@@ -32,6 +32,13 @@ export function ftraceRegsCallerChunk(
   target: string,
   coexist = false,
 ): AsmChunk {
+  return chunkOnce(
+    `ftrace_regs_caller ${codegenKey(options)} ${target} coexist=${coexist}`,
+    () => writeFtraceRegsCaller(options, target, coexist),
+  );
+}
+
+function writeFtraceRegsCaller(options: CodegenOptions, target: string, coexist: boolean) {
   const a = new AsmWriter(ORIGIN, options, "ftrace_regs_caller").section(".text");
   // As linux 6.1's: `bti c` whether or not the kernel has BTI (a NOP without it).
   a.func(TRAMPOLINE).phase("save").i("bti c", `sub sp, sp, #${FRAME}`);
