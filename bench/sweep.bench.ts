@@ -30,8 +30,9 @@
  * /proc/self/status: worker threads included) and CPU time (every thread,
  * V8's own too), with the V8 flags of `deno task run`. The sweeps' CPU over
  * their wall time says how many cores they kept busy, and the one-worker
- * sweep's CPU per case on every core is what two threads could reach. The assembly cache is warmed first; every figure is the
- * median of `--repeat` runs (default 1).
+ * sweep's CPU per case on every core is what two threads could reach. The
+ * assembly cache is warmed first; every figure is the median of `--repeat`
+ * runs (default 1).
  */
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";

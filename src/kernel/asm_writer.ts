@@ -35,10 +35,9 @@ export interface CodegenOptions {
 
 /** The code generation options as text, for the keys of chunks written with them. */
 export function codegenKey(options: CodegenOptions): string {
-  const { bti, pac, ...others } = options;
+  const { bti, pac, ..._others } = options;
   // An option added to CodegenOptions fails to compile here until the key has it too.
-  const none: Record<string, never> = others;
-  void none;
+  const _none: Record<string, never> = _others;
   return `bti=${bti} pac=${pac}`;
 }
 
