@@ -3,12 +3,7 @@
  * keeps beside the metrics (run metadata, the scenario's defaults, the sweep's
  * identity, hot-path listings), in a stable key order.
  */
-import {
-  oneResultSweep,
-  type RunOptions,
-  runSweep,
-  type SweepOptions,
-} from "../runner/run_scenario.ts";
+import { runSweep, type SweepOptions } from "../runner/run_scenario.ts";
 import type { ParamValue } from "../runner/result.ts";
 import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode, listingPredicate } from "./listing.ts";
@@ -17,7 +12,7 @@ import { focusParams } from "./params.ts";
 import type { RecordedResult, SweepIdentity } from "./schema.ts";
 import type { RunMeta } from "../runner/result.ts";
 
-export interface RecordOptions extends RunOptions {
+export interface RecordOptions extends SweepOptions {
   /** The scenario file (for its commit and hash); null for a scenario object. */
   file: string | null;
   /** The project root (for its commit). */
@@ -51,22 +46,15 @@ export function sweepIdentity(
   };
 }
 
-/** Run `scenario` and return the result with metadata, defaults, sweep identity and listings. */
-export async function recordRun(
-  scenario: Scenario,
-  options: RecordOptions,
-): Promise<RecordedResult> {
-  const [result] = await recordRuns(scenario, oneResultSweep(options));
-  return result;
-}
-
 /**
- * `recordRun` timed on several CPU models at once (`--cpu all`): one sweep,
- * each case emulated once, one result per model (see `runSweep`).
+ * Run `scenario` once, timed on every model of `options.cpus` (each case
+ * emulated once, see `runSweep`), and return one result per model (one,
+ * counts only, without models) with metadata, defaults, sweep identity and
+ * listings.
  */
 export async function recordRuns(
   scenario: Scenario,
-  options: Omit<RecordOptions, "cpu" | "onRuns"> & Pick<SweepOptions, "cpus" | "onRuns">,
+  options: RecordOptions,
 ): Promise<RecordedResult[]> {
   const defaults = defaultParams(scenario);
   // The focus set comes from the whole sweep, so a shard lists it only if it holds it

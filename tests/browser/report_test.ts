@@ -13,7 +13,6 @@
  * absent and cannot be installed, this test fails and says so: it is never
  * skipped silently.
  */
-import { singleCpu } from "../../src/timing/case.ts";
 import assert from "node:assert/strict";
 import { chromium, type Page } from "playwright-core";
 import { unicornFactory } from "../../src/engine/unicorn.ts";
@@ -21,7 +20,8 @@ import { loadScenario } from "../../src/cli/main.ts";
 import { renderReport } from "../../src/report/html/page.ts";
 import { summarize, summaryText } from "../../src/report/summary.ts";
 import { historyRecord } from "../../src/store/history.ts";
-import { recordRun } from "../../src/store/record.ts";
+import { recordRuns } from "../../src/store/record.ts";
+import { selectCpus } from "../../src/runner/run_scenario.ts";
 import type { StoredResult } from "../../src/store/schema.ts";
 import { scenarioFiles } from "../scenario_files.ts";
 
@@ -67,23 +67,27 @@ async function realResults(): Promise<StoredResult[]> {
   for (const file of files) {
     const scenario = await loadScenario(file);
     results.push(
-      await recordRun(scenario, { factory: unicornFactory, file, root: ROOT, listing: "default" }),
-    );
-  }
-  // One scenario timed on every built-in model (`--cpu all` writes one result each).
-  const single = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
-  for (const cpu of ["cortex-a55", "neoverse-n1", "apple-m1"]) {
-    results.push(
-      await recordRun(single, {
+      ...await recordRuns(scenario, {
         factory: unicornFactory,
-        file: null,
+        file,
         root: ROOT,
         listing: "default",
-        cpu: await singleCpu(cpu),
-        overrides: new Map([["args", [0, 2, 8]]]),
+        cpus: [],
       }),
     );
   }
+  // One scenario timed on every built-in model, as `--cpu all` runs it: one result each.
+  const single = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
+  results.push(
+    ...await recordRuns(single, {
+      factory: unicornFactory,
+      file: null,
+      root: ROOT,
+      listing: "default",
+      cpus: await selectCpus("all"),
+      overrides: new Map([["args", [0, 2, 8]]]),
+    }),
+  );
   // A scenario with a failing check, for the checks table.
   const broken = structuredClone(results.find((r) => r.scenario === "struct-ops")!);
   broken.scenario = "struct-ops-broken";

@@ -12,7 +12,7 @@ import { pcRelativeTarget } from "../../src/report/hot_path.ts";
 import { renderReport } from "../../src/report/html/page.ts";
 import { summarize, summaryText } from "../../src/report/summary.ts";
 import { renderTable } from "../../src/report/table.ts";
-import { recordRun } from "../../src/store/record.ts";
+import { recordRuns } from "../../src/store/record.ts";
 import type { ListingMode } from "../../src/store/listing.ts";
 import type { RecordedResult, StoredResult } from "../../src/store/schema.ts";
 import { countingFactory } from "../engine/counting_factory.ts";
@@ -21,11 +21,12 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 
 async function record(mode: ListingMode, factory: EngineFactory): Promise<RecordedResult> {
   const scenario = await loadScenario(`${ROOT}scenarios/single-tracer.ts`);
-  const r = await recordRun(scenario, {
+  const [r] = await recordRuns(scenario, {
     factory,
     file: null,
     root: ROOT,
     listing: mode,
+    cpus: [],
     overrides: new Map([["args", [1, 2]]]),
   });
   // Run metadata (the date) is not part of the run: make it equal.
@@ -89,11 +90,12 @@ Deno.test("listing: disassembly is cached per word: no llvm-mc spawn per listed 
   // A result lists all its runs with one spawn at most: new words of 10 runs, one batch.
   const scenario = await loadScenario(`${ROOT}scenarios/ftrace-ops.ts`);
   const spawns = disasmStats.spawns;
-  const r = await recordRun(scenario, {
+  const [r] = await recordRuns(scenario, {
     factory: unicornFactory,
     file: null,
     root: ROOT,
     listing: "all",
+    cpus: [],
     overrides: new Map([["relevant", [0, 1, 2]], ["irrelevant", [0, 1]]]),
   });
   assert.ok(r.runs.filter((x) => x.listing).length >= 20);
