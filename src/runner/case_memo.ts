@@ -7,7 +7,10 @@
  *
  * A sweep's nop baselines are the cases this finds: the patch site is a
  * nop, no tracer runs, and only the ops data (which the run never reads)
- * differs from one parameter set to the next. Only runs in which no tracer
+ * differs from one parameter set to the next. On the model they are built
+ * without the ops, so a sweep's are one world: the memo keeps the last one
+ * and gives it again to the next set built from the same (`baseline`),
+ * before any world is built. Only runs in which no tracer
  * was entered are kept: the checks then read nothing of the run but its
  * registers and its log (no stack walk, no probe views), so the key below is
  * all they depend on. A run that faulted, ran out of budget or needed an
@@ -76,8 +79,27 @@ export class CaseMemo {
   readonly #seen = new LruMap<string, true>(KEYS_SEEN);
   readonly #entries = new LruMap<string, MemoEntry>(ENTRIES);
   readonly #paths = new LruMap<string, PathRuns>(64);
-  /** Runs given from the memo, and runs kept in it. */
-  readonly stats = { hits: 0, kept: 0 };
+  /** The last baseline kept, by what its world is made from (see `baseline`). */
+  #baseline: { key: string; measurement: object } | undefined;
+  /** Runs given from the memo, runs kept in it, and baselines given again. */
+  readonly stats = { hits: 0, kept: 0, baselines: 0 };
+
+  /**
+   * A parameter set's baseline on the model (src/runner/run_scenario.ts,
+   * `measureBaseline`) is built from what the previous one was built from
+   * when their keys are equal: the same world, whose run, which reaches no
+   * tracer, is the same. Only the last one is kept: a sweep's sets share it.
+   */
+  baseline<M extends object>(key: string): M | undefined {
+    if (this.#baseline?.key !== key) return undefined;
+    this.stats.baselines++;
+    return { ...this.#baseline.measurement } as M;
+  }
+
+  /** Keep a baseline that passed every check, for the next set built from the same. */
+  keepBaseline(key: string, measurement: object): void {
+    this.#baseline = { key, measurement };
+  }
 
   /** Whether a case of this path is worth a key (see PathRuns). */
   tries(path: string): boolean {

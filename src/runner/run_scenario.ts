@@ -7,7 +7,7 @@ import { RecyclingUnicornFactory, unicornFactory } from "../engine/unicorn.ts";
 import { defaultLayout } from "../kernel/layout.ts";
 import { nopVariant } from "../kernel/variants/nop.ts";
 import type { Variant } from "../kernel/variants/variant.ts";
-import type { Workload } from "../kernel/workload.ts";
+import type { OpsSpec, Workload } from "../kernel/workload.ts";
 import { buildWorld } from "../kernel/world.ts";
 import { MODEL_KERNEL } from "../kernel/real/kernel_info.ts";
 import type { RealKernel } from "../kernel/real/kernel.ts";
@@ -34,6 +34,7 @@ import { type HotPath, hotPathOf, keepHotPath } from "../report/hot_path.ts";
 import { RunParts } from "./share.ts";
 import { setImmediate } from "node:timers";
 import { heapBound } from "./heap_bound.ts";
+import { objectId } from "../lru.ts";
 import { llvmMcVersion } from "../asm/assembler.ts";
 import { nativeTraceHooks } from "../engine/native_trace_log.ts";
 
@@ -619,11 +620,20 @@ export async function measureSet(
   const label = paramsLabel(params);
   const outcomes = [];
   for (const [k, variant] of cases.entries()) {
+    const unitName = caseUnitName(scenario, variant, label);
+    if (variant === nopVariant && !on.kernel) {
+      outcomes.push(
+        await measureBaseline(workload, unitName, on.factory, scenario.budget, on.cpus, {
+          hotPath: on.hotPath(variant, k),
+        }),
+      );
+      continue;
+    }
     outcomes.push(
       await measureCase(
         variant,
         workload,
-        caseUnitName(scenario, variant, label),
+        unitName,
         on.factory,
         scenario.budget,
         on.cpus,
@@ -633,6 +643,57 @@ export async function measureSet(
     );
   }
   return outcomes;
+}
+
+/** No ops: what a baseline's world registers (one array, so its data is written once). */
+const NO_OPS: readonly OpsSpec[] = Object.freeze([]);
+
+/**
+ * A parameter set's baseline on the model: tracing off, so no ops registered
+ * and the patch site a nop. Its run never reaches ftrace, so the set's ops
+ * (data only: the caller, the traced function and the stack are placed
+ * alike, whatever the data holds) cannot change it. Built without them, the
+ * baselines of a sweep's sets are one world: the thread's case memo gives a
+ * passing one again to the next set built from the same inputs (one whose
+ * hot path is wanted is measured every time).
+ */
+async function measureBaseline(
+  workload: Workload,
+  unitName: string,
+  factory: EngineFactory,
+  budget: number | undefined,
+  cpus: readonly CpuSelection[],
+  { hotPath }: { hotPath: boolean },
+): Promise<CaseMeasurement | { notApplicable: string }> {
+  const tracingOff: Workload = { ...workload, ops: NO_OPS };
+  const memo = hotPath ? undefined : threadMemo.memo;
+  const key = memo && baselineKey(tracingOff, budget, cpus);
+  const earlier = key === undefined ? undefined : memo!.baseline<CaseMeasurement>(key);
+  if (earlier) return earlier;
+  const outcome = await measureCase(
+    nopVariant,
+    tracingOff,
+    unitName,
+    factory,
+    budget,
+    cpus,
+    undefined,
+    hotPath,
+  );
+  if (key !== undefined && !("notApplicable" in outcome) && outcome.checks.every((c) => c.ok)) {
+    memo!.keepBaseline(key, outcome);
+  }
+  return outcome;
+}
+
+/** Everything a baseline's world and run are made from, as text. */
+function baselineKey(
+  workload: Workload,
+  budget: number | undefined,
+  cpus: readonly CpuSelection[],
+): string {
+  const text = JSON.stringify(workload, (_, v) => typeof v === "bigint" ? `${v}n` : v);
+  return `${text}|${budget}|${cpus.map(objectId).join(",")}`;
 }
 
 /** The name of one case's unit: scenario, variant and parameter set (its `paramsLabel`). */

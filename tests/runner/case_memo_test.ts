@@ -8,14 +8,20 @@
  */
 import assert from "node:assert/strict";
 import { CaseMemo, NO_MEMO_ENV, threadMemo } from "../../src/runner/case_memo.ts";
-import { runScenario, toWorkload } from "../../src/runner/run_scenario.ts";
+import {
+  measureCase,
+  runScenario,
+  setWorkload,
+  toWorkload,
+} from "../../src/runner/run_scenario.ts";
 import { loadScenario } from "../../src/cli/main.ts";
 import type { ParamValue } from "../../src/runner/result.ts";
 import { scenarioVariants } from "../../src/runner/scenario.ts";
 import { RecyclingUnicornFactory } from "../../src/engine/unicorn.ts";
 import type { ExecutionLog } from "../../src/engine/engine.ts";
 import { nopVariant } from "../../src/kernel/variants/nop.ts";
-import { singleTracerOps } from "../../src/kernel/workload.ts";
+import { singleTracerOps, type Workload } from "../../src/kernel/workload.ts";
+import { selectCpus } from "../../src/timing/catalog.ts";
 import { buildWorld } from "../../src/kernel/world.ts";
 import { initialState, type LoadedWorld, loadWorld } from "../../src/runner/machine.ts";
 import { zeroMetrics } from "../../src/measure/metrics.ts";
@@ -67,7 +73,7 @@ Deno.test("the memo changes no run: faulting, trapping and runaway variants", as
   }
 });
 
-Deno.test("a sweep's nop baselines repeat: the memo gives most of them", async () => {
+Deno.test("a sweep's baselines on the model are one world: measured once per thread", async () => {
   const memo = new CaseMemo();
   const sweep = new Map<string, ParamValue[]>([
     ["relevant", [0, 1, 2, 3]],
@@ -75,8 +81,41 @@ Deno.test("a sweep's nop baselines repeat: the memo gives most of them", async (
   ]);
   const file = `${ROOT}scenarios/ftrace-ops.ts`;
   assert.deepEqual(await runs(file, memo, sweep), await runs(file, undefined, sweep));
-  // 32 sets; their baselines' data ends at 11 distinct places (relevant + irrelevant).
-  assert.ok(memo.stats.hits >= 12, `${memo.stats.hits} baselines from the memo`);
+  // 32 sets: the first set's baseline is measured, the other 31 are given again.
+  assert.equal(memo.stats.baselines, 31);
+});
+
+Deno.test("a baseline is the same run with its set's ops registered and without", async () => {
+  const scenario = await loadScenario(`${ROOT}scenarios/ftrace-ops.ts`);
+  const cpus = await selectCpus("all");
+  const measured = async (workload: Workload) => {
+    const before = threadMemo.memo;
+    threadMemo.memo = undefined;
+    try {
+      const m = await measureCase(nopVariant, workload, "memo-test/nop", factory, 1000, cpus);
+      if ("notApplicable" in m) throw new Error("nop is always applicable");
+      return m;
+    } finally {
+      threadMemo.memo = before;
+    }
+  };
+  for (
+    const [relevant, irrelevant, flags] of [[0, 0, false], [3, 5, true], [24, 49, false]] as const
+  ) {
+    const workload = setWorkload(scenario, {
+      relevant,
+      irrelevant,
+      save_regs: flags,
+      assist_recursion: flags,
+      assist_rcu: flags,
+      dynamic: !flags,
+    });
+    assert.ok(workload.ops.length === relevant + irrelevant, "the set registers its ops");
+    const withOps = await measured(workload);
+    assert.ok(withOps.checks.every((c) => c.ok), "the baseline passes its checks");
+    assert.equal(withOps.timings?.length, cpus.length, "timed on every model");
+    assert.deepEqual(await measured({ ...workload, ops: [] }), withOps);
+  }
 });
 
 for (const kernel of ["linux-6.1", "linux-6.12"]) {
