@@ -10,13 +10,12 @@
  * differs from one parameter set to the next. On the model they are built
  * without the ops, so a sweep's are one world: the memo keeps the last one
  * and gives it again to the next set built from the same (`baseline`),
- * before any world is built. Only runs in which no tracer
- * was entered are kept: the checks then read nothing of the run but its
- * registers and its log (no stack walk, no probe views), so the key below is
- * all they depend on. A run that faulted, ran out of budget or needed an
- * exact re-run is never kept, nor one whose hot path (a listing names
- * addresses through the image's symbols) or timing trace (none is kept) is
- * wanted.
+ * before any world is built. Only runs in which no tracer was entered are
+ * kept: the checks then read nothing of the run but its registers and its
+ * log (no stack walk, no probe views), so the key below is all they depend
+ * on. A run that faulted, ran out of budget or needed an exact re-run is
+ * never kept, nor one whose hot path (a listing names addresses through the
+ * image's symbols) or timing trace (none is kept) is wanted.
  *
  * The memory compared is what boot maps: the image's sections, zero
  * elsewhere in their pages, and the zeroed stack (see `initialMemory`).
