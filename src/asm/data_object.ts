@@ -43,8 +43,15 @@ export interface DataChunk extends AsmChunk {
   /** Triples (kind, position in `content`, argument): alignment, object index, word size. */
   readonly events: ArrayLike<number>;
   readonly objects: readonly string[];
-  /** Address words, by position in `content`. */
+  /** Address words, by position in `content`, but for those in `internal`. */
   readonly addresses: readonly DataAddress[];
+  /**
+   * 8-byte address words naming an object of the chunk itself, as triples
+   * (position in `content`, index in `objects`, addend): written where a
+   * segment was appended (see {@link DataWriter.segment}), they are bound
+   * without looking their names up. None when absent.
+   */
+  readonly internal?: ArrayLike<number>;
 }
 
 /** Whether a chunk is typed data (built without the assembler) rather than text. */
@@ -79,13 +86,18 @@ export interface DataSegment {
   readonly content: Uint8Array;
   readonly events: ArrayLike<number>;
   readonly objects: readonly string[];
+  /** Address words naming something outside the segment. */
   readonly addresses: readonly DataAddress[];
+  /** Those naming one of its own objects: triples as a chunk's `internal`. */
+  readonly internal: Int32Array;
 }
 
 /** Records data objects in order, as bytes; `chunk()` hands them over. */
 export class DataWriter {
   readonly #sink: ByteSink;
   #events: EventLog;
+  /** Appended segments' words naming their own objects (see DataChunk.internal). */
+  #internal: EventLog;
   #objects: string[] = [];
   #addresses: DataAddress[] = [];
   /** A chunk holds the arrays: the next write copies them first. */
@@ -115,9 +127,11 @@ export class DataWriter {
       scratchBuffers = undefined;
       this.#sink = free.sink.reset(expected);
       this.#events = free.events.reset(events);
+      this.#internal = free.internal.reset(events);
     } else {
       this.#sink = new ByteSink(expected);
       this.#events = new EventLog(events);
+      this.#internal = new EventLog(0);
     }
   }
 
@@ -125,11 +139,26 @@ export class DataWriter {
   static segment(origin: string, write: (w: DataWriter) => void): DataSegment {
     const w = new DataWriter(origin);
     write(w);
+    // Words naming the segment's own objects are bound by position wherever it lands (a
+    // segment that defines a name twice keeps every word by name, for layOut to refuse).
+    const own = new Map<string, number>();
+    w.#objects.forEach((name, k) => own.set(name, own.has(name) ? -1 : k));
+    const internal: number[] = [];
+    const addresses: DataAddress[] = [];
+    const twice = [...own.values()].includes(-1);
+    for (const a of w.#addresses) {
+      const k = a.size === 8 && !twice && (a.addend | 0) === a.addend
+        ? own.get(a.symbol)
+        : undefined;
+      if (k === undefined) addresses.push(a);
+      else internal.push(a.offset, k, a.addend);
+    }
     return {
       content: w.#sink.bytes(),
       events: w.#events.view().slice(), // exact size: segments are kept
       objects: w.#objects,
-      addresses: w.#addresses,
+      addresses,
+      internal: Int32Array.from(internal),
     };
   }
 
@@ -140,6 +169,7 @@ export class DataWriter {
     const firstObject = this.#objects.length;
     this.#sink.append(segment.content, 0, segment.content.length);
     this.#events.addShifted(segment.events, at, firstObject);
+    this.#internal.addInternal(segment.internal, at, firstObject);
     for (const name of segment.objects) this.#objects.push(name);
     for (const a of segment.addresses) {
       this.#addresses.push({
@@ -158,6 +188,7 @@ export class DataWriter {
     if (this.#scratch) throw new Error(`${this.origin}: data written after its chunk was taken`);
     this.#handedOver = false;
     this.#events = this.#events.copy();
+    this.#internal = this.#internal.copy();
     this.#objects = this.#objects.slice();
     this.#addresses = this.#addresses.slice();
   }
@@ -230,9 +261,12 @@ export class DataWriter {
     // Handed over, not copied: writing more first copies them (see #own). Scratch
     // events are copied, and the scratch buffers go back for the next writer.
     const events = this.#scratch ? this.#events.view().slice() : this.#events.view();
+    const internal = this.#scratch ? this.#internal.view().slice() : this.#internal.view();
     const objects = this.#objects, addresses = this.#addresses;
     this.#handedOver = true;
-    if (this.#scratch) scratchBuffers = { sink: this.#sink, events: this.#events };
+    if (this.#scratch) {
+      scratchBuffers = { sink: this.#sink, events: this.#events, internal: this.#internal };
+    }
     const section = this.section;
     let text: string | undefined;
     return {
@@ -242,8 +276,9 @@ export class DataWriter {
       events,
       objects,
       addresses,
+      internal,
       get text() {
-        return text ??= renderData(section, content, events, objects, addresses);
+        return text ??= renderData(section, content, events, objects, addresses, internal);
       },
     };
   }
@@ -256,10 +291,16 @@ function renderData(
   events: ArrayLike<number>,
   objects: readonly string[],
   addresses: readonly DataAddress[],
+  internal: ArrayLike<number>,
 ): string {
   const lines = [`\t.section ${section}, "aw", %progbits`];
   const view = new DataView(content.buffer, content.byteOffset, content.byteLength);
-  const byOffset = new Map(addresses.map((a) => [a.offset, a]));
+  const byOffset = new Map<number, { symbol: string; addend: number }>(
+    addresses.map((a) => [a.offset, a]),
+  );
+  for (let t = 0; t < internal.length; t += 3) {
+    byOffset.set(internal[t], { symbol: objects[internal[t + 1]], addend: internal[t + 2] });
+  }
   let cursor = 0;
   const zeroTo = (at: number) => {
     if (at > cursor) lines.push(`\t.zero ${at - cursor}`);
@@ -298,6 +339,11 @@ export interface DataSectionLayout {
   /** The objects' offsets by name. */
   readonly offsets: ReadonlyMap<string, number>;
   readonly addresses: readonly DataAddress[];
+  /**
+   * 8-byte words naming the section's own objects, bound by position: pairs
+   * (offset of the word, offset it points at, addend included).
+   */
+  readonly internal: Int32Array;
 }
 
 /**
@@ -322,12 +368,24 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
   for (const chunk of chunks) {
     let section = sections.get(chunk.section);
     if (!section) {
-      section = { align: 1, length: 0, objects: [], offsets: new Map(), addresses: [] };
+      section = {
+        align: 1,
+        length: 0,
+        objects: [],
+        offsets: new Map(),
+        addresses: [],
+        internal: [],
+      };
       sections.set(chunk.section, section);
     }
     const draft = section;
     const { objects, offsets, addresses } = draft;
-    const define = (name: string, offset: number) => {
+    // The chunk's objects' section offsets, by index, for its internal words.
+    const placedAt = new Int32Array(chunk.objects.length);
+    const internal = chunk.internal ?? [];
+    const define = (index: number, offset: number) => {
+      const name = chunk.objects[index];
+      placedAt[index] = offset;
       // A name is defined once across the sections (usually one: .data).
       let twice = offsets.has(name);
       if (!twice && sections.size > 1) {
@@ -349,9 +407,12 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
       for (let e = 0; e < events.length; e += 3) {
         const kind = events[e], at = events[e + 1], arg = events[e + 2];
         if (kind === ALIGN) draft.align = Math.max(draft.align, arg);
-        else if (kind === OBJECT) define(chunk.objects[arg], at + shift);
+        else if (kind === OBJECT) define(arg, at + shift);
       }
       for (const a of chunk.addresses) addresses.push(shifted(a, shift, chunk.origin));
+      for (let t = 0; t < internal.length; t += 3) {
+        draft.internal.push(internal[t] + shift, placedAt[internal[t + 1]] + internal[t + 2]);
+      }
       continue;
     }
     // Content positions map to section offsets by the padding inserted so far.
@@ -359,6 +420,8 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
     let copied = 0;
     let shift = sink.length;
     let next = 0; // next address word of the chunk
+    let nextInternal = 0; // next internal word, by triple
+    const internalAt: number[] = []; // their section offsets
     // Content up to `at` goes in, with its address words at the shift so far.
     const moveTo = (at: number) => {
       const to = Math.min(at, content.length);
@@ -366,6 +429,10 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
       copied = to;
       while (next < chunk.addresses.length && chunk.addresses[next].offset < at) {
         addresses.push(shifted(chunk.addresses[next++], shift, chunk.origin));
+      }
+      while (nextInternal < internal.length && internal[nextInternal] < at) {
+        internalAt.push(internal[nextInternal] + shift);
+        nextInternal += 3;
       }
     };
     for (let e = 0; e < events.length; e += 3) {
@@ -377,18 +444,25 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
         const pad = (arg - (sink.length % arg)) % arg;
         sink.skip(pad);
         shift += pad;
-      } else define(chunk.objects[arg], at + shift);
+      } else define(arg, at + shift);
     }
     moveTo(Infinity); // the rest, and every address word left
     draft.length = sink.length;
+    // Where each internal word points, now that every object of the chunk has its place.
+    for (let t = 0, w = 0; t < internal.length; t += 3, w++) {
+      draft.internal.push(internalAt[w], placedAt[internal[t + 1]] + internal[t + 2]);
+    }
   }
-  return [...sections].map(([name, { align, sink, solo, objects, offsets, addresses }]) => ({
+  return [...sections].map((
+    [name, { align, sink, solo, objects, offsets, addresses, internal }],
+  ) => ({
     name,
     align,
     bytes: sink ? sink.written() : solo ?? new Uint8Array(0),
     objects,
     offsets,
     addresses,
+    internal: Int32Array.from(internal),
   }));
 }
 
@@ -401,6 +475,8 @@ interface SectionDraft {
   objects: { name: string; offset: number }[];
   offsets: Map<string, number>;
   addresses: DataAddress[];
+  /** Pairs as DataSectionLayout.internal. */
+  internal: number[];
 }
 
 /**
@@ -443,7 +519,7 @@ function shifted(a: DataAddress, shift: number, origin: string): DataAddress {
 }
 
 /** Buffers of a scratch writer that has handed over its chunk, for the next one. */
-let scratchBuffers: { sink: ByteSink; events: EventLog } | undefined;
+let scratchBuffers: { sink: ByteSink; events: EventLog; internal: EventLog } | undefined;
 
 /** A writer's events: (kind, position, argument) triples in a growing Int32Array. */
 class EventLog {
@@ -474,6 +550,18 @@ class EventLog {
       b[n + e + 2] = kind === OBJECT ? events[e + 2] + firstObject : events[e + 2];
     }
     this.#length = n + events.length;
+  }
+
+  /** A segment's internal words (see DataChunk.internal), `at` and `firstObject` further on. */
+  addInternal(triples: Int32Array, at: number, firstObject: number): void {
+    this.#reserve(triples.length);
+    const b = this.#buffer, n = this.#length;
+    for (let t = 0; t < triples.length; t += 3) {
+      b[n + t] = triples[t] + at;
+      b[n + t + 1] = triples[t + 1] + firstObject;
+      b[n + t + 2] = triples[t + 2];
+    }
+    this.#length = n + triples.length;
   }
 
   /** Empty again, with room for `capacity` numbers. */

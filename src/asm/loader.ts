@@ -314,11 +314,18 @@ const bindPlans = new WeakMap<readonly DataSectionLayout[], BindPlan>();
 function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
   return cached(bindPlans, data, () => {
     const plan: BindPlan = { own: [], others: [] };
-    for (const layout of data) {
-      const n = layout.addresses.length;
+    data.forEach((layout, k) => {
+      const { internal } = layout;
+      const n = layout.addresses.length + internal.length / 2;
       const offsets = new Int32Array(n), sections = new Int32Array(n), values = new Float64Array(n);
       const others: DataAddress[] = [];
       let count = 0;
+      // Words naming the layout's own objects by position need no lookup.
+      for (let w = 0; w < internal.length; w += 2) {
+        offsets[count] = internal[w];
+        sections[count] = k;
+        values[count++] = internal[w + 1];
+      }
       for (const a of layout.addresses) {
         const section = a.size === 8 ? data.findIndex((l) => l.offsets.has(a.symbol)) : -1;
         if (section < 0) others.push(a);
@@ -334,7 +341,7 @@ function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
         values: values.subarray(0, count),
       });
       plan.others.push(others);
-    }
+    });
     return plan;
   });
 }
@@ -360,6 +367,7 @@ function bindData(
     input.data.forEach((layout, k) => {
       sections[k].bytes = copyOf(layout.bytes);
       bindAddresses(layout.addresses, sections[k], symbols, input.name);
+      bindInternal(layout.internal, sections[k]);
     });
     return;
   }
@@ -384,6 +392,18 @@ function bindData(
     sections[k].bytes = copyOf(kept.bytes);
     bindAddresses(plan.others[k], sections[k], symbols, input.name);
   });
+}
+
+/** Write a placed section's words that name its own objects (DataSectionLayout.internal). */
+function bindInternal(internal: Int32Array, section: LoadedSection): void {
+  const view = viewOf(section.bytes);
+  const base = section.address > SAFE ? NaN : Number(section.address);
+  for (let w = 0; w < internal.length; w += 2) {
+    if (!setExactWord(view, internal[w], base + internal[w + 1])) {
+      const exact = section.address + BigInt(internal[w + 1]);
+      view.setBigUint64(internal[w], BigInt.asUintN(64, exact), true);
+    }
+  }
 }
 
 /**

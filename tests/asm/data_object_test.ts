@@ -79,6 +79,41 @@ Deno.test("typed data: a chunk renders as the assembly of the same bytes and rel
   assert.deepEqual(shape(await split(unit)), shape(await whole(unit)));
 });
 
+Deno.test("typed data: segments' words naming their own objects bind where the segment lands", async () => {
+  // A segment whose 16-byte alignment pads differently where it is appended: its words
+  // naming its own objects (bound by position) and others (by name) land alike.
+  const segment = DataWriter.segment("test segment", (w) => {
+    w.object("seg_head").quad(sym("seg_tail", 8)).quad(sym("handler")).quad(sym("seg_head", 4));
+    w.object("seg_tail", 16).quad(sym("seg_head")).quad(sym("outside")).word(3).word(0);
+  });
+  assert.equal(segment.internal.length, 3 * 3, "three words name the segment's own objects");
+  const code = {
+    origin: "test code",
+    text: "\t.text\n\t.globl handler\n\t.type handler, %function\nhandler:\n\tret",
+  };
+  for (const before of [0, 1, 2]) {
+    const data = new DataWriter("appended");
+    for (let k = 0; k < before; k++) data.object(`lead${k}`).quad(sym("seg_tail"));
+    data.append(segment).object("outside").quad(sym("seg_head", 16));
+    const chunk = data.chunk();
+    assert.match(chunk.text, /\.quad seg_tail \+ 8/);
+    const unit = { name: `segment after ${before}`, chunks: [code, chunk] };
+    assert.deepEqual(shape(await split(unit)), shape(await whole(unit)), `after ${before} quads`);
+    // Linked beside a second data input: every word is bound by name or by position.
+    const other = new DataWriter("other").object("beside").quad(sym("seg_head")).chunk();
+    const placer = new SectionPlacer(layout);
+    const both = link(
+      [...await unitObjects(unit), { name: "beside", data: layoutData([other]) }],
+      (s) => placer.place(s),
+    );
+    const data0 = both.sections.find((s) => s.name === ".data" && s.bytes.length > 16)!;
+    const view = new DataView(data0.bytes.buffer, data0.bytes.byteOffset, data0.bytes.length);
+    const at = (name: string) => Number(both.address(name) - data0.address);
+    assert.equal(view.getBigUint64(at("seg_head"), true), both.address("seg_tail") + 8n);
+    assert.equal(view.getBigUint64(at("seg_tail"), true), both.address("seg_head"));
+  }
+});
+
 Deno.test("typed data: code that puts its own bytes in .data is assembled whole", async () => {
   const data = new DataWriter("test data");
   data.object("answer").quad(42);
