@@ -368,32 +368,25 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
   for (const chunk of chunks) {
     let section = sections.get(chunk.section);
     if (!section) {
-      section = {
-        align: 1,
-        length: 0,
-        objects: [],
-        offsets: new Map(),
-        addresses: [],
-        internal: [],
-      };
+      section = { align: 1, length: 0, offsets: new Map(), addresses: [], internal: [] };
       sections.set(chunk.section, section);
     }
     const draft = section;
-    const { objects, offsets, addresses } = draft;
+    const { offsets, addresses } = draft;
     // The chunk's objects' section offsets, by index, for its internal words.
     const placedAt = new Int32Array(chunk.objects.length);
     const internal = chunk.internal ?? [];
     const define = (index: number, offset: number) => {
       const name = chunk.objects[index];
       placedAt[index] = offset;
-      // A name is defined once across the sections (usually one: .data).
-      let twice = offsets.has(name);
+      // A name is defined once across the sections (usually one: .data); a name already
+      // there leaves the map's size as it was.
+      const size = offsets.size;
+      let twice = offsets.set(name, offset).size === size;
       if (!twice && sections.size > 1) {
-        for (const other of sections.values()) twice ||= other.offsets.has(name);
+        for (const other of sections.values()) twice ||= other !== draft && other.offsets.has(name);
       }
       if (twice) throw new DataValueError(`${chunk.origin}: data object ${name} is defined twice`);
-      offsets.set(name, offset);
-      objects.push({ name, offset });
     };
     const { content, events } = chunk;
     const padding = paddingBound(chunk, draft.length);
@@ -453,17 +446,22 @@ function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
       draft.internal.push(internalAt[w], placedAt[internal[t + 1]] + internal[t + 2]);
     }
   }
-  return [...sections].map((
-    [name, { align, sink, solo, objects, offsets, addresses, internal }],
-  ) => ({
-    name,
-    align,
-    bytes: sink ? sink.written() : solo ?? new Uint8Array(0),
-    objects,
-    offsets,
-    addresses,
-    internal: Int32Array.from(internal),
-  }));
+  return [...sections].map(([name, { align, sink, solo, offsets, addresses, internal }]) => {
+    let objects: { name: string; offset: number }[] | undefined;
+    return {
+      name,
+      align,
+      bytes: sink ? sink.written() : solo ?? new Uint8Array(0),
+      // Listed when asked for (symbolizing an address, a missing name): the map keeps
+      // the objects in the order they were laid out.
+      get objects() {
+        return objects ??= [...offsets].map(([name, offset]) => ({ name, offset }));
+      },
+      offsets,
+      addresses,
+      internal: Int32Array.from(internal),
+    };
+  });
 }
 
 /** A section being laid out: its only chunk's bytes as they are, or a sink once it has more. */
@@ -472,7 +470,7 @@ interface SectionDraft {
   length: number;
   solo?: Uint8Array;
   sink?: ByteSink;
-  objects: { name: string; offset: number }[];
+  /** Objects by name, in the order they were laid out. */
   offsets: Map<string, number>;
   addresses: DataAddress[];
   /** Pairs as DataSectionLayout.internal. */
