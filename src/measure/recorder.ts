@@ -61,6 +61,21 @@ const summaryCache = new LruMap<string, Map<number, { words: number[]; summary: 
 /** Per-block execution and taken-branch counts of `totals`, reused run after run. */
 let counters = new Int32Array(512);
 
+/**
+ * A direct-mapped cache in front of a recorder's map of blocks, by address:
+ * a run enters the same few dozen blocks hundreds of times (an ops list
+ * walked block by block). A slot holds the address, size and summary index
+ * of the last block that fell in it, valid for the run whose generation it
+ * carries; a miss falls back to the map. Shared by the recorders of a thread,
+ * which record one run at a time.
+ */
+const SLOTS = 1024;
+const slotAddress = new Float64Array(SLOTS);
+const slotSize = new Int32Array(SLOTS);
+const slotSummary = new Int32Array(SLOTS);
+const slotRun = new Int32Array(SLOTS);
+let runs = 0;
+
 export class TraceRecorder {
   /** Index in `distinct` of the summary of the block at an address. */
   private readonly summaries = new Map<number, number>();
@@ -88,13 +103,28 @@ export class TraceRecorder {
     this.starts = run.blockStart;
     this.entered = new Int32Array(run.blockCount);
     this.count = 0;
+    // A new generation (never 0, which unfilled slots carry): no slot filled for another
+    // run, or recorder, is read.
+    const generation = runs = ((runs + 1) | 0) || 1;
     for (let i = 0; i < run.blockCount; i++) {
       const address = run.blockStart[i], size = run.blockSize[i];
-      let k = this.summaries.get(address);
-      if (k === undefined || this.distinct[k].size !== size) {
-        k = this.distinct.length;
-        this.summaries.set(address, k);
-        this.distinct.push(this.summarise(address, size));
+      const slot = (address / 4) & (SLOTS - 1);
+      let k: number | undefined;
+      if (
+        slotRun[slot] === generation && slotAddress[slot] === address && slotSize[slot] === size
+      ) {
+        k = slotSummary[slot];
+      } else {
+        k = this.summaries.get(address);
+        if (k === undefined || this.distinct[k].size !== size) {
+          k = this.distinct.length;
+          this.summaries.set(address, k);
+          this.distinct.push(this.summarise(address, size));
+        }
+        slotRun[slot] = generation;
+        slotAddress[slot] = address;
+        slotSize[slot] = size;
+        slotSummary[slot] = k;
       }
       this.entered[i] = k;
       this.count = i + 1;
