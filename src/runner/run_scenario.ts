@@ -347,9 +347,7 @@ export async function runScenario(
 }
 
 /** Options of one model (`cpu`, or none) as the sweep of one result they ask for. */
-export function oneResultSweep<T extends Pick<RunOptions, "cpu" | "onRuns">>(
-  options: T,
-): Omit<T, "cpu" | "onRuns"> & Pick<SweepOptions, "cpus" | "onRuns"> {
+function oneResultSweep(options: RunOptions): SweepOptions {
   const { cpu, onRuns, ...rest } = options;
   return {
     ...rest,
