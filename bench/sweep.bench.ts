@@ -25,6 +25,15 @@
  *   after the first 10,000 cases, against the sample at 10,000 cases and
  *   against the first 10,000 cases' peak.
  *
+ * `deno run -A bench/sweep.bench.ts --baseline DIR [--repeat N]` compares
+ * instead: the 5,000-case sweep of this checkout against that of DIR, another
+ * checkout (`git archive <commit> | tar -x -C DIR`), with one worker and with
+ * two, in N rounds (default 6) of one child each, the first of a round
+ * alternating. Each round's time ratio compares two runs made seconds apart,
+ * so a change of a few percent shows through the machine's changes of speed
+ * from one minute to the next; the figure is the rounds' median ratio (under
+ * 1: this tree is faster).
+ *
  * Every measurement runs in a child process of its own (this file with
  * `--child <what>`), which reports its wall time, peak RSS (VmHWM from
  * /proc/self/status: worker threads included) and CPU time (every thread,
@@ -229,24 +238,24 @@ function defaults(scenario: any): Record<string, unknown> {
   );
 }
 
-/** The `--v8-flags=...` arguments a task of deno.json passes. */
-export function taskV8Flags(task: string): string[] {
-  const tasks = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks as Record<
+/** The `--v8-flags=...` arguments a task of `tree`'s deno.json passes. */
+export function taskV8Flags(task: string, tree = ROOT): string[] {
+  const tasks = JSON.parse(Deno.readTextFileSync(`${tree}deno.json`)).tasks as Record<
     string,
     string
   >;
   return tasks[task].split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
 }
 
-/** The V8 flags `deno task run` gives the CLI, so a child measures what a user runs. */
-const RUN_TASK_V8_FLAGS: string[] = taskV8Flags("run");
-
-/** `deno run -A` with the run task's V8 flags, in the project: its output and wall time. */
-async function denoRun(args: string[], env: Record<string, string> = {}) {
+/**
+ * `deno run -A` in a checkout (this one by default) with its run task's V8
+ * flags, so a child measures what a user runs: its output and wall time.
+ */
+async function denoRun(args: string[], env: Record<string, string> = {}, tree = ROOT) {
   const started = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...RUN_TASK_V8_FLAGS, ...args],
-    cwd: ROOT,
+    args: ["run", "-A", ...taskV8Flags("run", tree), ...args],
+    cwd: tree,
     env: { CI: "true", ...env },
     stdout: "piped",
     stderr: "piped",
@@ -257,15 +266,17 @@ async function denoRun(args: string[], env: Record<string, string> = {}) {
   return { stdout: new TextDecoder().decode(output.stdout), wallMs: performance.now() - started };
 }
 
+/** A child of `tree`'s own sweep bench (this checkout's by default). */
 async function spawn(
   what: string,
   workers = 1,
   env: Record<string, string> = {},
+  tree = ROOT,
 ): Promise<ChildReport & { wallMs: number }> {
-  const self = new URL(import.meta.url).pathname;
   const { stdout, wallMs } = await denoRun(
-    [self, "--child", what, "--workers", `${workers}`],
+    [`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
     env,
+    tree,
   );
   const lines = stdout.trim().split("\n");
   return { ...JSON.parse(lines[lines.length - 1]) as ChildReport, wallMs };
@@ -333,21 +344,65 @@ async function measured(what: string, workers: number, repeat: number, cold = fa
   return (await measuredInTurn([{ what, workers, cold }], repeat))[0];
 }
 
+/**
+ * One child of this checkout and one of `baseline`'s, `repeat` rounds, the
+ * first of a round alternating: each round's ratio compares two runs made a
+ * few seconds apart, which a change in the machine's speed moves alike.
+ */
+async function paired(what: string, workers: number, repeat: number, baseline: string) {
+  const rounds: { base: ChildReport; mine: ChildReport }[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const baseFirst = i % 2 === 0;
+    const first = await spawn(what, workers, {}, baseFirst ? baseline : ROOT);
+    const second = await spawn(what, workers, {}, baseFirst ? ROOT : baseline);
+    rounds.push(baseFirst ? { base: first, mine: second } : { base: second, mine: first });
+  }
+  return rounds;
+}
+
+/** Rounds of a `--baseline` comparison unless `--repeat` says otherwise. */
+const BASELINE_ROUNDS = 6;
+
+/** `dir` as a checkout's root (absolute, with a trailing slash) that has this bench. */
+function checkoutRoot(dir: string): string {
+  let root: string;
+  try {
+    root = `${Deno.realPathSync(dir)}/`;
+    Deno.statSync(`${root}bench/sweep.bench.ts`);
+  } catch {
+    throw new Error(
+      `--baseline ${dir}: not a checkout of this project with bench/sweep.bench.ts ` +
+        `(make one with \`git archive <commit> | tar -x -C <dir>\`)`,
+    );
+  }
+  return root;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
       child: { type: "string" },
       workers: { type: "string", default: "1" },
-      repeat: { type: "string", default: "1" },
+      repeat: { type: "string" },
       long: { type: "boolean" },
       dimensions: { type: "boolean" },
+      baseline: { type: "string" },
     },
   });
   if (values.child) {
     console.log(JSON.stringify(await child(values.child, Number(values.workers))));
+  } else if (values.baseline !== undefined) {
+    let baseline;
+    try {
+      baseline = checkoutRoot(values.baseline);
+    } catch (e) {
+      console.error((e as Error).message);
+      Deno.exit(2);
+    }
+    console.log(await compareWith(baseline, Number(values.repeat ?? BASELINE_ROUNDS)));
   } else {
-    const repeat = Number(values.repeat);
+    const repeat = Number(values.repeat ?? 1);
     // Warm the assembly cache (and Deno's module cache) first.
     await spawn("sweep", 2);
     const startup = await (async () => {
@@ -424,4 +479,42 @@ if (import.meta.main) {
     }
     console.log(rows.join("\n"));
   }
+}
+
+/**
+ * The 5,000-case sweep of this checkout against `baseline`'s, with one
+ * worker and with two: medians of the paired rounds, and the median of the
+ * rounds' time ratios (this tree over the baseline; under 1 is faster).
+ */
+async function compareWith(baseline: string, repeat: number): Promise<string> {
+  // Each tree's caches warmed (assembler, Deno's modules) before anything is timed.
+  await spawn("sweep", 2, {}, baseline);
+  await spawn("sweep", 2);
+  const rows = [
+    `this tree (${ROOT}) against the baseline (${baseline}), ${repeat} rounds in turn:`,
+  ];
+  for (const workers of [1, 2]) {
+    const rounds = await paired("sweep", workers, repeat, baseline);
+    if (rounds.some((r) => r.mine.cases !== r.base.cases)) {
+      throw new Error(
+        `the trees' sweeps ran different numbers of cases ` +
+          `(${rounds.map((r) => `${r.mine.cases} against ${r.base.cases}`).join(", ")}): ` +
+          `their times do not compare`,
+      );
+    }
+    const of = (pick: (r: { base: ChildReport; mine: ChildReport }) => number) =>
+      median(rounds.map(pick));
+    const ratios = rounds.map((r) => r.mine.ms / r.base.ms).sort((a, b) => a - b);
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    rows.push(
+      `sweep, --workers ${workers}: ${rounds[0].mine.cases} cases in ${s(of((r) => r.mine.ms))} ` +
+        `against ${s(of((r) => r.base.ms))}, CPU ${s(of((r) => r.mine.cpuMs))} against ` +
+        `${s(of((r) => r.base.cpuMs))}, peak RSS ` +
+        `${Math.max(...rounds.map((r) => r.mine.hwmKb)) >> 10} against ` +
+        `${Math.max(...rounds.map((r) => r.base.hwmKb)) >> 10} MB; time ratio ` +
+        `${median(ratios).toFixed(3)} (rounds ${ratios[0].toFixed(3)} to ` +
+        `${ratios[ratios.length - 1].toFixed(3)})`,
+    );
+  }
+  return rows.join("\n");
 }

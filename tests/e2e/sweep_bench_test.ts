@@ -32,3 +32,21 @@ Deno.test("a sweep bench child reports its cases, time, peak memory and CPU time
     `CPU time ${report.cpuMs} ms in ${report.ms} ms of wall time on ${cores} cores`,
   );
 });
+
+Deno.test("the sweep bench refuses a --baseline that is no checkout of the project", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-not-a-checkout-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "bench/sweep.bench.ts", "--baseline", dir],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.match(stderr, new RegExp(`--baseline ${dir}: not a checkout`));
+    assert.equal(new TextDecoder().decode(out.stdout), "", "nothing was measured");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
