@@ -203,6 +203,11 @@ export class DataWriter {
     return this;
   }
 
+  /** Bytes written so far, alignment padding left out (it depends on where the data lands). */
+  get length(): number {
+    return this.#sink.length;
+  }
+
   /** Pad with zeros to a multiple of `align` bytes (`.balign`). */
   align(align: number): this {
     this.#own();

@@ -1336,11 +1336,13 @@ const TRIM_INTERVAL_MS = 500;
 
 /**
  * Cases one recycled engine runs before it is closed and a new one opened.
- * With 96 instead of 256, the 5,000-case sweep's peak RSS fell by about 35
- * MB on one thread and on two, in the same time; 48 cost a twentieth more
- * time on one thread for no less memory (README, Speed).
+ * Since a sweep's code no longer changes from set to set (the model's static
+ * data first), an engine no longer translates blocks again case after case,
+ * and a new one costs little more: with 48 instead of 96, the two-thread
+ * 5,000-case sweep peaked 20 to 40 MB lower in the same time or less
+ * (README, Speed).
  */
-export const DEFAULT_MAX_CASES_PER_ENGINE = 96;
+export const DEFAULT_MAX_CASES_PER_ENGINE = 48;
 /**
  * Engines a recycling factory keeps: one per variant of a sweep, so each
  * keeps its code's translations (a sweep interleaves its variants).

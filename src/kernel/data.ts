@@ -191,8 +191,8 @@ const OPS_BYTES = 400;
  */
 const writtenFor = new WeakMap<readonly OpsSpec[], Map<string, DataChunk>>();
 
-/** Everything else a data chunk is written from, as text (`tail`: the tail's key). */
-function dataKey(workload: Workload, options: DataOptions, tail: string): string {
+/** Everything else a data chunk is written from, as text (`statics`: staticKey's). */
+function dataKey(workload: Workload, options: DataOptions, statics: string): string {
   const pairs = (m: Iterable<[string, string]> | undefined) => [...m ?? []].join(";");
   return [
     workload.target.name,
@@ -200,27 +200,33 @@ function dataKey(workload: Workload, options: DataOptions, tail: string): string
     options.functionTraceOp,
     pairs(options.directCalls),
     pairs(options.opsFunc),
-    tail,
+    statics,
   ].join("|");
 }
 
 /** The world's data: the ops list and hashes, task, BPF structs and ring buffer. */
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
   const written = cached(writtenFor, workload.ops, () => new Map<string, DataChunk>());
-  const tail = tailKey(options);
+  const statics = staticKey(options);
   return cached(
     written,
-    dataKey(workload, options, tail),
-    () => writeData(workload, options, tail),
+    dataKey(workload, options, statics),
+    () => writeData(workload, options, statics),
   );
 }
 
-function writeData(workload: Workload, options: DataOptions, tail: string): DataChunk {
+function writeData(workload: Workload, options: DataOptions, statics: string): DataChunk {
   const a = new DataWriter(ORIGIN, ".data", 2048 + OPS_BYTES * workload.ops.length, true);
   const blOffset = patchSiteBlOffset(workload.codegen);
   const siteIp = (fn: string) => sym(fn, blOffset);
   const ops = workload.ops;
 
+  // The kernel's static objects (the list's end, the stub ops, the task, the harness's
+  // data) come first, at addresses no ops count moves: the code that names them is then
+  // the same in every parameter set, and an engine keeps its translations from one set to
+  // the next. They end on a DATA_HEAD_ALIGN boundary, so the list starts where it would at
+  // the section's start, in any cache line.
+  a.append(staticSegment(options, statics));
   a.object("function_trace_op").quad(sym(options.functionTraceOp));
   const opsNames = ops.map((op) => derived(op.name));
   a.object("ftrace_ops_list").quad(sym(ops.length ? opsNames[0].self : "ftrace_list_end"));
@@ -271,19 +277,26 @@ function writeData(workload: Workload, options: DataOptions, tail: string): Data
     }
     a.append(segment);
   });
-  a.append(tailSegment(options, tail));
   return a.chunk();
 }
 
 /**
- * What follows the ops list (the list's end and stub ops, the task, the
- * harness's data) does not depend on the ops: a sweep writes it once per
- * task and set of BPF programs, and appends it after.
+ * The kernel's static objects (the list's end and stub ops, the task, the
+ * harness's data) do not depend on the ops: a sweep writes them once per
+ * task and set of BPF programs, and puts them before the ops list.
  */
-const tails = new LruMap<string, DataSegment>(16);
+const staticSegments = new LruMap<string, DataSegment>(16);
 
-/** What the tail is written from, as text. */
-function tailKey(options: DataOptions): string {
+/**
+ * What the static objects are padded to a multiple of: the largest cache line of
+ * the CPU models (apple-m1's 128 bytes) and then some, so that every ops
+ * keeps its place in a line, and no access to one crosses a line it did not
+ * cross at the section's start.
+ */
+export const DATA_HEAD_ALIGN = 256;
+
+/** What the static objects are written from, as text. */
+function staticKey(options: DataOptions): string {
   const value = (v: DataValue) => typeof v === "object" ? `${v.symbol}+${v.addend}` : `${v}`;
   return [
     (options.bpfProgs ?? []).join(";"),
@@ -291,9 +304,14 @@ function tailKey(options: DataOptions): string {
   ].join("|");
 }
 
-function tailSegment(options: DataOptions, key: string): DataSegment {
-  return cached(tails, key, () =>
+function staticSegment(options: DataOptions, key: string): DataSegment {
+  return cached(staticSegments, key, () =>
     DataWriter.segment(ORIGIN, (a) => {
+      const bpfProgs = options.bpfProgs ?? [];
+      // The ring buffer, 16-byte aligned, at the section's start; every object after it
+      // is 8 bytes aligned and sized, so nothing is padded: the writer's length is where
+      // the list's head will be.
+      a.object("ring_buffer", 16).zero(RING_BUFFER.size);
       const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
       emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
         func: sym(FTRACE_CORE.stub),
@@ -312,18 +330,25 @@ function tailSegment(options: DataOptions, key: string): DataSegment {
         need_resched: 1, // inverted: set means no reschedule pending
         ...options.task,
       });
-      emitHarnessData(a, options.bpfProgs ?? []);
+      emitHarnessData(a, bpfProgs, false);
+      const pad = (DATA_HEAD_ALIGN - a.length % DATA_HEAD_ALIGN) % DATA_HEAD_ALIGN;
+      if (pad > 0) a.object("data_head_pad").zero(pad);
     }));
 }
 
 /**
  * Data of the harness's own code, the same on every kernel: rcu_is_watching()'s
- * answer, the BPF program structs and the tracers' ring buffer.
+ * answer, the BPF program structs and the tracers' ring buffer (unless
+ * `ringBuffer` is false: the model writes it first, see staticSegment).
  */
-export function emitHarnessData(a: DataWriter, bpfProgs: readonly ProgKind[]): void {
+export function emitHarnessData(
+  a: DataWriter,
+  bpfProgs: readonly ProgKind[],
+  ringBuffer = true,
+): void {
   a.object("rcu_watching").quad(1);
   for (const kind of bpfProgs) {
     emitStruct(a, bpfProgStruct(kind), BPF_PROG, { bpf_func: sym(bpfProgFunction(kind)) });
   }
-  a.object("ring_buffer", 16).zero(RING_BUFFER.size);
+  if (ringBuffer) a.object("ring_buffer", 16).zero(RING_BUFFER.size);
 }

@@ -2,7 +2,7 @@
  * The default suite gives the same results, bit for bit (run metadata aside),
  * as the reference commit recorded in default-suite.json (see digest.ts): the
  * engine kept warm between cases, data built without the assembler and the
- * code parsed once must not move a single figure.
+ * code parsed once must not move a single figure (nor a listing's word).
  */
 import assert from "node:assert/strict";
 import { type SuiteDigest, suiteDigest } from "./digest.ts";
