@@ -382,10 +382,8 @@ function bindData(
       placed ??= placedLayouts(input, sections);
       const { offsets, sections: named, values } = plan.own[k];
       for (let w = 0; w < offsets.length; w++) {
-        if (!setExactWord(view, offsets[w], placed[named[w]].base + values[w])) {
-          const exact = sections[named[w]].address + BigInt(values[w]);
-          view.setBigUint64(offsets[w], BigInt.asUintN(64, exact), true);
-        }
+        const { base, section } = placed[named[w]];
+        setPlacedWord(view, offsets[w], base, section.address, values[w]);
       }
       prebound.set(layout, kept = { at, bytes });
     }
@@ -399,11 +397,23 @@ function bindInternal(internal: Int32Array, section: LoadedSection): void {
   const view = viewOf(section.bytes);
   const base = section.address > SAFE ? NaN : Number(section.address);
   for (let w = 0; w < internal.length; w += 2) {
-    if (!setExactWord(view, internal[w], base + internal[w + 1])) {
-      const exact = section.address + BigInt(internal[w + 1]);
-      view.setBigUint64(internal[w], BigInt.asUintN(64, exact), true);
-    }
+    setPlacedWord(view, internal[w], base, section.address, internal[w + 1]);
   }
+}
+
+/**
+ * Write the word at `offset`: a placed section's `address` (`base` as a
+ * number, NaN when it is not exact) plus `value`, without a BigInt when it can.
+ */
+function setPlacedWord(
+  view: DataView,
+  offset: number,
+  base: number,
+  address: bigint,
+  value: number,
+): void {
+  if (setExactWord(view, offset, base + value)) return;
+  view.setBigUint64(offset, BigInt.asUintN(64, address + BigInt(value)), true);
 }
 
 /**

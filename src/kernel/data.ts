@@ -311,7 +311,7 @@ function staticSegment(options: DataOptions, key: string): DataSegment {
       // The ring buffer, 16-byte aligned, at the section's start; every object after it
       // is 8 bytes aligned and sized, so nothing is padded: the writer's length is where
       // the list's head will be.
-      a.object("ring_buffer", 16).zero(RING_BUFFER.size);
+      emitRingBuffer(a);
       const stubFlags = OPS_FLAGS.STUB | OPS_FLAGS.INITIALIZED;
       emitStruct(a, "ftrace_list_end", FTRACE_OPS, {
         func: sym(FTRACE_CORE.stub),
@@ -330,7 +330,7 @@ function staticSegment(options: DataOptions, key: string): DataSegment {
         need_resched: 1, // inverted: set means no reschedule pending
         ...options.task,
       });
-      emitHarnessData(a, bpfProgs, false);
+      emitHarnessData(a, bpfProgs);
       const pad = (DATA_HEAD_ALIGN - a.length % DATA_HEAD_ALIGN) % DATA_HEAD_ALIGN;
       if (pad > 0) a.object("data_head_pad").zero(pad);
     }));
@@ -338,17 +338,16 @@ function staticSegment(options: DataOptions, key: string): DataSegment {
 
 /**
  * Data of the harness's own code, the same on every kernel: rcu_is_watching()'s
- * answer, the BPF program structs and the tracers' ring buffer (unless
- * `ringBuffer` is false: the model writes it first, see staticSegment).
+ * answer and the BPF program structs; with {@link emitRingBuffer}, all of it.
  */
-export function emitHarnessData(
-  a: DataWriter,
-  bpfProgs: readonly ProgKind[],
-  ringBuffer = true,
-): void {
+export function emitHarnessData(a: DataWriter, bpfProgs: readonly ProgKind[]): void {
   a.object("rcu_watching").quad(1);
   for (const kind of bpfProgs) {
     emitStruct(a, bpfProgStruct(kind), BPF_PROG, { bpf_func: sym(bpfProgFunction(kind)) });
   }
-  if (ringBuffer) a.object("ring_buffer", 16).zero(RING_BUFFER.size);
+}
+
+/** The tracers' ring buffer (16-byte aligned, zeroed). */
+export function emitRingBuffer(a: DataWriter): void {
+  a.object("ring_buffer", 16).zero(RING_BUFFER.size);
 }

@@ -6,7 +6,7 @@
 import { SHF_EXECINSTR } from "../../asm/elf.ts";
 import type { LinkInput, LoadedImage, NamedAddress } from "../../asm/loader.ts";
 import { AsmWriter, PHASE_PREFIX } from "../asm_writer.ts";
-import { emitHarnessData } from "../data.ts";
+import { emitHarnessData, emitRingBuffer } from "../data.ts";
 import { DataWriter } from "../../asm/data_object.ts";
 import { FTRACE_CORE } from "../ftrace_core.ts";
 import {
@@ -108,6 +108,7 @@ function dataChunk(
   a.object(HEAP_SYMBOL, 16).zero(heapSize(kernel.layout, workload, opsSize));
   a.object(TASK_SYMBOL, 64).zero(taskSize(kernel.layout) + TASK_STRUCT.size);
   emitHarnessData(a, bpfProgs);
+  emitRingBuffer(a);
   return a.chunk();
 }
 
