@@ -39,6 +39,7 @@ import {
 } from "../report/results_file.ts";
 import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { stderrProgress } from "../report/progress.ts";
+import { preloadDisassembly } from "../report/disasm_cache.ts";
 import { historyRecord, writeHistory } from "../store/history.ts";
 import { LISTING_MODES, type ListingMode } from "../store/listing.ts";
 import { fromCwd, projectState, startRunMeta } from "../store/meta.ts";
@@ -475,10 +476,11 @@ async function runCommand(args: string[]): Promise<void> {
   const overrides = parseOverrides(scenario, file, values.param ?? []);
   checkSweep(scenario, file, overrides);
   // The input is good (a refused one leaves no lookup, or first build, behind): the
-  // first case's lookups, and the project's git state, go on while the emulator library
-  // finishes loading.
+  // first case's lookups and the run's git lookups (the project's state, the scenario
+  // file's commit) go on while the emulator library finishes loading and the cases run.
   startFirstCaseLookups();
-  const project = projectState(PROJECT_ROOT);
+  if (listing !== "none") preloadDisassembly();
+  const meta = startRunMeta(file, PROJECT_ROOT);
   // Leftovers of a killed earlier run (temp files of atomic writes) go before this one starts.
   if (json && json !== "-") removeStaleTemps(dirname(fromCwd(json)));
   await requireEmulator();
@@ -504,7 +506,7 @@ async function runCommand(args: string[]): Promise<void> {
         onCase: progress && ((done, total) => progress.update(done, total, scenario.name)),
         file,
         root: PROJECT_ROOT,
-        project,
+        meta,
         listing,
         cpus,
         kernel,
@@ -577,6 +579,7 @@ async function mainCommand(args: string[]): Promise<void> {
     scenarios.push({ file: path, scenario });
   }
   startFirstCaseLookups();
+  preloadDisassembly();
   // The project's git state, once for the job, looked up while the first cases run.
   const project = projectState(root);
   await requireEmulator();

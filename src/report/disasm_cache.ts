@@ -95,6 +95,14 @@ export function relocateText(text: string, address: bigint): string {
   return `${mnemonic} ${before}0x${BigInt.asUintN(64, base + offset).toString(16)}`;
 }
 
+/**
+ * Start reading the disk cache now (once per process): a run that lists its
+ * cases reads it while they are measured, not after them.
+ */
+export function preloadDisassembly(): void {
+  openDisk().catch(() => {}); // a failure shows again, reported, where the words are needed
+}
+
 /** Make sure every word in `words` has its text cached: one llvm-mc spawn for the new ones. */
 export async function disassembleWords(words: Iterable<number>): Promise<void> {
   const wanted = [...new Set([...words].map((w) => w >>> 0))];

@@ -71,6 +71,9 @@ export function runMeta(
   return startRunMeta(scenarioFile, root)(now);
 }
 
+/** A run's metadata, dated when called, from lookups already under way. */
+export type RunMetaLookup = (now?: Date) => Promise<RunMeta>;
+
 /**
  * Starts a run's git lookups now, so they run while its cases are measured
  * (each is a process of tens of milliseconds); the function returned gives
@@ -81,7 +84,7 @@ export function startRunMeta(
   scenarioFile: string | null,
   root: string,
   project: Promise<RunMeta["project"]> = projectState(root),
-): (now?: Date) => Promise<RunMeta> {
+): RunMetaLookup {
   const file = scenarioFile ? scenarioFileState(scenarioFile, root) : Promise.resolve(null);
   // Awaited below; until then a failure must not count as unhandled.
   project.catch(() => {});

@@ -7,7 +7,7 @@ import { runSweep, type SweepOptions } from "../runner/run_scenario.ts";
 import type { ParamValue } from "../runner/result.ts";
 import { expandSweep, type Scenario, scenarioVariants } from "../runner/scenario.ts";
 import { attachListings, defaultParams, type ListingMode, listingPredicate } from "./listing.ts";
-import { startRunMeta } from "./meta.ts";
+import { type RunMetaLookup, startRunMeta } from "./meta.ts";
 import { focusParams } from "./params.ts";
 import type { RecordedResult, SweepIdentity } from "./schema.ts";
 import type { RunMeta } from "../runner/result.ts";
@@ -20,6 +20,11 @@ export interface RecordOptions extends SweepOptions {
   listing: ListingMode;
   /** The project's commit state, looked up once for a job of several scenarios. */
   project?: Promise<RunMeta["project"]>;
+  /**
+   * The run's metadata, its lookups started early (`startRunMeta`): a run of
+   * one case finishes before a git process started with its first case would.
+   */
+  meta?: RunMetaLookup;
 }
 
 /** The identity of the sweep `options` run (see {@link SweepIdentity}). */
@@ -61,7 +66,7 @@ export async function recordRuns(
   // and merged shards carry exactly the listings of an unsharded run.
   const sweep = expandSweep(scenario, options.overrides).map((params) => ({ params }));
   const listRun = listingPredicate(options.listing, focusParams(sweep, defaults));
-  const runMeta = startRunMeta(options.file, options.root, options.project);
+  const runMeta = options.meta ?? startRunMeta(options.file, options.root, options.project);
   // Listed runs keep the hot path of the run that measured them: nothing is emulated twice.
   // Runs handed on while the sweep goes have their listings first.
   const onRuns = options.onRuns;

@@ -16,6 +16,9 @@ Deno.test("the run and bench tasks pass the same V8 flags", () => {
   assert.deepEqual(taskV8Flags("bench"), run);
   // The old generation held to twice what a collection left: the sweeps' peak memory.
   assert.match(run[0], /--heap-growing-percent=100(,|$)/);
+  // Every function compiled when its module is, so the code cache holds them all: a one-case
+  // run compiles nothing lazily (README, one case).
+  assert.match(run[0], /--no-lazy(,|$)/);
 });
 
 Deno.test("this Deno's V8 takes the tasks' flags, and a sweep thread can collect", async () => {
