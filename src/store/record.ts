@@ -21,8 +21,8 @@ export interface RecordOptions extends SweepOptions {
   /** The project's commit state, looked up once for a job of several scenarios. */
   project?: Promise<RunMeta["project"]>;
   /**
-   * The run's metadata, its lookups started early (`startRunMeta`): a run of
-   * one case finishes before a git process started with its first case would.
+   * The run's metadata, its git lookups started by the caller before anything
+   * else (`startRunMeta`); without it they start here.
    */
   meta?: RunMetaLookup;
 }
