@@ -57,3 +57,27 @@ Deno.test("preloadUnicorn: a library that cannot load is still reported by unico
     /^libunicorn\.so\.2 could not be loaded; install it with `apt-get install libunicorn2`/,
   );
 });
+
+Deno.test("unicorn(): the symbols a run may never call are bound when first read", async () => {
+  const report = JSON.parse(
+    await inFreshProcess(`
+      import { unicorn } from "${FFI}";
+      const u = unicorn();
+      const later = () =>
+        Object.entries(Object.getOwnPropertyDescriptors(u)).filter(([, d]) => d.get).map(([n]) => n);
+      const before = later();
+      const strerror = u.uc_strerror;
+      const text = new Deno.UnsafePointerView(strerror(0)!).getCString();
+      console.log(JSON.stringify({ before, after: later(), same: u.uc_strerror === strerror, text }));
+    `),
+  );
+  // Bound at once: what every case calls.
+  assert.ok(!report.before.includes("uc_emu_start"));
+  assert.ok(report.before.includes("uc_strerror"));
+  assert.ok(report.before.includes("uc_hook_del"));
+  // Once read, a symbol is bound for good, and works.
+  assert.ok(!report.after.includes("uc_strerror"));
+  assert.equal(report.after.length, report.before.length - 1);
+  assert.equal(report.same, true);
+  assert.equal(report.text, "OK (UC_ERR_OK)");
+});
