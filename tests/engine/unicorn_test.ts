@@ -252,6 +252,15 @@ Deno.test("mapped code Unicorn 2.0.1 would abort on is refused before the run, n
   } finally {
     e.close();
   }
+  // Every class: the vector and scalar forms alike are refused when mapped as code.
+  for (const word of aborting) {
+    const m = machine([I.movX0_1, I.addX0_1, word]);
+    try {
+      assert.equal(catchEngineError(() => m.run(CODE, at(3), 100)).pc, at(2), word.toString(16));
+    } finally {
+      m.close();
+    }
+  }
 });
 
 Deno.test("budget stops after exactly that many instructions", () => {
