@@ -369,8 +369,11 @@ async function readDiskCache(key: string, inputs: CacheInputs): Promise<Uint8Arr
   const path = `${diskCacheDir}/${key}.o`;
   let bytes: Uint8Array, recordText: string;
   try {
-    bytes = await Deno.readFile(path);
-    recordText = await Deno.readTextFile(`${diskCacheDir}/${key}.json`);
+    // Read in this thread: an object and its record are a few KB, and a read on another
+    // thread waits for a core (two here), behind the emulator library's load in a run's
+    // first case.
+    bytes = Deno.readFileSync(path);
+    recordText = Deno.readTextFileSync(`${diskCacheDir}/${key}.json`);
   } catch {
     return undefined;
   }

@@ -197,7 +197,8 @@ function sweepThreads(workers: number) {
 export async function loadScenario(path: string): Promise<Scenario> {
   const absolute = fromCwd(path);
   try {
-    await Deno.stat(absolute);
+    // In this thread: a stat on another thread waits for a core behind the emulator library's load.
+    Deno.statSync(absolute);
   } catch {
     throw new UsageError(`scenario file ${path} not found`);
   }
