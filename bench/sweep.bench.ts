@@ -23,7 +23,9 @@
  *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
  *   after the first 10,000 cases, against the sample at 10,000 cases and
- *   against the first 10,000 cases' peak.
+ *   against the first 10,000 cases' peak, and between means of five samples
+ *   (2.5 s: RSS rises by 15 to 30 MB between two trims of the C heap, every
+ *   500 ms, and falls at each).
  *
  * `deno run -A bench/sweep.bench.ts --baseline DIR [--repeat N]` compares
  * instead: the 5,000-case sweep of this checkout against that of DIR, another
@@ -300,6 +302,15 @@ async function oneCaseProcess(repeat: number): Promise<number> {
   return median(times);
 }
 
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Means of `width` consecutive samples, one per starting sample. */
+function windowMeans(samples: readonly number[], width: number): number[] {
+  const means = [];
+  for (let i = 0; i + width <= samples.length; i++) means.push(mean(samples.slice(i, i + width)));
+  return means;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -465,16 +476,25 @@ if (import.meta.main) {
       // RSS rises and falls by tens of MB as the threads' collections come and go: the
       // sample at 10,000 cases may be a high or a low. The first 10,000 cases' peak is the
       // level the sweep had reached; quarter means show a trend.
+      // Means of five samples (2.5 s) smooth the swings out: the one at 10,000 cases against
+      // the highest after.
+      const smooth = windowMeans(l.samples!, 5);
+      const atTenK = smooth[Math.max(0, tenK - 2)],
+        smoothPeak = Math.max(...smooth.slice(tenK - 1));
       const quarter = Math.ceil(after.length / 4);
       const means = [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
         .filter((part) => part.length > 0)
-        .map((part) => Math.round(part.reduce((a, b) => a + b, 0) / part.length));
+        .map((part) => Math.round(mean(part)));
       rows.push(
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
           `(${rate(l)} cases/s), RSS ${after[0]} MB at about 10,000 cases, at most ` +
           `${peak} MB after (${percent(after[0])}); at most ${Math.max(...first)} MB in the ` +
-          `first 10,000 (${percent(Math.max(...first))}); means of the rest's quarters ` +
-          `${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
+          `first 10,000 (${percent(Math.max(...first))}); 2.5 s means ${
+            Math.round(atTenK)
+          } MB at ` +
+          `about 10,000 cases, at most ${Math.round(smoothPeak)} MB after ` +
+          `(${((smoothPeak - atTenK) / atTenK * 100).toFixed(1)}%); means of the rest's ` +
+          `quarters ${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
       );
     }
     console.log(rows.join("\n"));
