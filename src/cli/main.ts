@@ -606,7 +606,7 @@ async function mainCommand(args: string[]): Promise<void> {
         root,
         listing: "default",
         cpus,
-        project,
+        meta: startRunMeta(file, root, project),
       }).finally(() => progress?.clear());
       for (const result of timed) {
         results.push(result);

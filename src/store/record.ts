@@ -10,7 +10,6 @@ import { attachListings, defaultParams, type ListingMode, listingPredicate } fro
 import { type RunMetaLookup, startRunMeta } from "./meta.ts";
 import { focusParams } from "./params.ts";
 import type { RecordedResult, SweepIdentity } from "./schema.ts";
-import type { RunMeta } from "../runner/result.ts";
 
 export interface RecordOptions extends SweepOptions {
   /** The scenario file (for its commit and hash); null for a scenario object. */
@@ -18,11 +17,10 @@ export interface RecordOptions extends SweepOptions {
   /** The project root (for its commit). */
   root: string;
   listing: ListingMode;
-  /** The project's commit state, looked up once for a job of several scenarios. */
-  project?: Promise<RunMeta["project"]>;
   /**
-   * The run's metadata, its git lookups started by the caller before anything
-   * else (`startRunMeta`); without it they start here.
+   * The run's metadata, its git lookups started by the caller (`startRunMeta`):
+   * before anything else, or once for a job of several scenarios. Without it
+   * they start here.
    */
   meta?: RunMetaLookup;
 }
@@ -66,7 +64,7 @@ export async function recordRuns(
   // and merged shards carry exactly the listings of an unsharded run.
   const sweep = expandSweep(scenario, options.overrides).map((params) => ({ params }));
   const listRun = listingPredicate(options.listing, focusParams(sweep, defaults));
-  const runMeta = options.meta ?? startRunMeta(options.file, options.root, options.project);
+  const runMeta = options.meta ?? startRunMeta(options.file, options.root);
   // Listed runs keep the hot path of the run that measured them: nothing is emulated twice.
   // Runs handed on while the sweep goes have their listings first.
   const onRuns = options.onRuns;
