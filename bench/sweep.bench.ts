@@ -479,8 +479,12 @@ if (import.meta.main) {
       // Means of five samples (2.5 s) smooth the swings out: the one at 10,000 cases against
       // the highest after.
       const smooth = windowMeans(l.samples!, 5);
-      const atTenK = smooth[Math.max(0, tenK - 2)],
-        smoothPeak = Math.max(...smooth.slice(tenK - 1));
+      const atTenK = smooth[Math.max(0, tenK - 2)];
+      const smoothPeak = Math.max(...smooth.slice(tenK - 1));
+      const smoothed = `${Math.round(atTenK)} MB at about 10,000 cases, at most ` +
+        `${Math.round(smoothPeak)} MB after (${
+          ((smoothPeak - atTenK) / atTenK * 100).toFixed(1)
+        }%)`;
       const quarter = Math.ceil(after.length / 4);
       const means = [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
         .filter((part) => part.length > 0)
@@ -489,11 +493,8 @@ if (import.meta.main) {
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
           `(${rate(l)} cases/s), RSS ${after[0]} MB at about 10,000 cases, at most ` +
           `${peak} MB after (${percent(after[0])}); at most ${Math.max(...first)} MB in the ` +
-          `first 10,000 (${percent(Math.max(...first))}); 2.5 s means ${
-            Math.round(atTenK)
-          } MB at ` +
-          `about 10,000 cases, at most ${Math.round(smoothPeak)} MB after ` +
-          `(${((smoothPeak - atTenK) / atTenK * 100).toFixed(1)}%); means of the rest's ` +
+          `first 10,000 (${percent(Math.max(...first))}); 2.5 s means ${smoothed}; ` +
+          `means of the rest's ` +
           `quarters ${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
       );
     }
