@@ -22,10 +22,11 @@
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
  *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
  *   file), resident memory sampled every 500 ms; the figure is the growth
- *   after the first 10,000 cases, against the sample at 10,000 cases and
- *   against the first 10,000 cases' peak, and between means of five samples
- *   (2.5 s: RSS rises by 15 to 30 MB between two trims of the C heap, every
- *   500 ms, and falls at each).
+ *   after the first 10,000 cases of the peak resident set (VmHWM, which the
+ *   kernel keeps between samples), then of the samples: against the one at
+ *   10,000 cases and the first 10,000 cases' highest, and between means of
+ *   five (2.5 s: RSS rises by 15 to 30 MB between two trims of the C heap,
+ *   every 500 ms, and falls at each, so one sample may be a high or a low).
  *
  * `deno run -A bench/sweep.bench.ts --baseline DIR [--repeat N]` compares
  * instead: the 5,000-case sweep of this checkout against that of DIR, another
@@ -69,6 +70,8 @@ interface ChildReport {
   engineMs?: number;
   /** The long sweep: resident set (MB) every 500 ms. */
   samples?: number[];
+  /** The long sweep: peak resident set so far (VmHWM, MB), at the same times. */
+  peaks?: number[];
 }
 
 /**
@@ -132,7 +135,7 @@ async function child(what: string, workers: number): Promise<ChildReport> {
       cases = f.cases;
       extra.engineMs = f.engineMs;
     } else if (what === "long") {
-      extra.samples = await long(workers, out);
+      Object.assign(extra, await long(workers, out));
     } else throw new Error(`unknown child ${what}`);
     // Time and peak memory of the work, before the runs are counted from its file.
     const ms = performance.now() - started;
@@ -212,10 +215,14 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
  * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
  * the file as they are measured); resident memory (MB) sampled every 500 ms.
  */
-async function long(workers: number, out: string): Promise<number[]> {
+async function long(workers: number, out: string): Promise<{ samples: number[]; peaks: number[] }> {
   const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
-  const samples: number[] = [];
-  const sampler = setInterval(() => samples.push(Math.round(status("VmRSS") / 1024)), 500);
+  const samples: number[] = [], peaks: number[] = [];
+  const mb = (field: "VmHWM" | "VmRSS") => Math.round(status(field) / 1024);
+  const sampler = setInterval(() => {
+    samples.push(mb("VmRSS"));
+    peaks.push(mb("VmHWM"));
+  }, 500);
   try {
     await runCli(
       "ftrace-ops",
@@ -230,7 +237,7 @@ async function long(workers: number, out: string): Promise<number[]> {
   } finally {
     clearInterval(sampler);
   }
-  return samples;
+  return { samples, peaks };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -348,6 +355,7 @@ async function measuredInTurn(kinds: ChildKind[], repeat: number) {
     cpuMs: median(r.map((x) => x.cpuMs)),
     engineMs: median(r.map((x) => x.engineMs ?? 0)),
     samples: r[0].samples,
+    peaks: r[0].peaks,
   }));
 }
 
@@ -485,13 +493,18 @@ if (import.meta.main) {
         `${Math.round(smoothPeak)} MB after (${
           ((smoothPeak - atTenK) / atTenK * 100).toFixed(1)
         }%)`;
+      // The kernel's high-water mark misses no peak between samples: the one the first
+      // 10,000 cases reached against the one at the end.
+      const hwmAtTenK = l.peaks![tenK - 1], hwmEnd = Math.round(l.hwmKb / 1024);
       const quarter = Math.ceil(after.length / 4);
       const means = [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
         .filter((part) => part.length > 0)
         .map((part) => Math.round(mean(part)));
       rows.push(
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
-          `(${rate(l)} cases/s), RSS ${after[0]} MB at about 10,000 cases, at most ` +
+          `(${rate(l)} cases/s), peak RSS (VmHWM) ${hwmAtTenK} MB after about 10,000 cases, ` +
+          `${hwmEnd} MB at the end (${((hwmEnd - hwmAtTenK) / hwmAtTenK * 100).toFixed(1)}%); ` +
+          `sampled RSS ${after[0]} MB at about 10,000 cases, at most ` +
           `${peak} MB after (${percent(after[0])}); at most ${Math.max(...first)} MB in the ` +
           `first 10,000 (${percent(Math.max(...first))}); 2.5 s means ${smoothed}; ` +
           `means of the rest's ` +
