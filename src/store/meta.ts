@@ -7,9 +7,14 @@
 import { dirname, relative, resolve } from "node:path";
 import type { RunMeta } from "../runner/result.ts";
 import { sha256Hex } from "../hash.ts";
+import { cachedFileCommit, cachedProjectState, type GitCacheOptions } from "./git_cache.ts";
+
+/** Git processes started by this thread (tests read it). */
+export const gitQueries = { count: 0 };
 
 /** Output of a read-only git command, or null when git or the checkout is missing. */
 export async function gitOutput(args: string[], cwd: string): Promise<string | null> {
+  gitQueries.count++;
   try {
     // --no-optional-locks: `status` must not refresh the index of a tree others work in.
     const out = await new Deno.Command("git", {
@@ -25,20 +30,38 @@ export async function gitOutput(args: string[], cwd: string): Promise<string | n
   }
 }
 
-/** The project's HEAD commit and whether tracked files differ from it. */
-export async function projectState(root: string): Promise<RunMeta["project"]> {
-  // One process for both: the header line `# branch.oid <commit>` ("(initial)" before the
-  // first commit), then a line per changed tracked file. A spawn is 1 to 5 ms of this thread.
-  const status = await gitOutput(
-    ["status", "--porcelain=v2", "--branch", "--untracked-files=no"],
-    root,
-  );
-  const commit = status === null ? undefined : /^# branch\.oid ([0-9a-f]{40,})$/m.exec(status)?.[1];
-  if (status === null || commit === undefined) return { commit: null, dirty: null };
-  return {
-    commit,
-    dirty: status.split("\n").some((line) => line !== "" && !line.startsWith("# ")),
-  };
+/**
+ * The project's HEAD commit and whether tracked files differ from it: git's
+ * answer of an earlier run while nothing it read has changed (`git_cache.ts`).
+ */
+export function projectState(
+  root: string,
+  cache?: GitCacheOptions,
+): Promise<RunMeta["project"]> {
+  return cachedProjectState<RunMeta["project"]>(root, async () => {
+    const [status, files] = await Promise.all([
+      // The header line `# branch.oid <commit>` ("(initial)" before the first commit),
+      // then a line per changed tracked file.
+      gitOutput(["status", "--porcelain=v2", "--branch", "--untracked-files=no"], root),
+      // `<mode> <object> <stage>\t<path>\0` per tracked file: the next run's key.
+      gitOutput(["ls-files", "--stage", "-z"], root),
+    ]);
+    const commit = status === null
+      ? undefined
+      : /^# branch\.oid ([0-9a-f]{40,})$/m.exec(status)?.[1];
+    const entries = files?.split("\0").filter((e) => e !== "") ?? [];
+    // A submodule's state is its own repository's, and a name that is not UTF-8 cannot be
+    // looked at again: such a project is asked every time.
+    const tracked = files === null || entries.some((e) => e.startsWith("160000 ")) ||
+        files.includes("\uFFFD")
+      ? null
+      : entries.map((e) => e.slice(e.indexOf("\t") + 1));
+    if (status === null || commit === undefined) {
+      return { answer: { commit: null, dirty: null }, tracked: null };
+    }
+    const dirty = status.split("\n").some((line) => line !== "" && !line.startsWith("# "));
+    return { answer: { commit, dirty }, tracked };
+  }, cache);
 }
 
 /**
@@ -54,12 +77,18 @@ export function fromCwd(path: string): string {
 export async function scenarioFileState(
   file: string,
   root: string,
+  cache?: GitCacheOptions,
 ): Promise<NonNullable<RunMeta["scenarioFile"]>> {
   const absolute = fromCwd(file);
   const rel = relative(root, absolute);
   const path = rel.startsWith("..") ? absolute : rel;
-  const commit = await gitOutput(["log", "-1", "--format=%H", "--", absolute], dirname(absolute));
-  return { path, commit: commit || null, sha256: await sha256Hex(await Deno.readFile(absolute)) };
+  const commit = await cachedFileCommit(
+    absolute,
+    async () =>
+      await gitOutput(["log", "-1", "--format=%H", "--", absolute], dirname(absolute)) || null,
+    cache,
+  );
+  return { path, commit, sha256: await sha256Hex(await Deno.readFile(absolute)) };
 }
 
 /** Metadata for a run of `scenarioFile` (null: no file, e.g. a scenario object). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { projectState, runMeta } from "../../src/store/meta.ts";
 import { sha256Hex } from "../../src/hash.ts";
+import { GIT_CACHE_ENV } from "../../src/store/git_cache.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -30,7 +31,8 @@ Deno.test("meta: outside a checkout or without git, commits are null and nothing
       "96909e1dce85ca534fd8881f6c8369a8a87e06df5a4bf81ef44a72db195b0704",
     );
     // Without git on PATH, in a process of its own: PATH is the whole process's, and the
-    // suite's other modules run beside this one and start llvm-mc and git from it.
+    // suite's other modules run beside this one and start llvm-mc and git from it. Its git
+    // cache is empty: a record of an earlier run would answer without git.
     const metaModule = new URL("../../src/store/meta.ts", import.meta.url).href;
     const scenario = `${ROOT}scenarios/single-tracer.ts`;
     const script = [
@@ -40,7 +42,7 @@ Deno.test("meta: outside a checkout or without git, commits are null and nothing
     ].join("\n");
     const out = await new Deno.Command(Deno.execPath(), {
       args: ["eval", script],
-      env: { PATH: "/nonexistent" },
+      env: { PATH: "/nonexistent", [GIT_CACHE_ENV]: dir },
       stdout: "piped",
       stderr: "piped",
     }).output();
