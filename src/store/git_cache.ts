@@ -183,6 +183,13 @@ function readRecord<T>(path: string): GitRecord<T> | null {
   }
 }
 
+/**
+ * Tracked files up to which a project's state is kept (this project has
+ * about 250): its key holds a status per file, each a stat of 2 to 7 µs
+ * here, and past a few thousand one git process costs no more.
+ */
+export const MAX_TRACKED = 4096;
+
 /** Records kept at most: the oldest go first (checkouts and files come and go). */
 export const MAX_RECORDS = 256;
 
@@ -273,7 +280,9 @@ export async function cachedProjectState<T>(
   }
   const since = Date.now() - (options.racyMs ?? RACY_MS), head = headKey(repo);
   const { answer, tracked } = await ask();
-  if (tracked) remember(path, head, repo, stateKey(repo, tracked), since, { answer, tracked });
+  if (tracked && tracked.length <= MAX_TRACKED) {
+    remember(path, head, repo, stateKey(repo, tracked), since, { answer, tracked });
+  }
   return answer;
 }
 
