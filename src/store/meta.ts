@@ -104,10 +104,10 @@ export function runMeta(
 export type RunMetaLookup = (now?: Date) => Promise<RunMeta>;
 
 /**
- * Starts a run's git lookups now, so they run while its cases are measured
- * (each is a process of tens of milliseconds); the function returned gives
- * the metadata, dated when it is called. A job of several scenarios looks
- * the project up once and passes it as `project`.
+ * Starts a run's git lookups now: a record of an earlier run checked, or
+ * git processes that run while its cases are measured. The function returned
+ * gives the metadata, dated when it is called. A job of several scenarios
+ * looks the project up once and passes it as `project`.
  */
 export function startRunMeta(
   scenarioFile: string | null,
