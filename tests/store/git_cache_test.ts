@@ -136,7 +136,12 @@ Deno.test("git cache: a linked worktree's state is kept, and its HEAD is its own
 });
 
 Deno.test("git cache: off where git would look elsewhere, and outside a checkout", async () => {
-  assert.equal(findRepo(await Deno.makeTempDir()), null);
+  const outside = await Deno.makeTempDir();
+  try {
+    assert.equal(findRepo(outside), null);
+  } finally {
+    await Deno.remove(outside);
+  }
   // GIT_DIR in the environment: in a process of its own (the suite's git processes inherit it).
   const module = new URL("../../src/store/git_cache.ts", import.meta.url).href;
   const here = new URL("../../", import.meta.url).pathname;
