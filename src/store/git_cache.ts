@@ -11,12 +11,12 @@
  *   inode, mode: what git itself compares to tell a changed file).
  *
  * An answer is kept only when HEAD did not move while git was asked and no
- * file it depends on changed in the second before (a change within the file
- * system's clock tick could leave the same times behind). Where that cannot
- * be told (`GIT_*` variables that move git, no `.git` on the way up, HEAD
- * not on a branch or a commit, a reftable, replaced refs, submodules), git is
- * asked every time. A record holds the whole key it was made under, compared
- * in full before its answer is used.
+ * file it depends on changed in the two seconds before (a change within the
+ * file system's clock tick could leave the same times behind). Where that
+ * cannot be told (`GIT_*` variables that move git, no `.git` on the way up,
+ * HEAD not on a branch or a commit, a reftable, replaced refs, submodules),
+ * git is asked every time. A record holds the whole key it was made under,
+ * compared in full before its answer is used.
  *
  * @module
  */
@@ -27,8 +27,12 @@ export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
 
 const DEFAULT_DIR = decodeURIComponent(new URL("../../.cache/git", import.meta.url).pathname);
 
-/** A file changed this recently (ms) before git was asked makes its answer not kept. */
-export const RACY_MS = 1000;
+/**
+ * A file changed this recently (ms) before git was asked makes its answer
+ * not kept: a later change within the same tick of the file system's clock
+ * would leave the same times (a jiffy on Linux's own file systems, 2 s on FAT).
+ */
+export const RACY_MS = 2000;
 
 /** A repository's work tree, its git directory and the common one (refs, config). */
 export interface Repo {
@@ -239,7 +243,7 @@ function changedSince(parts: unknown, since: number): boolean {
 /**
  * Keep `answer` under `key` (made after git answered) when HEAD is where it
  * was before git was asked (`head`) and nothing in the key changed after
- * `since` (a second before git was asked).
+ * `since` ({@link RACY_MS} before git was asked).
  */
 function remember<T>(
   path: string,

@@ -100,7 +100,7 @@ Deno.test("git cache: a project with a submodule is asked every time", async () 
   assert.deepEqual(await state(), [{ commit: r.head, dirty: true }, 2]);
 });
 
-Deno.test("git cache: an answer is not kept when what it read changed in the second before", async () => {
+Deno.test("git cache: an answer is not kept when what it read changed just before", async () => {
   await using r = await repository();
   // The default window: a.txt and the index were written just now.
   const fresh = { dir: r.cache.dir };
