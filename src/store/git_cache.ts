@@ -293,21 +293,23 @@ export async function cachedProjectState<T>(
 /**
  * The last commit touching `file` (absolute): from its record while the
  * repository's HEAD is where it was, else `ask()`'s, kept when it can be.
+ * `ask` gives null where git could not answer (no git, no checkout): the
+ * commit is then null, and not kept.
  */
 export async function cachedFileCommit(
   file: string,
-  ask: () => Promise<string | null>,
+  ask: () => Promise<{ commit: string | null } | null>,
   options: GitCacheOptions = {},
 ): Promise<string | null> {
   const repo = findRepo(dirname(file));
-  if (repo === null) return await ask();
+  if (repo === null) return (await ask())?.commit ?? null;
   const path = recordPath("commit", file, options);
   const record = readRecord<string | null>(path);
   const head = headKey(repo);
   const key = head && [head, file];
   if (key !== null && JSON.stringify(key) === record?.key) return record.answer;
   const since = Date.now() - (options.racyMs ?? RACY_MS);
-  const answer = await ask();
-  remember(path, head, repo, key, since, { answer });
-  return answer;
+  const asked = await ask();
+  if (asked !== null) remember(path, head, repo, key, since, { answer: asked.commit });
+  return asked?.commit ?? null;
 }

@@ -82,12 +82,11 @@ export async function scenarioFileState(
   const absolute = fromCwd(file);
   const rel = relative(root, absolute);
   const path = rel.startsWith("..") ? absolute : rel;
-  const commit = await cachedFileCommit(
-    absolute,
-    async () =>
-      await gitOutput(["log", "-1", "--format=%H", "--", absolute], dirname(absolute)) || null,
-    cache,
-  );
+  const commit = await cachedFileCommit(absolute, async () => {
+    const out = await gitOutput(["log", "-1", "--format=%H", "--", absolute], dirname(absolute));
+    // No output: no commit has the file. No answer (null): git could not say.
+    return out === null ? null : { commit: out || null };
+  }, cache);
   return { path, commit, sha256: await sha256Hex(await Deno.readFile(absolute)) };
 }
 

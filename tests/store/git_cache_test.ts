@@ -161,13 +161,28 @@ console.log(JSON.stringify(m.findRepo(${JSON.stringify(here)})?.root ?? null));`
   assert.equal(await run({ GIT_SSL_CAINFO: "/nowhere" }), here.replace(/\/$/, ""));
 });
 
+Deno.test("git cache: where git could not answer, nothing is kept", async () => {
+  await using r = await repository();
+  let asked = 0;
+  const ask =
+    (answer: { commit: string | null } | null) => () => (asked++, Promise.resolve(answer));
+  const file = `${r.dir}/a.txt`;
+  assert.equal(await cachedFileCommit(file, ask(null), r.cache), null);
+  assert.equal(await cachedFileCommit(file, ask({ commit: r.head }), r.cache), r.head);
+  assert.equal(await cachedFileCommit(file, ask({ commit: "other" }), r.cache), r.head);
+  assert.equal(asked, 2);
+  // No commit has the file: an answer, kept.
+  const untracked = `${r.dir}/new.txt`;
+  assert.equal(await cachedFileCommit(untracked, ask({ commit: null }), r.cache), null);
+  assert.equal(await cachedFileCommit(untracked, ask({ commit: "other" }), r.cache), null);
+  assert.equal(asked, 3);
+});
+
 Deno.test("git cache: records are bounded", async () => {
   await using r = await repository();
+  const x = () => Promise.resolve({ commit: "x" });
   for (let i = 0; i < MAX_RECORDS + 8; i++) {
-    assert.equal(
-      await cachedFileCommit(`${r.dir}/f${i}`, () => Promise.resolve("x"), r.cache),
-      "x",
-    );
+    assert.equal(await cachedFileCommit(`${r.dir}/f${i}`, x, r.cache), "x");
   }
   assert.equal([...Deno.readDirSync(r.cache.dir)].length, MAX_RECORDS);
 });
