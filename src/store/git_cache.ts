@@ -21,6 +21,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
+import { removeStaleTemps, tempPathFor } from "../report/results_file.ts";
 
 /** Where the records go: `.cache/git/` unless this variable names a directory. */
 export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
@@ -141,9 +142,12 @@ function configFiles(repo: Repo): string[] {
   ];
 }
 
-/** The key of a project state: HEAD, the index, configuration, every tracked file. */
-function stateKey(repo: Repo, tracked: readonly string[]): unknown[] | null {
-  const head = headKey(repo);
+/** The key of a project state: HEAD (`head`), the index, configuration, every tracked file. */
+function stateKey(
+  repo: Repo,
+  tracked: readonly string[],
+  head = headKey(repo),
+): unknown[] | null {
   if (head === null) return null;
   return [
     head,
@@ -198,10 +202,11 @@ export const MAX_TRACKED = 4096;
 export const MAX_RECORDS = 256;
 
 function writeRecord<T>(path: string, record: GitRecord<T>): void {
-  const dir = dirname(path);
-  const temp = `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+  // Named as the result files' temps are, so a killed writer's is swept like theirs.
+  const { dir, temp } = tempPathFor(path);
   try {
     Deno.mkdirSync(dir, { recursive: true });
+    removeStaleTemps(dir);
     Deno.writeTextFileSync(temp, JSON.stringify(record));
     Deno.renameSync(temp, path); // readers see the old record or the whole new one
   } catch {
@@ -241,20 +246,20 @@ function changedSince(parts: unknown, since: number): boolean {
 }
 
 /**
- * Keep `answer` under `key` (made after git answered) when HEAD is where it
- * was before git was asked (`head`) and nothing in the key changed after
- * `since` ({@link RACY_MS} before git was asked).
+ * Keep the record under `key` (made after git answered, its HEAD `head`) when
+ * HEAD is where it was before git was asked (`headBefore`) and nothing in the
+ * key changed after `since` ({@link RACY_MS} before git was asked).
  */
 function remember<T>(
   path: string,
+  headBefore: unknown[] | null,
   head: unknown[] | null,
-  repo: Repo,
   key: unknown[] | null,
   since: number,
   record: Omit<GitRecord<T>, "key">,
 ): void {
-  if (head === null || key === null) return;
-  if (JSON.stringify(headKey(repo)) !== JSON.stringify(head)) return;
+  if (headBefore === null || key === null) return;
+  if (JSON.stringify(head) !== JSON.stringify(headBefore)) return;
   if (changedSince(key, since)) return;
   writeRecord(path, { key: JSON.stringify(key), ...record });
 }
@@ -282,10 +287,11 @@ export async function cachedProjectState<T>(
     const key = stateKey(repo, record.tracked);
     if (key !== null && JSON.stringify(key) === record.key) return record.answer;
   }
-  const since = Date.now() - (options.racyMs ?? RACY_MS), head = headKey(repo);
+  const since = Date.now() - (options.racyMs ?? RACY_MS), before = headKey(repo);
   const { answer, tracked } = await ask();
   if (tracked && tracked.length <= MAX_TRACKED) {
-    remember(path, head, repo, stateKey(repo, tracked), since, { answer, tracked });
+    const head = headKey(repo);
+    remember(path, before, head, stateKey(repo, tracked, head), since, { answer, tracked });
   }
   return answer;
 }
@@ -305,11 +311,14 @@ export async function cachedFileCommit(
   if (repo === null) return (await ask())?.commit ?? null;
   const path = recordPath("commit", file, options);
   const record = readRecord<string | null>(path);
-  const head = headKey(repo);
-  const key = head && [head, file];
-  if (key !== null && JSON.stringify(key) === record?.key) return record.answer;
+  const before = headKey(repo);
+  const keyOf = (head: unknown[] | null) => head && [head, file];
+  if (before !== null && JSON.stringify(keyOf(before)) === record?.key) return record.answer;
   const since = Date.now() - (options.racyMs ?? RACY_MS);
   const asked = await ask();
-  if (asked !== null) remember(path, head, repo, key, since, { answer: asked.commit });
+  if (asked !== null) {
+    const head = headKey(repo);
+    remember(path, before, head, keyOf(head), since, { answer: asked.commit });
+  }
   return asked?.commit ?? null;
 }

@@ -178,6 +178,25 @@ Deno.test("git cache: where git could not answer, nothing is kept", async () => 
   assert.equal(asked, 3);
 });
 
+Deno.test("git cache: an answer given while HEAD moved is not kept", async () => {
+  await using r = await repository();
+  // The window in the future: only HEAD's move can keep the answer out.
+  const cache = { ...r.cache, racyMs: -60_000 };
+  const file = `${r.dir}/a.txt`;
+  let asked = 0;
+  const moving = async () => {
+    asked++;
+    await Deno.writeTextFile(`${r.dir}/b.txt`, "b\n");
+    await r.commit("b");
+    return { commit: r.head };
+  };
+  assert.equal(await cachedFileCommit(file, moving, cache), r.head);
+  const still = () => (asked++, Promise.resolve({ commit: r.head }));
+  assert.equal(await cachedFileCommit(file, still, cache), r.head);
+  assert.equal(await cachedFileCommit(file, still, cache), r.head);
+  assert.equal(asked, 2);
+});
+
 Deno.test("git cache: records are bounded", async () => {
   await using r = await repository();
   const x = () => Promise.resolve({ commit: "x" });
