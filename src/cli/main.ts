@@ -473,15 +473,18 @@ async function runCommand(args: string[]): Promise<void> {
   const listing = parseListing(values.listing);
   const workers = parseWorkers(values.workers);
   const file = positionals[0];
-  const scenario = await loadScenario(file);
+  // The run's git lookups (the project's state, the scenario file's commit: records of
+  // an earlier run, checked on this thread) go on while the scenario file is imported,
+  // which leaves this thread waiting: 1.5 ms less of a one-case run.
+  const loading = loadScenario(file);
+  const meta = startRunMeta(file, PROJECT_ROOT);
+  const scenario = await loading;
   const overrides = parseOverrides(scenario, file, values.param ?? []);
   checkSweep(scenario, file, overrides);
-  // The input is good (a refused one leaves no lookup, or first build, behind): the
-  // first case's lookups and the run's git lookups (the project's state, the scenario
-  // file's commit) go on while the emulator library finishes loading and the cases run.
+  // The input is good (a refused one leaves no first build behind): the first case's
+  // lookups go on while the emulator library finishes loading and the cases run.
   startFirstCaseLookups();
   if (listing !== "none") preloadDisassembly();
-  const meta = startRunMeta(file, PROJECT_ROOT);
   // Leftovers of a killed earlier run (temp files of atomic writes) go before this one starts.
   if (json && json !== "-") removeStaleTemps(dirname(fromCwd(json)));
   await requireEmulator();
