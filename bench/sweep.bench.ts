@@ -507,8 +507,7 @@ if (import.meta.main) {
           `sampled RSS ${after[0]} MB at about 10,000 cases, at most ` +
           `${peak} MB after (${percent(after[0])}); at most ${Math.max(...first)} MB in the ` +
           `first 10,000 (${percent(Math.max(...first))}); 2.5 s means ${smoothed}; ` +
-          `means of the rest's ` +
-          `quarters ${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
+          `means of the rest's quarters ${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
       );
     }
     console.log(rows.join("\n"));

@@ -307,7 +307,6 @@ function staticKey(options: DataOptions): string {
 function staticSegment(options: DataOptions, key: string): DataSegment {
   return cached(staticSegments, key, () =>
     DataWriter.segment(ORIGIN, (a) => {
-      const bpfProgs = options.bpfProgs ?? [];
       // The ring buffer, 16-byte aligned, at the section's start; every object after it
       // is 8 bytes aligned and sized, so nothing is padded: the writer's length is where
       // the list's head will be.
@@ -330,7 +329,7 @@ function staticSegment(options: DataOptions, key: string): DataSegment {
         need_resched: 1, // inverted: set means no reschedule pending
         ...options.task,
       });
-      emitHarnessData(a, bpfProgs);
+      emitHarnessData(a, options.bpfProgs ?? []);
       const pad = (DATA_HEAD_ALIGN - a.length % DATA_HEAD_ALIGN) % DATA_HEAD_ALIGN;
       if (pad > 0) a.object("data_head_pad").zero(pad);
     }));
