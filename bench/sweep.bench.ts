@@ -28,6 +28,9 @@
  *   five (2.5 s: RSS rises by 15 to 30 MB between two trims of the C heap,
  *   every 500 ms, and falls at each, so one sample may be a high or a low).
  *
+ * It ends with the issue's targets, each with its figure and whether this run
+ * met it (the long sweep's growth only when every reading is under 10%).
+ *
  * `deno run -A bench/sweep.bench.ts --baseline DIR [--repeat N]` compares
  * instead: the 5,000-case sweep of this checkout against that of DIR, another
  * checkout (`git archive <commit> | tar -x -C DIR`), with one worker and with
@@ -397,6 +400,155 @@ function checkoutRoot(dir: string): string {
   return root;
 }
 
+/** A growth from one resident-set figure (MB) to a later one. */
+export interface Growth {
+  from: number;
+  to: number;
+  /** (to - from) / from, in percent. */
+  percent: number;
+}
+
+const growthOf = (from: number, to: number): Growth => ({
+  from,
+  to,
+  percent: (to - from) / from * 100,
+});
+
+/** The long sweep's growth after its first 10,000 cases, read four ways. */
+export interface LongGrowth {
+  /** The peak resident set (VmHWM) the first 10,000 cases reached, against the one at the end. */
+  hwm: Growth;
+  /** The sample at 10,000 cases against the highest after. */
+  sample: Growth;
+  /** The first 10,000 cases' highest sample against the highest after. */
+  firstPeak: Growth;
+  /** Means of five samples (2.5 s): the one at 10,000 cases against the highest after. */
+  means: Growth;
+  /** Means of the quarters of the samples after 10,000 cases (MB, rounded). */
+  quarterMeans: number[];
+  /** The last sample (MB). */
+  last: number;
+}
+
+/**
+ * The long sweep's growth from its samples (MB, every 500 ms), VmHWM at the
+ * same times (MB), its case count and its final VmHWM (kB). Samples are by
+ * time, at a steady rate of cases: 10,000 of them are the first tenth.
+ */
+export function longGrowth(
+  samples: readonly number[],
+  peaks: readonly number[],
+  cases: number,
+  hwmKb: number,
+): LongGrowth {
+  const tenK = Math.max(1, Math.round(samples.length * 10_000 / cases));
+  const first = samples.slice(0, tenK), after = samples.slice(tenK);
+  const peak = Math.max(...after);
+  // RSS rises and falls by tens of MB as the threads' collections come and go: the
+  // sample at 10,000 cases may be a high or a low. The first 10,000 cases' peak is the
+  // level the sweep had reached; means of five samples smooth the swings out.
+  const smooth = windowMeans(samples, 5);
+  const quarter = Math.ceil(after.length / 4);
+  return {
+    // The kernel's high-water mark misses no peak between samples.
+    hwm: growthOf(peaks[tenK - 1], Math.round(hwmKb / 1024)),
+    sample: growthOf(after[0], peak),
+    firstPeak: growthOf(Math.max(...first), peak),
+    means: growthOf(smooth[Math.max(0, tenK - 2)], Math.max(...smooth.slice(tenK - 1))),
+    quarterMeans: [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
+      .filter((part) => part.length > 0)
+      .map((part) => Math.round(mean(part))),
+    last: after[after.length - 1],
+  };
+}
+
+/** The figures the issue sets targets for, as one bench run measured them. */
+export interface TargetFigures {
+  sweep1CasesPerS: number;
+  sweep2CasesPerS: number;
+  /** The 5,000-case sweep's peak resident set, the higher of one and two workers (MB). */
+  sweepPeakMb: number;
+  /** The cold run, as a process (s), and its peak resident set (MB). */
+  coldS: number;
+  coldPeakMb: number;
+  /** One case as a process (ms). */
+  oneCaseMs: number;
+  /** The long sweep's growth, when it ran (`--long`). */
+  growth?: LongGrowth;
+}
+
+/**
+ * Each of the issue's targets on this machine (warm caches unless said),
+ * the figure measured and whether it met it. Times depend on the machine's
+ * speed at the hour: the floor's rate above is that hour's measure.
+ */
+export function targetVerdicts(f: TargetFigures): string[] {
+  const n = (x: number) => Math.round(x).toLocaleString("en-US");
+  const rows: Verdict[] = [
+    {
+      figure: "5,000-case sweep, --workers 2",
+      target: ">= 2,500 cases/s",
+      measured: `${n(f.sweep2CasesPerS)} cases/s`,
+      met: f.sweep2CasesPerS >= 2500,
+    },
+    {
+      figure: "5,000-case sweep, --workers 1",
+      target: ">= 1,500 cases/s",
+      measured: `${n(f.sweep1CasesPerS)} cases/s`,
+      met: f.sweep1CasesPerS >= 1500,
+    },
+    {
+      figure: "peak RSS of that sweep",
+      target: "<= 250 MB",
+      measured: `${n(f.sweepPeakMb)} MB`,
+      met: f.sweepPeakMb <= 250,
+    },
+    {
+      figure: "first (cold) run, --workers 2",
+      target: "<= 15 s, <= 400 MB",
+      measured: `${f.coldS.toFixed(2)} s, ${n(f.coldPeakMb)} MB`,
+      met: f.coldS <= 15 && f.coldPeakMb <= 400,
+    },
+    {
+      figure: "one case, as a process",
+      target: "<= 70 ms",
+      measured: `${f.oneCaseMs.toFixed(1)} ms`,
+      met: f.oneCaseMs <= 70,
+    },
+  ];
+  if (f.growth) {
+    const readings: { name: string; growth: Growth }[] = [
+      { name: "VmHWM", growth: f.growth.hwm },
+      { name: "sample at 10,000", growth: f.growth.sample },
+      { name: "first 10,000's peak", growth: f.growth.firstPeak },
+      { name: "2.5 s means", growth: f.growth.means },
+    ];
+    rows.push({
+      figure: "long sweep's growth after 10,000 cases",
+      target: "< 10%",
+      measured: readings.map((r) => `${r.name} ${r.growth.percent.toFixed(1)}%`).join(", "),
+      met: readings.every((r) => r.growth.percent < 10),
+    });
+  }
+  const width = (pick: (v: Verdict) => string) => Math.max(...rows.map((v) => pick(v).length));
+  const [figure, target] = [width((v) => v.figure), width((v) => v.target)];
+  return [
+    "the issue's targets (this machine; times follow its speed at the hour):",
+    ...rows.map((v) =>
+      `  ${v.figure.padEnd(figure)}  ${v.target.padEnd(target)}  ` +
+      `${(v.met ? "met" : "NOT met").padEnd(7)}  ${v.measured}`
+    ),
+  ];
+}
+
+/** One target: the figure, what the issue asks, what was measured, and whether it was met. */
+interface Verdict {
+  figure: string;
+  target: string;
+  measured: string;
+  met: boolean;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     args: Deno.args,
@@ -474,42 +626,34 @@ if (import.meta.main) {
         );
       }
     }
+    let growth: LongGrowth | undefined;
     if (values.long) {
       const l = await measured("long", 2, 1);
-      // Samples are by time, at a steady rate of cases: 10,000 of them is the first tenth.
-      const tenK = Math.round(l.samples!.length * 10_000 / l.cases);
-      const first = l.samples!.slice(0, tenK), after = l.samples!.slice(tenK);
-      const peak = Math.max(...after);
-      const percent = (from: number) => `${((peak - from) / from * 100).toFixed(1)}%`;
-      // RSS rises and falls by tens of MB as the threads' collections come and go: the
-      // sample at 10,000 cases may be a high or a low. The first 10,000 cases' peak is the
-      // level the sweep had reached; quarter means show a trend.
-      // Means of five samples (2.5 s) smooth the swings out: the one at 10,000 cases against
-      // the highest after.
-      const smooth = windowMeans(l.samples!, 5);
-      const atTenK = smooth[Math.max(0, tenK - 2)];
-      const smoothPeak = Math.max(...smooth.slice(tenK - 1));
-      const smoothed = `${Math.round(atTenK)} MB at about 10,000 cases, at most ` +
-        `${Math.round(smoothPeak)} MB after (${
-          ((smoothPeak - atTenK) / atTenK * 100).toFixed(1)
-        }%)`;
-      // The kernel's high-water mark misses no peak between samples: the one the first
-      // 10,000 cases reached against the one at the end.
-      const hwmAtTenK = l.peaks![tenK - 1], hwmEnd = Math.round(l.hwmKb / 1024);
-      const quarter = Math.ceil(after.length / 4);
-      const means = [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
-        .filter((part) => part.length > 0)
-        .map((part) => Math.round(mean(part)));
+      const g = growth = longGrowth(l.samples!, l.peaks!, l.cases, l.hwmKb);
+      const pc = (x: number) => `${x.toFixed(1)}%`;
       rows.push(
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
-          `(${rate(l)} cases/s), peak RSS (VmHWM) ${hwmAtTenK} MB after about 10,000 cases, ` +
-          `${hwmEnd} MB at the end (${((hwmEnd - hwmAtTenK) / hwmAtTenK * 100).toFixed(1)}%); ` +
-          `sampled RSS ${after[0]} MB at about 10,000 cases, at most ` +
-          `${peak} MB after (${percent(after[0])}); at most ${Math.max(...first)} MB in the ` +
-          `first 10,000 (${percent(Math.max(...first))}); 2.5 s means ${smoothed}; ` +
-          `means of the rest's quarters ${means.join(", ")} MB, last ${after[after.length - 1]} MB`,
+          `(${rate(l)} cases/s), peak RSS (VmHWM) ${g.hwm.from} MB after about 10,000 cases, ` +
+          `${g.hwm.to} MB at the end (${pc(g.hwm.percent)}); sampled RSS ${g.sample.from} MB ` +
+          `at about 10,000 cases, at most ${g.sample.to} MB after (${pc(g.sample.percent)}); ` +
+          `at most ${g.firstPeak.from} MB in the first 10,000 (${pc(g.firstPeak.percent)}); ` +
+          `2.5 s means ${Math.round(g.means.from)} MB at about 10,000 cases, at most ` +
+          `${Math.round(g.means.to)} MB after (${pc(g.means.percent)}); means of the rest's ` +
+          `quarters ${g.quarterMeans.join(", ")} MB, last ${g.last} MB`,
       );
     }
+    rows.push(
+      "",
+      ...targetVerdicts({
+        sweep1CasesPerS: sweep1.cases / (sweep1.ms / 1000),
+        sweep2CasesPerS: sweep2.cases / (sweep2.ms / 1000),
+        sweepPeakMb: Math.max(sweep1.hwmKb, sweep2.hwmKb) / 1024,
+        coldS: cold.wallMs / 1000,
+        coldPeakMb: cold.hwmKb / 1024,
+        oneCaseMs: oneProcessMs,
+        ...(growth ? { growth } : {}),
+      }),
+    );
     console.log(rows.join("\n"));
   }
 }

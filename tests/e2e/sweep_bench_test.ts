@@ -5,7 +5,12 @@
  * count): it must fall between nothing and every core busy the whole time.
  */
 import assert from "node:assert/strict";
-import { taskV8Flags } from "../../bench/sweep.bench.ts";
+import {
+  longGrowth,
+  type TargetFigures,
+  targetVerdicts,
+  taskV8Flags,
+} from "../../bench/sweep.bench.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -49,4 +54,66 @@ Deno.test("the sweep bench refuses a --baseline that is no checkout of the proje
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+/** Figures that meet every target, for the tests below to move one at a time. */
+const MET: TargetFigures = {
+  sweep1CasesPerS: 1500,
+  sweep2CasesPerS: 2500,
+  sweepPeakMb: 250,
+  coldS: 15,
+  coldPeakMb: 400,
+  oneCaseMs: 70,
+};
+
+/** The verdict `targetVerdicts` gives the figure whose line starts with `figure`. */
+function verdictOf(figures: TargetFigures, figure: string): string {
+  const line = targetVerdicts(figures).find((l) => l.trimStart().startsWith(figure));
+  assert.ok(line, `no line for ${figure}`);
+  return /\s(met|NOT met)\s/.exec(line)![1];
+}
+
+Deno.test("the sweep bench calls a target met at its bound and not met past it", () => {
+  for (const figure of ["5,000-case sweep", "peak RSS", "first (cold) run", "one case"]) {
+    assert.equal(verdictOf(MET, figure), "met", figure);
+  }
+  assert.equal(
+    verdictOf({ ...MET, sweep2CasesPerS: 2499 }, "5,000-case sweep, --workers 2"),
+    "NOT met",
+  );
+  assert.equal(
+    verdictOf({ ...MET, sweep1CasesPerS: 1499 }, "5,000-case sweep, --workers 1"),
+    "NOT met",
+  );
+  assert.equal(verdictOf({ ...MET, sweepPeakMb: 251 }, "peak RSS"), "NOT met");
+  assert.equal(verdictOf({ ...MET, coldS: 15.1 }, "first (cold) run"), "NOT met");
+  assert.equal(verdictOf({ ...MET, coldPeakMb: 401 }, "first (cold) run"), "NOT met");
+  assert.equal(verdictOf({ ...MET, oneCaseMs: 70.1 }, "one case"), "NOT met");
+  assert.ok(!targetVerdicts(MET).some((l) => l.includes("long sweep")), "no long sweep, no line");
+});
+
+Deno.test("the long sweep's growth is read from the samples after its first 10,000 cases", () => {
+  // 40 samples of a 100,000-case sweep: the first 4 are its first 10,000 cases.
+  const flat = Array.from({ length: 40 }, () => 200);
+  const flatPeaks = Array.from({ length: 40 }, () => 200);
+  const still = longGrowth(flat, flatPeaks, 100_000, 200 * 1024);
+  for (const g of [still.hwm, still.sample, still.firstPeak, still.means]) {
+    assert.equal(g.percent, 0);
+  }
+  assert.equal(verdictOf({ ...MET, growth: still }, "long sweep"), "met");
+  // A rise of 12% half way through: every reading sees it, and the target is missed.
+  const rising = flat.map((mb, i) => i < 20 ? mb : 224);
+  const peaks = rising.map((_, i) => Math.max(...rising.slice(0, i + 1)));
+  const grown = longGrowth(rising, peaks, 100_000, 224 * 1024);
+  assert.deepEqual(grown.hwm, { from: 200, to: 224, percent: 12 });
+  assert.deepEqual(grown.sample, { from: 200, to: 224, percent: 12 });
+  assert.equal(grown.firstPeak.percent, 12);
+  assert.equal(grown.means.percent, 12);
+  assert.deepEqual(grown.quarterMeans, [200, 205, 224, 224]);
+  assert.equal(verdictOf({ ...MET, growth: grown }, "long sweep"), "NOT met");
+  // A peak between samples only VmHWM sees; one reading over 10% misses the target.
+  const spiked = longGrowth(flat, flatPeaks, 100_000, 230 * 1024);
+  assert.equal(spiked.hwm.percent, 15);
+  assert.equal(spiked.sample.percent, 0);
+  assert.equal(verdictOf({ ...MET, growth: spiked }, "long sweep"), "NOT met");
 });
