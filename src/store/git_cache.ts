@@ -21,7 +21,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { removeStaleTemps, tempPathFor } from "../report/results_file.ts";
+import { writeFileAtomic } from "../report/results_file.ts";
 
 /** Where the records go: `.cache/git/` unless this variable names a directory. */
 export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
@@ -201,17 +201,15 @@ export const MAX_TRACKED = 4096;
 /** Records kept at most: the oldest go first (checkouts and files come and go). */
 export const MAX_RECORDS = 256;
 
-function writeRecord<T>(path: string, record: GitRecord<T>): void {
-  // Named as the result files' temps are, so a killed writer's is swept like theirs.
-  const { dir, temp } = tempPathFor(path);
+async function writeRecord<T>(path: string, record: GitRecord<T>): Promise<void> {
+  // Written as the result files are: readers see the old record or the whole new one,
+  // and a killed writer's temp is swept like theirs.
+  const dir = dirname(path);
   try {
     Deno.mkdirSync(dir, { recursive: true });
-    removeStaleTemps(dir);
-    Deno.writeTextFileSync(temp, JSON.stringify(record));
-    Deno.renameSync(temp, path); // readers see the old record or the whole new one
+    await writeFileAtomic(path, JSON.stringify(record));
   } catch {
-    tryRemove(temp);
-    return;
+    return; // not kept: the next run asks git again
   }
   let records;
   try {
@@ -250,18 +248,18 @@ function changedSince(parts: unknown, since: number): boolean {
  * HEAD is where it was before git was asked (`headBefore`) and nothing in the
  * key changed after `since` ({@link RACY_MS} before git was asked).
  */
-function remember<T>(
+async function remember<T>(
   path: string,
   headBefore: unknown[] | null,
   head: unknown[] | null,
   key: unknown[] | null,
   since: number,
   record: Omit<GitRecord<T>, "key">,
-): void {
+): Promise<void> {
   if (headBefore === null || key === null) return;
   if (JSON.stringify(head) !== JSON.stringify(headBefore)) return;
   if (changedSince(key, since)) return;
-  writeRecord(path, { key: JSON.stringify(key), ...record });
+  await writeRecord(path, { key: JSON.stringify(key), ...record });
 }
 
 /** Git's answer about a project, and the tracked files (null: not to be kept). */
@@ -291,7 +289,7 @@ export async function cachedProjectState<T>(
   const { answer, tracked } = await ask();
   if (tracked && tracked.length <= MAX_TRACKED) {
     const head = headKey(repo);
-    remember(path, before, head, stateKey(repo, tracked, head), since, { answer, tracked });
+    await remember(path, before, head, stateKey(repo, tracked, head), since, { answer, tracked });
   }
   return answer;
 }
@@ -318,7 +316,7 @@ export async function cachedFileCommit(
   const asked = await ask();
   if (asked !== null) {
     const head = headKey(repo);
-    remember(path, before, head, keyOf(head), since, { answer: asked.commit });
+    await remember(path, before, head, keyOf(head), since, { answer: asked.commit });
   }
   return asked?.commit ?? null;
 }
