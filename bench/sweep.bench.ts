@@ -21,12 +21,15 @@
  *   the cases counted once, each timed on every model);
  * - with `--long`: a 100,800-case sweep (ftrace-ops with its booleans too)
  *   with `--workers 2`, as `run --quiet --json FILE` runs it (streamed to the
- *   file), resident memory sampled every 500 ms; the figure is the growth
- *   after the first 10,000 cases of the peak resident set (VmHWM, which the
- *   kernel keeps between samples), then of the samples: against the one at
- *   10,000 cases and the first 10,000 cases' highest, and between means of
- *   five (2.5 s: RSS rises by 15 to 30 MB between two trims of the C heap,
- *   every 500 ms, and falls at each, so one sample may be a high or a low).
+ *   file), resident memory sampled every 100 ms from outside the child (this
+ *   process reads its /proc/<pid>/status: a sample from the child's own event
+ *   loop waits for the set being measured, and so comes at the same phase of
+ *   the C heap's trims); the figure is the growth after the first 10,000
+ *   cases of the peak resident set (VmHWM, which the kernel keeps between
+ *   samples), then of the samples: against the one at 10,000 cases and the
+ *   first 10,000 cases' highest, and between means of 2.5 s (RSS rises by 15
+ *   to 30 MB between two trims of the C heap, every 500 ms, and falls at
+ *   each, so one sample may be a high or a low).
  *
  * It ends with the issue's targets, each with its figure and whether this run
  * met it (the long sweep's growth only when every reading is under 10%).
@@ -71,11 +74,20 @@ interface ChildReport {
   cpuMs: number;
   /** The floor's engine time alone: boot, run, release (ms). */
   engineMs?: number;
-  /** The long sweep: resident set (MB) every 500 ms. */
-  samples?: number[];
-  /** The long sweep: peak resident set so far (VmHWM, MB), at the same times. */
-  peaks?: number[];
+  /** The long sweep: when it started and ended (ms since the epoch, as `Date.now()`). */
+  sweep?: { from: number; to: number };
 }
+
+/** The long sweep's memory, read from outside the child every {@link SAMPLE_MS}. */
+interface MemorySamples {
+  /** Resident set (MB). */
+  samples: number[];
+  /** Peak resident set so far (VmHWM, MB), at the same times. */
+  peaks: number[];
+}
+
+/** How often (ms) the long sweep's resident set is read. */
+const SAMPLE_MS = 100;
 
 /**
  * CPU time (ms) this process has used so far, all its threads: utime plus
@@ -88,8 +100,8 @@ function cpuMs(): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-function status(field: "VmHWM" | "VmRSS"): number {
-  const text = Deno.readTextFileSync("/proc/self/status");
+/** A field in kB of a /proc/<pid>/status text. */
+function statusField(text: string, field: "VmHWM" | "VmRSS"): number {
   const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text);
   return m ? Number(m[1]) : NaN;
 }
@@ -143,7 +155,7 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     // Time and peak memory of the work, before the runs are counted from its file.
     const ms = performance.now() - started;
     const cpu = cpuMs() - cpuBefore;
-    const hwmKb = status("VmHWM");
+    const hwmKb = statusField(Deno.readTextFileSync("/proc/self/status"), "VmHWM");
     // `--cpu all` writes one file per model, of the same cases: one of them is counted.
     const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
     const first = what === "sweep-all" ? `${dir}/${files.sort()[0]}` : out;
@@ -216,31 +228,23 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
 /**
  * 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans,
  * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
- * the file as they are measured); resident memory (MB) sampled every 500 ms.
+ * the file as they are measured). The parent samples its memory; the child
+ * says when the sweep started and ended.
  */
-async function long(workers: number, out: string): Promise<{ samples: number[]; peaks: number[] }> {
+async function long(workers: number, out: string): Promise<{ sweep: ChildReport["sweep"] }> {
   const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
-  const samples: number[] = [], peaks: number[] = [];
-  const mb = (field: "VmHWM" | "VmRSS") => Math.round(status(field) / 1024);
-  const sampler = setInterval(() => {
-    samples.push(mb("VmRSS"));
-    peaks.push(mb("VmHWM"));
-  }, 500);
-  try {
-    await runCli(
-      "ftrace-ops",
-      params(
-        `relevant=${ints(25)}`,
-        `irrelevant=${ints(63)}`,
-        ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"].map((b) => `${b}=false,true`),
-      ),
-      workers,
-      out,
-    );
-  } finally {
-    clearInterval(sampler);
-  }
-  return { samples, peaks };
+  const from = Date.now();
+  await runCli(
+    "ftrace-ops",
+    params(
+      `relevant=${ints(25)}`,
+      `irrelevant=${ints(63)}`,
+      ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"].map((b) => `${b}=false,true`),
+    ),
+    workers,
+    out,
+  );
+  return { sweep: { from, to: Date.now() } };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -261,21 +265,43 @@ export function taskV8Flags(task: string, tree = ROOT): string[] {
 
 /**
  * `deno run -A` in a checkout (this one by default) with its run task's V8
- * flags, so a child measures what a user runs: its output and wall time.
+ * flags, so a child measures what a user runs: its output and wall time, and
+ * with `sample`, its resident set every {@link SAMPLE_MS} (stamped with
+ * `Date.now()`) until it exits.
  */
-async function denoRun(args: string[], env: Record<string, string> = {}, tree = ROOT) {
+async function denoRun(
+  args: string[],
+  env: Record<string, string> = {},
+  tree = ROOT,
+  sample = false,
+) {
   const started = performance.now();
-  const output = await new Deno.Command(Deno.execPath(), {
+  const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", ...taskV8Flags("run", tree), ...args],
     cwd: tree,
     env: { CI: "true", ...env },
     stdout: "piped",
     stderr: "piped",
-  }).output();
+  }).spawn();
+  const memory: { at: number; rssKb: number; hwmKb: number }[] = [];
+  const sampler = sample
+    ? setInterval(() => {
+      try {
+        const text = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+        memory.push({
+          at: Date.now(),
+          rssKb: statusField(text, "VmRSS"),
+          hwmKb: statusField(text, "VmHWM"),
+        });
+      } catch { /* exited: its status is gone */ }
+    }, SAMPLE_MS)
+    : undefined;
+  const output = await child.output().finally(() => clearInterval(sampler));
   if (!output.success) {
     throw new Error(`${args.join(" ")} failed: ${new TextDecoder().decode(output.stderr)}`);
   }
-  return { stdout: new TextDecoder().decode(output.stdout), wallMs: performance.now() - started };
+  const stdout = new TextDecoder().decode(output.stdout);
+  return { stdout, wallMs: performance.now() - started, memory };
 }
 
 /** A child of `tree`'s own sweep bench (this checkout's by default). */
@@ -284,14 +310,26 @@ async function spawn(
   workers = 1,
   env: Record<string, string> = {},
   tree = ROOT,
-): Promise<ChildReport & { wallMs: number }> {
-  const { stdout, wallMs } = await denoRun(
+): Promise<ChildReport & { wallMs: number } & Partial<MemorySamples>> {
+  const { stdout, wallMs, memory } = await denoRun(
     [`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
     env,
     tree,
+    what === "long",
   );
   const lines = stdout.trim().split("\n");
-  return { ...JSON.parse(lines[lines.length - 1]) as ChildReport, wallMs };
+  const report = JSON.parse(lines[lines.length - 1]) as ChildReport;
+  if (!report.sweep) return { ...report, wallMs };
+  // The samples of the sweep itself, not of the child's start-up or of its counting after.
+  const { from, to } = report.sweep;
+  const during = memory.filter((m) => m.at >= from && m.at <= to);
+  const mb = (kb: number) => Math.round(kb / 1024);
+  return {
+    ...report,
+    wallMs,
+    samples: during.map((m) => mb(m.rssKb)),
+    peaks: during.map((m) => mb(m.hwmKb)),
+  };
 }
 
 /**
@@ -339,7 +377,7 @@ interface ChildKind {
  * minutes, so a change in the machine's speed moves both.
  */
 async function measuredInTurn(kinds: ChildKind[], repeat: number) {
-  const runs: (ChildReport & { wallMs: number })[][] = kinds.map(() => []);
+  const runs: (ChildReport & { wallMs: number } & Partial<MemorySamples>)[][] = kinds.map(() => []);
   for (let i = 0; i < repeat; i++) {
     for (const [k, { what, workers, cold }] of kinds.entries()) {
       const cache = cold ? await Deno.makeTempDir({ prefix: "ftrace-bench-cold-" }) : undefined;
@@ -431,30 +469,35 @@ export interface LongGrowth {
 }
 
 /**
- * The long sweep's growth from its samples (MB, every 500 ms), VmHWM at the
- * same times (MB), its case count and its final VmHWM (kB). Samples are by
- * time, at a steady rate of cases: 10,000 of them are the first tenth.
+ * The long sweep's growth from its samples (MB, every `sampleMs`), VmHWM at
+ * the same times (MB), its case count and its final VmHWM (kB). Samples are
+ * by time, at a steady rate of cases: 10,000 of them are the first tenth.
  */
 export function longGrowth(
   samples: readonly number[],
   peaks: readonly number[],
   cases: number,
   hwmKb: number,
+  sampleMs = 500,
 ): LongGrowth {
   const tenK = Math.max(1, Math.round(samples.length * 10_000 / cases));
   const first = samples.slice(0, tenK), after = samples.slice(tenK);
   const peak = Math.max(...after);
   // RSS rises and falls by tens of MB as the threads' collections come and go: the
   // sample at 10,000 cases may be a high or a low. The first 10,000 cases' peak is the
-  // level the sweep had reached; means of five samples smooth the swings out.
-  const smooth = windowMeans(samples, 5);
+  // level the sweep had reached; means of 2.5 s smooth the swings out.
+  const width = Math.max(1, Math.round(2500 / sampleMs)), half = Math.floor(width / 2);
+  const smooth = windowMeans(samples, width);
   const quarter = Math.ceil(after.length / 4);
   return {
     // The kernel's high-water mark misses no peak between samples.
     hwm: growthOf(peaks[tenK - 1], Math.round(hwmKb / 1024)),
     sample: growthOf(after[0], peak),
     firstPeak: growthOf(Math.max(...first), peak),
-    means: growthOf(smooth[Math.max(0, tenK - 2)], Math.max(...smooth.slice(tenK - 1))),
+    means: growthOf(
+      smooth[Math.max(0, tenK - half)],
+      Math.max(...smooth.slice(Math.max(0, tenK - half + 1))),
+    ),
     quarterMeans: [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
       .filter((part) => part.length > 0)
       .map((part) => Math.round(mean(part))),
@@ -629,7 +672,7 @@ if (import.meta.main) {
     let growth: LongGrowth | undefined;
     if (values.long) {
       const l = await measured("long", 2, 1);
-      const g = growth = longGrowth(l.samples!, l.peaks!, l.cases, l.hwmKb);
+      const g = growth = longGrowth(l.samples!, l.peaks!, l.cases, l.hwmKb, SAMPLE_MS);
       const pc = (x: number) => `${x.toFixed(1)}%`;
       rows.push(
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +

@@ -117,3 +117,17 @@ Deno.test("the long sweep's growth is read from the samples after its first 10,0
   assert.equal(spiked.sample.percent, 0);
   assert.equal(verdictOf({ ...MET, growth: spiked }, "long sweep"), "NOT met");
 });
+
+Deno.test("the long sweep's 2.5 s means span 2.5 s whatever the samples' interval", () => {
+  // A 100,000-case sweep sampled every 100 ms (400 samples): a spike of 30 MB every 2.5 s, no
+  // growth. Every window of 25 samples holds one spike: the means do not move.
+  const spikes = Array.from({ length: 400 }, (_, i) => i % 25 === 24 ? 230 : 200);
+  const hwm = spikes.map((_, i) => i < 24 ? 200 : 230);
+  const g = longGrowth(spikes, hwm, 100_000, 230 * 1024, 100);
+  assert.equal(g.means.percent, 0);
+  // Read as if every 500 ms, windows of five samples would see the spikes come and go.
+  assert.ok(longGrowth(spikes, hwm, 100_000, 230 * 1024).means.percent > 2);
+  // The other readings compare samples, not windows: the spikes are in them.
+  assert.equal(g.sample.percent, 15);
+  assert.deepEqual(g.quarterMeans, [201, 201, 201, 201]);
+});
