@@ -9,10 +9,13 @@
  *   after a data fault and inside memory hooks. It is a helper call per
  *   instruction: in a C test, 1,000 nops ran in 254 µs with a count and in
  *   15 µs without. A run of "block" precision leaves it out when a native
- *   log keeps the budget (see `RunPrecision`); blocks translated before the
- *   hook is added count once it is (measured in C: exact budget and fault
- *   pc). Dropping the hook makes Unicorn zero pages of its code buffer (0.1
- *   to 3 s in a C test), so an engine that has counted keeps counting.
+ *   log keeps the budget (see `RunPrecision`). Blocks translated before the
+ *   hook is added counted once it was in a C test (exact budget and fault
+ *   pc), but not always: a loop translated in a reset engine's earlier case
+ *   ran on past the budget (tests/runner/checks_test.ts), so an engine's
+ *   code is translated again when it starts counting. Dropping the hook makes
+ *   Unicorn zero pages of its code buffer (0.1 to 3 s in a C test), so an
+ *   engine that has counted keeps counting.
  * - An undefined instruction, brk, svc... all end a run with UC_ERR_EXCEPTION
  *   and no detail. An internal UC_HOOK_INTR records the exception number and
  *   stops, so `run` can tell "invalid-instruction" (EXCP_UDEF) from the rest.
@@ -88,6 +91,7 @@ import {
   type UnicornSymbols,
 } from "./unicorn_ffi.ts";
 import { NativeExecutionLog } from "./native_trace_log.ts";
+import { LruMap } from "../lru.ts";
 
 /** Unicorn register id of every `Register` name. */
 const REGISTER_IDS: ReadonlyMap<string, number> = new Map<string, number>([
@@ -338,6 +342,8 @@ export class UnicornEngine implements Engine, Disposable {
   #lastUntil = -1n;
   /** Whether Unicorn counts instructions (its count hook): from the first exact run on. */
   #counting = false;
+  /** Whether a run has started: Unicorn may hold translations from then on. */
+  #ran = false;
   /** Host-memory code pages read whole for words Unicorn aborts on (see #refuseUntranslatable). */
   readonly #scanned = new WeakSet<Region>();
   #nextHookId = 1;
@@ -600,7 +606,17 @@ export class UnicornEngine implements Engine, Disposable {
     // dropping it made Unicorn zero pages of its code buffer for 0.1 to 3 s in a C test.
     const counting = this.#counting || precision === "instruction" ||
       (budget !== Infinity && this.#logs.length === 0);
+    if (counting && !this.#counting && this.#ran) {
+      // Blocks translated before Unicorn counts are not counted: a block chained to itself
+      // ran on past the budget. Every block is translated again, with the count.
+      for (const region of this.#regions) {
+        if (region.perms.exec) {
+          this.#staleRanges.push([region.address, region.address + BigInt(region.size)]);
+        }
+      }
+    }
     this.#counting = counting;
+    this.#ran = true;
     this.#refuseUntranslatable();
     if (this.#staleRanges.length > 0) this.#dropStaleTranslations();
     this.#running = true;
@@ -1248,11 +1264,16 @@ function registerId(reg: Register): number {
  * case closed (which reset it), preferably the one that last ran the same
  * code (`affinity`), which keeps its mappings, hooks and translations.
  * Opening and closing a Unicorn instance, its lazy start-up, and translating
- * the code again cost more than a small case's whole emulation. Up to
- * `maxEngines` are kept, the least recently used one is taken for new code.
- * Dropped translations do not give back their space in Unicorn's code
- * buffer, so an engine is really closed after `maxCases` cases, which bounds
- * the memory it holds. `release` closes the idle engines.
+ * the code again cost more than a small case's whole emulation. Code this
+ * factory has not run before gets an idle engine that has never counted
+ * instructions, if there is one: a one-case run's case and its nop baseline
+ * share one engine, 2 ms sooner than opening a second (README, one case);
+ * a sweep's first set runs its variants on one engine, and the code that
+ * comes back gets an engine of its own. Up to `maxEngines` are kept, the
+ * least recently used one is taken for new code past that. Dropped
+ * translations do not give back their space in Unicorn's code buffer, so an
+ * engine is really closed after `maxCases` cases, which bounds the memory it
+ * holds. `release` closes the idle engines.
  */
 export class RecyclingUnicornFactory implements EngineFactory {
   readonly name = "unicorn-2";
@@ -1260,6 +1281,8 @@ export class RecyclingUnicornFactory implements EngineFactory {
   readonly #idle = new Map<string, UnicornEngine>();
   /** Cases each open engine has run. */
   readonly #cases = new Map<UnicornEngine, number>();
+  /** The code (affinities) this factory has handed engines to, the most recent. */
+  readonly #seen = new LruMap<string, true>(SEEN_AFFINITIES);
 
   constructor(
     readonly maxCases = DEFAULT_MAX_CASES_PER_ENGINE,
@@ -1269,11 +1292,10 @@ export class RecyclingUnicornFactory implements EngineFactory {
   create(affinity = ""): Engine {
     let engine = this.#idle.get(affinity);
     if (engine) this.#idle.delete(affinity);
-    else if (this.#cases.size >= this.maxEngines && this.#idle.size > 0) {
-      const [oldest, idle] = this.#idle.entries().next().value!;
-      this.#idle.delete(oldest);
-      engine = idle;
-    }
+    // An engine that has counted stays slower (see RunPrecision): it is lent to no new code.
+    else if (!this.#seen.get(affinity)) engine = this.#takeIdle((e) => !e.counting);
+    if (!engine && this.#cases.size >= this.maxEngines) engine = this.#takeIdle(() => true);
+    this.#seen.set(affinity, true);
     if (engine && (this.#cases.get(engine) ?? 0) >= this.maxCases) {
       this.#cases.delete(engine);
       engine.close(); // what it frees goes back to the system at the next trim
@@ -1319,6 +1341,16 @@ export class RecyclingUnicornFactory implements EngineFactory {
     trimNativeHeap();
   }
 
+  /** The least recently used idle engine that `fits`, no longer idle. */
+  #takeIdle(fits: (engine: UnicornEngine) => boolean): UnicornEngine | undefined {
+    for (const [affinity, engine] of this.#idle) {
+      if (!fits(engine)) continue;
+      this.#idle.delete(affinity);
+      return engine;
+    }
+    return undefined;
+  }
+
   #open(): UnicornEngine {
     const engine = new UnicornEngine();
     this.#cases.set(engine, 0);
@@ -1330,6 +1362,9 @@ export class RecyclingUnicornFactory implements EngineFactory {
     engine.close();
   }
 }
+
+/** Affinities a recycling factory remembers having run (a sweep's code placements are few). */
+const SEEN_AFFINITIES = 256;
 
 /** How often (ms) a recycling factory hands free C heap back to the system. */
 const TRIM_INTERVAL_MS = 500;

@@ -5,7 +5,11 @@
  * wrote it (not as the last run left it), and what is not taken back is gone.
  */
 import assert from "node:assert/strict";
-import { RecyclingUnicornFactory, reuseStats } from "../../src/engine/unicorn.ts";
+import {
+  RecyclingUnicornFactory,
+  reuseStats,
+  type UnicornEngine,
+} from "../../src/engine/unicorn.ts";
 import type { Engine } from "../../src/engine/engine.ts";
 import { buildWorld } from "../../src/kernel/world.ts";
 import { VARIANTS } from "../../src/kernel/variants/index.ts";
@@ -105,6 +109,27 @@ Deno.test("recycled engine: what the next case does not map or hook is gone", ()
     } finally {
       engine.close();
     }
+  }));
+
+Deno.test("recycling factory: code it has not run gets an idle engine, never one that has counted", () =>
+  recycling((factory) => {
+    // Code a runs exactly: its engine counts instructions from now on.
+    const a = factory.create("code a");
+    a.map(CODE, 0x1000, RX);
+    a.write(CODE, words([I.nop, I.nop]));
+    assert.equal(a.run(CODE, CODE + 8n, 10, "instruction"), "until");
+    assert.ok((a as UnicornEngine).counting);
+    a.close();
+    const b = factory.create("code b");
+    assert.notEqual(b, a, "a counting engine is lent to no new code");
+    b.close();
+    const c = factory.create("code c");
+    assert.equal(c, b, "new code runs on an idle engine that has not counted");
+    c.close();
+    const again = factory.create("code b");
+    assert.notEqual(again, c, "code run before gets an engine of its own");
+    assert.notEqual(again, a);
+    again.close();
   }));
 
 /** The args variant's world with `n` ops tracing the target (more ops, more data pages). */

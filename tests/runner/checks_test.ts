@@ -3,7 +3,11 @@
  * the check it targets, while the real variants pass all of them.
  */
 import assert from "node:assert/strict";
-import { openNativeResources, unicornFactory } from "../../src/engine/unicorn.ts";
+import {
+  openNativeResources,
+  RecyclingUnicornFactory,
+  unicornFactory,
+} from "../../src/engine/unicorn.ts";
 import { VARIANTS } from "../../src/kernel/variants/index.ts";
 import type { Probe, Variant } from "../../src/kernel/variants/variant.ts";
 import { singleTracerOps } from "../../src/kernel/workload.ts";
@@ -117,6 +121,20 @@ Deno.test("a run over its budget fails the case's fault check with an oops namin
   const oops = await faultedCase(broken.spins, 3000);
   assert.match(oops, /^Oops: instruction budget of 3000 exhausted/);
   assert.match(oops, /Last branch targets.*ftrace_caller\+0x[0-9a-f]+ x\d+/);
+});
+
+Deno.test("a run over its budget on an engine other code ran first stops at the budget", async () => {
+  // A recycling factory lends the nop baseline's engine to the spinning variant's code; its exact
+  // run (where the run stopped) must count the loop translated while Unicorn did not count.
+  const factory = new RecyclingUnicornFactory();
+  try {
+    await measureCase(nopVariant, workload(), "test/nop", factory, 3000);
+    const m = await measureCase(broken.spins, workload(), "test/spins", factory, 3000);
+    assert.ok(!("notApplicable" in m));
+    assert.match(m.checks[0].detail, /^Oops: instruction budget of 3000 exhausted/);
+  } finally {
+    factory.release();
+  }
 });
 
 Deno.test("an assembly error names the code's origin and line", async () => {
