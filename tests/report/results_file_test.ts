@@ -31,3 +31,25 @@ Deno.test("a streamed result file of several megabytes is byte for byte what res
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a streamed result file whose runs never left memory is what resultJson writes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const count of [0, 1, 3]) {
+      const runs = Array.from({ length: count }, (_, i) => ({ variant: `v${i}`, status: "ok" }));
+      const record = { schema: 1, scenario: "s", meta: { date: "d" }, runs };
+      const path = `${dir}/out-${count}.json`;
+      const stream = await ResultStream.open(path);
+      if (count > 0) await stream.add(runs);
+      await stream.finish(record as unknown as StoredResult, path);
+      assert.equal(await Deno.readTextFile(path), resultJson(record as unknown as StoredResult));
+    }
+    // No temp file is left behind.
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["out-0.json", "out-1.json", "out-3.json"],
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
