@@ -3,6 +3,7 @@
  * (what a clone would contain), including every bad input of the harness core.
  */
 import assert from "node:assert/strict";
+import { deno as cli } from "../robustness/cli.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -26,24 +27,6 @@ async function freshCopy(): Promise<string> {
     }
   }
   return dir;
-}
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: options.cwd ?? ROOT,
-    env: options.env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) } as Outcome;
 }
 
 const run = (...args: string[]) => cli(["run", "-A", "mod.ts", "run", ...args]);

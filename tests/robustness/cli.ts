@@ -12,21 +12,43 @@ export interface Outcome {
   stderr: string;
 }
 
-/** `deno run -A mod.ts <args>` from the repository root. */
-export async function harness(
+/**
+ * How long (ms) a command of the tests may take before it is killed as hung:
+ * a run that never ends fails its test, naming the command, rather than
+ * holding the whole suite until CI's time is up.
+ */
+export const COMMAND_TIME_LIMIT_MS = 300_000;
+
+/** `deno <args>` (this Deno), from the repository root unless `cwd` says otherwise. */
+export async function deno(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
 ): Promise<Outcome> {
+  const limit = AbortSignal.timeout(COMMAND_TIME_LIMIT_MS);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${ROOT}mod.ts`, ...args],
+    args,
     cwd: options.cwd ?? ROOT,
     env: options.env,
     stdout: "piped",
     stderr: "piped",
     stdin: "null",
+    signal: limit,
   }).output();
+  if (limit.aborted) {
+    throw new Error(
+      `\`deno ${args.join(" ")}\` was still running after ${COMMAND_TIME_LIMIT_MS} ms`,
+    );
+  }
   const text = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
+}
+
+/** `deno run -A mod.ts <args>` from the repository root. */
+export function harness(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<Outcome> {
+  return deno(["run", "-A", `${ROOT}mod.ts`, ...args], options);
 }
 
 /** Exit status 2 with a one-paragraph `error:` naming the problem, and no stack. */
