@@ -86,6 +86,9 @@ interface MemorySamples {
   peaks: number[];
 }
 
+/** A child as the parent saw it: its report, its wall time, and its memory if sampled. */
+type ChildRun = ChildReport & { wallMs: number } & Partial<MemorySamples>;
+
 /** How often (ms) the long sweep's resident set is read. */
 const SAMPLE_MS = 100;
 
@@ -310,7 +313,7 @@ async function spawn(
   workers = 1,
   env: Record<string, string> = {},
   tree = ROOT,
-): Promise<ChildReport & { wallMs: number } & Partial<MemorySamples>> {
+): Promise<ChildRun> {
   const { stdout, wallMs, memory } = await denoRun(
     [`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
     env,
@@ -377,7 +380,7 @@ interface ChildKind {
  * minutes, so a change in the machine's speed moves both.
  */
 async function measuredInTurn(kinds: ChildKind[], repeat: number) {
-  const runs: (ChildReport & { wallMs: number } & Partial<MemorySamples>)[][] = kinds.map(() => []);
+  const runs: ChildRun[][] = kinds.map(() => []);
   for (let i = 0; i < repeat; i++) {
     for (const [k, { what, workers, cold }] of kinds.entries()) {
       const cache = cold ? await Deno.makeTempDir({ prefix: "ftrace-bench-cold-" }) : undefined;

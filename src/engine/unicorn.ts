@@ -608,12 +608,8 @@ export class UnicornEngine implements Engine, Disposable {
       (budget !== Infinity && this.#logs.length === 0);
     if (counting && !this.#counting && this.#ran) {
       // Blocks translated before Unicorn counts are not counted: a block chained to itself
-      // ran on past the budget. Every block is translated again, with the count.
-      for (const region of this.#regions) {
-        if (region.perms.exec) {
-          this.#staleRanges.push([region.address, region.address + BigInt(region.size)]);
-        }
-      }
+      // ran on past the budget. Every block is translated again, as for a code hook on all.
+      this.#markHookRangeStale(UC_HOOK.CODE, 1n, 0n);
     }
     this.#counting = counting;
     this.#ran = true;
