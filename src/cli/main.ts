@@ -498,9 +498,7 @@ async function runCommand(args: string[]): Promise<void> {
   using threads = sweepThreads(workers);
   for (const kernel of kernels) {
     // One stream per CPU model's result: the sweep runs once for all of them.
-    const streams = streamed
-      ? await Promise.all(sweepResults(cpus).map(() => ResultStream.open(json)))
-      : undefined;
+    const streams = streamed ? sweepResults(cpus).map(() => ResultStream.open(json)) : undefined;
     try {
       const kernelResults = await recordRuns(scenario, {
         variants: values.variant,
@@ -522,11 +520,11 @@ async function runCommand(args: string[]): Promise<void> {
           : {}),
       }).finally(() => progress?.clear());
       for (const [i, result] of kernelResults.entries()) {
-        await streams?.[i].finish(result, resultPath(json!, result, several));
+        streams?.[i].finish(result, resultPath(json!, result, several));
       }
       results.push(...kernelResults);
     } catch (e) {
-      await Promise.all(streams?.map((stream) => stream.abort()) ?? []);
+      for (const stream of streams ?? []) stream.abort();
       throw e;
     }
   }
@@ -539,7 +537,7 @@ async function runCommand(args: string[]): Promise<void> {
   } else {
     if (!values.quiet) console.log(renderResults(results));
     for (const result of json && !streamed ? results : []) {
-      await writeFileAtomic(resultPath(json!, result, several), resultJson(result));
+      writeFileAtomic(resultPath(json!, result, several), resultJson(result));
     }
   }
   reportFailures(results);
@@ -628,7 +626,7 @@ async function mainCommand(args: string[]): Promise<void> {
     resultPath(`${outDir}/${r.scenario}.json`, r, { kernels: false, cpus: cpus.length > 1 })
   );
   for (const [i, result] of results.entries()) {
-    await writeFileAtomic(sources[i], resultJson(result));
+    writeFileAtomic(sources[i], resultJson(result));
   }
   // The run joins the history, then the report covers this run and every stored one.
   const stored = await writeHistory(

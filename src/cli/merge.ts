@@ -55,7 +55,7 @@ export async function mergeCommand(args: string[]): Promise<void> {
     let written = 0;
     while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
   } else {
-    await writeFileAtomic(out, text);
+    writeFileAtomic(out, text);
     if (!values.quiet) {
       console.log(renderTable(merged));
       console.log(`merged ${positionals.length} shards into ${out}`);

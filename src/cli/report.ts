@@ -124,7 +124,7 @@ export async function writeReport(
       ? `${left} stored run${left === 1 ? "" : "s"} of other scenarios left out`
       : "",
   });
-  await writeFileAtomic(out, html);
+  writeFileAtomic(out, html);
   return { scenarios: new Set(results.map((r) => r.scenario)).size, stored: entries.length };
 }
 
@@ -192,7 +192,7 @@ export async function reportCommand(args: string[]): Promise<void> {
       : JSON.stringify(summary, null, 2) + "\n";
     if (out === "-") await writeStdout(text);
     else {
-      await writeFileAtomic(out, text);
+      writeFileAtomic(out, text);
       console.log(`report: ${out} (${summary.tables.length} tables, ${format})`);
     }
     return;

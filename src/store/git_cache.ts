@@ -201,13 +201,13 @@ export const MAX_TRACKED = 4096;
 /** Records kept at most: the oldest go first (checkouts and files come and go). */
 export const MAX_RECORDS = 256;
 
-async function writeRecord<T>(path: string, record: GitRecord<T>): Promise<void> {
+function writeRecord<T>(path: string, record: GitRecord<T>): void {
   // Written as the result files are: readers see the old record or the whole new one,
   // and a killed writer's temp is swept like theirs.
   const dir = dirname(path);
   try {
     Deno.mkdirSync(dir, { recursive: true });
-    await writeFileAtomic(path, JSON.stringify(record));
+    writeFileAtomic(path, JSON.stringify(record));
   } catch {
     return; // not kept: the next run asks git again
   }
@@ -248,18 +248,18 @@ function changedSince(parts: unknown, since: number): boolean {
  * HEAD is where it was before git was asked (`headBefore`) and nothing in the
  * key changed after `since` ({@link RACY_MS} before git was asked).
  */
-async function remember<T>(
+function remember<T>(
   path: string,
   headBefore: unknown[] | null,
   head: unknown[] | null,
   key: unknown[] | null,
   since: number,
   record: Omit<GitRecord<T>, "key">,
-): Promise<void> {
+): void {
   if (headBefore === null || key === null) return;
   if (JSON.stringify(head) !== JSON.stringify(headBefore)) return;
   if (changedSince(key, since)) return;
-  await writeRecord(path, { key: JSON.stringify(key), ...record });
+  writeRecord(path, { key: JSON.stringify(key), ...record });
 }
 
 /** Git's answer about a project, and the tracked files (null: not to be kept). */
@@ -289,7 +289,7 @@ export async function cachedProjectState<T>(
   const { answer, tracked } = await ask();
   if (tracked && tracked.length <= MAX_TRACKED) {
     const head = headKey(repo);
-    await remember(path, before, head, stateKey(repo, tracked, head), since, { answer, tracked });
+    remember(path, before, head, stateKey(repo, tracked, head), since, { answer, tracked });
   }
   return answer;
 }
@@ -316,7 +316,7 @@ export async function cachedFileCommit(
   const asked = await ask();
   if (asked !== null) {
     const head = headKey(repo);
-    await remember(path, before, head, keyOf(head), since, { answer: asked.commit });
+    remember(path, before, head, keyOf(head), since, { answer: asked.commit });
   }
   return asked?.commit ?? null;
 }

@@ -19,9 +19,9 @@ Deno.test("a streamed result file of several megabytes is byte for byte what res
       runs,
     } as unknown as StoredResult;
     const path = `${dir}/out.json`;
-    const stream = await ResultStream.open(path);
-    for (let i = 0; i < runs.length; i += 500) await stream.add(runs.slice(i, i + 500));
-    await stream.finish(record, path);
+    const stream = ResultStream.open(path);
+    for (let i = 0; i < runs.length; i += 500) stream.add(runs.slice(i, i + 500));
+    stream.finish(record, path);
     const written = await Deno.readTextFile(path);
     assert.ok(written.length > 3 * 2 ** 20, `${written.length} bytes`);
     assert.equal(written, resultJson(record));
@@ -39,9 +39,9 @@ Deno.test("a streamed result file with no runs, or a few, is what resultJson wri
       const runs = Array.from({ length: count }, (_, i) => ({ variant: `v${i}`, status: "ok" }));
       const record = { schema: 1, scenario: "s", meta: { date: "d" }, runs };
       const path = `${dir}/out-${count}.json`;
-      const stream = await ResultStream.open(path);
-      if (count > 0) await stream.add(runs);
-      await stream.finish(record as unknown as StoredResult, path);
+      const stream = ResultStream.open(path);
+      if (count > 0) stream.add(runs);
+      stream.finish(record as unknown as StoredResult, path);
       assert.equal(await Deno.readTextFile(path), resultJson(record as unknown as StoredResult));
     }
     // No temp file is left behind.
