@@ -505,6 +505,8 @@ export {
   loadScenario,
   /**
    * The command line: `run`, `main`, `report`, `compare`, `merge`, `kernel`; returns the exit code.
+   * A caller that exits with it passes `{ exiting: true }`: the run's engines are then left to
+   * the process's exit.
    *
    * @example
    * ```ts
@@ -642,4 +644,4 @@ export {
 } from "./src/version.ts";
 
 // Not awaited at top level: scenario files import this module while the CLI runs.
-if (import.meta.main) main(Deno.args).then((code) => Deno.exit(code));
+if (import.meta.main) main(Deno.args, { exiting: true }).then((code) => Deno.exit(code));
