@@ -17,6 +17,9 @@ Deno.test("the run and bench tasks pass the same V8 flags", () => {
   // The old generation held to 1.5 times what a collection left: the sweeps' peak memory, and
   // a long sweep's memory flat after its first 10,000 cases (README, Resident memory).
   assert.match(run[0], /--heap-growing-percent=50(,|$)/);
+  // The young generation grown from 1 MB to its 4 MB cap in one step: a one-case run scavenges
+  // twice instead of four times (README, one case).
+  assert.match(run[0], /--max-semi-space-size=4,--semi-space-growth-factor=4(,|$)/);
   // Every function compiled when its module is, so the code cache holds them all: a one-case
   // run compiles nothing lazily (README, one case).
   assert.match(run[0], /--no-lazy(,|$)/);
