@@ -177,7 +177,7 @@ function nonEmpty(option: string, value: string | undefined): string | undefined
 }
 
 /** How a command ends (`main`'s second argument). */
-interface CommandEnd {
+export interface CommandEnd {
   /**
    * The process exits when the command returns (the command line's own
    * process): its engines are left to the exit, which frees them all at once.
@@ -662,7 +662,7 @@ async function mainCommand(args: string[], end: CommandEnd): Promise<void> {
  * error, 3 an internal error (with its stack). With `exiting`, the caller
  * exits the process with the status, which closes the command's engines.
  */
-export async function main(argv: string[], end: { exiting?: boolean } = {}): Promise<number> {
+export async function main(argv: string[], end: CommandEnd = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === "--help" || command === "-h" || command === "help") {

@@ -86,7 +86,8 @@ export function tempPathFor(path: string): { dir: string; temp: string } {
  * Files here are written with blocking calls, in the calling thread: an
  * asynchronous call is a round trip to Deno's blocking pool, and a one-case
  * run's result, written from its stream's temp file in nine such calls, took
- * 1.3 to 1.8 ms. A result is written when its sweep has nothing left to run.
+ * 1.3 to 1.8 ms. What is written here is small (git's records, the
+ * disassembly cache) or written when its sweep has nothing left to run.
  */
 export function writeFileAtomic(path: string, text: string): void {
   writeAtomicWith(path, (file) => writeAllSync(file, new TextEncoder().encode(text)));
@@ -111,7 +112,8 @@ function writeAtomicWith(path: string, write: (file: Deno.FsFile) => void): void
   }
 }
 
-function tryRemove(path: string): void {
+/** Remove `path` if it is there (a temp file never written, or swept already, is not). */
+export function tryRemove(path: string): void {
   try {
     Deno.removeSync(path);
   } catch {

@@ -21,7 +21,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { writeFileAtomic } from "../report/results_file.ts";
+import { tryRemove, writeFileAtomic } from "../report/results_file.ts";
 
 /** Where the records go: `.cache/git/` unless this variable names a directory. */
 export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
@@ -224,14 +224,6 @@ function writeRecord<T>(path: string, record: GitRecord<T>): void {
   }))
     .sort((a, b) => (a.status?.[1] ?? 0) - (b.status?.[1] ?? 0));
   for (const old of byAge.slice(0, records.length - MAX_RECORDS)) tryRemove(old.path);
-}
-
-function tryRemove(path: string): void {
-  try {
-    Deno.removeSync(path);
-  } catch {
-    // gone already, or never written
-  }
 }
 
 /** Whether a file status in `parts` (a key's only arrays of five numbers) changed after `since`. */

@@ -4,7 +4,7 @@
  * a live writer's temp file is never touched.
  */
 import assert from "node:assert/strict";
-import { removeStaleTemps, writeFileAtomic } from "../../src/report/results_file.ts";
+import { removeStaleTemps } from "../../src/report/results_file.ts";
 import { harness, ROOT, withTempDir } from "./cli.ts";
 
 /** The pid of a process that has exited. */
@@ -40,13 +40,46 @@ Deno.test("stale temp files of dead writers are removed; live writers' are kept"
   });
 });
 
-Deno.test("atomic writes of one file leave the last whole and no temp file", async () => {
+Deno.test("atomic writes of one file by processes at once: readers see one whole write", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/same.json`;
-    const texts = Array.from({ length: 8 }, (_, i) => `${i}`.repeat(200_000));
-    for (const t of texts) writeFileAtomic(path, t);
-    const content = await Deno.readTextFile(path);
-    assert.equal(content, texts.at(-1), "the last write, whole");
+    const whole = (content: string) =>
+      ["0", "1", "2", "3"].some((d) => content === d.repeat(2_000_000));
+    // Writes block their own thread: only processes can overlap on one file. Every writer
+    // starts at the same moment, and writes for longer than their start-ups differ.
+    const script = `
+      import { writeFileAtomic } from "${
+      new URL("src/report/results_file.ts", `file://${ROOT}`).href
+    }";
+      while (Date.now() < Number(Deno.args[2])) await new Promise((r) => setTimeout(r, 1));
+      const text = Deno.args[1].repeat(2_000_000);
+      for (let i = 0; i < 40; i++) writeFileAtomic(Deno.args[0], text);
+    `;
+    const start = `${Date.now() + 1500}`;
+    let done = false;
+    const writers = Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        new Deno.Command(Deno.execPath(), {
+          args: ["eval", "--ext=ts", script, path, `${i}`, start],
+          stdout: "null",
+          stderr: "piped",
+        }).output()),
+    ).finally(() => done = true);
+    let reads = 0;
+    while (!done) {
+      let content;
+      try {
+        content = await Deno.readTextFile(path);
+      } catch {
+        await new Promise((r) => setTimeout(r, 1)); // not written yet
+        continue;
+      }
+      reads++;
+      assert.ok(whole(content), `read ${reads} saw a part or a mix of writes`);
+    }
+    for (const out of await writers) assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.ok(reads > 0, "the file was read while it was written");
+    assert.ok(whole(await Deno.readTextFile(path)));
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["same.json"]);
   });
 });
