@@ -118,17 +118,18 @@ async function compile(library: string, compilers: readonly string[]): Promise<b
 /** dlopen the library and check its struct matches; throws when it cannot be used. */
 function open(path: string): NativeTraceHooks {
   const lib = Deno.dlopen(path, {
-    trace_log_block_hook: { parameters: [], result: "pointer" },
-    trace_log_access_hook: { parameters: [], result: "pointer" },
-    trace_log_size: { parameters: [], result: "u64" },
+    // Statics (no call stub to compile): a function's address, the size's value.
+    trace_log_block: { type: "pointer" },
+    trace_log_access: { type: "pointer" },
+    trace_log_size: { type: "u64" },
   });
   try {
-    const size = Number(lib.symbols.trace_log_size());
+    const size = Number(lib.symbols.trace_log_size);
     if (size !== STRUCT_BYTES) {
       throw new Error(`struct trace_log is ${size} bytes, expected ${STRUCT_BYTES}`);
     }
-    const block = lib.symbols.trace_log_block_hook();
-    const access = lib.symbols.trace_log_access_hook();
+    const block = lib.symbols.trace_log_block;
+    const access = lib.symbols.trace_log_access;
     if (!block || !access) throw new Error("the hook functions have no address");
     return { block, access };
   } catch (e) {

@@ -344,3 +344,38 @@ Deno.test("a library that does not load is rebuilt once, then the JavaScript log
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a library whose struct trace_log has another size is not used", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "native-cache-" });
+  try {
+    // A compiler whose library has the hooks and a trace_log_size of 8: the size is read
+    // as the static's value, and it is not the layout the TypeScript side mirrors.
+    const fake = `${dir}/small-cc`;
+    await Deno.writeTextFile(
+      fake,
+      [
+        "#!/bin/sh",
+        'while [ "$1" != "-o" ]; do shift; done',
+        'printf "%s\\n" "#include <stdint.h>" "void trace_log_block(void) {}" \\',
+        '  "void trace_log_access(void) {}" "const uint64_t trace_log_size = 8;" |',
+        '  cc -shared -fPIC -o "$2" -x c -',
+        "",
+      ].join("\n"),
+    );
+    await Deno.chmod(fake, 0o755);
+    const notes: string[] = [];
+    const stats = { ...nativeLogStats };
+    const hooks = await loadNativeHooks({
+      cacheDir: `${dir}/cache`,
+      compilers: [fake],
+      note: (t) => notes.push(t),
+    });
+    assert.equal(hooks, null, "the JavaScript log");
+    assert.equal(nativeLogStats.builds - stats.builds, 2, "built, then rebuilt once");
+    assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 2);
+    assert.equal(notes.length, 1);
+    assert.match(notes[0], /\(struct trace_log is 8 bytes, expected \d+\)/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
