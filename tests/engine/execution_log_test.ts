@@ -311,70 +311,61 @@ Deno.test("a library that does not load is rebuilt once, then the JavaScript log
     ).join("");
     await Deno.writeFile(`${dir}/${name}`, junk);
     await Deno.writeTextFile(`${dir}/${name}.sha256`, digest + "\n");
-    let stats = { ...nativeLogStats };
+    const stats = { ...nativeLogStats };
     assert.ok(await loadNativeHooks({ cacheDir: dir }), "rebuilt by the real compiler, loaded");
     assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 1);
     assert.equal(nativeLogStats.builds - stats.builds, 1);
 
     // A compiler that only ever produces junk: the rebuild fails too.
-    const fake = `${dir}/fake-cc`;
-    await Deno.writeTextFile(
-      fake,
-      '#!/bin/sh\nwhile [ "$1" != "-o" ]; do shift; done\necho junk > "$2"\n',
-    );
-    await Deno.chmod(fake, 0o755);
-    const other = `${dir}/other`;
-    const notes: string[] = [];
-    stats = { ...nativeLogStats };
-    const hooks = await loadNativeHooks({
-      cacheDir: other,
-      compilers: [fake],
-      note: (t) => notes.push(t),
-    });
-    assert.equal(hooks, null, "the JavaScript log");
-    assert.equal(nativeLogStats.builds - stats.builds, 2, "built, then rebuilt once");
-    assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 2);
-    assert.equal(notes.length, 1);
+    const note = await fallBackWith(dir, [
+      'while [ "$1" != "-o" ]; do shift; done',
+      'echo junk > "$2"',
+    ]);
     assert.match(
-      notes[0],
+      note,
       /^note: the native execution log .*trace_log-[0-9a-f]{16}\.so does not load even after a rebuild \(.*\); using the JavaScript log \(same results, slower\)$/,
     );
-    assert.ok(!notes[0].includes("\n"), "one line");
+    assert.ok(!note.includes("\n"), "one line");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
 
+/**
+ * Load the hooks with `script` as the only C compiler (a shell script's lines; `$2` is the
+ * output after the arguments are shifted to `-o`), whose library never loads: it is built,
+ * rebuilt once, and the JavaScript log is used. Returns the one note printed.
+ */
+async function fallBackWith(dir: string, script: string[]): Promise<string> {
+  const fake = `${dir}/fake-cc`;
+  await Deno.writeTextFile(fake, ["#!/bin/sh", ...script, ""].join("\n"));
+  await Deno.chmod(fake, 0o755);
+  const notes: string[] = [];
+  const stats = { ...nativeLogStats };
+  const hooks = await loadNativeHooks({
+    cacheDir: `${dir}/fallback`,
+    compilers: [fake],
+    note: (t) => notes.push(t),
+  });
+  assert.equal(hooks, null, "the JavaScript log");
+  assert.equal(nativeLogStats.builds - stats.builds, 2, "built, then rebuilt once");
+  assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 2);
+  assert.equal(notes.length, 1);
+  return notes[0];
+}
+
 Deno.test("a library whose struct trace_log has another size is not used", async () => {
   const dir = await Deno.makeTempDir({ prefix: "native-cache-" });
   try {
-    // A compiler whose library has the hooks and a trace_log_size of 8: the size is read
-    // as the static's value, and it is not the layout the TypeScript side mirrors.
-    const fake = `${dir}/small-cc`;
-    await Deno.writeTextFile(
-      fake,
-      [
-        "#!/bin/sh",
-        'while [ "$1" != "-o" ]; do shift; done',
-        'printf "%s\\n" "#include <stdint.h>" "void trace_log_block(void) {}" \\',
-        '  "void trace_log_access(void) {}" "const uint64_t trace_log_size = 8;" |',
-        '  cc -shared -fPIC -o "$2" -x c -',
-        "",
-      ].join("\n"),
-    );
-    await Deno.chmod(fake, 0o755);
-    const notes: string[] = [];
-    const stats = { ...nativeLogStats };
-    const hooks = await loadNativeHooks({
-      cacheDir: `${dir}/cache`,
-      compilers: [fake],
-      note: (t) => notes.push(t),
-    });
-    assert.equal(hooks, null, "the JavaScript log");
-    assert.equal(nativeLogStats.builds - stats.builds, 2, "built, then rebuilt once");
-    assert.equal(nativeLogStats.loadFailures - stats.loadFailures, 2);
-    assert.equal(notes.length, 1);
-    assert.match(notes[0], /\(struct trace_log is 8 bytes, expected \d+\)/);
+    // A library with the hooks and a trace_log_size of 8: the size is read as the static's
+    // value, and it is not the layout the TypeScript side mirrors.
+    const note = await fallBackWith(dir, [
+      'while [ "$1" != "-o" ]; do shift; done',
+      'printf "%s\\n" "#include <stdint.h>" "void trace_log_block(void) {}" \\',
+      '  "void trace_log_access(void) {}" "const uint64_t trace_log_size = 8;" |',
+      '  cc -shared -fPIC -o "$2" -x c -',
+    ]);
+    assert.match(note, /\(struct trace_log is 8 bytes, expected \d+\)/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
