@@ -613,12 +613,9 @@ function mergeImages(images: LoadedImage[]): LoadedImage {
       }
       return undefined;
     },
-    (prefix) => images.flatMap((i) => namedIn.get(i)!(prefix)),
+    (prefix) => images.flatMap((i) => namedIn(i, prefix)),
   );
 }
-
-/** Each image's named definitions whose names start with a prefix, unsorted. */
-const namedIn = new WeakMap<LoadedImage, (prefix: string) => readonly NamedAddress[]>();
 
 /** What a link resolves names through. */
 interface SymbolLookup {
@@ -1018,27 +1015,53 @@ function makeImage(
   symbolize: LoadedImage["symbolize"],
   named: (prefix: string) => readonly NamedAddress[],
 ): LoadedImage {
-  const image: LoadedImage = {
-    sections,
-    symbols,
-    get duplicates() {
-      return duplicates();
-    },
-    address(name) {
-      const value = symbols.get(name);
-      if (value === undefined) throw new LoadError(`unknown symbol ${JSON.stringify(name)}`);
-      return value;
-    },
-    section: (name) => sections.find((s) => s.name === name),
-    symbolize,
-    markers(prefix) {
-      // Only the prefix's few names are sorted, not the image's (data objects included).
-      return [...named(prefix)]
-        .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1));
-    },
-  };
-  namedIn.set(image, named);
-  return image;
+  return new Image(sections, symbols, duplicates, symbolize, named);
+}
+
+/**
+ * A loaded image; `named` lists its definitions by name prefix, unsorted, for
+ * merging images. A class, not an object literal with a getter: see
+ * SectionLayout in data_object.ts.
+ */
+class Image implements LoadedImage {
+  codeKey?: string;
+  readonly #duplicates: () => readonly NamedAddress[];
+
+  constructor(
+    public sections: LoadedSection[],
+    public symbols: ReadonlyMap<string, bigint>,
+    duplicates: () => readonly NamedAddress[],
+    readonly symbolize: LoadedImage["symbolize"],
+    readonly named: (prefix: string) => readonly NamedAddress[],
+  ) {
+    this.#duplicates = duplicates;
+  }
+
+  get duplicates(): readonly NamedAddress[] {
+    return this.#duplicates();
+  }
+
+  address(name: string): bigint {
+    const value = this.symbols.get(name);
+    if (value === undefined) throw new LoadError(`unknown symbol ${JSON.stringify(name)}`);
+    return value;
+  }
+
+  section(name: string): LoadedSection | undefined {
+    return this.sections.find((s) => s.name === name);
+  }
+
+  markers(prefix: string): NamedAddress[] {
+    // Only the prefix's few names are sorted, not the image's (data objects included).
+    return [...this.named(prefix)]
+      .sort((a, b) => cmp(a.address, b.address) || (a.name < b.name ? -1 : 1));
+  }
+}
+
+/** An image's named definitions starting with `prefix` (every image is made by makeImage). */
+function namedIn(image: LoadedImage, prefix: string): readonly NamedAddress[] {
+  if (!(image instanceof Image)) throw new Error("an image not made by the loader");
+  return image.named(prefix);
 }
 
 /** An object's symbols by what the loader does with them, sorted out once per object. */

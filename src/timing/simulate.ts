@@ -408,26 +408,12 @@ export function simulate(
     vectors,
     depends,
   );
-  // The Maps only when asked for (tests, tools): a case's figures are built from the slots.
-  let byPc: Map<number, number> | undefined;
-  let causesByPc: Map<number, CycleCauses> | undefined;
-  const inSlotOrder = <T>(value: (slot: number) => T) => {
-    const m = new Map<number, T>();
-    for (let slot = 0; slot < slots; slot++) m.set(slotPc[slot], value(slot));
-    return m;
-  };
-  return {
+  return new Timing({
     model: { name: file.name, version: file.version },
     cycles: core.lastRetire,
     instructions: core.instructions,
     phases: phaseResult,
-    get byPc() {
-      return byPc ??= inSlotOrder((slot) => slotCycles[slot]);
-    },
     slots: pcSlots,
-    get causesByPc() {
-      return causesByPc ??= inSlotOrder((slot) => pcSlots.causes(slot));
-    },
     phaseCauses,
     passes,
     mispredicts: {
@@ -438,5 +424,39 @@ export function simulate(
     coldMisses: core.coldMisses,
     storeForwards: core.storeForwards,
     unmatchedAccesses: core.unmatched,
-  };
+  });
+}
+
+/** What a {@link Timing} is made from: all but the per-pc Maps. */
+type TimingFields = Omit<TimingResult, "byPc" | "causesByPc">;
+
+/**
+ * A run's timing, its per-pc Maps built only when asked for (tests, tools: a
+ * case's figures are built from the slots); its fields are TimingFields'.
+ * A class, not an object literal with getters: see SectionLayout in
+ * src/asm/data_object.ts.
+ */
+interface Timing extends TimingFields {}
+class Timing implements TimingResult {
+  #byPc?: Map<number, number>;
+  #causesByPc?: Map<number, CycleCauses>;
+
+  constructor(fields: TimingFields) {
+    Object.assign(this, fields);
+  }
+
+  get byPc(): Map<number, number> {
+    return this.#byPc ??= this.#inSlotOrder((slot) => this.slots.cycles[slot]);
+  }
+
+  get causesByPc(): Map<number, CycleCauses> {
+    return this.#causesByPc ??= this.#inSlotOrder((slot) => this.slots.causes(slot));
+  }
+
+  #inSlotOrder<T>(value: (slot: number) => T): Map<number, T> {
+    const m = new Map<number, T>();
+    const pc = this.slots.pc;
+    for (let slot = 0; slot < pc.length; slot++) m.set(pc[slot], value(slot));
+    return m;
+  }
 }
