@@ -10,7 +10,6 @@
  * @module
  */
 import type { AsmChunk } from "./source.ts";
-import { cached } from "../lru.ts";
 
 /** A symbol's address plus a byte offset (`.quad name + addend`). */
 export interface SymbolValue {
@@ -290,6 +289,7 @@ export class DataWriter {
  */
 class WrittenChunk implements DataChunk {
   #text?: string;
+  #layouts?: DataSectionLayout[];
 
   constructor(
     readonly origin: string,
@@ -300,6 +300,16 @@ class WrittenChunk implements DataChunk {
     readonly addresses: readonly DataAddress[],
     readonly internal: ArrayLike<number>,
   ) {}
+
+  /**
+   * The chunk laid out alone, once: a chunk is not changed once taken, and
+   * one shared by a parameter set's variants (src/kernel/data.ts) is laid out
+   * once for all of them. Kept on the chunk, not in a WeakMap keyed by it
+   * (see `writtenFor` in src/kernel/data.ts).
+   */
+  laidOut(): DataSectionLayout[] {
+    return this.#layouts ??= layOut([this]);
+  }
 
   get text(): string {
     return this.#text ??= renderData(
@@ -382,15 +392,9 @@ export interface DataSectionLayout {
  * in place; addresses are listed for whoever places the data.
  */
 export function layoutData(chunks: readonly DataChunk[]): DataSectionLayout[] {
-  return chunks.length === 1 ? cached(layoutsOf, chunks[0], () => layOut(chunks)) : layOut(chunks);
+  const lone = chunks.length === 1 ? chunks[0] : undefined;
+  return lone instanceof WrittenChunk ? lone.laidOut() : layOut(chunks);
 }
-
-/**
- * Layouts of a lone chunk, kept with it: a chunk is not changed once taken,
- * and one shared by a parameter set's variants (src/kernel/data.ts) is laid
- * out once for all of them.
- */
-const layoutsOf = new WeakMap<DataChunk, DataSectionLayout[]>();
 
 function layOut(chunks: readonly DataChunk[]): DataSectionLayout[] {
   const sections = new Map<string, SectionDraft>();

@@ -629,13 +629,19 @@ interface SymbolLookup {
  * iterated: merged and data images are asked for a few names, not listed.
  */
 class SymbolView implements ReadonlyMap<string, bigint> {
-  #list: () => ReadonlyMap<string, bigint>;
+  // The list is made by a method, not by a closure made in the constructor: with that
+  // closure kept in a field, a sweep's data images outlived young-generation
+  // collections and were moved to the old generation (README, Speed).
+  readonly #make: () => ReadonlyMap<string, bigint>;
+  #listed?: ReadonlyMap<string, bigint>;
   constructor(
     readonly get: (name: string) => bigint | undefined,
     list: () => ReadonlyMap<string, bigint>,
   ) {
-    let listed: ReadonlyMap<string, bigint> | undefined;
-    this.#list = () => listed ??= list();
+    this.#make = list;
+  }
+  #list(): ReadonlyMap<string, bigint> {
+    return this.#listed ??= this.#make();
   }
   has(name: string): boolean {
     return this.get(name) !== undefined;

@@ -188,8 +188,21 @@ const OPS_BYTES = 400;
  * from: a set's variants mostly write the same data, which is then written
  * and laid out once for all of them (a chunk is not changed after it is
  * taken; a workload's ops, read-only, are not changed after it is made).
+ * Kept for the two most recent ops arrays (a set's, and its baseline's), in
+ * plain slots rather than a WeakMap: V8's young-generation collections treat
+ * a WeakMap's values as live while their entries last, so each chunk, and
+ * all it holds, outlived one such collection more and was moved to the old
+ * generation, whose full collections then came more often (README, Speed).
  */
-const writtenFor = new WeakMap<readonly OpsSpec[], Map<string, DataChunk>>();
+let recent: [readonly OpsSpec[], Map<string, DataChunk>][] = [];
+
+function writtenFor(ops: readonly OpsSpec[]): Map<string, DataChunk> {
+  const hit = recent.find(([o]) => o === ops);
+  if (hit) return hit[1];
+  const written = new Map<string, DataChunk>();
+  recent = [[ops, written], ...recent.slice(0, 1)];
+  return written;
+}
 
 /** Everything else a data chunk is written from, as text (`statics`: staticKey's). */
 function dataKey(workload: Workload, options: DataOptions, statics: string): string {
@@ -206,7 +219,7 @@ function dataKey(workload: Workload, options: DataOptions, statics: string): str
 
 /** The world's data: the ops list and hashes, task, BPF structs and ring buffer. */
 export function dataChunk(workload: Workload, options: DataOptions): DataChunk {
-  const written = cached(writtenFor, workload.ops, () => new Map<string, DataChunk>());
+  const written = writtenFor(workload.ops);
   const statics = staticKey(options);
   return cached(
     written,
