@@ -121,7 +121,7 @@ export function tryRemove(path: string): void {
   }
 }
 
-/** Bytes of a streamed file's runs held before they go to disk. */
+/** Text written to a streamed file's runs before it goes to disk. */
 const STREAM_FLUSH = 1 << 20;
 /** What `JSON.stringify({ runs: [run] }, null, 2)` puts around the run. */
 const WRAP_HEAD = '{\n  "runs": [\n', WRAP_TAIL = "\n  ]\n}";
@@ -133,14 +133,7 @@ const WRAP_HEAD = '{\n  "runs": [\n', WRAP_TAIL = "\n  ]\n}";
  * out) and those runs: byte for byte what {@link resultJson} writes.
  */
 export class ResultStream {
-  /**
-   * The runs not written yet, as UTF-8 in a buffer of its own: held as a
-   * string of a megabyte, each run's text outlived young-generation
-   * collections and went to the old generation (half of what a 5,000-case
-   * sweep moved there, README, Speed).
-   */
-  readonly #pending = new Uint8Array(STREAM_FLUSH);
-  #used = 0;
+  #pending = "";
   #count = 0;
   readonly #encoder = new TextEncoder();
 
@@ -165,21 +158,9 @@ export class ResultStream {
       // inside `{"runs": [run]}`, whose first two and last two lines are cut off.
       const wrapped = JSON.stringify({ runs: [run] }, null, 2);
       const text = wrapped.slice(WRAP_HEAD.length, -WRAP_TAIL.length);
-      this.#append(this.#count++ === 0 ? text : `,\n${text}`);
+      this.#pending += `${this.#count++ === 0 ? "" : ",\n"}${text}`;
     }
-  }
-
-  /** `text` as UTF-8 after what is pending, written out whenever the buffer is full. */
-  #append(text: string): void {
-    for (let rest = text;;) {
-      const { read, written } = this.#encoder.encodeInto(rest, this.#pending.subarray(this.#used));
-      this.#used += written;
-      if (read === rest.length) return;
-      // A character never goes out in part: what did not fit waits for an empty buffer.
-      if (this.#used === 0) throw new Error("a character longer than the stream's buffer");
-      this.#flush();
-      rest = rest.slice(read);
-    }
+    if (this.#pending.length >= STREAM_FLUSH) this.#flush();
   }
 
   /**
@@ -215,9 +196,9 @@ export class ResultStream {
   }
 
   #flush(): void {
-    if (this.#used === 0) return;
-    const bytes = this.#pending.subarray(0, this.#used);
-    this.#used = 0;
+    if (this.#pending === "") return;
+    const bytes = this.#encoder.encode(this.#pending);
+    this.#pending = "";
     try {
       writeAllSync(this.file, bytes);
     } catch (e) {
