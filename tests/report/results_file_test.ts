@@ -5,12 +5,13 @@ import type { StoredResult } from "../../src/store/schema.ts";
 Deno.test("a streamed result file of several megabytes is byte for byte what resultJson writes", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    // About 3.5 MB of runs: the copy into the final file takes several reads.
+    // About 3.5 MB of runs, with characters of one to four bytes: the stream writes them
+    // out a megabyte at a time, and the copy into the final file takes several reads.
     const runs = Array.from({ length: 12_000 }, (_, i) => ({
       variant: `v${i % 4}`,
       params: { relevant: i % 25, irrelevant: i % 50 },
       status: "ok",
-      metrics: { instructions: i * 7, loads: i * 3, note: "x".repeat(i % 200) },
+      metrics: { instructions: i * 7, loads: i * 3, note: "xé€🧪".repeat(i % 50) },
     }));
     const record = {
       schema: 1,
