@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { LLVM_MC, mattr, TRIPLE } from "../asm/assembler.ts";
+import { writeStdout } from "../report/results_file.ts";
 import type { AsmUnit } from "../asm/source.ts";
 import { ANCHOR_PREFIX, PHASE_PREFIX, PHASES } from "../kernel/asm_writer.ts";
 import type { RealKernel } from "../kernel/real/kernel.ts";
@@ -255,12 +256,6 @@ function renderCaseAsm(c: AsmCase, world: World, kernel?: RealKernel): string {
     );
   }
   return out.join("\n") + "\n";
-}
-
-async function writeStdout(text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
 }
 
 if (import.meta.main) asmCommand(Deno.args).then((code) => Deno.exit(code));

@@ -15,6 +15,7 @@ import {
   type Thresholds,
 } from "../report/compare.ts";
 import { renderComparison } from "../report/compare_text.ts";
+import { writeStdout } from "../report/results_file.ts";
 import { readStoreFile, resultsOf } from "../store/read.ts";
 import { UsageError } from "./errors.ts";
 import { asUsage } from "./report.ts";
@@ -58,12 +59,6 @@ export function parseThresholds(specs: readonly string[]): Thresholds {
     thresholds[metric] = pct;
   }
   return thresholds;
-}
-
-async function writeStdout(text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
 }
 
 export async function compareCommand(args: string[]): Promise<void> {

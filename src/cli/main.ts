@@ -34,8 +34,8 @@ import {
   removeStaleTemps,
   resultJson,
   ResultStream,
-  writeAll,
   writeFileAtomic,
+  writeStdout,
 } from "../report/results_file.ts";
 import { DependencyError, describeError, exitCodeOf, UsageError } from "./errors.ts";
 import { stderrProgress } from "../report/progress.ts";
@@ -554,10 +554,6 @@ async function runCommand(args: string[], end: CommandEnd): Promise<void> {
   }
   reportFailures(results);
   if (results.some((r) => r.runs.some((run) => run.status === "failed"))) Deno.exitCode = 1;
-}
-
-function writeStdout(text: string): Promise<void> {
-  return writeAll(Deno.stdout, new TextEncoder().encode(text));
 }
 
 /** The default comparison: every scenario, tables on screen, JSON under results/. */

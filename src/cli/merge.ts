@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { renderTable } from "../report/table.ts";
-import { resultJson, writeFileAtomic } from "../report/results_file.ts";
+import { resultJson, writeFileAtomic, writeStdout } from "../report/results_file.ts";
 import { mergeShards } from "../store/merge.ts";
 import { readStoreFile } from "../store/read.ts";
 import { UsageError } from "./errors.ts";
@@ -51,9 +51,7 @@ export async function mergeCommand(args: string[]): Promise<void> {
   const text = resultJson(merged);
   if (out === "-") {
     if (!values.quiet) console.error(renderTable(merged));
-    const bytes = new TextEncoder().encode(text);
-    let written = 0;
-    while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
+    await writeStdout(text);
   } else {
     writeFileAtomic(out, text);
     if (!values.quiet) {

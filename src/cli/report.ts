@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { basename, dirname } from "node:path";
 import { renderReport } from "../report/html/page.ts";
-import { writeFileAtomic } from "../report/results_file.ts";
+import { writeFileAtomic, writeStdout } from "../report/results_file.ts";
 import { summarize, summaryMarkdown, summaryText } from "../report/summary.ts";
 import { type HistoryEntry, readHistory } from "../store/history.ts";
 import { readStoreFile, resultsOf, StoreError } from "../store/read.ts";
@@ -126,12 +126,6 @@ export async function writeReport(
   });
   writeFileAtomic(out, html);
   return { scenarios: new Set(results.map((r) => r.scenario)).size, stored: entries.length };
-}
-
-async function writeStdout(text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text);
-  let written = 0;
-  while (written < bytes.length) written += await Deno.stdout.write(bytes.subarray(written));
 }
 
 export async function reportCommand(args: string[]): Promise<void> {

@@ -218,6 +218,11 @@ function copyInto(out: Deno.FsFile, path: string): void {
   for (let n; (n = file.readSync(buffer)) !== null;) writeAllSync(out, buffer.subarray(0, n));
 }
 
+/** `text` on standard output, all of it, however many writes it takes. */
+export function writeStdout(text: string): Promise<void> {
+  return writeAll(Deno.stdout, new TextEncoder().encode(text));
+}
+
 /** All of `bytes`, however many writes it takes. */
 export async function writeAll(
   file: { write(p: Uint8Array): Promise<number> },

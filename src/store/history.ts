@@ -4,7 +4,7 @@
  * One file per run (not an appended log) keeps every write atomic and a
  * damaged run confined to its own, named, file.
  */
-import { removeStaleTemps, tempPathFor, WriteError } from "../report/results_file.ts";
+import { removeStaleTemps, tempPathFor, writeAll, WriteError } from "../report/results_file.ts";
 import type { RunMeta } from "../runner/result.ts";
 import { readStoreFile, StoreError } from "./read.ts";
 import { HISTORY_KIND, HISTORY_SCHEMA, type HistoryRecord, type StoredResult } from "./schema.ts";
@@ -89,8 +89,7 @@ async function createExclusive(temp: string, path: string, text: string): Promis
     throw e;
   }
   try {
-    const bytes = new TextEncoder().encode(text);
-    for (let at = 0; at < bytes.length;) at += await file.write(bytes.subarray(at));
+    await writeAll(file, new TextEncoder().encode(text));
   } finally {
     file.close();
   }
