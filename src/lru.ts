@@ -2,7 +2,7 @@
  * The harness's in-memory caches keyed by values a sweep keeps producing are
  * bounded, so a long sweep runs in flat memory: each keeps its most recently
  * used entries and drops the least recently used one past its capacity
- * (README, Caches, lists the few that are not: those keyed by instruction
+ * (bench/README.md, Caches, lists the few that are not: those keyed by instruction
  * words, which hold the code that ran, and by small fixed sets such as
  * mnemonics).
  *

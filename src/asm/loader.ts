@@ -631,7 +631,7 @@ interface SymbolLookup {
 class SymbolView implements ReadonlyMap<string, bigint> {
   // The list is made by a method, not by a closure made in the constructor: with that
   // closure kept in a field, a sweep's data images outlived young-generation
-  // collections and were moved to the old generation (README, Speed).
+  // collections and were moved to the old generation (bench/README.md).
   readonly #make: () => ReadonlyMap<string, bigint>;
   #listed?: ReadonlyMap<string, bigint>;
   constructor(

@@ -1263,7 +1263,7 @@ function registerId(reg: Register): number {
  * the code again cost more than a small case's whole emulation. Code this
  * factory has not run before gets an idle engine that has never counted
  * instructions, if there is one: a one-case run's case and its nop baseline
- * share one engine, 2 ms sooner than opening a second (README, one case);
+ * share one engine, 2 ms sooner than opening a second (bench/README.md, one case);
  * a sweep's first set runs its variants on one engine, and the code that
  * comes back gets an engine of its own. Up to `maxEngines` are kept, the
  * least recently used one is taken for new code past that. Dropped
@@ -1371,7 +1371,7 @@ const TRIM_INTERVAL_MS = 500;
  * data first), an engine no longer translates blocks again case after case,
  * and a new one costs little more: with 48 instead of 96, the two-thread
  * 5,000-case sweep peaked 20 to 40 MB lower in the same time or less
- * (README, Speed).
+ * (bench/README.md).
  */
 export const DEFAULT_MAX_CASES_PER_ENGINE = 48;
 /**

@@ -192,7 +192,7 @@ const OPS_BYTES = 400;
  * plain slots rather than a WeakMap: V8's young-generation collections treat
  * a WeakMap's values as live while their entries last, so each chunk, and
  * all it holds, outlived one such collection more and was moved to the old
- * generation, whose full collections then came more often (README, Speed).
+ * generation, whose full collections then came more often (bench/README.md).
  */
 let recent: [readonly OpsSpec[], Map<string, DataChunk>][] = [];
 

@@ -5,7 +5,7 @@
  * which keeps the closure and all it closes over alive through every
  * young-generation collection until the next full one. Three of them on a
  * sweep's path (a data chunk, a section layout, a loaded image) made a
- * 5,000-case sweep about 4% slower (README, Speed). Accessors belong on
+ * 5,000-case sweep about 4% slower (bench/README.md). Accessors belong on
  * classes, whose instances share one hidden class.
  */
 import assert from "node:assert/strict";
