@@ -257,20 +257,29 @@ function defaults(scenario: any): Record<string, unknown> {
   );
 }
 
-/** The `--v8-flags=...` arguments a task of `tree`'s deno.json passes. */
-export function taskV8Flags(task: string, tree = ROOT): string[] {
+/**
+ * The arguments to `deno` of a task of `tree`'s deno.json: its last command
+ * (after any `&&`), as `deno task` runs it.
+ */
+export function taskCommand(task: string, tree = ROOT): string[] {
   const tasks = JSON.parse(Deno.readTextFileSync(`${tree}deno.json`)).tasks as Record<
     string,
     string
   >;
-  return tasks[task].split(/\s+/).filter((a) => a.startsWith("--v8-flags="));
+  const words = tasks[task].split("&&").pop()!.trim().split(/\s+/);
+  if (words[0] !== "deno") throw new Error(`the ${task} task of ${tree} does not run deno`);
+  return words.slice(1);
+}
+
+/** The `--v8-flags=...` arguments a task of `tree`'s deno.json passes. */
+export function taskV8Flags(task: string, tree = ROOT): string[] {
+  return taskCommand(task, tree).filter((a) => a.startsWith("--v8-flags="));
 }
 
 /**
- * `deno run -A` in a checkout (this one by default) with its run task's V8
- * flags, so a child measures what a user runs: its output and wall time, and
- * with `sample`, its resident set every {@link SAMPLE_MS} (stamped with
- * `Date.now()`) until it exits.
+ * `deno <args>` in a checkout (this one by default), so a child measures what
+ * a user runs: its output and wall time, and with `sample`, its resident set
+ * every {@link SAMPLE_MS} (stamped with `Date.now()`) until it exits.
  */
 async function denoRun(
   args: string[],
@@ -280,7 +289,7 @@ async function denoRun(
 ) {
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", ...taskV8Flags("run", tree), ...args],
+    args,
     cwd: tree,
     env: { CI: "true", ...env },
     stdout: "piped",
@@ -315,7 +324,10 @@ async function spawn(
   tree = ROOT,
 ): Promise<ChildRun> {
   const { stdout, wallMs, memory } = await denoRun(
-    [`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
+    [
+      ...["run", "-A", ...taskV8Flags("run", tree)],
+      ...[`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
+    ],
     env,
     tree,
     what === "long",
@@ -336,8 +348,8 @@ async function spawn(
 }
 
 /**
- * Wall time of one case as a user runs it: `deno run` of mod.ts with the
- * `run` task's flags, from start-up to exit (median of `repeat`).
+ * Wall time of one case as a user runs it: the `run` task's command (the CLI
+ * bundle, src/cli/bundle.ts), from start-up to exit (median of `repeat`).
  */
 async function oneCaseProcess(repeat: number): Promise<number> {
   const out = await Deno.makeTempFile({ suffix: ".json" });
@@ -345,7 +357,8 @@ async function oneCaseProcess(repeat: number): Promise<number> {
   try {
     for (let i = 0; i < repeat; i++) {
       const one = ["scenarios/single-tracer.ts", "--variant", "args", ...params("args=2")];
-      times.push((await denoRun(["mod.ts", "run", ...one, "--quiet", "--json", out])).wallMs);
+      const command = [...taskCommand("run"), ...one, "--quiet", "--json", out];
+      times.push((await denoRun(command)).wallMs);
     }
   } finally {
     await Deno.remove(out);

@@ -15,9 +15,10 @@ import {
 } from "./engine.ts";
 import { LogBuffers } from "./log_buffers.ts";
 import { sha256Hex } from "../hash.ts";
+import { projectUrl } from "../paths.ts";
 
-const SOURCE = new URL("./native/trace_log.c", import.meta.url);
-const CACHE = new URL("../../.cache/native/", import.meta.url);
+const SOURCE = projectUrl("src/engine/native/trace_log.c");
+const CACHE = projectUrl(".cache/native/");
 
 /** Byte offsets in `struct trace_log` (8-byte fields, then two `struct sp_events`). */
 const FIELD = {

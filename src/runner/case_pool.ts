@@ -11,6 +11,13 @@
  */
 import type { CaseMeasurement } from "./run_scenario.ts";
 import type { Params } from "./result.ts";
+import { BUILD_URL, projectUrl } from "../paths.ts";
+
+/** The workers' module: in the CLI bundle, the worker's entry of this code's build. */
+const WORKER_URL =
+  (BUILD_URL
+    ? new URL("src/runner/case_worker.js", BUILD_URL)
+    : projectUrl("src/runner/case_worker.ts")).href;
 
 /** One sweep's sets, sent once to each worker of the pool. */
 export interface SweepRequest {
@@ -99,7 +106,7 @@ export class CasePool {
 
   constructor(size: number) {
     for (let i = 0; i < size; i++) {
-      const worker = new Worker(new URL("./case_worker.ts", import.meta.url).href, {
+      const worker = new Worker(WORKER_URL, {
         type: "module",
       });
       worker.onmessage = (e: MessageEvent<Reply>) => this.settle(e.data);

@@ -22,11 +22,12 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { tryRemove, writeFileAtomic } from "../report/results_file.ts";
+import { projectPath } from "../paths.ts";
 
 /** Where the records go: `.cache/git/` unless this variable names a directory. */
 export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
 
-const DEFAULT_DIR = decodeURIComponent(new URL("../../.cache/git", import.meta.url).pathname);
+const DEFAULT_DIR = projectPath(".cache/git");
 
 /**
  * A file changed this recently (ms) before git was asked makes its answer

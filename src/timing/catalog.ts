@@ -10,6 +10,7 @@
  * @module
  */
 import { sha256Hex } from "../hash.ts";
+import { projectUrl } from "../paths.ts";
 import { type CompiledModel, compileModel, CpuModelError, parseCpuFile } from "./model.ts";
 import type { TimingMode } from "./simulate.ts";
 
@@ -77,7 +78,7 @@ function builtinPath(name: string): { path: string; label: string } {
         `untrained first call, :bimodal for predictors without history)`,
     );
   }
-  const url = new URL(`./cpus/${name}.json`, import.meta.url);
+  const url = projectUrl(`src/timing/cpus/${name}.json`);
   return { path: url.pathname, label: `src/timing/cpus/${name}.json` };
 }
 

@@ -43,6 +43,28 @@ export async function deno(
   return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
 }
 
+/** Copy the files git would ship (tracked and untracked-but-not-ignored) into a temp dir. */
+export async function freshCopy(): Promise<string> {
+  const list = await new Deno.Command("git", {
+    args: ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+    cwd: ROOT,
+    stdout: "piped",
+  }).output();
+  assert.ok(list.success, "git ls-files failed");
+  const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-clone-" });
+  for (const file of new TextDecoder().decode(list.stdout).split("\0").filter(Boolean)) {
+    try {
+      const data = await Deno.readFile(`${ROOT}${file}`);
+      const slash = file.lastIndexOf("/");
+      if (slash > 0) await Deno.mkdir(`${dir}/${file.slice(0, slash)}`, { recursive: true });
+      await Deno.writeFile(`${dir}/${file}`, data);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e; // deleted but not yet committed
+    }
+  }
+  return dir;
+}
+
 /** `deno run -A mod.ts <args>` from the repository root. */
 export function harness(
   args: string[],

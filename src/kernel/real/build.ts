@@ -30,6 +30,7 @@ import { basename, dirname, join, relative, resolve } from "node:path";
 import { KernelBuildError } from "./build_error.ts";
 import { sha256Hex } from "../../hash.ts";
 import { parseElf } from "../../asm/elf.ts";
+import { projectPath } from "../../paths.ts";
 import {
   fileExists,
   installMissing,
@@ -158,8 +159,7 @@ export interface EnsureKernelOptions {
 
 export { KernelBuildError };
 
-const PROJECT_ROOT = decodeURIComponent(new URL("../../../", import.meta.url).pathname)
-  .replace(/\/$/, "");
+const PROJECT_ROOT = projectPath("").replace(/\/$/, "");
 
 /** The default cache directory: `.cache/kernels` under the project root. */
 export const DEFAULT_CACHE_ROOT = `${PROJECT_ROOT}/.cache/kernels`;

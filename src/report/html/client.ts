@@ -4,12 +4,14 @@
  * Content-Security-Policy). It draws the charts with the inlined chart.js,
  * renders listings, sorts and filters tables and copies the text summary.
  */
+import { projectUrl } from "../../paths.ts";
+
 let cached: string | undefined;
 
 /** client.js as text (read once per process). */
 export async function clientScript(): Promise<string> {
   if (cached !== undefined) return cached;
-  const url = new URL("./client.js", import.meta.url);
+  const url = projectUrl("src/report/html/client.js");
   try {
     cached = url.protocol === "file:"
       ? await Deno.readTextFile(url)

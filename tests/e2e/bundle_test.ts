@@ -1,0 +1,150 @@
+/**
+ * The CLI bundle the tasks run (src/cli/bundle.ts, src/cli/launch.ts): built
+ * when a source changed, trusted only while every source and output is as its
+ * manifest stamps it, and giving what the sources give.
+ */
+import assert from "node:assert/strict";
+import { ensureBundle, isFresh } from "../../src/cli/bundle.ts";
+import { deno, freshCopy } from "../robustness/cli.ts";
+import { taskCommand } from "../../bench/sweep.bench.ts";
+
+/** `path`, or every file under it, dated an hour back, so that none looks changed just now. */
+function age(path: string): void {
+  if (Deno.statSync(path).isDirectory) {
+    for (const e of Deno.readDirSync(path)) age(`${path}/${e.name}`);
+  } else {
+    const past = new Date(Date.now() - 3600_000);
+    Deno.utimeSync(path, past, past);
+  }
+}
+
+/** What the bundle is built from, dated an hour back (not the bundle, whose stamps would change). */
+const ageSources = (root: string) =>
+  ["src", "mod.ts", "deno.json", "deno.lock"].forEach((p) => age(root + p));
+
+/** A result file without its date, which is all two runs of one tree may differ in. */
+function undated(path: string): unknown {
+  const result = JSON.parse(Deno.readTextFileSync(path));
+  delete result.meta.date;
+  return result;
+}
+
+Deno.test("the bundle is built once, then trusted until a source, an output or Deno changes", async () => {
+  const dir = await freshCopy();
+  const root = `${dir}/`;
+  const manifest = `${root}.cache/bundle/manifest.json`;
+  try {
+    ageSources(root);
+    assert.equal(isFresh(root), false, "a fresh copy has no bundle");
+    assert.equal(await ensureBundle(root), "built");
+    // mod.js sends mod.ts's importers to the build, which holds the worker's entry where
+    // src/runner/case_pool.ts looks for it.
+    const build = Deno.readTextFileSync(`${root}.cache/bundle/mod.js`).match(/"\.\/(build-[^/]+)\//)
+      ?.[1];
+    assert.ok(build, "mod.js names its build");
+    assert.ok(Deno.statSync(`${root}.cache/bundle/${build}/mod.js`).isFile);
+    assert.ok(Deno.statSync(`${root}.cache/bundle/${build}/src/runner/case_worker.js`).isFile);
+    assert.equal(await ensureBundle(root), "fresh");
+
+    const changes: [string, () => void][] = [
+      [
+        "a source's text",
+        () => Deno.writeTextFileSync(`${root}src/report/table.ts`, "\n", { append: true }),
+      ],
+      [
+        "a source's time alone",
+        () => Deno.utimeSync(`${root}mod.ts`, new Date(), new Date(Date.now() - 1800_000)),
+      ],
+      ["deno.lock", () => Deno.writeTextFileSync(`${root}deno.lock`, " ", { append: true })],
+      ["a chunk of the bundle", () => {
+        const m = JSON.parse(Deno.readTextFileSync(manifest));
+        const chunk = (m.outputs as string[][]).find(([path]) => /\/chunk-/.test(path))![0];
+        Deno.writeTextFileSync(`${root}.cache/bundle/${chunk}`, "\n", { append: true });
+      }],
+      ["the Deno that built it", () => {
+        const m = JSON.parse(Deno.readTextFileSync(manifest));
+        Deno.writeTextFileSync(manifest, JSON.stringify({ ...m, deno: "0.0.0" }));
+      }],
+    ];
+    for (const [what, change] of changes) {
+      change();
+      if (!what.startsWith("a source's time")) ageSources(root);
+      assert.equal(isFresh(root), false, `${what} changed: the bundle is stale`);
+      assert.equal(await ensureBundle(root), "built", `${what} changed`);
+      assert.equal(await ensureBundle(root), "fresh", `built again after ${what} changed`);
+    }
+
+    // A source written just now: this build is used once, and the next launch builds again,
+    // as a stat could not tell a second edit in the same instant.
+    Deno.writeTextFileSync(`${root}src/report/table.ts`, "\n", { append: true });
+    assert.equal(await ensureBundle(root), "built");
+    assert.equal(isFresh(root), false, "no manifest for a build of files changed just now");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the run task gives the sources' results, in one thread and with workers", async () => {
+  const dir = await freshCopy();
+  try {
+    const sweeps = [
+      ["scenarios/single-tracer.ts"],
+      // Big enough that workers pay (src/runner/run_scenario.ts): they run the bundle's worker.
+      [
+        "scenarios/ftrace-ops.ts",
+        ...["--param", `relevant=${[...Array(25).keys()]}`],
+        ...["--param", `irrelevant=${[...Array(10).keys()]}`],
+        ...["--workers", "2"],
+      ],
+    ];
+    for (const [i, sweep] of sweeps.entries()) {
+      const fromTask = `${dir}/task-${i}.json`, fromSources = `${dir}/sources-${i}.json`;
+      const task = await deno([
+        ...taskCommand("run", `${dir}/`),
+        ...sweep,
+        "--quiet",
+        "--json",
+        fromTask,
+      ], {
+        cwd: dir,
+      });
+      assert.equal(task.code, 0, task.stderr);
+      const sources = await deno(
+        ["run", "-A", "mod.ts", "run", ...sweep, "--quiet", "--json", fromSources],
+        { cwd: dir },
+      );
+      assert.equal(sources.code, 0, sources.stderr);
+      assert.deepEqual(undated(fromTask), undated(fromSources), sweep.join(" "));
+    }
+    assert.ok(Deno.statSync(`${dir}/.cache/bundle/mod.js`).isFile, "the task ran the bundle");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a bundle that cannot be built is an internal error that names it and the way around", async () => {
+  const dir = await freshCopy();
+  try {
+    Deno.writeTextFileSync(`${dir}/src/report/table.ts`, "\nexport const = ;\n", { append: true });
+    const r = await deno([...taskCommand("run", `${dir}/`), "scenarios/single-tracer.ts"], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /cannot build the CLI bundle in .*\.cache\/bundle\//);
+    assert.match(r.stderr, /deno run -A mod\.ts <command>/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("without the task's import map, the launcher runs the sources and builds nothing", async () => {
+  const dir = await freshCopy();
+  try {
+    const r = await deno(["run", "-A", "src/cli/launch.ts", "--help"], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /usage: deno run -A mod\.ts <command>/);
+    assert.throws(() => Deno.statSync(`${dir}/.cache/bundle`), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
