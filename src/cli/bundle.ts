@@ -35,8 +35,11 @@ const KIND = "ftrace-bench-cli-bundle";
 const SCHEMA = 1;
 /** A source changed this recently (ms) before the build makes the manifest untrustworthy. */
 const RACY_MS = 2_000;
-/** Earlier builds are removed once this old (ms): a process may still be reading one. */
-const OLD_BUILD_MS = 24 * 3600 * 1000;
+/**
+ * Earlier builds are removed once this old (ms): a process that loaded one may still read
+ * it (its workers, a command's lazily loaded modules), and each edit of a source makes one.
+ */
+const OLD_BUILD_MS = 3600 * 1000;
 
 /** A file as a stat sees it: path (relative to the root), size, mtime, ctime, inode. */
 type Stamp = [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number];
@@ -49,6 +52,8 @@ interface Manifest {
   outputs: Stamp[];
 }
 
+const WAY_AROUND = "The sources run without it: deno run -A mod.ts <command>.";
+
 /** The bundle could not be built; the message says why and what to run instead. */
 export class BundleError extends Error {
   override name = "BundleError";
@@ -60,7 +65,15 @@ export class BundleError extends Error {
  */
 export async function ensureBundle(root = projectPath("")): Promise<"fresh" | "built"> {
   if (isFresh(root)) return "fresh";
-  await build(root);
+  try {
+    await build(root);
+  } catch (e) {
+    if (e instanceof BundleError) throw e;
+    // A checkout it cannot write, a full disk: the machine's, not the harness's.
+    throw new BundleError(
+      `cannot build the CLI bundle in ${root}${BUNDLE_DIR}: ${(e as Error).message}. ${WAY_AROUND}`,
+    );
+  }
   return "built";
 }
 
@@ -75,20 +88,19 @@ function stamp(root: string, path: string): Stamp | null {
 
 const sameStamp = (root: string) => (want: Stamp) => {
   const got = stamp(root, want[0]);
-  return got !== null && got.every((v, i) => v === want[i]);
+  return got !== null && want.length === got.length && got.every((v, i) => v === want[i]);
 };
 
 /** True when the manifest is this schema's and Deno's and every file in it is as stamped. */
 export function isFresh(root = projectPath("")): boolean {
-  let m: Manifest;
   try {
-    m = JSON.parse(Deno.readTextFileSync(root + BUNDLE_DIR + MANIFEST));
+    const m: Manifest = JSON.parse(Deno.readTextFileSync(root + BUNDLE_DIR + MANIFEST));
+    return m.kind === KIND && m.schema === SCHEMA && m.deno === Deno.version.deno &&
+      m.sources.every(sameStamp(root)) && m.outputs.every(sameStamp(root + BUNDLE_DIR));
   } catch {
+    // None, or not one this harness wrote (a stamp that is not an array, ...): built again.
     return false;
   }
-  return m.kind === KIND && m.schema === SCHEMA && m.deno === Deno.version.deno &&
-    Array.isArray(m.sources) && Array.isArray(m.outputs) &&
-    m.sources.every(sameStamp(root)) && m.outputs.every(sameStamp(root + BUNDLE_DIR));
 }
 
 /** Every file under `dir` (relative to `base`), sorted. */
@@ -145,8 +157,7 @@ async function build(root: string): Promise<void> {
       throw new BundleError(
         `cannot build the CLI bundle in ${dest}: deno bundle ${
           ENTRIES.join(" ")
-        } exited with ${out.code} (${why}). ` +
-          `The sources run without it: deno run -A mod.ts <command>.`,
+        } exited with ${out.code} (${why}). ${WAY_AROUND}`,
       );
     }
     const written = walk(`${temp}/`, "");
@@ -195,10 +206,14 @@ function replaceFile(path: string, text: string): void {
   Deno.renameSync(temp, path);
 }
 
-/** Remove earlier builds, and builds left by a launch that was killed, once a day old. */
+/**
+ * Remove earlier builds, and what a launch killed while building left (a build's
+ * directory, a temporary file), once an hour old.
+ */
 function removeOldBuilds(dest: string, current: string, now: number): void {
   for (const e of Deno.readDirSync(dest)) {
-    if (!e.isDirectory || e.name === current || !/^\.?build-/.test(e.name)) continue;
+    const ours = e.isDirectory ? /^\.?build-/.test(e.name) : /\.tmp$/.test(e.name);
+    if (!ours || e.name === current) continue;
     const s = stamp(dest, e.name);
     if (s !== null && s[2] < now - OLD_BUILD_MS) {
       try {

@@ -79,6 +79,25 @@ Deno.test("the bundle is built once, then trusted until a source, an output or D
     Deno.writeTextFileSync(`${root}src/report/table.ts`, "\n", { append: true });
     assert.equal(await ensureBundle(root), "built");
     assert.equal(isFresh(root), false, "no manifest for a build of files changed just now");
+
+    // Builds an hour old go, with what a killed build left; younger ones stay, for processes
+    // that may still read them.
+    const bundleDir = `${root}.cache/bundle`;
+    const builds = () =>
+      [...Deno.readDirSync(bundleDir)].filter((e) => e.isDirectory).map((e) => e.name).sort();
+    const before = builds();
+    assert.ok(before.length >= 3, `builds kept: ${before}`);
+    const [aged, young] = before;
+    const leftover = `${bundleDir}/mod.js.99999.tmp`;
+    Deno.writeTextFileSync(leftover, "");
+    const hoursAgo = new Date(Date.now() - 2 * 3600_000);
+    for (const path of [`${bundleDir}/${aged}`, leftover]) Deno.utimeSync(path, hoursAgo, hoursAgo);
+    ageSources(root);
+    assert.equal(await ensureBundle(root), "built");
+    const after = builds();
+    assert.ok(!after.includes(aged), `${aged}, two hours old, was removed`);
+    assert.ok(after.includes(young), `${young}, just made, was kept`);
+    assert.throws(() => Deno.statSync(leftover), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -146,5 +165,21 @@ Deno.test("without the task's import map, the launcher runs the sources and buil
     assert.throws(() => Deno.statSync(`${dir}/.cache/bundle`), Deno.errors.NotFound);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the task's import map sends mod.ts to the bundle and maps what deno.json maps", () => {
+  const root = new URL("../../", import.meta.url);
+  const config = JSON.parse(Deno.readTextFileSync(new URL("deno.json", root)));
+  const mapUrl = new URL("src/cli/bundle.importmap.json", root);
+  const { imports } = JSON.parse(Deno.readTextFileSync(mapUrl));
+  const { "../../mod.ts": mod, ...packages } = imports;
+  assert.equal(new URL(mod, mapUrl).href, new URL(".cache/bundle/mod.js", root).href);
+  // The map replaces deno.json's own when given: a package missing here would not resolve.
+  assert.deepEqual(packages, config.imports);
+  for (const task of ["run", "bench", "report", "compare", "merge", "kernel", "asm"]) {
+    const words = taskCommand(task);
+    assert.ok(words.includes("--import-map=src/cli/bundle.importmap.json"), task);
+    assert.equal(words[words.indexOf("src/cli/launch.ts") + 1], task === "bench" ? "main" : task);
   }
 });
