@@ -1,7 +1,8 @@
 /**
  * `deno bench -A bench/main_job.bench.ts`: the main job's wall time, the way
- * a user runs it (`deno run -A mod.ts main --out <tmpdir>`: every scenario,
- * the results, a history record and the HTML report), start-up included.
+ * a user runs it (the `bench` task's command with `--out <tmpdir>`: every
+ * scenario, the results, a history record and the HTML report), start-up
+ * included.
  *
  * With `FTRACE_BENCH_BASELINE=<dir>` naming another checkout of the project
  * (e.g. `git worktree add /tmp/base HEAD~1`, or `git archive HEAD | tar -x
@@ -9,6 +10,8 @@
  * a change is measured against the code before it on the same machine at the
  * same time. Each tree writes into its own temporary directory.
  */
+import { taskCommand } from "./sweep.bench.ts";
+
 const ROOT = new URL("../", import.meta.url).pathname;
 const baseline = Deno.env.get("FTRACE_BENCH_BASELINE");
 
@@ -16,7 +19,7 @@ async function mainJob(tree: string): Promise<void> {
   const out = await Deno.makeTempDir({ prefix: "ftrace-bench-main-" });
   try {
     const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "mod.ts", "main", "--out", out],
+      args: [...taskCommand("bench", tree.endsWith("/") ? tree : `${tree}/`), "--out", out],
       cwd: tree,
       env: { CI: "true" },
       stdout: "null",
