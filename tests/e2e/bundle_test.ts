@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ensureBundle, isFresh } from "../../src/cli/bundle.ts";
-import { deno, freshCopy } from "../robustness/cli.ts";
+import { deno, freshCopy, ROOT } from "../robustness/cli.ts";
 import { taskCommand } from "../../bench/sweep.bench.ts";
 
 /** `path`, or every file under it, dated an hour back, so that none looks changed just now. */
@@ -141,7 +141,7 @@ Deno.test("the run task gives the sources' results, in one thread and with worke
   }
 });
 
-Deno.test("a bundle that cannot be built is an internal error that names it and the way around", async () => {
+Deno.test("a bundle that cannot be built is an error (exit 3) that names it and the way around", async () => {
   const dir = await freshCopy();
   try {
     Deno.writeTextFileSync(`${dir}/src/report/table.ts`, "\nexport const = ;\n", { append: true });
@@ -151,6 +151,23 @@ Deno.test("a bundle that cannot be built is an internal error that names it and 
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /cannot build the CLI bundle in .*\.cache\/bundle\//);
     assert.match(r.stderr, /deno run -A mod\.ts <command>/);
+
+    // A .cache/ it cannot write in (here a file, which root cannot write in either).
+    Deno.writeTextFileSync(
+      `${dir}/src/report/table.ts`,
+      Deno.readTextFileSync(`${ROOT}src/report/table.ts`),
+    );
+    Deno.removeSync(`${dir}/.cache`, { recursive: true });
+    Deno.writeTextFileSync(`${dir}/.cache`, "");
+    const unwritable = await deno(
+      [...taskCommand("run", `${dir}/`), "scenarios/single-tracer.ts"],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(unwritable.code, 3, unwritable.stderr);
+    assert.match(unwritable.stderr, /^cannot build the CLI bundle in .*\.cache\/bundle\/: /);
+    assert.match(unwritable.stderr, /deno run -A mod\.ts <command>/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
