@@ -2,7 +2,7 @@
  * The CLI bundle: mod.ts and the sweep's worker built by `deno bundle` into
  * a few JavaScript chunks under `.cache/bundle/`, which the tasks run
  * (`src/cli/launch.ts`). Deno loads those chunks in less time than the
- * TypeScript modules they come from: about 13 ms of a one-case run
+ * TypeScript modules they come from: about 12 ms of a one-case run
  * (bench/README.md).
  *
  * Each build is a directory of its own (`build-*`), and `.cache/bundle/mod.js`

@@ -200,3 +200,31 @@ Deno.test("the task's import map sends mod.ts to the bundle and maps what deno.j
     assert.equal(words[words.indexOf("src/cli/launch.ts") + 1], task === "bench" ? "main" : task);
   }
 });
+
+Deno.test("a checkout under a directory named .cache/bundle runs from its sources as such", async () => {
+  const dir = await freshCopy();
+  const nested = `${dir}/.cache/bundle/checkout`;
+  try {
+    Deno.mkdirSync(`${dir}/.cache/bundle`, { recursive: true });
+    Deno.renameSync(`${dir}/src`, `${dir}/src-moved`);
+    Deno.mkdirSync(nested);
+    for (const name of ["src-moved", "mod.ts", "deno.json", "deno.lock", "scenarios"]) {
+      Deno.renameSync(`${dir}/${name}`, `${nested}/${name === "src-moved" ? "src" : name}`);
+    }
+    const r = await deno([
+      "run",
+      "-A",
+      "mod.ts",
+      "run",
+      "scenarios/single-tracer.ts",
+      "--param",
+      "args=2",
+    ], {
+      cwd: nested,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^args +\d+/m);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
