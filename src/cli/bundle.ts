@@ -10,16 +10,18 @@
  * mod.ts there.
  *
  * The bundle is a cache of the sources, checked at every launch as git
- * checks its index. Its manifest records the Deno that built it and the size,
- * modification and change times and inode of every source it was built from
- * and of every file it wrote. Any difference builds it again. So does a
- * source changed less than 2 s before the build, which a later stat could
- * not tell from a second edit in the same instant.
+ * checks its index. Its manifest records the Deno that built it and the
+ * status (src/store/file_status.ts) of every source it was built from and of
+ * every file it wrote. Any difference builds it again. So does a source
+ * changed less than 2 s before the build, which a later stat could not tell
+ * from a second edit in the same instant.
  *
- * Only `paths.ts` is imported here: the launcher loads this module before
- * the harness, on every run.
+ * The launcher loads this module from the sources before the harness, on
+ * every run: what it imports is kept to a few modules that import no others.
  */
 import { BUNDLE_DIR, projectPath } from "../paths.ts";
+import { type FileStatus, fileStatus, sameStatus } from "../store/file_status.ts";
+import { writeFileAtomic } from "../report/results_file.ts";
 
 /** The bundle's entries: the command line, and the sweep's worker (`src/runner/case_pool.ts`). */
 const ENTRIES = ["mod.ts", "src/runner/case_worker.ts"];
@@ -32,7 +34,7 @@ const MANIFEST = "manifest.json";
 /** What the task's import map sends mod.ts to (src/cli/bundle.importmap.json). */
 const ENTRY = "mod.js";
 const KIND = "ftrace-bench-cli-bundle";
-const SCHEMA = 1;
+const SCHEMA = 2;
 /** A source changed this recently (ms) before the build makes the manifest untrustworthy. */
 const RACY_MS = 2_000;
 /**
@@ -41,8 +43,8 @@ const RACY_MS = 2_000;
  */
 const OLD_BUILD_MS = 3600 * 1000;
 
-/** A file as a stat sees it: path (relative to the root), size, mtime, ctime, inode. */
-type Stamp = [path: string, size: number, mtimeMs: number, ctimeMs: number, ino: number];
+/** A file (its path relative to a directory) and its status. */
+type Stamp = [path: string, status: FileStatus];
 
 interface Manifest {
   kind: typeof KIND;
@@ -77,19 +79,8 @@ export async function ensureBundle(root = projectPath("")): Promise<"fresh" | "b
   return "built";
 }
 
-function stamp(root: string, path: string): Stamp | null {
-  try {
-    const s = Deno.statSync(root + path);
-    return [path, s.size, s.mtime?.getTime() ?? -1, s.ctime?.getTime() ?? -1, s.ino ?? -1];
-  } catch {
-    return null;
-  }
-}
-
-const sameStamp = (root: string) => (want: Stamp) => {
-  const got = stamp(root, want[0]);
-  return got !== null && want.length === got.length && got.every((v, i) => v === want[i]);
-};
+const sameStamp = (root: string) => ([path, status]: Stamp) =>
+  status !== null && sameStatus(fileStatus(root + path), status);
 
 /** True when the manifest is this schema's and Deno's and every file in it is as stamped. */
 export function isFresh(root = projectPath("")): boolean {
@@ -117,9 +108,9 @@ function walk(base: string, dir: string, keep: (name: string) => boolean = () =>
 
 function stampAll(root: string, paths: readonly string[]): Stamp[] {
   return paths.map((p) => {
-    const s = stamp(root, p);
-    if (s === null) throw new BundleError(`cannot stat ${root}${p} for the CLI bundle`);
-    return s;
+    const status = fileStatus(root + p);
+    if (status === null) throw new BundleError(`cannot stat ${root}${p} for the CLI bundle`);
+    return [p, status];
   });
 }
 
@@ -173,7 +164,7 @@ async function build(root: string): Promise<void> {
     const name = `build-${temp.slice(temp.lastIndexOf("/.build-") + "/.build-".length)}`;
     Deno.renameSync(temp, dest + name);
     // The import map's mod.js: one line that sends mod.ts's importers to this build.
-    replaceFile(dest + ENTRY, `export * from "./${name}/mod.js";\n`);
+    writeFileAtomic(dest + ENTRY, `export * from "./${name}/mod.js";\n`);
     const manifest: Manifest = {
       kind: KIND,
       schema: SCHEMA,
@@ -181,7 +172,7 @@ async function build(root: string): Promise<void> {
       sources,
       outputs: stampAll(dest, [ENTRY, ...written.map((f) => `${name}/${f}`)]),
     };
-    if (sources.some((s) => s[2] > started - RACY_MS)) {
+    if (sources.some(([, status]) => status![1] > started - RACY_MS)) {
       // This run uses what it built from the files as they are now; the next one builds again.
       try {
         Deno.removeSync(dest + MANIFEST);
@@ -189,7 +180,7 @@ async function build(root: string): Promise<void> {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       }
     } else {
-      replaceFile(dest + MANIFEST, JSON.stringify(manifest));
+      writeFileAtomic(dest + MANIFEST, JSON.stringify(manifest));
     }
     removeOldBuilds(dest, name, started);
   } finally {
@@ -199,23 +190,15 @@ async function build(root: string): Promise<void> {
   }
 }
 
-/** Write `text` to `path` through a temporary file beside it: readers see the old or the new. */
-function replaceFile(path: string, text: string): void {
-  const temp = `${path}.${Deno.pid}.tmp`;
-  Deno.writeTextFileSync(temp, text);
-  Deno.renameSync(temp, path);
-}
-
 /**
- * Remove earlier builds, and what a launch killed while building left (a build's
- * directory, a temporary file), once an hour old.
+ * Remove earlier builds, and the directory of a build a killed launch left,
+ * once an hour old (a killed write's temp file goes with writeFileAtomic's sweep).
  */
 function removeOldBuilds(dest: string, current: string, now: number): void {
   for (const e of Deno.readDirSync(dest)) {
-    const ours = e.isDirectory ? /^\.?build-/.test(e.name) : /\.tmp$/.test(e.name);
-    if (!ours || e.name === current) continue;
-    const s = stamp(dest, e.name);
-    if (s !== null && s[2] < now - OLD_BUILD_MS) {
+    if (!e.isDirectory || !/^\.?build-/.test(e.name) || e.name === current) continue;
+    const status = fileStatus(dest + e.name);
+    if (status !== null && status[1] < now - OLD_BUILD_MS) {
       try {
         Deno.removeSync(dest + e.name, { recursive: true });
       } catch { /* another launch removed it */ }

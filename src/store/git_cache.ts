@@ -23,6 +23,7 @@
 import { dirname, join, resolve } from "node:path";
 import { tryRemove, writeFileAtomic } from "../report/results_file.ts";
 import { projectPath } from "../paths.ts";
+import { fileStatus } from "./file_status.ts";
 
 /** Where the records go: `.cache/git/` unless this variable names a directory. */
 export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
@@ -41,18 +42,6 @@ export interface Repo {
   readonly root: string;
   readonly gitDir: string;
   readonly commonDir: string;
-}
-
-/** A file's status as git compares it: size, mtime, ctime, inode, mode (null: missing). */
-type FileStatus = [size: number, mtime: number, ctime: number, ino: number, mode: number] | null;
-
-function fileStatus(path: string): FileStatus {
-  try {
-    const s = Deno.lstatSync(path);
-    return [s.size, s.mtime?.getTime() ?? -1, s.ctime?.getTime() ?? -1, s.ino ?? -1, s.mode ?? -1];
-  } catch {
-    return null;
-  }
 }
 
 function readText(path: string): string | null {

@@ -80,24 +80,24 @@ Deno.test("the bundle is built once, then trusted until a source, an output or D
     assert.equal(await ensureBundle(root), "built");
     assert.equal(isFresh(root), false, "no manifest for a build of files changed just now");
 
-    // Builds an hour old go, with what a killed build left; younger ones stay, for processes
-    // that may still read them.
+    // Builds an hour old go, with the directory of a build a killed launch left; younger
+    // ones stay, for processes that may still read them.
     const bundleDir = `${root}.cache/bundle`;
     const builds = () =>
       [...Deno.readDirSync(bundleDir)].filter((e) => e.isDirectory).map((e) => e.name).sort();
     const before = builds();
     assert.ok(before.length >= 3, `builds kept: ${before}`);
     const [aged, young] = before;
-    const leftover = `${bundleDir}/mod.js.99999.tmp`;
-    Deno.writeTextFileSync(leftover, "");
+    const killed = `${bundleDir}/.build-killed`;
+    Deno.mkdirSync(killed);
     const hoursAgo = new Date(Date.now() - 2 * 3600_000);
-    for (const path of [`${bundleDir}/${aged}`, leftover]) Deno.utimeSync(path, hoursAgo, hoursAgo);
+    for (const path of [`${bundleDir}/${aged}`, killed]) Deno.utimeSync(path, hoursAgo, hoursAgo);
     ageSources(root);
     assert.equal(await ensureBundle(root), "built");
     const after = builds();
     assert.ok(!after.includes(aged), `${aged}, two hours old, was removed`);
     assert.ok(after.includes(young), `${young}, just made, was kept`);
-    assert.throws(() => Deno.statSync(leftover), Deno.errors.NotFound);
+    assert.ok(!after.includes(".build-killed"), "a killed build's directory was removed");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
