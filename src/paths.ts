@@ -15,7 +15,7 @@ const inBundle = here.lastIndexOf(`/${BUNDLE_DIR}`);
  * True when this code runs from the CLI bundle, not from the sources (this
  * file), wherever the checkout is.
  */
-export const BUNDLED = !here.endsWith("/src/paths.ts") && inBundle >= 0;
+const BUNDLED = !here.endsWith("/src/paths.ts") && inBundle >= 0;
 
 /** The project's root directory (a URL ending in "/"); this file is `src/paths.ts`. */
 export const ROOT_URL = new URL(BUNDLED ? here.slice(0, inBundle + 1) : "../", here);
