@@ -43,3 +43,16 @@ export function projectUrl(path: string): URL {
 export function projectPath(path: string): string {
   return decodeURIComponent(projectUrl(path).pathname);
 }
+
+/**
+ * A file's URL, from its absolute path: the file `node:url`'s pathToFileURL
+ * names, without loading Node's modules (see `src/cli/parse_args.ts`). The
+ * URL's path setter escapes what would end a path (`?`, `#`), but reads `%`
+ * as an escape, `\` and `|` as a separator and a drive letter's colon, and
+ * drops tabs and line ends: those are escaped first.
+ */
+export function fileUrl(absolute: string): URL {
+  const url = new URL("file:///");
+  url.pathname = absolute.replace(/[%\\|\t\n\r]/g, encodeURIComponent);
+  return url;
+}

@@ -6,7 +6,7 @@
  * object. On a real kernel, the harness's unit is followed by the kernel
  * objects it is linked with (their code is not assembly text).
  */
-import { parseArgs } from "node:util";
+import { isParseArgsError, parseArgs } from "./parse_args.ts";
 import { LLVM_MC, mattr, TRIPLE } from "../asm/assembler.ts";
 import { writeStdout } from "../report/results_file.ts";
 import type { AsmUnit } from "../asm/source.ts";
@@ -107,10 +107,7 @@ export async function asmCommand(args: string[]): Promise<number> {
     await writeStdout(renderCaseAsm(c, world, kernel));
     return 0;
   } catch (e) {
-    const known =
-      e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-        ? new UsageError(`${e.message}\n${ASM_USAGE}`)
-        : e;
+    const known = isParseArgsError(e) ? new UsageError(`${e.message}\n${ASM_USAGE}`) : e;
     console.error(describeError(known));
     return exitCodeOf(known);
   }

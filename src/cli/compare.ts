@@ -4,7 +4,7 @@
  * Exit status: 0 no regression, 1 a regression or cases on one side only
  * (unless --allow-missing), 2 bad input or not comparable.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./parse_args.ts";
 import {
   COMPARED_METRICS,
   type ComparedMetric,

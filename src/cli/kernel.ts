@@ -8,7 +8,7 @@
  * Exit status: 0 ok, 2 usage or input error (an unknown kernel, a user tree
  * that is not prepared), 3 a failed build or an internal error.
  */
-import { parseArgs } from "node:util";
+import { isParseArgsError, parseArgs } from "./parse_args.ts";
 import {
   ensureKernel,
   hotPathConfigSummary,
@@ -123,7 +123,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
       console.error(`error: ${e.message}\n${KERNEL_USAGE}`);
       return 2;
     }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (isParseArgsError(e)) {
       console.error(`error: ${e.message}\n${KERNEL_USAGE}`);
       return 2;
     }

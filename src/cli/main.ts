@@ -2,9 +2,8 @@
  * Command-line entry: `run` one scenario, or `main`, the default comparison
  * over every scenario in scenarios/.
  */
-import { parseArgs } from "node:util";
-import { dirname } from "node:path";
-import { pathToFileURL } from "node:url";
+import { isParseArgsError, parseArgs } from "./parse_args.ts";
+import { dirname } from "pathe";
 import { RecyclingUnicornFactory } from "../engine/unicorn.ts";
 import type { ParamValue, ScenarioResult } from "../runner/result.ts";
 import {
@@ -47,7 +46,7 @@ import { recordRuns } from "../store/record.ts";
 import { nonEmptyOption, parseShard } from "./options.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
 import { CpuModelError } from "../timing/cpu_file.ts";
-import { ROOT_URL } from "../paths.ts";
+import { fileUrl, ROOT_URL } from "../paths.ts";
 
 export const RUN_USAGE = `usage: deno task run <scenario file> [options]
   Run one scenario's sweep: every parameter set, every variant, plus the nop baseline.
@@ -216,7 +215,7 @@ export async function loadScenario(path: string): Promise<Scenario> {
     throw new UsageError(`scenario file ${path} not found`);
   }
   let module: { default?: unknown };
-  const url = pathToFileURL(absolute).href;
+  const url = fileUrl(absolute).href;
   try {
     module = await import(url);
   } catch (e) {
@@ -674,10 +673,9 @@ export async function main(argv: string[], end: CommandEnd = {}): Promise<number
     } else if (command === undefined) throw new UsageError(`expected a command\n${await usage()}`);
     else throw new UsageError(`unknown command ${command}\n${await usage()}`);
   } catch (e) {
-    const known =
-      e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-        ? new UsageError(`${e.message}\n${await usageOf(command)}`)
-        : e;
+    const known = isParseArgsError(e)
+      ? new UsageError(`${e.message}\n${await usageOf(command)}`)
+      : e;
     console.error(describeError(known));
     return exitCodeOf(known);
   }

@@ -2,7 +2,7 @@
  * `--shard i/n` parsing and `deno task merge`: joining the shard files of one
  * sweep into the results file an unsharded run would have written.
  */
-import { parseArgs } from "node:util";
+import { parseArgs } from "./parse_args.ts";
 import { renderTable } from "../report/table.ts";
 import { resultJson, writeFileAtomic, writeStdout } from "../report/results_file.ts";
 import { mergeShards } from "../store/merge.ts";

@@ -4,8 +4,8 @@
  * stored runs, or the verdict alone as markdown, plain text (80 columns, for
  * a mailing list or a commit message) or JSON.
  */
-import { parseArgs } from "node:util";
-import { basename, dirname } from "node:path";
+import { parseArgs } from "./parse_args.ts";
+import { basename, dirname } from "pathe";
 import { renderReport } from "../report/html/page.ts";
 import { writeFileAtomic, writeStdout } from "../report/results_file.ts";
 import { summarize, summaryMarkdown, summaryText } from "../report/summary.ts";

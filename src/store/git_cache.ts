@@ -20,7 +20,7 @@
  *
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "pathe";
 import { tryRemove, writeFileAtomic } from "../report/results_file.ts";
 import { projectPath } from "../paths.ts";
 import { fileStatus } from "./file_status.ts";

@@ -4,7 +4,7 @@
  * edits show. Outside a git checkout (or without git) commits are null: the
  * metadata never makes a run fail.
  */
-import { dirname, relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "pathe";
 import type { RunMeta } from "../runner/result.ts";
 import { sha256Hex } from "../hash.ts";
 import { cachedFileCommit, cachedProjectState, type GitCacheOptions } from "./git_cache.ts";

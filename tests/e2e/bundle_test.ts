@@ -228,3 +228,57 @@ Deno.test("a checkout under a directory named .cache/bundle runs from its source
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The modules a bundle file imports statically ("./chunk-x.js", "node:util", ...). */
+function staticImports(file: string): string[] {
+  const text = Deno.readTextFileSync(file);
+  return [...text.matchAll(/^(?:import|export)\b[^;"]*?(?:from\s*)?"([^"]+)";/gms)].map((m) =>
+    m[1]
+  );
+}
+
+Deno.test("a one-case run from the bundle loads no Node module and never reads `process`", async () => {
+  const dir = await freshCopy();
+  try {
+    // Deno's Node layer costs a process 6 to 9 ms when its first module loads (src/cli/parse_args.ts).
+    const trap = `${dir}/trap.js`;
+    Deno.writeTextFileSync(
+      trap,
+      'Object.defineProperty(globalThis, "process", { get() { throw new Error("process was read"); } });',
+    );
+    const [run, ...rest] = taskCommand("run", `${dir}/`);
+    const r = await deno([
+      run,
+      `--preload=${trap}`,
+      ...rest,
+      "scenarios/single-tracer.ts",
+      ...["--variant", "args", "--param", "args=2", "--quiet", "--json", `${dir}/one.json`],
+    ], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(Deno.readTextFileSync(`${dir}/one.json`)).runs;
+    assert.deepEqual(runs.map((x: { status: string }) => x.status), ["ok"]);
+
+    const stub = Deno.readTextFileSync(`${dir}/.cache/bundle/mod.js`);
+    const build = `${dir}/.cache/bundle/${stub.match(/"\.\/(build-[^/]+)\//)![1]}/`;
+    const loaded = new Set<string>(), outside = new Set<string>();
+    for (const todo = ["mod.js"]; todo.length > 0;) {
+      const file = todo.pop()!;
+      if (loaded.has(file)) continue;
+      loaded.add(file);
+      for (const spec of staticImports(build + file)) {
+        if (spec.startsWith("./")) todo.push(spec.slice(2));
+        else outside.add(spec);
+      }
+    }
+    // The walk sees the run path: the emulator's chunk is among what mod.js loads.
+    assert.ok(
+      [...loaded].some((f) =>
+        Deno.readTextFileSync(build + f).includes("// src/engine/unicorn.ts")
+      ),
+      [...loaded].join(", "),
+    );
+    assert.deepEqual([...outside], []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -78,6 +78,12 @@ Deno.test('exit 2: bad flag, command, parameter, variant, scenario file, --json 
       ["run", "scenarios/single-tracer.ts", "--bogus"],
       /Unknown option '--bogus'[\s\S]*usage: deno task run/,
     ],
+    // parseArgs's other refusals, and those of the commands that parse their own options.
+    [["run", "scenarios/single-tracer.ts", "--json"], /Option '--json <value>' argument missing/],
+    [["main", "extra"], /Unexpected argument 'extra'/],
+    [["compare", "a.json", "b.json", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
+    [["kernel", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
+    [["asm", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
     [["frobnicate"], /unknown command frobnicate/],
     [[], /expected a command/],
     [["run", "scenarios/single-tracer.ts", "--param", "args=two"], /expects an integer, got "two"/],

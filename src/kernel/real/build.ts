@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { basename, dirname, join, relative, resolve } from "node:path";
+import { basename, dirname, join, relative, resolve } from "pathe";
 import { KernelBuildError } from "./build_error.ts";
 import { sha256Hex } from "../../hash.ts";
 import { parseElf } from "../../asm/elf.ts";
