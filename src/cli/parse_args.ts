@@ -4,7 +4,7 @@
  * results and error messages), typed as `node:util`'s.
  *
  * Not from `node:util` itself: the first `node:` module a Deno process loads
- * starts Deno's Node compatibility layer, 6 to 9 ms of a one-case run, and
+ * starts Deno's Node compatibility layer (6 to 9 ms in a bare process), and
  * nothing else on a run's path needs it (`tests/e2e/bundle_test.ts` checks
  * that the bundle's run path loads no `node:` module).
  */

@@ -535,12 +535,15 @@ export async function runSweep(
  */
 export async function nextTurn(): Promise<void> {
   heapBound.check();
-  // Loaded at the first turn, not with this module: loading a `node:` module
-  // costs a process 6 to 9 ms (see src/cli/parse_args.ts).
   setImmediate ??= (await import("node:timers")).setImmediate;
   return new Promise((resolve) => setImmediate!(resolve));
 }
 
+/**
+ * node:timers' setImmediate, loaded at a thread's first turn, not with this
+ * module: the first `node:` module starts Deno's Node layer (6 to 9 ms, see
+ * src/cli/parse_args.ts), which a run of one parameter set does without.
+ */
 let setImmediate: ((callback: () => void) => unknown) | undefined;
 
 /** A case's run record on the `model`-th timing model (its `timings`' index). */
