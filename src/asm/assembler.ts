@@ -8,7 +8,7 @@ import { type AsmUnit, locateLine, unitText } from "./source.ts";
 import { parseElf } from "./elf.ts";
 import { LruMap } from "../lru.ts";
 import { sha256Hex } from "../hash.ts";
-import { projectUrl } from "../paths.ts";
+import { projectPath, ROOT_URL } from "../paths.ts";
 import { removeStaleTemps } from "../report/results_file.ts";
 
 /** The assembler command; LLVM 19 is what the timing models were checked against. */
@@ -142,8 +142,7 @@ export function cacheDir(): string | null {
 function defaultCacheDir(): string | null {
   const chosen = Deno.env.get(ASM_CACHE_ENV);
   if (chosen) return chosen;
-  const url = projectUrl(".cache/asm");
-  return url.protocol === "file:" ? decodeURIComponent(url.pathname) : null;
+  return ROOT_URL.protocol === "file:" ? projectPath(".cache/asm") : null;
 }
 
 const toolPaths = new Map<string, string>();

@@ -46,7 +46,7 @@ import { recordRuns } from "../store/record.ts";
 import { nonEmptyOption, parseShard } from "./options.ts";
 import type { CpuSelection } from "../timing/catalog.ts";
 import { CpuModelError } from "../timing/cpu_file.ts";
-import { fileUrl, ROOT_URL } from "../paths.ts";
+import { fileUrl, projectPath } from "../paths.ts";
 
 export const RUN_USAGE = `usage: deno task run <scenario file> [options]
   Run one scenario's sweep: every parameter set, every variant, plus the nop baseline.
@@ -151,7 +151,7 @@ ${asm}
 ${EXIT_CODES}`;
 }
 
-const PROJECT_ROOT = ROOT_URL.pathname;
+const PROJECT_ROOT = projectPath("");
 
 function parseListing(mode: string | undefined): ListingMode {
   if (mode === undefined) return "default";

@@ -15,10 +15,10 @@ import {
 } from "./engine.ts";
 import { LogBuffers } from "./log_buffers.ts";
 import { sha256Hex } from "../hash.ts";
-import { projectUrl } from "../paths.ts";
+import { projectPath } from "../paths.ts";
 
-const SOURCE = projectUrl("src/engine/native/trace_log.c");
-const CACHE = projectUrl(".cache/native/");
+const SOURCE = projectPath("src/engine/native/trace_log.c");
+const CACHE = projectPath(".cache/native/");
 
 /** Byte offsets in `struct trace_log` (8-byte fields, then two `struct sp_events`). */
 const FIELD = {
@@ -94,7 +94,7 @@ async function compile(library: string, compilers: readonly string[]): Promise<b
   for (const cc of compilers) {
     try {
       const out = await new Deno.Command(cc, {
-        args: ["-O2", "-shared", "-fPIC", "-o", temp, SOURCE.pathname],
+        args: ["-O2", "-shared", "-fPIC", "-o", temp, SOURCE],
         stdout: "null",
         stderr: "piped",
       }).output();
@@ -148,7 +148,7 @@ function open(path: string): NativeTraceHooks {
 export async function loadNativeHooks(
   options: NativeBuildOptions = {},
 ): Promise<NativeTraceHooks | null> {
-  const dir = options.cacheDir ?? CACHE.pathname;
+  const dir = options.cacheDir ?? CACHE;
   const compilers = options.compilers ?? ["cc", "gcc", "clang"];
   const note = options.note ?? ((text: string) => console.error(text));
   const source = await Deno.readFile(SOURCE);

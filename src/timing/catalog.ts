@@ -10,7 +10,7 @@
  * @module
  */
 import { sha256Hex } from "../hash.ts";
-import { projectUrl } from "../paths.ts";
+import { projectPath } from "../paths.ts";
 import { type CompiledModel, compileModel, CpuModelError, parseCpuFile } from "./model.ts";
 import type { TimingMode } from "./simulate.ts";
 
@@ -78,8 +78,8 @@ function builtinPath(name: string): { path: string; label: string } {
         `untrained first call, :bimodal for predictors without history)`,
     );
   }
-  const url = projectUrl(`src/timing/cpus/${name}.json`);
-  return { path: url.pathname, label: `src/timing/cpus/${name}.json` };
+  const label = `src/timing/cpus/${name}.json`;
+  return { path: projectPath(label), label };
 }
 
 /** A built-in model by name. */

@@ -229,6 +229,40 @@ Deno.test("a checkout under a directory named .cache/bundle runs from its source
   }
 });
 
+Deno.test("a checkout under a directory whose name a URL escapes finds its own files", async () => {
+  const dir = await freshCopy();
+  // A space and a percent sign: a path taken from a URL undecoded names another directory.
+  const nested = `${dir}/a b%20c`;
+  try {
+    Deno.mkdirSync(nested);
+    for (const e of [...Deno.readDirSync(dir)]) {
+      if (e.name !== "a b%20c") Deno.renameSync(`${dir}/${e.name}`, `${nested}/${e.name}`);
+    }
+    const r = await deno([
+      ...taskCommand("run", `${nested}/`),
+      "scenarios/single-tracer.ts",
+      ...["--variant", "args", "--param", "args=2", "--cpu", "neoverse-n1"],
+      ...["--quiet", "--json", `${nested}/one.json`],
+    ], { cwd: nested });
+    assert.equal(r.code, 0, r.stderr);
+    const run = JSON.parse(Deno.readTextFileSync(`${nested}/one.json`)).runs[0];
+    assert.equal(run.status, "ok");
+    assert.ok(run.timing, "timed on the CPU file under the checkout");
+    const gcc = await new Deno.Command("gcc", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output().then((o) => o.success, () => false);
+    if (gcc) {
+      assert.ok(Deno.statSync(`${nested}/.cache/native`).isDirectory, "the native log's cache");
+    }
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["a b%20c"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 /** The modules a bundle file imports statically ("./chunk-x.js", "node:util", ...). */
 function staticImports(file: string): string[] {
   const text = Deno.readTextFileSync(file);
