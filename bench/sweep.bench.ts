@@ -10,7 +10,8 @@
  *   pointed at a new directory), `--workers 2`;
  * - one case (`run single-tracer --variant args --param args=2`), in-process
  *   (the harness loaded) and as a process (`deno run` of mod.ts, start-up to
- *   exit, median of at least 5), beside Deno's bare start-up (`deno eval ""`);
+ *   exit, median of at least 5), in turn with Deno's own start-up in the same
+ *   shape (the task's command on an empty module), and the harness's part;
  * - the floor: the same 5,000 cases' worlds, loaded and run on reused
  *   engines with no hooks and no checks, so harness/floor is what the
  *   measuring costs over bare emulation (its children take turns with the
@@ -350,20 +351,40 @@ async function spawn(
 /**
  * Wall time of one case as a user runs it: the `run` task's command (the CLI
  * bundle, src/cli/bundle.ts), from start-up to exit (median of `repeat`).
+ * Each run takes turns with Deno's own start-up in the same shape: the task's
+ * command (its flags, import map and config) on an empty module, so the
+ * harness's part (the paired differences' median) is read at the same moments.
  */
-async function oneCaseProcess(repeat: number): Promise<number> {
-  const out = await Deno.makeTempFile({ suffix: ".json" });
-  const times = [];
+async function oneCaseProcess(repeat: number): Promise<OneCaseProcess> {
+  const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-one-" });
+  const [out, empty] = [`${dir}/out.json`, `${dir}/empty.js`];
+  await Deno.writeTextFile(empty, "");
+  const task = taskCommand("run");
+  // The task's deno arguments up to its script, which is the first argument after `run`
+  // not starting with `-`.
+  const denoArgs = task.slice(0, task.findIndex((a, i) => i > 0 && !a.startsWith("-")));
+  const [cases, denos] = [[] as number[], [] as number[]];
   try {
     for (let i = 0; i < repeat; i++) {
       const one = ["scenarios/single-tracer.ts", "--variant", "args", ...params("args=2")];
-      const command = [...taskCommand("run"), ...one, "--quiet", "--json", out];
-      times.push((await denoRun(command)).wallMs);
+      cases.push((await denoRun([...task, ...one, "--quiet", "--json", out])).wallMs);
+      denos.push((await denoRun([...denoArgs, empty])).wallMs);
     }
   } finally {
-    await Deno.remove(out);
+    await Deno.remove(dir, { recursive: true });
   }
-  return median(times);
+  return {
+    ms: median(cases),
+    denoMs: median(denos),
+    harnessMs: median(cases.map((c, i) => c - denos[i])),
+  };
+}
+
+/** One case as a process, Deno's own start-up in the task's shape, and their paired difference. */
+interface OneCaseProcess {
+  ms: number;
+  denoMs: number;
+  harnessMs: number;
 }
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -635,11 +656,6 @@ if (import.meta.main) {
     const repeat = Number(values.repeat ?? 1);
     // Warm the assembly cache (and Deno's module cache) first.
     await spawn("sweep", 2);
-    const startup = await (async () => {
-      const started = performance.now();
-      await new Deno.Command(Deno.execPath(), { args: ["eval", ""] }).output();
-      return performance.now() - started;
-    })();
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const rate = (r: { cases: number; ms: number }) => (r.cases / (r.ms / 1000)).toFixed(0);
@@ -654,7 +670,7 @@ if (import.meta.main) {
     const sweep2 = await measured("sweep", 2, repeat);
     const cold = await measured("sweep", 2, repeat, true);
     const one = await measured("one", 1, repeat);
-    const oneProcessMs = await oneCaseProcess(Math.max(repeat, 5));
+    const oneProcess = await oneCaseProcess(Math.max(repeat, 5));
     const bare = { cases: fl.cases, ms: fl.engineMs };
     const rows = [
       sweepRow("sweep, --workers 1", sweep1),
@@ -664,8 +680,10 @@ if (import.meta.main) {
       `(${(sweep1.cases / (sweep1.cpuMs / 1000) * TWO_THREADS).toFixed(0)} cases/s): it took ` +
       `${s(sweep2.cpuMs - sweep1.cpuMs)} more CPU for the same cases`,
       sweepRow("sweep, --workers 2, cold assembler cache", cold),
-      `one case: ${one.ms.toFixed(0)} ms in-process, ${oneProcessMs.toFixed(0)} ms as a process ` +
-      `(deno start-up alone ${startup.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
+      `one case: ${one.ms.toFixed(0)} ms in-process, ${oneProcess.ms.toFixed(0)} ms as a ` +
+      `process (Deno's own start-up, the task's command on an empty module, ` +
+      `${oneProcess.denoMs.toFixed(0)} ms; the harness's part, paired, ` +
+      `${oneProcess.harnessMs.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
       `floor, 1 thread, reused engines, no hooks or checks: ${fl.cases} cases, engine part ` +
       `${s(fl.engineMs)} (${rate(bare)} cases/s); with building and loading the worlds ` +
       `${s(fl.ms)} (${rate(fl)} cases/s)`,
@@ -709,7 +727,7 @@ if (import.meta.main) {
         sweepPeakMb: Math.max(sweep1.hwmKb, sweep2.hwmKb) / 1024,
         coldS: cold.wallMs / 1000,
         coldPeakMb: cold.hwmKb / 1024,
-        oneCaseMs: oneProcessMs,
+        oneCaseMs: oneProcess.ms,
         ...(growth ? { growth } : {}),
       }),
     );
