@@ -131,7 +131,7 @@ async function build(root: string): Promise<void> {
         "bundle",
         "--quiet",
         "--platform=deno",
-        // The npm packages on a run's path (parseargs, pathe) are bundled: loaded as npm
+        // The npm packages on a run's path (arg, pathe) are bundled: loaded as npm
         // packages, they would start Deno's Node layer. chart.js, which only a report needs,
         // is left to its import (src/report/html/chartjs.ts).
         "--external=chart.js",

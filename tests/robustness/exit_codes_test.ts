@@ -76,14 +76,16 @@ Deno.test('exit 2: bad flag, command, parameter, variant, scenario file, --json 
   const refusals: [string[], RegExp][] = [
     [
       ["run", "scenarios/single-tracer.ts", "--bogus"],
-      /Unknown option '--bogus'[\s\S]*usage: deno task run/,
+      /unknown option --bogus[\s\S]*usage: deno task run/,
     ],
     // parseArgs's other refusals, and those of the commands that parse their own options.
-    [["run", "scenarios/single-tracer.ts", "--json"], /Option '--json <value>' argument missing/],
-    [["main", "extra"], /Unexpected argument 'extra'/],
-    [["compare", "a.json", "b.json", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
-    [["kernel", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
-    [["asm", "--bogus"], /Unknown option '--bogus'[\s\S]*usage:/],
+    [["run", "scenarios/single-tracer.ts", "--json"], /option --json needs a value/],
+    [["run", "scenarios/single-tracer.ts", "--quiet=yes"], /option --quiet takes no value/],
+    [["run", "scenarios/single-tracer.ts", "-q"], /unknown option -q/],
+    [["main", "extra"], /unexpected argument extra: this command takes none/],
+    [["compare", "a.json", "b.json", "--bogus"], /unknown option --bogus[\s\S]*usage:/],
+    [["kernel", "--bogus"], /unknown option --bogus[\s\S]*usage:/],
+    [["asm", "--bogus"], /unknown option --bogus[\s\S]*usage:/],
     [["frobnicate"], /unknown command frobnicate/],
     [[], /expected a command/],
     [["run", "scenarios/single-tracer.ts", "--param", "args=two"], /expects an integer, got "two"/],
