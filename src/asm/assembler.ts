@@ -268,6 +268,10 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
   const tool = findTool(LLVM_MC);
   const attrs = mattr(options.features);
   const text = unitText(unit);
+  // The text's own hash (its disk entry's record) is taken beside the key's: each is a
+  // round trip to another thread, which a first case would otherwise wait for in turn.
+  const sourceSha256 = sha256Hex(text);
+  sourceSha256.catch(() => {});
   const version = await llvmMcVersion();
   const key = await sha256Hex(JSON.stringify([version, attrs, text]));
   let pending = memoryCache.get(key);
@@ -276,7 +280,7 @@ export async function assemble(unit: AsmUnit, options: AssembleOptions = {}): Pr
     // Set before any await: concurrent requests for one unit share this promise.
     pending = (async () => {
       const inputs = {
-        sourceSha256: await sha256Hex(text),
+        sourceSha256: await sourceSha256,
         llvmMc: version,
         triple: TRIPLE,
         mattr: attrs,
@@ -344,15 +348,12 @@ async function entryProblem(
   const read = readRecord<CacheRecord>(recordText, inputs);
   if ("problem" in read) return read.problem;
   const { record } = read;
+  // Bytes with the record's hash are those written, which parsed before they were
+  // (writeDiskCache): the loader's parse is the only one a hit needs.
   const actual = await sha256Hex(bytes);
   if (actual !== record.objectSha256) {
     return `its bytes have sha256 ${actual.slice(0, 16)}..., its record says ` +
       `${String(record.objectSha256).slice(0, 16)}...`;
-  }
-  try {
-    parseElf(bytes);
-  } catch (e) {
-    return `it is not a valid object (${(e as Error).message})`;
   }
   return undefined;
 }
@@ -389,6 +390,11 @@ async function readDiskCache(key: string, inputs: CacheInputs): Promise<Uint8Arr
 /** Write `<key>.o`, then its record: a reader never sees a record without its object. */
 async function writeDiskCache(key: string, inputs: CacheInputs, bytes: Uint8Array): Promise<void> {
   if (diskCacheDir === null) return;
+  try {
+    parseElf(bytes);
+  } catch {
+    return; // not kept: what the loader cannot read is assembled again, and reported by it
+  }
   const dir = diskCacheDir;
   const record: CacheRecord = { format: 1, objectSha256: await sha256Hex(bytes), ...inputs };
   try {

@@ -67,8 +67,8 @@ export async function measure(
   memo?: CaseMemo,
 ): Promise<CaseMeasurement> {
   const initial = initialState(loaded);
-  // Stack accesses are watched for sp alignment unless the code cannot misalign sp.
-  const watchStack = initial.finalFrame % 16n !== 0n || !loaded.code.keepsSpAligned();
+  // Stack accesses are watched for sp alignment unless the code is known not to misalign sp.
+  const watchStack = initial.finalFrame % 16n !== 0n || !loaded.code.keepsSpAlignedWhenRepeated();
   const path = loaded.world.path;
   // A hot path names addresses by the image's symbols, and no trace is kept: not memoized.
   const key = memo && !options.trace && !options.executionCounts && memo.tries(path)

@@ -21,6 +21,7 @@ import { AssemblyError } from "../../src/asm/assembler.ts";
 import * as broken from "../fixtures/broken_variants.ts";
 import { nopVariant } from "../../src/kernel/variants/nop.ts";
 import { ContractError } from "../../src/kernel/contract.ts";
+import { CodeImage } from "../../src/measure/code_image.ts";
 
 const workload = (args = 3) => toWorkload({ target: { args }, ops: [singleTracerOps("ringbuf")] });
 
@@ -72,6 +73,17 @@ Deno.test("a code that keeps sp aligned is run without a stack watch; one that m
   for (const variant of VARIANTS) assert.ok((await image(variant)).keepsSpAligned(), variant.name);
   assert.equal((await image(broken.storesWithMisalignedSp)).keepsSpAligned(), false);
   assert.equal((await image(broken.misalignedSp)).keepsSpAligned(), false);
+  // A placement's first run watches the stack; from its second, its code's answer is used.
+  const placedAnew = (code: CodeImage) =>
+    new CodeImage(Object.assign(Object.create(Object.getPrototypeOf(code.image)), code.image, {
+      codeKey: `test-${crypto.randomUUID()}`,
+    }));
+  for (const [variant, aligned] of [[VARIANTS[0], true], [broken.misalignedSp, false]] as const) {
+    const code = placedAnew(await image(variant));
+    assert.equal(code.keepsSpAlignedWhenRepeated(), false, `${variant.name}: first ask`);
+    assert.equal(code.keepsSpAlignedWhenRepeated(), aligned, `${variant.name}: second ask`);
+    assert.equal(code.keepsSpAlignedWhenRepeated(), aligned, `${variant.name}: third ask`);
+  }
 });
 
 Deno.test("a trampoline that corrupts x0 fails return-value", async () => {
