@@ -100,7 +100,7 @@ export class CodeImage {
    * caller watches the stack, which finds the same accesses aligned) at a
    * placement's first ask. Decoding all of a placement's code pays where its
    * runs are many, as a sweep's are; a one-case run's two placements each run
-   * once, and the decoding took 1.2 ms of it.
+   * once, and the decoding took about 1.3 ms of it.
    */
   keepsSpAlignedWhenRepeated(): boolean {
     const key = this.image.codeKey;
