@@ -23,9 +23,6 @@ interface OptionConfig {
 /** A refusal of the command line: its message names the option or argument at fault. */
 class ParseArgsError extends Error {
   override name = "ParseArgsError";
-  constructor(message: string, readonly code: string) {
-    super(message);
-  }
 }
 
 function parse(config: {
@@ -46,10 +43,7 @@ function parse(config: {
     if (a === "--") break;
     const eq = a.indexOf("=");
     if (a.startsWith("--") && eq > 2 && options[a.slice(2, eq)]?.type === "boolean") {
-      throw new ParseArgsError(
-        `option ${a.slice(0, eq)} takes no value (given ${a})`,
-        "ERR_PARSE_ARGS_INVALID_OPTION_VALUE",
-      );
+      throw new ParseArgsError(`option ${a.slice(0, eq)} takes no value (given ${a})`);
     }
   }
   let parsed: arg.Result<arg.Spec>;
@@ -59,10 +53,10 @@ function parse(config: {
     const code = (e as { code?: string }).code;
     const at = (e as Error).message.replace(/^.*: /, "");
     if (code === "ARG_UNKNOWN_OPTION") {
-      throw new ParseArgsError(`unknown option ${at}`, "ERR_PARSE_ARGS_UNKNOWN_OPTION");
+      throw new ParseArgsError(`unknown option ${at}`);
     }
     if (code?.startsWith("ARG_MISSING_REQUIRED")) {
-      throw new ParseArgsError(`option ${at} needs a value`, "ERR_PARSE_ARGS_INVALID_OPTION_VALUE");
+      throw new ParseArgsError(`option ${at} needs a value`);
     }
     throw e;
   }
@@ -73,10 +67,7 @@ function parse(config: {
   }
   const positionals = parsed._;
   if (!config.allowPositionals && positionals.length > 0) {
-    throw new ParseArgsError(
-      `unexpected argument ${positionals[0]}: this command takes none`,
-      "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL",
-    );
+    throw new ParseArgsError(`unexpected argument ${positionals[0]}: this command takes none`);
   }
   return { values, positionals };
 }

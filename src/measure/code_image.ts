@@ -21,7 +21,10 @@ function decodeShared(word: number): Decoded | Undecoded {
 
 /** Where each code placement (LoadedImage.codeKey) writes sp; null: not all of it decodes. */
 const spWritersByCode = new LruMap<string, number[] | null>(64);
-/** Placements whose alignment was asked for once (see CodeImage.keepsSpAlignedWhenRepeated). */
+/**
+ * Placements whose alignment was asked for (see CodeImage.keepsSpAlignedWhenRepeated); one
+ * dropped from here is watched once more, which gives the same results.
+ */
 const spAskedOnce = new LruMap<string, true>(256);
 
 /** An sp writer that keeps sp's alignment: sp ± a multiple of 16, and nothing else. */
@@ -104,7 +107,7 @@ export class CodeImage {
    */
   keepsSpAlignedWhenRepeated(): boolean {
     const key = this.image.codeKey;
-    if (key !== undefined && spWritersByCode.get(key) === undefined && !spAskedOnce.get(key)) {
+    if (key !== undefined && !spAskedOnce.get(key)) {
       spAskedOnce.set(key, true);
       return false;
     }
