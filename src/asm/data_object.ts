@@ -386,6 +386,16 @@ export interface DataSectionLayout {
 }
 
 /**
+ * The index of the layout in `data` that defines `name`, or -1. A plain loop:
+ * a search closure made per address word of a link was compiled again and
+ * again by V8 in a long sweep (bench/README.md).
+ */
+export function layoutDefining(data: readonly DataSectionLayout[], name: string): number {
+  for (let k = 0; k < data.length; k++) if (data[k].offsets.has(name)) return k;
+  return -1;
+}
+
+/**
  * Lays `chunks` out as llvm-mc lays out the same directives: sections in
  * order of first use, each the concatenation of its chunks, padded where
  * they asked for alignment at the offsets they really land at. Numbers are

@@ -21,7 +21,7 @@ import {
   SHN_UNDEF,
   SHT_NOBITS,
 } from "./elf.ts";
-import type { DataAddress, DataSectionLayout } from "./data_object.ts";
+import { type DataAddress, type DataSectionLayout, layoutDefining } from "./data_object.ts";
 import { cached, LruMap, objectId } from "../lru.ts";
 
 /** What the `place` callback of {@link load} is asked to place. */
@@ -208,7 +208,7 @@ export function link(
     globals.forEach((_, name) => {
       if (externs.has(name)) return;
       for (const { input } of data) {
-        if (!input.data.some((l) => l.offsets.has(name))) continue;
+        if (layoutDefining(input.data, name) < 0) continue;
         throw new LoadError(
           `symbol ${name} is defined twice: in ${input.name || "typed data"} and in an object`,
         );
@@ -312,38 +312,42 @@ interface BindPlan {
 const bindPlans = new WeakMap<readonly DataSectionLayout[], BindPlan>();
 
 function bindPlan(data: readonly DataSectionLayout[]): BindPlan {
-  return cached(bindPlans, data, () => {
-    const plan: BindPlan = { own: [], others: [] };
-    data.forEach((layout, k) => {
-      const { internal } = layout;
-      const n = layout.addresses.length + internal.length / 2;
-      const offsets = new Int32Array(n), sections = new Int32Array(n), values = new Float64Array(n);
-      const others: DataAddress[] = [];
-      let count = 0;
-      // Words naming the layout's own objects by position need no lookup.
-      for (let w = 0; w < internal.length; w += 2) {
-        offsets[count] = internal[w];
-        sections[count] = k;
-        values[count++] = internal[w + 1];
+  return cached(bindPlans, data, () => makeBindPlan(data));
+}
+
+// Loops, not closures made per call: each new data made V8 compile those again.
+function makeBindPlan(data: readonly DataSectionLayout[]): BindPlan {
+  const plan: BindPlan = { own: [], others: [] };
+  for (let k = 0; k < data.length; k++) {
+    const layout = data[k];
+    const { internal } = layout;
+    const n = layout.addresses.length + internal.length / 2;
+    const offsets = new Int32Array(n), sections = new Int32Array(n), values = new Float64Array(n);
+    const others: DataAddress[] = [];
+    let count = 0;
+    // Words naming the layout's own objects by position need no lookup.
+    for (let w = 0; w < internal.length; w += 2) {
+      offsets[count] = internal[w];
+      sections[count] = k;
+      values[count++] = internal[w + 1];
+    }
+    for (const a of layout.addresses) {
+      const section = a.size === 8 ? layoutDefining(data, a.symbol) : -1;
+      if (section < 0) others.push(a);
+      else {
+        offsets[count] = a.offset;
+        sections[count] = section;
+        values[count++] = data[section].offsets.get(a.symbol)! + a.addend;
       }
-      for (const a of layout.addresses) {
-        const section = a.size === 8 ? data.findIndex((l) => l.offsets.has(a.symbol)) : -1;
-        if (section < 0) others.push(a);
-        else {
-          offsets[count] = a.offset;
-          sections[count] = section;
-          values[count++] = data[section].offsets.get(a.symbol)! + a.addend;
-        }
-      }
-      plan.own.push({
-        offsets: offsets.subarray(0, count),
-        sections: sections.subarray(0, count),
-        values: values.subarray(0, count),
-      });
-      plan.others.push(others);
+    }
+    plan.own.push({
+      offsets: offsets.subarray(0, count),
+      sections: sections.subarray(0, count),
+      values: values.subarray(0, count),
     });
-    return plan;
-  });
+    plan.others.push(others);
+  }
+  return plan;
 }
 
 /**
@@ -374,7 +378,8 @@ function bindData(
   const plan = bindPlan(input.data);
   const at = sections.map((s) => s.address).join(" ");
   let placed: ReturnType<typeof placedLayouts> | undefined;
-  input.data.forEach((layout, k) => {
+  for (let k = 0; k < input.data.length; k++) {
+    const layout = input.data[k];
     let kept = prebound.get(layout);
     if (kept?.at !== at) {
       const bytes = layout.bytes.slice();
@@ -389,7 +394,7 @@ function bindData(
     }
     sections[k].bytes = copyOf(kept.bytes);
     bindAddresses(plan.others[k], sections[k], symbols, input.name);
-  });
+  }
 }
 
 /** Write a placed section's words that name its own objects (DataSectionLayout.internal). */

@@ -8,7 +8,7 @@
  * @module
  */
 import { assemble } from "./assembler.ts";
-import { type DataSectionLayout, isDataChunk, layoutData } from "./data_object.ts";
+import { type DataSectionLayout, isDataChunk, layoutData, layoutDefining } from "./data_object.ts";
 import { type ElfObject, SHF_ALLOC, SHN_UNDEF } from "./elf.ts";
 import { parseElf } from "./elf.ts";
 import type { LinkItem } from "./loader.ts";
@@ -127,8 +127,7 @@ function dataExterns(data: readonly DataSectionLayout[]): Set<string> {
 }
 
 function owns(data: readonly DataSectionLayout[], name: string): boolean {
-  for (let k = 0; k < data.length; k++) if (data[k].offsets.has(name)) return true;
-  return false;
+  return layoutDefining(data, name) >= 0;
 }
 
 function separable(code: ElfObject, data: readonly DataSectionLayout[]): boolean {
