@@ -7,7 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { assemble } from "../../src/asm/assembler.ts";
-import { DataValueError, DataWriter, layoutData, sym } from "../../src/asm/data_object.ts";
+import {
+  DataValueError,
+  DataWriter,
+  layoutData,
+  layoutDefining,
+  sym,
+} from "../../src/asm/data_object.ts";
 import { parseElf } from "../../src/asm/elf.ts";
 import { link, load, type LoadedImage, type PlaceRequest } from "../../src/asm/loader.ts";
 import { objectStats, unitObjects } from "../../src/asm/objects.ts";
@@ -174,6 +180,18 @@ Deno.test("typed data: two data inputs in one link name each other's objects", (
   };
   assert.deepEqual(quads("a"), [0x50004n, 0x40000n]);
   assert.deepEqual(quads("b"), [0x40000n, 0x50008n]);
+});
+
+Deno.test("typed data: the layout defining a name is found by position, or -1", () => {
+  const first = new DataWriter("data", ".data");
+  first.object("first_obj").quad(sym("second_obj"));
+  const second = new DataWriter("data", ".data.other");
+  second.object("second_obj").quad(0n);
+  const data = layoutData([first.chunk(), second.chunk()]);
+  assert.deepEqual(data.map((l) => l.name), [".data", ".data.other"]);
+  assert.equal(layoutDefining(data, "first_obj"), 0);
+  assert.equal(layoutDefining(data, "second_obj"), 1);
+  assert.equal(layoutDefining(data, "elsewhere"), -1);
 });
 
 Deno.test("typed data: words that cannot be written are refused with their origin", () => {
