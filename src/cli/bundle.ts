@@ -20,7 +20,7 @@
  * every run: what it imports is kept to a few modules that import no others.
  */
 import { BUNDLE_DIR, projectPath } from "../paths.ts";
-import { type FileStatus, fileStatus, sameStatus } from "../store/file_status.ts";
+import { type FileStatus, fileStatus, RACY_MS, sameStatus } from "../store/file_status.ts";
 import { writeFileAtomic } from "../report/results_file.ts";
 
 /** The bundle's entries: the command line, and the sweep's worker (`src/runner/case_pool.ts`). */
@@ -35,8 +35,6 @@ const MANIFEST = "manifest.json";
 const ENTRY = "mod.js";
 const KIND = "ftrace-bench-cli-bundle";
 const SCHEMA = 2;
-/** A source changed this recently (ms) before the build makes the manifest untrustworthy. */
-const RACY_MS = 2_000;
 /**
  * Earlier builds are removed once this old (ms): a process that loaded one may still read
  * it (its workers, a command's lazily loaded modules), and each edit of a source makes one.
@@ -175,6 +173,8 @@ async function build(root: string): Promise<void> {
       sources,
       outputs: stampAll(dest, [ENTRY, ...written.map((f) => `${name}/${f}`)]),
     };
+    // By mtime, which every change of a source's text moves; not ctime, which a fresh
+    // clone's files all have from the moment of the clone.
     if (sources.some(([, status]) => status![1] > started - RACY_MS)) {
       // This run uses what it built from the files as they are now; the next one builds again.
       try {

@@ -119,11 +119,7 @@ export async function kernelCommand(args: string[]): Promise<number> {
     } else throw new KernelUsageError(`unknown command ${command}: expected build or list`);
     return 0;
   } catch (e) {
-    if (e instanceof KernelUsageError) {
-      console.error(`error: ${e.message}\n${KERNEL_USAGE}`);
-      return 2;
-    }
-    if (isParseArgsError(e)) {
+    if (e instanceof KernelUsageError || isParseArgsError(e)) {
       console.error(`error: ${e.message}\n${KERNEL_USAGE}`);
       return 2;
     }

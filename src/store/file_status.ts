@@ -24,3 +24,11 @@ export function sameStatus(a: FileStatus, b: FileStatus): boolean {
   if (a === null || b === null) return a === b;
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
+
+/**
+ * A file changed this recently (ms) before its status was recorded makes the
+ * record untrustworthy: a later change within the same tick of the file
+ * system's clock would leave the same times (a jiffy on Linux's own file
+ * systems, 2 s on FAT).
+ */
+export const RACY_MS = 2000;

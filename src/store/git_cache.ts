@@ -23,19 +23,12 @@
 import { dirname, join, resolve } from "pathe";
 import { tryRemove, writeFileAtomic } from "../report/results_file.ts";
 import { projectPath } from "../paths.ts";
-import { fileStatus } from "./file_status.ts";
+import { fileStatus, RACY_MS } from "./file_status.ts";
 
 /** Where the records go: `.cache/git/` unless this variable names a directory. */
 export const GIT_CACHE_ENV = "FTRACE_BENCH_GIT_CACHE";
 
 const DEFAULT_DIR = projectPath(".cache/git");
-
-/**
- * A file changed this recently (ms) before git was asked makes its answer
- * not kept: a later change within the same tick of the file system's clock
- * would leave the same times (a jiffy on Linux's own file systems, 2 s on FAT).
- */
-export const RACY_MS = 2000;
 
 /** A repository's work tree, its git directory and the common one (refs, config). */
 export interface Repo {
