@@ -354,7 +354,63 @@ function makeBindPlan(data: readonly DataSectionLayout[]): BindPlan {
  * A layout's bytes with its own address words bound, at its data's last
  * placement: a parameter set's variants link one data at one place.
  */
-const prebound = new WeakMap<DataSectionLayout, { at: string; bytes: Uint8Array }>();
+interface Prebound {
+  /** The layout's objectId: the slot does not keep the layout alive. */
+  layout: number;
+  at: string;
+  /** The bound bytes: the start of `buffer`, which the slot keeps for its next layout. */
+  bytes: Uint8Array;
+  buffer: Uint8Array;
+  /** When the slot was last used (a count of lookups). */
+  used: number;
+}
+
+/**
+ * The last few layouts bound (each thread links one parameter set at a time),
+ * in buffers that are written again, not allocated per set: a copy per set,
+ * held by its layout until a full collection, was the largest part of the C
+ * heap a long sweep took and gave back (bench/README.md, "Buffers kept").
+ */
+const prebound: Prebound[] = [];
+const PREBOUND_SLOTS = 8;
+let preboundLookups = 0;
+
+/** The slot holding `layout` bound at `at`, or null. */
+function preboundFor(layout: number, at: string): Prebound | null {
+  for (const slot of prebound) {
+    if (slot.layout === layout && slot.at === at) {
+      slot.used = ++preboundLookups;
+      return slot;
+    }
+  }
+  return null;
+}
+
+/** A slot for `layout` at `at`, its bytes a copy of the layout's (the least recently used slot's buffer, if big enough). */
+function preboundSlot(layout: DataSectionLayout, id: number, at: string): Prebound {
+  const size = layout.bytes.length;
+  // The layout's own slot (bound at another place), a new one, or the least recently used.
+  let slot: Prebound | undefined;
+  for (const s of prebound) if (s.layout === id) slot = s;
+  if (!slot && prebound.length < PREBOUND_SLOTS) {
+    prebound.push(slot = { layout: id, at, bytes: EMPTY, buffer: EMPTY, used: 0 });
+  }
+  if (!slot) {
+    slot = prebound[0];
+    for (const s of prebound) if (s.used < slot.used) slot = s;
+  }
+  if (slot.buffer.length < size) {
+    slot.buffer = new Uint8Array(Math.max(size, 2 * slot.buffer.length));
+  }
+  slot.layout = id;
+  slot.at = at;
+  slot.used = ++preboundLookups;
+  slot.bytes = slot.buffer.subarray(0, size);
+  slot.bytes.set(layout.bytes);
+  return slot;
+}
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * Give each placed section of `input` its own copy of its bytes and write
@@ -380,17 +436,17 @@ function bindData(
   let placed: ReturnType<typeof placedLayouts> | undefined;
   for (let k = 0; k < input.data.length; k++) {
     const layout = input.data[k];
-    let kept = prebound.get(layout);
-    if (kept?.at !== at) {
-      const bytes = layout.bytes.slice();
-      const view = viewOf(bytes);
+    const id = objectId(layout);
+    let kept = preboundFor(id, at);
+    if (!kept) {
+      kept = preboundSlot(layout, id, at);
+      const view = viewOf(kept.buffer);
       placed ??= placedLayouts(input, sections);
       const { offsets, sections: named, values } = plan.own[k];
       for (let w = 0; w < offsets.length; w++) {
         const { base, section } = placed[named[w]];
         setPlacedWord(view, offsets[w], base, section.address, values[w]);
       }
-      prebound.set(layout, kept = { at, bytes });
     }
     sections[k].bytes = copyOf(kept.bytes);
     bindAddresses(plan.others[k], sections[k], symbols, input.name);

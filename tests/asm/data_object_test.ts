@@ -158,6 +158,30 @@ Deno.test("typed data: one data linked at one place, another, then the first bin
   }
 });
 
+Deno.test("typed data: more datas than the loader keeps bound, linked in turn, each bind right", async () => {
+  // Twelve datas of different sizes (more than the loader's kept bound copies, whose
+  // buffers go to the next data), each linked at two places, forwards then backwards.
+  const code = { origin: "test code", text: "\t.text\n\t.globl fn\nfn:\n\tret" };
+  const units = Array.from({ length: 12 }, (_, k) => {
+    const data = new DataWriter(`data ${k}`);
+    for (let i = 0; i <= (k * 7) % 12; i++) {
+      data.object(`obj${i}`).quad(sym(i ? `obj${i - 1}` : "fn", 8 * k)).zero(8 * k).word(k);
+    }
+    data.object("last").quad(sym("obj0"));
+    return { name: `turn ${k}`, chunks: [code, data.chunk()] };
+  });
+  const at = (base: bigint) => (s: PlaceRequest) => s.name === ".text" ? 0x10000n : base;
+  for (const order of [units, [...units].reverse()]) {
+    for (const unit of order) {
+      for (const base of [0x20000n, 0x48000n]) {
+        const linked = link(await unitObjects(unit), at(base));
+        const assembled = load(parseElf(await assemble(unit)), at(base));
+        assert.deepEqual(shape(linked), shape(assembled), `${unit.name} at ${base.toString(16)}`);
+      }
+    }
+  }
+});
+
 Deno.test("typed data: two data inputs in one link name each other's objects", () => {
   const a = new DataWriter("data a");
   a.object("a_obj").quad(sym("b_obj", 4)).quad(sym("a_obj"));
