@@ -368,8 +368,10 @@ interface Prebound {
 /**
  * The last few layouts bound (each thread links one parameter set at a time),
  * in buffers that are written again, not allocated per set: a copy per set,
- * held by its layout until a full collection, was the largest part of the C
- * heap a long sweep took and gave back (bench/README.md, "Buffers kept").
+ * held by its layout until a full collection, was most of the buffer bytes a
+ * sweep kept that long (bench/README.md, "Buffers kept until a full
+ * collection"). Slots name layouts by objectId: holding the layouts kept
+ * their own bytes that long instead.
  */
 const prebound: Prebound[] = [];
 const PREBOUND_SLOTS = 8;
