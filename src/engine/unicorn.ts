@@ -1266,12 +1266,10 @@ function registerId(reg: Register): number {
  * share one engine, 2 ms sooner than opening a second (bench/README.md, one case);
  * a sweep's first set runs its variants on one engine, and the code that
  * comes back gets an engine of its own. Up to `maxEngines` are kept, the
- * least recently used one is taken for new code past that. An engine holds
- * more memory case after case (Unicorn 2.0.1 keeps about 0.9 KB at every
- * uc_emu_start until uc_close, and dropped translations do not give back
- * their space in its code buffer), so an engine is really closed after
- * `maxCases` cases, which bounds the memory it holds. `release` closes the
- * idle engines.
+ * least recently used one is taken for new code past that. Dropped
+ * translations do not give back their space in Unicorn's code buffer, so an
+ * engine is really closed after `maxCases` cases, which bounds the memory it
+ * holds. `release` closes the idle engines.
  */
 export class RecyclingUnicornFactory implements EngineFactory {
   readonly name = "unicorn-2";
