@@ -26,7 +26,10 @@
  *   and block/code hooks added or removed after translation do not apply to
  *   cached blocks. Before a run, cached blocks are dropped where it matters:
  *   around a new `until`, and over the mapped part of a changed hook's range.
- *   Runs that repeat the same `until` keep their translations.
+ *   Runs that repeat the same `until` keep their translations, but for
+ *   what Unicorn itself translates again at every run (about a block a run
+ *   in a scratch script, whether or not a block holding the byte before
+ *   `until` ran; bench/README.md).
  * - uc_mem_unmap flushes the TLB of the unmapped pages but not their
  *   translations, and a later mapping may reuse the same RAM offsets: an
  *   executable mapping's translations are dropped before it is unmapped
