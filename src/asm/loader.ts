@@ -355,60 +355,39 @@ function makeBindPlan(data: readonly DataSectionLayout[]): BindPlan {
  * placement: a parameter set's variants link one data at one place.
  */
 interface Prebound {
-  /** The layout's objectId: the slot does not keep the layout alive. */
-  layout: number;
   at: string;
-  /** The bound bytes: the start of `buffer`, which the slot keeps for its next layout. */
+  /** The bound bytes: the start of `buffer`, which goes to another layout when this one's is dropped. */
   bytes: Uint8Array;
   buffer: Uint8Array;
-  /** When the slot was last used (a count of lookups). */
-  used: number;
 }
 
 /**
- * The last few layouts bound (each thread links one parameter set at a time),
- * in buffers that are written again, not allocated per set: a copy per set,
- * held by its layout until a full collection, was most of the buffer bytes a
- * sweep kept that long (bench/README.md, "Buffers kept until a full
- * collection"). Slots name layouts by objectId: holding the layouts kept
- * their own bytes that long instead.
+ * The last few layouts bound, by objectId (each thread links one parameter
+ * set at a time), in buffers that are written again, not allocated per set: a
+ * copy per set, held by its layout until a full collection, was most of the
+ * buffer bytes a sweep kept that long (bench/README.md, "Buffers kept until a
+ * full collection"). Keyed by objectId, not by layout: holding the layouts
+ * kept their own bytes that long instead.
  */
-const prebound: Prebound[] = [];
-const PREBOUND_SLOTS = 8;
-let preboundLookups = 0;
+const prebound = new LruMap<number, Prebound>(8);
 
-/** The slot holding `layout` bound at `at`, or null. */
-function preboundFor(layout: number, at: string): Prebound | null {
-  for (const slot of prebound) {
-    if (slot.layout === layout && slot.at === at) {
-      slot.used = ++preboundLookups;
-      return slot;
-    }
-  }
-  return null;
-}
-
-/** A slot for `layout` at `at`, its bytes a copy of the layout's (the least recently used slot's buffer, if big enough). */
+/** `layout`'s bytes, unbound yet, in its own slot or the least recently used one's buffer. */
 function preboundSlot(layout: DataSectionLayout, id: number, at: string): Prebound {
+  let slot = prebound.get(id);
+  if (!slot && prebound.size >= prebound.capacity) {
+    const [oldest, reused] = prebound.entries().next().value!;
+    prebound.delete(oldest);
+    slot = reused;
+  }
+  slot ??= { at, bytes: EMPTY, buffer: EMPTY };
   const size = layout.bytes.length;
-  // The layout's own slot (bound at another place), a new one, or the least recently used.
-  let slot: Prebound | undefined;
-  for (const s of prebound) if (s.layout === id) slot = s;
-  if (!slot && prebound.length < PREBOUND_SLOTS) {
-    prebound.push(slot = { layout: id, at, bytes: EMPTY, buffer: EMPTY, used: 0 });
-  }
-  if (!slot) {
-    slot = prebound[0];
-    for (const s of prebound) if (s.used < slot.used) slot = s;
-  }
   if (slot.buffer.length < size) {
     slot.buffer = new Uint8Array(Math.max(size, 2 * slot.buffer.length));
   }
-  slot.layout = id;
   slot.at = at;
-  slot.used = ++preboundLookups;
   slot.bytes = slot.buffer.subarray(0, size);
   slot.bytes.set(layout.bytes);
+  prebound.set(id, slot);
   return slot;
 }
 
@@ -439,8 +418,8 @@ function bindData(
   for (let k = 0; k < input.data.length; k++) {
     const layout = input.data[k];
     const id = objectId(layout);
-    let kept = preboundFor(id, at);
-    if (!kept) {
+    let kept = prebound.get(id);
+    if (kept?.at !== at) {
       kept = preboundSlot(layout, id, at);
       const view = viewOf(kept.buffer);
       placed ??= placedLayouts(input, sections);
