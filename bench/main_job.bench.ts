@@ -10,18 +10,19 @@
  * a change is measured against the code before it on the same machine at the
  * same time. Each tree writes into its own temporary directory.
  */
-import { taskCommand } from "./sweep.bench.ts";
+import { taskCommand, taskEnv } from "./sweep.bench.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const baseline = Deno.env.get("FTRACE_BENCH_BASELINE");
 
 async function mainJob(tree: string): Promise<void> {
   const out = await Deno.makeTempDir({ prefix: "ftrace-bench-main-" });
+  const slashed = tree.endsWith("/") ? tree : `${tree}/`;
   try {
     const r = await new Deno.Command(Deno.execPath(), {
-      args: [...taskCommand("bench", tree.endsWith("/") ? tree : `${tree}/`), "--out", out],
+      args: [...taskCommand("bench", slashed), "--out", out],
       cwd: tree,
-      env: { CI: "true" },
+      env: { CI: "true", ...taskEnv("bench", slashed) },
       stdout: "null",
       stderr: "piped",
     }).output();

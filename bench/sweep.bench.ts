@@ -32,6 +32,9 @@
  *   to 30 MB between two trims of the C heap, every 500 ms, and falls at
  *   each, so one sample may be a high or a low).
  *
+ * Every child runs with the environment the `run` task gives Deno (the
+ * allocator it preloads, src/cli/preload.ts), as a user's run has it.
+ *
  * It ends with the issue's targets, each with its figure and whether this run
  * met it (the long sweep's growth only when every reading is under 10%).
  *
@@ -56,6 +59,7 @@
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
 import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
+import { takePreload } from "../src/cli/preload.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Threads `--workers 2` can keep busy here: two, or fewer cores. */
@@ -129,6 +133,7 @@ async function runCli(scenario: string, args: string[], workers: number, out: st
 const params = (...values: string[]) => values.flatMap((p) => ["--param", p]);
 
 async function child(what: string, workers: number): Promise<ChildReport> {
+  takePreload(); // as the launcher does: the tools it spawns do not inherit the preload
   await import("../src/cli/main.ts"); // loading the harness is not the work measured
   // A directory of its own: `--cpu all` writes a file per model beside `out`.
   const dir = Deno.makeTempDirSync();
@@ -259,17 +264,37 @@ function defaults(scenario: any): Record<string, unknown> {
 }
 
 /**
- * The arguments to `deno` of a task of `tree`'s deno.json: its last command
- * (after any `&&`), as `deno task` runs it.
+ * A task of `tree`'s deno.json, as `deno task` runs it: its last command
+ * (after any `&&`), the environment that command sets (`NAME=value` words
+ * before `deno`), and the arguments to `deno`.
  */
-export function taskCommand(task: string, tree = ROOT): string[] {
+export function taskParts(
+  task: string,
+  tree = ROOT,
+): { env: Record<string, string>; args: string[] } {
   const tasks = JSON.parse(Deno.readTextFileSync(`${tree}deno.json`)).tasks as Record<
     string,
     string
   >;
   const words = tasks[task].split("&&").pop()!.trim().split(/\s+/);
-  if (words[0] !== "deno") throw new Error(`the ${task} task of ${tree} does not run deno`);
-  return words.slice(1);
+  const env: Record<string, string> = {};
+  let at = 0;
+  for (; at < words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[at]); at++) {
+    const eq = words[at].indexOf("=");
+    env[words[at].slice(0, eq)] = words[at].slice(eq + 1);
+  }
+  if (words[at] !== "deno") throw new Error(`the ${task} task of ${tree} does not run deno`);
+  return { env, args: words.slice(at + 1) };
+}
+
+/** The arguments to `deno` of a task of `tree`'s deno.json (see {@link taskParts}). */
+export function taskCommand(task: string, tree = ROOT): string[] {
+  return taskParts(task, tree).args;
+}
+
+/** The environment a task of `tree`'s deno.json sets for `deno` (its allocator's preload). */
+export function taskEnv(task: string, tree = ROOT): Record<string, string> {
+  return taskParts(task, tree).env;
 }
 
 /** The `--v8-flags=...` arguments a task of `tree`'s deno.json passes. */
@@ -329,7 +354,8 @@ async function spawn(
       ...["run", "-A", ...taskV8Flags("run", tree)],
       ...[`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
     ],
-    env,
+    // The allocator the run task preloads, as a user's run has it.
+    { ...taskEnv("run", tree), ...env },
     tree,
     what === "long",
   );
@@ -359,7 +385,7 @@ async function oneCaseProcess(repeat: number): Promise<OneCaseProcess> {
   const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-one-" });
   const [out, empty] = [`${dir}/out.json`, `${dir}/empty.js`];
   await Deno.writeTextFile(empty, "");
-  const task = taskCommand("run");
+  const task = taskCommand("run"), env = taskEnv("run");
   // The task's deno arguments up to its script, which is the first argument after `run`
   // not starting with `-`.
   const denoArgs = task.slice(0, task.findIndex((a, i) => i > 0 && !a.startsWith("-")));
@@ -367,8 +393,8 @@ async function oneCaseProcess(repeat: number): Promise<OneCaseProcess> {
   try {
     for (let i = 0; i < repeat; i++) {
       const one = ["scenarios/single-tracer.ts", "--variant", "args", ...params("args=2")];
-      cases.push((await denoRun([...task, ...one, "--quiet", "--json", out])).wallMs);
-      denos.push((await denoRun([...denoArgs, empty])).wallMs);
+      cases.push((await denoRun([...task, ...one, "--quiet", "--json", out], env)).wallMs);
+      denos.push((await denoRun([...denoArgs, empty], env)).wallMs);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

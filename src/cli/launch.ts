@@ -8,6 +8,10 @@
  * imports mod.ts from its sources.
  */
 import { BundleError, ensureBundle } from "./bundle.ts";
+import { takePreload } from "./preload.ts";
+
+// Before anything is spawned: the allocator's preload is for this process only.
+takePreload();
 
 // Not a literal, so Deno does not load the bundle with this module's graph: a bundle
 // built again below is read after it is written.

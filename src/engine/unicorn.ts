@@ -1332,6 +1332,9 @@ export class RecyclingUnicornFactory implements EngineFactory {
    * go in this thread's malloc arena, which keeps what they freed resident
    * (with two workers, 115 MB of a 5,000-case sweep). A trim costs a few ms;
    * `whatever` trims whatever the time (the factory's engines are all closed).
+   * This is glibc's malloc: under the tasks' preloaded mimalloc
+   * (src/cli/preload.ts), which hands freed pages back by itself, a trim
+   * finds next to nothing in glibc's arenas.
    */
   #trim(whatever = false): void {
     const now = performance.now();

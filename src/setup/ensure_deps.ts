@@ -8,6 +8,8 @@
  *   /usr/bin/chromium             Debian package chromium (with --browser: the report's browser test)
  *   cc, gcc or clang              Debian package gcc (optional: builds the native execution
  *                                 log; without it runs log through slower JavaScript hooks)
+ *   libmimalloc.so.2              Debian package libmimalloc2.0 (optional: the allocator the
+ *                                 run and bench tasks preload; without it, glibc's malloc)
  *
  * With --kernels (`deno task test`: the real-kernel tests) it also installs
  * what building the reference kernels takes, then builds both (linux-6.1,
@@ -22,6 +24,7 @@
  *   OpenSSL and libelf headers          Debian packages libssl-dev, libelf-dev
  */
 import { ensureKernel, REFERENCE_KERNELS } from "../kernel/real/build.ts";
+import { ALLOCATOR_LIBRARY, ALLOCATOR_PACKAGE } from "../cli/preload.ts";
 import {
   fileExists,
   installMissing,
@@ -61,6 +64,29 @@ export const COMPILER_REQUIREMENT: Requirement = {
   what: "a C compiler (cc, gcc or clang) for the native execution log",
   debianPackage: "gcc",
   present: () => ["cc", "gcc", "clang"].some(onPath),
+  optional: true,
+};
+
+/** Whether the loader can preload `library`: a process started with it prints no complaint. */
+function preloads(library: string): boolean {
+  try {
+    const r = new Deno.Command("/bin/sh", {
+      args: ["-c", "true"],
+      env: { LD_PRELOAD: library },
+      stdout: "null",
+      stderr: "piped",
+    }).outputSync();
+    return r.success && r.stderr.length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** The allocator the run and bench tasks preload (src/cli/preload.ts). */
+export const ALLOCATOR_REQUIREMENT: Requirement = {
+  what: `${ALLOCATOR_LIBRARY} (mimalloc, the allocator sweeps run on)`,
+  debianPackage: ALLOCATOR_PACKAGE,
+  present: () => preloads(ALLOCATOR_LIBRARY),
   optional: true,
 };
 
@@ -113,7 +139,7 @@ export async function ensureReferenceKernels(): Promise<void> {
 export async function ensureDependencies(
   options: { browser?: boolean; kernels?: boolean } = {},
 ): Promise<void> {
-  const wanted = [...REQUIREMENTS, COMPILER_REQUIREMENT];
+  const wanted = [...REQUIREMENTS, COMPILER_REQUIREMENT, ALLOCATOR_REQUIREMENT];
   if (options.browser) wanted.push(BROWSER_REQUIREMENT);
   if (options.kernels) wanted.push(...KERNEL_REQUIREMENTS);
   await installMissing(wanted, { progress, showAptOutput: true });

@@ -6,7 +6,8 @@
  * the sweep bench reads them for its children.
  */
 import assert from "node:assert/strict";
-import { taskV8Flags } from "../../bench/sweep.bench.ts";
+import { taskCommand, taskEnv, taskParts, taskV8Flags } from "../../bench/sweep.bench.ts";
+import { ALLOCATOR_LIBRARY } from "../../src/cli/preload.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 
@@ -37,4 +38,36 @@ Deno.test("this Deno's V8 takes the tasks' flags, and a sweep thread can collect
   const stderr = new TextDecoder().decode(out.stderr);
   assert.ok(out.success, `deno eval ${flags.join(" ")} failed: ${stderr}`);
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "function");
+});
+
+Deno.test("the run and bench tasks preload the same allocator, which the bench's children get", () => {
+  const run = taskEnv("run");
+  assert.deepEqual(run, { LD_PRELOAD: ALLOCATOR_LIBRARY });
+  assert.deepEqual(taskEnv("bench"), run);
+  // What follows the environment is deno's own command line.
+  assert.equal(taskCommand("run")[0], "run");
+});
+
+Deno.test("a task's environment words are read apart from its deno arguments", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(
+      `${dir}/deno.json`,
+      JSON.stringify({
+        tasks: {
+          env: "deno run -A setup.ts && A=1 B_2=x=y deno run -A main.ts run",
+          plain: "deno eval 1",
+          other: "A=1 node main.js",
+        },
+      }),
+    );
+    assert.deepEqual(taskParts("env", `${dir}/`), {
+      env: { A: "1", B_2: "x=y" },
+      args: ["run", "-A", "main.ts", "run"],
+    });
+    assert.deepEqual(taskParts("plain", `${dir}/`), { env: {}, args: ["eval", "1"] });
+    assert.throws(() => taskParts("other", `${dir}/`), /does not run deno/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
