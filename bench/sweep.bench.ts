@@ -28,9 +28,9 @@
  *   the C heap's trims); the figure is the growth after the first 10,000
  *   cases of the peak resident set (VmHWM, which the kernel keeps between
  *   samples), then of the samples: against the one at 10,000 cases and the
- *   first 10,000 cases' highest, and between means of 2.5 s (RSS rises by 15
- *   to 30 MB between two trims of the C heap, every 500 ms, and falls at
- *   each, so one sample may be a high or a low).
+ *   first 10,000 cases' highest, and between means of 2.5 s (RSS swings
+ *   with V8's collections, and on glibc's malloc by 15 to 30 MB between two
+ *   trims of the C heap, every 500 ms: one sample may be a high or a low).
  *
  * Every child runs with the environment the `run` task gives Deno (the
  * allocator it preloads, src/cli/preload.ts), as a user's run has it.
