@@ -85,9 +85,18 @@ interface DerivedNames {
   readonly notrace: string;
   readonly buckets: string;
   readonly entries: string[];
-  /** This ops' data as written before, by what it points at next (see {@link opsSegment}). */
+  /** This ops' data as written before, by what it points at next (see writeData). */
   readonly segments: Map<string, OpsSegment[]>;
 }
+
+/**
+ * The writings of one ops (with one next) kept at most. A sweep's inner
+ * parameters cycle through them: ftrace-ops' four booleans give each ops 16
+ * sets of flags, and its variants more, which a bound of 8 could not hold:
+ * the 100,800-case sweep wrote about 250,000 ops per thread with 8, about
+ * 1,700 with 32, and took 21 to 23 s against 15 to 17 (bench/README.md).
+ */
+const OPS_WRITTEN_PER_NEXT = 32;
 
 /** An ops' data (the ops and its two hashes) and the values it was written from. */
 interface OpsSegment {
@@ -284,7 +293,7 @@ function writeData(workload: Workload, options: DataOptions, statics: string): D
         emitHash(w, names.filter, filtered === undefined ? [] : [siteIp(filtered)]);
         emitHash(w, names.notrace, notrace === undefined ? [] : [siteIp(notrace)]);
       });
-      if (written.length >= 8) written.shift(); // bounded, as the names are
+      if (written.length >= OPS_WRITTEN_PER_NEXT) written.shift(); // bounded, as the names are
       written.push({ func, direct, flags, filtered, notrace, blOffset, segment });
       names.segments.set(next, written);
     }
