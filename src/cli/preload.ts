@@ -3,9 +3,9 @@
  * start Deno with `LD_PRELOAD=libmimalloc.so.2`, so that Unicorn's, V8's and
  * the harness's own C heap allocations go to mimalloc rather than glibc's
  * malloc. On the 2-core machine (bench/README.md), sweeps ran faster with it,
- * and the long sweep's resident set no longer crept up after its warm-up
- * (glibc's arenas fragment as engines, V8's compiler zones and our buffers
- * come and go), though at a higher level.
+ * and in a long sweep the C heap held its level, higher, where glibc's arenas
+ * crept up (they fragment as engines, V8's compiler zones and our buffers come
+ * and go).
  *
  * The preload is taken out of the environment once the process has started,
  * so that the tools the harness runs (llvm-mc, git, cc, a kernel build) start
