@@ -41,6 +41,17 @@ export class LruMap<K, V> {
     return this;
   }
 
+  /**
+   * When the map is full, removes its least recently used entry and gives its
+   * value (whose storage a caller may reuse for the entry it adds next).
+   */
+  evictWhenFull(): V | undefined {
+    if (this.#entries.size < this.capacity) return undefined;
+    const [key, value] = this.#entries.entries().next().value!;
+    this.#entries.delete(key);
+    return value;
+  }
+
   delete(key: K): boolean {
     return this.#entries.delete(key);
   }

@@ -17,6 +17,17 @@ Deno.test("an LRU map keeps its capacity, dropping the least recently used entry
   assert.throws(() => new LruMap(0), RangeError);
 });
 
+Deno.test("a full LRU map gives up its least recently used value, and only when full", () => {
+  const lru = new LruMap<string, number>(2);
+  lru.set("a", 1);
+  assert.equal(lru.evictWhenFull(), undefined);
+  lru.set("b", 2);
+  lru.get("a"); // b is now the least recently used
+  assert.equal(lru.evictWhenFull(), 2);
+  assert.deepEqual([...lru.entries()], [["a", 1]]);
+  assert.equal(lru.evictWhenFull(), undefined);
+});
+
 Deno.test("cached computes once per key, and every time without one", () => {
   const cache = new LruMap<string, number>(2);
   let calls = 0;

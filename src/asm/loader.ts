@@ -373,13 +373,7 @@ const prebound = new LruMap<number, Prebound>(8);
 
 /** `layout`'s bytes, unbound yet, in its own slot or the least recently used one's buffer. */
 function preboundSlot(layout: DataSectionLayout, id: number, at: string): Prebound {
-  let slot = prebound.get(id);
-  if (!slot && prebound.size >= prebound.capacity) {
-    const [oldest, reused] = prebound.entries().next().value!;
-    prebound.delete(oldest);
-    slot = reused;
-  }
-  slot ??= { at, bytes: EMPTY, buffer: EMPTY };
+  const slot = prebound.get(id) ?? prebound.evictWhenFull() ?? { at, bytes: EMPTY, buffer: EMPTY };
   const size = layout.bytes.length;
   if (slot.buffer.length < size) {
     slot.buffer = new Uint8Array(Math.max(size, 2 * slot.buffer.length));
