@@ -33,6 +33,33 @@ Deno.test("a streamed result file of several megabytes is byte for byte what res
   }
 });
 
+Deno.test("a run bigger than the stream's buffer goes to the file whole, in its place", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // The middle run's text is over a megabyte by itself, with multi-byte characters
+    // at the buffer's edge; the runs around it are written before and after it.
+    const runs = [
+      { variant: "a", status: "ok" },
+      { variant: "big", status: "failed", oops: "é🧪".repeat(400_000) },
+      { variant: "c", status: "ok" },
+    ];
+    const record = {
+      schema: 1,
+      scenario: "s",
+      meta: { date: "d" },
+      runs,
+    } as unknown as StoredResult;
+    const path = `${dir}/out.json`;
+    const stream = ResultStream.open(path);
+    stream.add(runs.slice(0, 1));
+    stream.add(runs.slice(1));
+    stream.finish(record, path);
+    assert.equal(await Deno.readTextFile(path), resultJson(record));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a streamed result file with no runs, or a few, is what resultJson writes", async () => {
   const dir = await Deno.makeTempDir();
   try {
