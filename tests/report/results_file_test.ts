@@ -2,6 +2,22 @@ import assert from "node:assert/strict";
 import { resultJson, ResultStream } from "../../src/report/results_file.ts";
 import type { StoredResult } from "../../src/store/schema.ts";
 
+/**
+ * `runs` streamed `batch` at a time into `path`, as a quiet sweep streams
+ * them: the file written, and what resultJson writes for the same record.
+ */
+function streamRuns(
+  path: string,
+  runs: readonly unknown[],
+  batch: number,
+): { written: string; expected: string } {
+  const record = { schema: 1, scenario: "s", meta: { date: "d" }, runs } as unknown as StoredResult;
+  const stream = ResultStream.open(path);
+  for (let i = 0; i < runs.length; i += batch) stream.add(runs.slice(i, i + batch));
+  stream.finish(record, path);
+  return { written: Deno.readTextFileSync(path), expected: resultJson(record) };
+}
+
 Deno.test("a streamed result file of several megabytes is byte for byte what resultJson writes", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -13,19 +29,9 @@ Deno.test("a streamed result file of several megabytes is byte for byte what res
       status: "ok",
       metrics: { instructions: i * 7, loads: i * 3, note: "xé€🧪".repeat(i % 50) },
     }));
-    const record = {
-      schema: 1,
-      scenario: "s",
-      meta: { date: "d" },
-      runs,
-    } as unknown as StoredResult;
-    const path = `${dir}/out.json`;
-    const stream = ResultStream.open(path);
-    for (let i = 0; i < runs.length; i += 500) stream.add(runs.slice(i, i + 500));
-    stream.finish(record, path);
-    const written = await Deno.readTextFile(path);
+    const { written, expected } = streamRuns(`${dir}/out.json`, runs, 500);
     assert.ok(written.length > 3 * 2 ** 20, `${written.length} bytes`);
-    assert.equal(written, resultJson(record));
+    assert.equal(written, expected);
     // Only the result is left: the runs' temp file went.
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["out.json"]);
   } finally {
@@ -43,18 +49,9 @@ Deno.test("a run bigger than the stream's buffer goes to the file whole, in its 
       { variant: "big", status: "failed", oops: "é🧪".repeat(400_000) },
       { variant: "c", status: "ok" },
     ];
-    const record = {
-      schema: 1,
-      scenario: "s",
-      meta: { date: "d" },
-      runs,
-    } as unknown as StoredResult;
-    const path = `${dir}/out.json`;
-    const stream = ResultStream.open(path);
-    stream.add(runs.slice(0, 1));
-    stream.add(runs.slice(1));
-    stream.finish(record, path);
-    assert.equal(await Deno.readTextFile(path), resultJson(record));
+    const { written, expected } = streamRuns(`${dir}/out.json`, runs, 1);
+    assert.ok(written.length > 2 ** 20, `${written.length} characters`);
+    assert.equal(written, expected);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -65,12 +62,8 @@ Deno.test("a streamed result file with no runs, or a few, is what resultJson wri
   try {
     for (const count of [0, 1, 3]) {
       const runs = Array.from({ length: count }, (_, i) => ({ variant: `v${i}`, status: "ok" }));
-      const record = { schema: 1, scenario: "s", meta: { date: "d" }, runs };
-      const path = `${dir}/out-${count}.json`;
-      const stream = ResultStream.open(path);
-      if (count > 0) stream.add(runs);
-      stream.finish(record as unknown as StoredResult, path);
-      assert.equal(await Deno.readTextFile(path), resultJson(record as unknown as StoredResult));
+      const { written, expected } = streamRuns(`${dir}/out-${count}.json`, runs, 3);
+      assert.equal(written, expected);
     }
     // No temp file is left behind.
     assert.deepEqual(
