@@ -10,19 +10,19 @@
  * a change is measured against the code before it on the same machine at the
  * same time. Each tree writes into its own temporary directory.
  */
-import { taskCommand, taskEnv } from "./sweep.bench.ts";
+import { taskParts } from "./sweep.bench.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const baseline = Deno.env.get("FTRACE_BENCH_BASELINE");
 
 async function mainJob(tree: string): Promise<void> {
   const out = await Deno.makeTempDir({ prefix: "ftrace-bench-main-" });
-  const slashed = tree.endsWith("/") ? tree : `${tree}/`;
+  const task = taskParts("bench", tree.endsWith("/") ? tree : `${tree}/`);
   try {
     const r = await new Deno.Command(Deno.execPath(), {
-      args: [...taskCommand("bench", slashed), "--out", out],
+      args: [...task.args, "--out", out],
       cwd: tree,
-      env: { CI: "true", ...taskEnv("bench", slashed) },
+      env: { CI: "true", ...task.env },
       stdout: "null",
       stderr: "piped",
     }).output();

@@ -292,11 +292,6 @@ export function taskCommand(task: string, tree = ROOT): string[] {
   return taskParts(task, tree).args;
 }
 
-/** The environment a task of `tree`'s deno.json sets for `deno` (its allocator's preload). */
-export function taskEnv(task: string, tree = ROOT): Record<string, string> {
-  return taskParts(task, tree).env;
-}
-
 /** The `--v8-flags=...` arguments a task of `tree`'s deno.json passes. */
 export function taskV8Flags(task: string, tree = ROOT): string[] {
   return taskCommand(task, tree).filter((a) => a.startsWith("--v8-flags="));
@@ -355,7 +350,7 @@ async function spawn(
       ...[`${tree}bench/sweep.bench.ts`, "--child", what, "--workers", `${workers}`],
     ],
     // The allocator the run task preloads, as a user's run has it.
-    { ...taskEnv("run", tree), ...env },
+    { ...taskParts("run", tree).env, ...env },
     tree,
     what === "long",
   );
@@ -385,7 +380,7 @@ async function oneCaseProcess(repeat: number): Promise<OneCaseProcess> {
   const dir = await Deno.makeTempDir({ prefix: "ftrace-bench-one-" });
   const [out, empty] = [`${dir}/out.json`, `${dir}/empty.js`];
   await Deno.writeTextFile(empty, "");
-  const task = taskCommand("run"), env = taskEnv("run");
+  const { args: task, env } = taskParts("run");
   // The task's deno arguments up to its script, which is the first argument after `run`
   // not starting with `-`.
   const denoArgs = task.slice(0, task.findIndex((a, i) => i > 0 && !a.startsWith("-")));

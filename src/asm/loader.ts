@@ -371,9 +371,17 @@ interface Prebound {
  */
 const prebound = new LruMap<number, Prebound>(8);
 
-/** `layout`'s bytes, unbound yet, in its own slot or the least recently used one's buffer. */
-function preboundSlot(layout: DataSectionLayout, id: number, at: string): Prebound {
-  const slot = prebound.get(id) ?? prebound.evictWhenFull() ?? { at, bytes: EMPTY, buffer: EMPTY };
+/**
+ * `layout`'s bytes, unbound yet, in its own slot (`kept`, bound elsewhere) or
+ * the least recently used one's buffer.
+ */
+function preboundSlot(
+  layout: DataSectionLayout,
+  id: number,
+  at: string,
+  kept: Prebound | undefined,
+): Prebound {
+  const slot = kept ?? prebound.evictWhenFull() ?? { at, bytes: EMPTY, buffer: EMPTY };
   const size = layout.bytes.length;
   if (slot.buffer.length < size) {
     slot.buffer = new Uint8Array(Math.max(size, 2 * slot.buffer.length));
@@ -414,7 +422,7 @@ function bindData(
     const id = objectId(layout);
     let kept = prebound.get(id);
     if (kept?.at !== at) {
-      kept = preboundSlot(layout, id, at);
+      kept = preboundSlot(layout, id, at, kept);
       const view = viewOf(kept.buffer);
       placed ??= placedLayouts(input, sections);
       const { offsets, sections: named, values } = plan.own[k];

@@ -6,7 +6,7 @@
  * the sweep bench reads them for its children.
  */
 import assert from "node:assert/strict";
-import { taskCommand, taskEnv, taskParts, taskV8Flags } from "../../bench/sweep.bench.ts";
+import { taskParts, taskV8Flags } from "../../bench/sweep.bench.ts";
 import { ALLOCATOR_LIBRARY } from "../../src/cli/preload.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -41,11 +41,11 @@ Deno.test("this Deno's V8 takes the tasks' flags, and a sweep thread can collect
 });
 
 Deno.test("the run and bench tasks preload the same allocator, which the bench's children get", () => {
-  const run = taskEnv("run");
-  assert.deepEqual(run, { LD_PRELOAD: ALLOCATOR_LIBRARY });
-  assert.deepEqual(taskEnv("bench"), run);
+  const run = taskParts("run");
+  assert.deepEqual(run.env, { LD_PRELOAD: ALLOCATOR_LIBRARY });
+  assert.deepEqual(taskParts("bench").env, run.env);
   // What follows the environment is deno's own command line.
-  assert.equal(taskCommand("run")[0], "run");
+  assert.equal(run.args[0], "run");
 });
 
 Deno.test("a task's environment words are read apart from its deno arguments", () => {
