@@ -205,15 +205,15 @@ export function link(
   const codeKey = placed.map((p) => `${objectId(p.input.obj)}:${p.key}`).join("|");
   const globals = globalDefinitions(placed, codeKey);
   if (data.length > 0) {
-    globals.forEach((_, name) => {
-      if (externs.has(name)) return;
+    for (const name of globals.keys()) {
+      if (externs.has(name)) continue;
       for (const { input } of data) {
         if (layoutDefining(input.data, name) < 0) continue;
         throw new LoadError(
           `symbol ${name} is defined twice: in ${input.name || "typed data"} and in an object`,
         );
       }
-    });
+    }
   }
   // The inputs' definitions win over externs; an alias only fills a name nothing defines.
   const aliased = new Map<string, bigint>();

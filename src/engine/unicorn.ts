@@ -389,9 +389,10 @@ export class UnicornEngine implements Engine, Disposable {
     this.#handle();
     const end = address + BigInt(size);
     const paged = size > 0 && address % PAGE === 0n && size % Number(PAGE) === 0;
-    const overlapsLive = this.#regions.some((r) =>
-      !r.parked && r.address < end && address < r.address + BigInt(r.size)
-    );
+    let overlapsLive = false;
+    for (const r of this.#regions) {
+      if (!r.parked && r.address < end && address < r.address + BigInt(r.size)) overlapsLive = true;
+    }
     if (!paged || overlapsLive) {
       // Not whole pages, or over a live mapping: Unicorn's own answer (and error).
       this.#check(

@@ -250,9 +250,13 @@ function writeData(workload: Workload, options: DataOptions, statics: string): D
   // the section's start, in any cache line.
   a.append(staticSegment(options, statics));
   a.object("function_trace_op").quad(sym(options.functionTraceOp));
-  const opsNames = ops.map((op) => derived(op.name));
+  // Loops, not closures: a closure made per call takes its optimized code with it when it
+  // dies, and V8 compiled this body again after nearly every full collection (bench/README.md).
+  const opsNames: DerivedNames[] = [];
+  for (const op of ops) opsNames.push(derived(op.name));
   a.object("ftrace_ops_list").quad(sym(ops.length ? opsNames[0].self : "ftrace_list_end"));
-  ops.forEach((op, k) => {
+  for (let k = 0; k < ops.length; k++) {
+    const op = ops[k];
     const names = opsNames[k];
     const filtered = op.filter === "all"
       ? undefined
@@ -298,7 +302,7 @@ function writeData(workload: Workload, options: DataOptions, statics: string): D
       names.segments.set(next, written);
     }
     a.append(segment);
-  });
+  }
   return a.chunk();
 }
 

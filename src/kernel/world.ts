@@ -27,6 +27,7 @@ import type { NotApplicable, Probe, Variant } from "./variants/variant.ts";
 import {
   customTracers,
   MAX_REGISTER_ARGS,
+  type OpsSpec,
   type ProgKind,
   tracerCodegen,
   type Workload,
@@ -162,6 +163,11 @@ export function worldTracers(
   ];
 }
 
+/** Whether an ops' func runs a BPF program (module-level: V8 keeps its optimized code). */
+function runsBpf(op: OpsSpec): boolean {
+  return op.tracer === "bpf";
+}
+
 /**
  * The BPF code a world needs: hooks and programs when a trampoline or an ops
  * func runs a program, the ops func itself, and the variant's trampoline.
@@ -172,7 +178,7 @@ export function bpfChunks(
 ): { chunks: AsmChunk[]; progs: ProgKind[] } {
   const cg = workload.codegen;
   const args = workload.target.args;
-  const opsFuncBpf = workload.ops.some((op) => op.tracer === "bpf");
+  const opsFuncBpf = workload.ops.some(runsBpf);
   const needsBpf = bpf !== undefined || opsFuncBpf;
   return {
     chunks: [

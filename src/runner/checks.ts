@@ -29,6 +29,13 @@ const codeNames = new LruMap<string, Map<number, string>>(64);
 /** sp-alignment violations reported per run. */
 const MAX_SP_VIOLATIONS = 4;
 
+/** What the AAPCS64 callee must give back: x19..x28, the frame pointer and sp. */
+const CALLEE_SAVED: readonly Register[] = [
+  ...Array.from({ length: 10 }, (_, i) => `x${19 + i}` as Register),
+  "x29",
+  "sp",
+];
+
 /** What a probe recorded at one entry into a tracer. */
 interface ProbeHit {
   symbol: string;
@@ -309,12 +316,10 @@ export class CheckObserver {
   }
 
   private calleeSaved(final: ReadonlyMap<Register, bigint>): CheckResult {
-    const regs: Register[] = [
-      ...Array.from({ length: 10 }, (_, i) => `x${19 + i}` as Register),
-      "x29",
-      "sp",
-    ];
-    const bad = regs.filter((r) => final.get(r) !== this.initial.registers.get(r));
+    const bad: Register[] = [];
+    for (const r of CALLEE_SAVED) {
+      if (final.get(r) !== this.initial.registers.get(r)) bad.push(r);
+    }
     return {
       name: "callee-saved",
       ok: bad.length === 0,

@@ -180,7 +180,8 @@ async function measureRun(
     }
     const regs: Register[] = [...GPRS, "sp"];
     const values = engine.readRegisters(regs);
-    const final = new Map(regs.map((r, i) => [r, values[i]]));
+    const final = new Map<Register, bigint>();
+    for (let i = 0; i < regs.length; i++) final.set(regs[i], values[i]);
     const checks = observer.evaluate(final);
     const { total, phases } = recorder.totals(Number(exit));
     if (memoRun) {

@@ -96,12 +96,16 @@ export function tracingOps(workload: Workload) {
   return workload.ops.filter(opsTracesTarget);
 }
 
+function savesRegs(op: OpsSpec): boolean {
+  return op.saveRegs === true;
+}
+
 /**
  * Minimal-regs kernels (FTRACE_WITH_ARGS) refuse an ops that needs full
  * pt_regs; the reason, when the workload registers one.
  */
 export function refusesSaveRegs(workload: Workload): NotApplicable | undefined {
-  const needy = workload.ops.find((op) => op.saveRegs);
+  const needy = workload.ops.find(savesRegs);
   if (!needy) return undefined;
   return {
     notApplicable: `${needy.name} asks for FTRACE_OPS_FL_SAVE_REGS, which a FTRACE_WITH_ARGS ` +
