@@ -28,9 +28,10 @@
  *   the C heap's trims); the figure is the growth after the first 10,000
  *   cases of the peak resident set (VmHWM, which the kernel keeps between
  *   samples), then of the samples: against the one at 10,000 cases and the
- *   first 10,000 cases' highest, and between means of 2.5 s (RSS swings
- *   with V8's collections, and on glibc's malloc by 15 to 30 MB between two
- *   trims of the C heap, every 500 ms: one sample may be a high or a low).
+ *   first 10,000 cases' highest, and between means of 2.5 s, the first
+ *   after 10,000 cases against the highest after it (RSS swings with V8's
+ *   collections, and on glibc's malloc by 15 to 30 MB between two trims of
+ *   the C heap, every 500 ms: one sample may be a high or a low).
  *
  * Every child runs with the environment the `run` task gives Deno (the
  * allocator it preloads, src/cli/preload.ts), as a user's run has it.
@@ -518,7 +519,7 @@ export interface LongGrowth {
   sample: Growth;
   /** The first 10,000 cases' highest sample against the highest after. */
   firstPeak: Growth;
-  /** Means of five samples (2.5 s): the one at 10,000 cases against the highest after. */
+  /** Means of 2.5 s: the first after 10,000 cases against the highest after it. */
   means: Growth;
   /** Means of the quarters of the samples after 10,000 cases (MB, rounded). */
   quarterMeans: number[];
@@ -543,19 +544,20 @@ export function longGrowth(
   const peak = Math.max(...after);
   // RSS rises and falls by tens of MB as the threads' collections come and go: the
   // sample at 10,000 cases may be a high or a low. The first 10,000 cases' peak is the
-  // level the sweep had reached; means of 2.5 s smooth the swings out.
-  const width = Math.max(1, Math.round(2500 / sampleMs)), half = Math.floor(width / 2);
+  // level the sweep had reached; means of 2.5 s smooth the swings out. Their first starts
+  // at 10,000 cases: a window centred there took in the child's start-up (the pool's worker
+  // and its modules, RSS from 85 MB) once the first 10,000 cases ended within 1.5 s.
+  const width = Math.max(1, Math.round(2500 / sampleMs));
   const smooth = windowMeans(samples, width);
+  // A sweep too short for two windows after 10,000 cases compares its last two.
+  const at10k = Math.max(0, Math.min(tenK, smooth.length - 2));
   const quarter = Math.ceil(after.length / 4);
   return {
     // The kernel's high-water mark misses no peak between samples.
     hwm: growthOf(peaks[tenK - 1], Math.round(hwmKb / 1024)),
     sample: growthOf(after[0], peak),
     firstPeak: growthOf(Math.max(...first), peak),
-    means: growthOf(
-      smooth[Math.max(0, tenK - half)],
-      Math.max(...smooth.slice(Math.max(0, tenK - half + 1))),
-    ),
+    means: growthOf(smooth[at10k], Math.max(...smooth.slice(at10k + 1))),
     quarterMeans: [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
       .filter((part) => part.length > 0)
       .map((part) => Math.round(mean(part))),
@@ -735,7 +737,7 @@ if (import.meta.main) {
           `${g.hwm.to} MB at the end (${pc(g.hwm.percent)}); sampled RSS ${g.sample.from} MB ` +
           `at about 10,000 cases, at most ${g.sample.to} MB after (${pc(g.sample.percent)}); ` +
           `at most ${g.firstPeak.from} MB in the first 10,000 (${pc(g.firstPeak.percent)}); ` +
-          `2.5 s means ${Math.round(g.means.from)} MB at about 10,000 cases, at most ` +
+          `2.5 s means ${Math.round(g.means.from)} MB from about 10,000 cases, at most ` +
           `${Math.round(g.means.to)} MB after (${pc(g.means.percent)}); means of the rest's ` +
           `quarters ${g.quarterMeans.join(", ")} MB, last ${g.last} MB`,
       );

@@ -131,3 +131,15 @@ Deno.test("the long sweep's 2.5 s means span 2.5 s whatever the samples' interva
   assert.equal(g.sample.percent, 15);
   assert.deepEqual(g.quarterMeans, [201, 201, 201, 201]);
 });
+
+Deno.test("the long sweep's first 2.5 s mean starts at 10,000 cases, after the start-up", () => {
+  // 140 samples every 100 ms, as a 14 s sweep gives: its first 10,000 cases end at sample 14,
+  // and the child starts up over the first 8 (its worker, its modules), then holds 230 MB.
+  const ramp = [91, 90, 90, 121, 177, 193, 205, 219];
+  const samples = Array.from({ length: 140 }, (_, i) => ramp[i] ?? 230);
+  const g = longGrowth(samples, samples, 100_800, 230 * 1024, 100);
+  assert.deepEqual(g.means, { from: 230, to: 230, percent: 0 });
+  // A rise after 10,000 cases is still read: 10% over the last 2.5 s.
+  const risen = samples.map((mb, i) => i >= 115 ? 253 : mb);
+  assert.equal(Math.round(longGrowth(risen, risen, 100_800, 253 * 1024, 100).means.percent), 10);
+});
