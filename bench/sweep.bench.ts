@@ -26,7 +26,9 @@
  *   process reads its /proc/<pid>/status: a sample from the child's own event
  *   loop waits for the set being measured, and so comes at the same phase of
  *   the C heap's trims); the figure is the growth after the first 10,000
- *   cases of the peak resident set (VmHWM, which the kernel keeps between
+ *   cases (the first sample once their runs had reached the runs file: the
+ *   sweep's first half second or so loads its worker and modules, no case)
+ *   of the peak resident set (VmHWM, which the kernel keeps between
  *   samples), then of the samples: against the one at 10,000 cases and the
  *   first 10,000 cases' highest, and between means of 2.5 s, the first
  *   after 10,000 cases against the highest after it (RSS swings with V8's
@@ -57,6 +59,7 @@
  * assembly cache is warmed first; every figure is the median of `--repeat`
  * runs (default 1).
  */
+import { Buffer } from "node:buffer";
 import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
 import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
@@ -80,8 +83,11 @@ interface ChildReport {
   cpuMs: number;
   /** The floor's engine time alone: boot, run, release (ms). */
   engineMs?: number;
-  /** The long sweep: when it started and ended (ms since the epoch, as `Date.now()`). */
-  sweep?: { from: number; to: number };
+  /**
+   * The long sweep: when it started and ended, and when the run of its
+   * 10,000th case reached the runs file (ms since the epoch, as `Date.now()`).
+   */
+  sweep?: { from: number; to: number; tenK?: number };
 }
 
 /** The long sweep's memory, read from outside the child every {@link SAMPLE_MS}. */
@@ -90,6 +96,8 @@ interface MemorySamples {
   samples: number[];
   /** Peak resident set so far (VmHWM, MB), at the same times. */
   peaks: number[];
+  /** The first sample taken once the 10,000th case's run had reached the runs file. */
+  tenK?: number;
 }
 
 /** A child as the parent saw it: its report, its wall time, and its memory if sampled. */
@@ -177,15 +185,60 @@ async function child(what: string, workers: number): Promise<ChildReport> {
 
 /** The runs in a result file, counted by streaming through it (it may be hundreds of MB). */
 async function countRuns(path: string): Promise<number> {
-  const mark = '\n      "variant": ';
-  let runs = 0, tail = "";
-  const file = await Deno.open(path);
-  for await (const chunk of file.readable.pipeThrough(new TextDecoderStream())) {
-    const text = tail + chunk;
-    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + 1)) runs++;
-    tail = text.slice(-(mark.length - 1));
+  return (await scanRuns(path)).runs;
+}
+
+/**
+ * The runs of a result file, and the byte offsets at which the first run and
+ * run number `nth` (counted from 1) start, when there are that many.
+ */
+export async function scanRuns(
+  path: string,
+  nth = Infinity,
+): Promise<{ runs: number; first?: number; nth?: number }> {
+  const mark = Buffer.from('\n      "variant": ');
+  let runs = 0, at = 0, tail = Buffer.alloc(0);
+  const found: { first?: number; nth?: number } = {};
+  using file = await Deno.open(path);
+  for await (const chunk of file.readable) {
+    // The last bytes of the previous chunk, in case a mark spans the two.
+    const bytes = Buffer.concat([tail, chunk]), base = at - tail.length;
+    for (let i = bytes.indexOf(mark); i >= 0; i = bytes.indexOf(mark, i + 1)) {
+      runs++;
+      if (runs === 1) found.first = base + i;
+      if (runs === nth) found.nth = base + i;
+    }
+    at += chunk.length;
+    tail = bytes.subarray(Math.max(0, bytes.length - (mark.length - 1)));
   }
-  return runs;
+  return { runs, ...found };
+}
+
+/**
+ * The size of a streamed sweep's runs, every 20 ms from this thread's event
+ * loop: `run --quiet --json FILE` writes them, in sweep order, to a temp file
+ * beside FILE a megabyte at a time, and FILE from it at the end.
+ */
+function watchRuns(out: string) {
+  const slash = out.lastIndexOf("/");
+  const dir = out.slice(0, slash), prefix = `.${out.slice(slash + 1)}.runs.`;
+  const sizes: { at: number; bytes: number }[] = [];
+  let temp: string | undefined;
+  const timer = setInterval(() => {
+    try {
+      temp ??= [...Deno.readDirSync(dir)].find((e) => e.name.startsWith(prefix))?.name;
+      if (temp) sizes.push({ at: Date.now(), bytes: Deno.statSync(`${dir}/${temp}`).size });
+    } catch { /* renamed away at the end */ }
+  }, 20);
+  return {
+    stop: () => clearInterval(timer),
+    /** When the runs file first held run `n` whole (the start of run n + 1), if it did. */
+    async reached(n: number): Promise<number | undefined> {
+      const { first, nth } = await scanRuns(out, n + 1);
+      if (first === undefined || nth === undefined) return undefined;
+      return sizes.find((x) => x.bytes >= nth - first)?.at;
+    },
+  };
 }
 
 /**
@@ -239,22 +292,29 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
  * 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans,
  * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
  * the file as they are measured). The parent samples its memory; the child
- * says when the sweep started and ended.
+ * says when the sweep started and ended, and when the run of its 10,000th
+ * case reached the file (the pool's worker and the modules load first).
  */
 async function long(workers: number, out: string): Promise<{ sweep: ChildReport["sweep"] }> {
   const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
+  const runs = watchRuns(out);
   const from = Date.now();
-  await runCli(
-    "ftrace-ops",
-    params(
-      `relevant=${ints(25)}`,
-      `irrelevant=${ints(63)}`,
-      ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"].map((b) => `${b}=false,true`),
-    ),
-    workers,
-    out,
-  );
-  return { sweep: { from, to: Date.now() } };
+  try {
+    await runCli(
+      "ftrace-ops",
+      params(
+        `relevant=${ints(25)}`,
+        `irrelevant=${ints(63)}`,
+        ...["save_regs", "assist_recursion", "assist_rcu", "dynamic"].map((b) => `${b}=false,true`),
+      ),
+      workers,
+      out,
+    );
+  } finally {
+    runs.stop();
+  }
+  const to = Date.now();
+  return { sweep: { from, to, tenK: await runs.reached(10_000) } };
 }
 
 // deno-lint-ignore no-explicit-any
@@ -362,11 +422,14 @@ async function spawn(
   const { from, to } = report.sweep;
   const during = memory.filter((m) => m.at >= from && m.at <= to);
   const mb = (kb: number) => Math.round(kb / 1024);
+  const tenK = report.sweep.tenK;
+  const at10k = tenK === undefined ? -1 : during.findIndex((m) => m.at >= tenK);
   return {
     ...report,
     wallMs,
     samples: during.map((m) => mb(m.rssKb)),
     peaks: during.map((m) => mb(m.hwmKb)),
+    ...(at10k > 0 ? { tenK: at10k } : {}),
   };
 }
 
@@ -456,6 +519,7 @@ async function measuredInTurn(kinds: ChildKind[], repeat: number) {
     engineMs: median(r.map((x) => x.engineMs ?? 0)),
     samples: r[0].samples,
     peaks: r[0].peaks,
+    tenK: r[0].tenK,
   }));
 }
 
@@ -529,8 +593,9 @@ export interface LongGrowth {
 
 /**
  * The long sweep's growth from its samples (MB, every `sampleMs`), VmHWM at
- * the same times (MB), its case count and its final VmHWM (kB). Samples are
- * by time, at a steady rate of cases: 10,000 of them are the first tenth.
+ * the same times (MB), its case count and its final VmHWM (kB). `at10k` is
+ * the first sample after its 10,000th case; without it, samples are taken to
+ * come at a steady rate of cases, 10,000 of them in the first tenth.
  */
 export function longGrowth(
   samples: readonly number[],
@@ -538,8 +603,11 @@ export function longGrowth(
   cases: number,
   hwmKb: number,
   sampleMs = 500,
+  at10k?: number,
 ): LongGrowth {
-  const tenK = Math.max(1, Math.round(samples.length * 10_000 / cases));
+  const tenK = at10k !== undefined && at10k >= 1 && at10k < samples.length
+    ? at10k
+    : Math.max(1, Math.round(samples.length * 10_000 / cases));
   const first = samples.slice(0, tenK), after = samples.slice(tenK);
   const peak = Math.max(...after);
   // RSS rises and falls by tens of MB as the threads' collections come and go: the
@@ -550,14 +618,14 @@ export function longGrowth(
   const width = Math.max(1, Math.round(2500 / sampleMs));
   const smooth = windowMeans(samples, width);
   // A sweep too short for two windows after 10,000 cases compares its last two.
-  const at10k = Math.max(0, Math.min(tenK, smooth.length - 2));
+  const from10k = Math.max(0, Math.min(tenK, smooth.length - 2));
   const quarter = Math.ceil(after.length / 4);
   return {
     // The kernel's high-water mark misses no peak between samples.
     hwm: growthOf(peaks[tenK - 1], Math.round(hwmKb / 1024)),
     sample: growthOf(after[0], peak),
     firstPeak: growthOf(Math.max(...first), peak),
-    means: growthOf(smooth[at10k], Math.max(...smooth.slice(at10k + 1))),
+    means: growthOf(smooth[from10k], Math.max(...smooth.slice(from10k + 1))),
     quarterMeans: [0, 1, 2, 3].map((q) => after.slice(q * quarter, (q + 1) * quarter))
       .filter((part) => part.length > 0)
       .map((part) => Math.round(mean(part))),
@@ -729,13 +797,17 @@ if (import.meta.main) {
     let growth: LongGrowth | undefined;
     if (values.long) {
       const l = await measured("long", 2, 1);
-      const g = growth = longGrowth(l.samples!, l.peaks!, l.cases, l.hwmKb, SAMPLE_MS);
+      const g = growth = longGrowth(l.samples!, l.peaks!, l.cases, l.hwmKb, SAMPLE_MS, l.tenK);
+      // Where 10,000 cases were: found in the runs file, or estimated when it could not be.
+      const where = l.tenK === undefined
+        ? "at about 10,000 cases"
+        : `at 10,000 cases (${s(l.tenK * SAMPLE_MS)} in)`;
       const pc = (x: number) => `${x.toFixed(1)}%`;
       rows.push(
         `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
           `(${rate(l)} cases/s), peak RSS (VmHWM) ${g.hwm.from} MB after about 10,000 cases, ` +
           `${g.hwm.to} MB at the end (${pc(g.hwm.percent)}); sampled RSS ${g.sample.from} MB ` +
-          `at about 10,000 cases, at most ${g.sample.to} MB after (${pc(g.sample.percent)}); ` +
+          `${where}, at most ${g.sample.to} MB after (${pc(g.sample.percent)}); ` +
           `at most ${g.firstPeak.from} MB in the first 10,000 (${pc(g.firstPeak.percent)}); ` +
           `2.5 s means ${Math.round(g.means.from)} MB from about 10,000 cases, at most ` +
           `${Math.round(g.means.to)} MB after (${pc(g.means.percent)}); means of the rest's ` +

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import {
   longGrowth,
+  scanRuns,
   type TargetFigures,
   targetVerdicts,
   taskV8Flags,
@@ -142,4 +143,42 @@ Deno.test("the long sweep's first 2.5 s mean starts at 10,000 cases, after the s
   // A rise after 10,000 cases is still read: 10% over the last 2.5 s.
   const risen = samples.map((mb, i) => i >= 115 ? 253 : mb);
   assert.equal(Math.round(longGrowth(risen, risen, 100_800, 253 * 1024, 100).means.percent), 10);
+});
+
+Deno.test("the long sweep's 10,000th case is found where its run starts in the runs file", async () => {
+  // Runs as a result file holds them, one starting across the boundary of two 64 KiB reads.
+  const run = (k: number, pad: number) =>
+    `    {\n      "variant": "v${k}",\n      "x": "${"-".repeat(pad)}"\n    }`;
+  const head = '{\n  "runs": [\n';
+  // The second run's mark starts 5 bytes before the end of the first read: ",\n    {" then it.
+  const first = run(0, 65_531 - head.length - 7 - run(0, 0).length);
+  const text = head + [first, run(1, 10), run(2, 70_000), run(3, 5)].join(",\n") + "\n  ]\n}\n";
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(path, text);
+    const mark = '\n      "variant": ';
+    const starts: number[] = [];
+    for (let at = text.indexOf(mark); at >= 0; at = text.indexOf(mark, at + 1)) starts.push(at);
+    assert.ok(
+      starts[1] < 65_536 && starts[1] + mark.length > 65_536,
+      "the second mark spans a read",
+    );
+    assert.deepEqual(await scanRuns(path, 2), { runs: 4, first: starts[0], nth: starts[1] });
+    assert.deepEqual(await scanRuns(path, 4), { runs: 4, first: starts[0], nth: starts[3] });
+    assert.deepEqual(await scanRuns(path, 5), { runs: 4, first: starts[0] });
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("the long sweep's growth is read from its 10,000th case when the child found it", () => {
+  // The child's start-up (no case) holds 100 MB, the first cases 200, and 210 MB from sample 20.
+  const samples = Array.from({ length: 140 }, (_, i) => i < 6 ? 100 : i < 20 ? 200 : 210);
+  // At a steady rate, sample 14 would be the 10,000th case; found at sample 20, the level is 210.
+  assert.equal(longGrowth(samples, samples, 100_800, 210 * 1024, 100).sample.percent, 5);
+  const found = longGrowth(samples, samples, 100_800, 210 * 1024, 100, 20);
+  assert.deepEqual(found.sample, { from: 210, to: 210, percent: 0 });
+  assert.deepEqual(found.firstPeak, { from: 200, to: 210, percent: 5 });
+  // An index outside the samples is no finding: the steady rate stands.
+  assert.equal(longGrowth(samples, samples, 100_800, 210 * 1024, 100, 140).sample.percent, 5);
 });
