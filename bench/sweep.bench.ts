@@ -151,6 +151,7 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     const started = performance.now(), cpuBefore = cpuMs();
     const extra: Partial<ChildReport> = {};
     let cases: number | undefined;
+    let sweep: Awaited<ReturnType<typeof long>> | undefined;
     if (what === "sweep" || what.startsWith("sweep-")) {
       // sweep-linux-6.12 is the sweep on that kernel's code, sweep-neoverse-n1 timed on that CPU.
       const on = what.slice("sweep-".length);
@@ -168,7 +169,7 @@ async function child(what: string, workers: number): Promise<ChildReport> {
       cases = f.cases;
       extra.engineMs = f.engineMs;
     } else if (what === "long") {
-      Object.assign(extra, await long(workers, out));
+      sweep = await long(workers, out);
     } else throw new Error(`unknown child ${what}`);
     // Time and peak memory of the work, before the runs are counted from its file.
     const ms = performance.now() - started;
@@ -177,6 +178,10 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     // `--cpu all` writes one file per model, of the same cases: one of them is counted.
     const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
     const first = what === "sweep-all" ? `${dir}/${files.sort()[0]}` : out;
+    if (sweep) {
+      const { from, to, runs } = sweep;
+      extra.sweep = { from, to, tenK: await runs.reached(10_000) };
+    }
     return { cases: cases ?? await countRuns(first), ms, hwmKb, cpuMs: cpu, ...extra };
   } finally {
     Deno.removeSync(dir, { recursive: true });
@@ -292,10 +297,11 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
  * 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans,
  * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
  * the file as they are measured). The parent samples its memory; the child
- * says when the sweep started and ended, and when the run of its 10,000th
- * case reached the file (the pool's worker and the modules load first).
+ * says when the sweep started and ended, and (from `runs`, once its peak
+ * memory is read) when the run of its 10,000th case reached the file: the
+ * pool's worker and the modules load first.
  */
-async function long(workers: number, out: string): Promise<{ sweep: ChildReport["sweep"] }> {
+async function long(workers: number, out: string) {
   const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
   const runs = watchRuns(out);
   const from = Date.now();
@@ -313,8 +319,8 @@ async function long(workers: number, out: string): Promise<{ sweep: ChildReport[
   } finally {
     runs.stop();
   }
-  const to = Date.now();
-  return { sweep: { from, to, tenK: await runs.reached(10_000) } };
+  // Where its 10,000th case is in the file is read after the child's peak memory.
+  return { from, to: Date.now(), runs };
 }
 
 // deno-lint-ignore no-explicit-any
