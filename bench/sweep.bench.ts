@@ -64,6 +64,7 @@ import { parseArgs } from "node:util";
 import type { EngineFactory } from "../src/engine/engine.ts";
 import { ASM_CACHE_ENV } from "../src/asm/assembler.ts";
 import { takePreload } from "../src/cli/preload.ts";
+import { ResultStream } from "../src/report/results_file.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 /** Threads `--workers 2` can keep busy here: two, or fewer cores. */
@@ -225,13 +226,13 @@ export async function scanRuns(
  * beside FILE a megabyte at a time, and FILE from it at the end.
  */
 function watchRuns(out: string) {
-  const slash = out.lastIndexOf("/");
-  const dir = out.slice(0, slash), prefix = `.${out.slice(slash + 1)}.runs.`;
+  const prefix = ResultStream.runsTempPrefix(out), slash = prefix.lastIndexOf("/");
+  const dir = prefix.slice(0, slash), name = prefix.slice(slash + 1);
   const sizes: { at: number; bytes: number }[] = [];
   let temp: string | undefined;
   const timer = setInterval(() => {
     try {
-      temp ??= [...Deno.readDirSync(dir)].find((e) => e.name.startsWith(prefix))?.name;
+      temp ??= [...Deno.readDirSync(dir)].find((e) => e.name.startsWith(name))?.name;
       if (temp) sizes.push({ at: Date.now(), bytes: Deno.statSync(`${dir}/${temp}`).size });
     } catch { /* renamed away at the end */ }
   }, 20);

@@ -74,10 +74,15 @@ export function removeStaleTemps(dir: string, options: { again?: boolean } = {})
 
 /** The directory of `path` and a fresh temp file name next to it. */
 export function tempPathFor(path: string): { dir: string; temp: string } {
+  const { dir, prefix } = tempPrefixFor(path);
+  return { dir, temp: `${prefix}${crypto.randomUUID().slice(0, 8)}.tmp` };
+}
+
+/** The directory of `path` and how this process's temp file names for it begin. */
+function tempPrefixFor(path: string): { dir: string; prefix: string } {
   const slash = path.lastIndexOf("/");
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
-  const random = crypto.randomUUID().slice(0, 8);
-  return { dir, temp: `${dir}/.${path.slice(slash + 1)}.${Deno.pid}.${random}.tmp` };
+  return { dir, prefix: `${dir}/.${path.slice(slash + 1)}.${Deno.pid}.` };
 }
 
 /**
@@ -145,6 +150,14 @@ export class ResultStream {
   readonly #encoder = new TextEncoder();
 
   private constructor(readonly target: string, readonly temp: string, readonly file: Deno.FsFile) {}
+
+  /**
+   * How the temp file begins in which this process's stream for `target`
+   * gathers the runs until `finish` (a long sweep's bench watches it grow).
+   */
+  static runsTempPrefix(target: string): string {
+    return tempPrefixFor(`${target}.runs`).prefix;
+  }
 
   /** A stream for a file in `target`'s directory (its final name is given to `finish`). */
   static open(target: string): ResultStream {
