@@ -17,6 +17,7 @@ import type { CheckResult } from "./result.ts";
 import { ContractError } from "../kernel/contract.ts";
 import { cached, LruMap } from "../lru.ts";
 import { sameTexts } from "../asm/objects.ts";
+import type { LoadedImage } from "../asm/loader.ts";
 
 const MAX_FRAMES = 16;
 
@@ -57,6 +58,11 @@ interface SpViolation {
 }
 
 const hex = (v: bigint | number) => `0x${v.toString(16)}`;
+
+/** The symbol `address` is in, or its hex value. */
+function symbolName(image: LoadedImage, address: bigint): string {
+  return image.symbolize(address)?.name ?? hex(address);
+}
 
 function readU64(engine: Engine, address: bigint): bigint {
   const b = engine.read(address, 8);
@@ -218,10 +224,14 @@ export class CheckObserver {
   private nameOf(address: bigint): string {
     const { image, code } = this.loaded;
     const at = Number(address);
-    const named = (): string => image.symbolize(address)?.name ?? hex(address);
-    if (image.codeKey === undefined || code.word(at) === undefined) return named();
+    if (image.codeKey === undefined || code.word(at) === undefined) {
+      return symbolName(image, address);
+    }
     const names = this.codeNameMap ??= cached(codeNames, image.codeKey, () => new Map());
-    return cached(names, at, named);
+    // No closure per lookup: a tracer entry's unwind names every frame (hits, nearly all).
+    let name = names.get(at);
+    if (name === undefined) names.set(at, name = symbolName(image, address));
+    return name;
   }
 
   /** current->ret_stack[curr_ret_stack - k].ret, or undefined when there is no such entry. */
