@@ -391,7 +391,9 @@ export class UnicornEngine implements Engine, Disposable {
     const paged = size > 0 && address % PAGE === 0n && size % Number(PAGE) === 0;
     let overlapsLive = false;
     for (const r of this.#regions) {
-      if (!r.parked && r.address < end && address < r.address + BigInt(r.size)) overlapsLive = true;
+      if (r.parked || r.address >= end || address >= r.address + BigInt(r.size)) continue;
+      overlapsLive = true;
+      break;
     }
     if (!paged || overlapsLive) {
       // Not whole pages, or over a live mapping: Unicorn's own answer (and error).

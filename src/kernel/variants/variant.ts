@@ -96,6 +96,7 @@ export function tracingOps(workload: Workload) {
   return workload.ops.filter(opsTracesTarget);
 }
 
+/** Whether an ops asks for full pt_regs (module-level: V8 keeps its optimized code). */
 function savesRegs(op: OpsSpec): boolean {
   return op.saveRegs === true;
 }
