@@ -180,8 +180,10 @@ async function child(what: string, workers: number): Promise<ChildReport> {
     const files = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n.endsWith(".json"));
     const first = what === "sweep-all" ? `${dir}/${files.sort()[0]}` : out;
     if (sweep) {
-      const { from, to, runs } = sweep;
-      extra.sweep = { from, to, tenK: await runs.reached(10_000) };
+      // One pass over the runs file: its runs, and where the 10,000th case's run ends.
+      const { runs, at } = await sweep.runs.counted(10_000);
+      cases = runs;
+      extra.sweep = { from: sweep.from, to: sweep.to, tenK: at };
     }
     return { cases: cases ?? await countRuns(first), ms, hwmKb, cpuMs: cpu, ...extra };
   } finally {
@@ -238,11 +240,14 @@ function watchRuns(out: string) {
   }, 20);
   return {
     stop: () => clearInterval(timer),
-    /** When the runs file first held run `n` whole (the start of run n + 1), if it did. */
-    async reached(n: number): Promise<number | undefined> {
-      const { first, nth } = await scanRuns(out, n + 1);
-      if (first === undefined || nth === undefined) return undefined;
-      return sizes.find((x) => x.bytes >= nth - first)?.at;
+    /**
+     * The runs FILE holds, and when its temp file first held run `n` whole
+     * (up to the start of run n + 1), if it did.
+     */
+    async counted(n: number): Promise<{ runs: number; at?: number }> {
+      const { runs, first, nth } = await scanRuns(out, n + 1);
+      if (first === undefined || nth === undefined) return { runs };
+      return { runs, at: sizes.find((x) => x.bytes >= nth - first)?.at };
     },
   };
 }
@@ -298,9 +303,9 @@ async function floor(): Promise<{ cases: number; engineMs: number }> {
  * 100,800 cases: ftrace-ops over relevant, irrelevant and its four booleans,
  * run as a user runs a long sweep (`run --quiet --json FILE`: its runs go to
  * the file as they are measured). The parent samples its memory; the child
- * says when the sweep started and ended, and (from `runs`, once its peak
- * memory is read) when the run of its 10,000th case reached the file: the
- * pool's worker and the modules load first.
+ * says when the sweep started and ended, and (from `runs`, once its time and
+ * peak memory are read) when the run of its 10,000th case reached the file:
+ * the pool's worker and the modules load first.
  */
 async function long(workers: number, out: string) {
   const ints = (n: number) => Array.from({ length: n }, (_, i) => i).join(",");
@@ -320,7 +325,7 @@ async function long(workers: number, out: string) {
   } finally {
     runs.stop();
   }
-  // Where its 10,000th case is in the file is read after the child's peak memory.
+  // Where its 10,000th case is in the file is read after the child's time and peak memory.
   return { from, to: Date.now(), runs };
 }
 

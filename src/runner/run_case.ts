@@ -28,6 +28,9 @@ import type { CaseMemo } from "./case_memo.ts";
 import { faultHeadline, oops } from "./oops.ts";
 import type { CheckResult } from "./result.ts";
 
+/** The registers a run's checks read once it has ended. */
+const FINAL_REGISTERS: readonly Register[] = [...GPRS, "sp"];
+
 /** Instructions one traced call may execute before it is declared runaway. */
 export const DEFAULT_BUDGET = 200_000;
 
@@ -178,10 +181,9 @@ async function measureRun(
         loaded.world.unit.name,
       );
     }
-    const regs: Register[] = [...GPRS, "sp"];
-    const values = engine.readRegisters(regs);
+    const values = engine.readRegisters(FINAL_REGISTERS);
     const final = new Map<Register, bigint>();
-    for (let i = 0; i < regs.length; i++) final.set(regs[i], values[i]);
+    for (let i = 0; i < FINAL_REGISTERS.length; i++) final.set(FINAL_REGISTERS[i], values[i]);
     const checks = observer.evaluate(final);
     const { total, phases } = recorder.totals(Number(exit));
     if (memoRun) {
