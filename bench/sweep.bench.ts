@@ -22,10 +22,11 @@
  *   the cases counted once, each timed on every model);
  * - with `--long`: `--repeat` children of a 100,800-case sweep (ftrace-ops
  *   with its booleans too) with `--workers 2`, each read on its own, as
- *   `run --quiet --json FILE` runs it (streamed to the file), resident memory sampled every 100 ms from outside the child (this
- *   process reads its /proc/<pid>/status: a sample from the child's own event
- *   loop waits for the set being measured, and so comes at the same phase of
- *   the C heap's trims); the figure is the growth after the first 10,000
+ *   `run --quiet --json FILE` runs it (streamed to the file), resident
+ *   memory sampled every 100 ms from outside the child (this process reads
+ *   its /proc/<pid>/status: a sample from the child's own event loop waits
+ *   for the set being measured, and so comes at the same phase of the C
+ *   heap's trims); the figure is the growth after the first 10,000
  *   cases (the first sample once their runs had reached the runs file: the
  *   sweep's first half second or so loads its worker and modules, no case)
  *   of the peak resident set (VmHWM, which the kernel keeps between
@@ -53,7 +54,7 @@
  * each round's four readings for either tree, how many children of each met
  * the target, and the mean and spread of the rounds' paired differences. A
  * child's sample at 10,000 cases falls on a high or a low of the collections'
- * swings (readings of 3 to 16% in one hour's children of one tree), so a
+ * swings (5.0 to 15.9% in 24 children of one tree within an hour), so a
  * change to the memory is judged from many rounds, not from three.
  *
  * Every measurement runs in a child process of its own (this file with
@@ -535,9 +536,6 @@ async function measuredInTurn(kinds: ChildKind[], repeat: number) {
     hwmKb: Math.max(...r.map((x) => x.hwmKb)),
     cpuMs: median(r.map((x) => x.cpuMs)),
     engineMs: median(r.map((x) => x.engineMs ?? 0)),
-    samples: r[0].samples,
-    peaks: r[0].peaks,
-    tenK: r[0].tenK,
   }));
 }
 
