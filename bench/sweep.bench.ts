@@ -556,6 +556,14 @@ async function paired(what: string, workers: number, repeat: number, baseline: s
     const second = await spawn(what, workers, {}, baseFirst ? ROOT : baseline);
     rounds.push(baseFirst ? { base: first, mine: second } : { base: second, mine: first });
   }
+  // Times of different sweeps do not compare: a tree whose scenario changed is refused.
+  if (rounds.some((r) => r.mine.cases !== r.base.cases)) {
+    throw new Error(
+      `the trees' sweeps ran different numbers of cases ` +
+        `(${rounds.map((r) => `${r.mine.cases} against ${r.base.cases}`).join(", ")}): ` +
+        `their times do not compare`,
+    );
+  }
   return rounds;
 }
 
@@ -781,6 +789,11 @@ if (import.meta.main) {
       baseline: { type: "string" },
     },
   });
+  // A count of runs or rounds: none, or a fraction, would measure nothing or fail midway.
+  if (values.repeat !== undefined && !/^[1-9][0-9]*$/.test(values.repeat)) {
+    console.error(`--repeat ${values.repeat}: give a whole number of runs, 1 or more`);
+    Deno.exit(2);
+  }
   if (values.child) {
     console.log(JSON.stringify(await child(values.child, Number(values.workers))));
   } else if (values.baseline !== undefined) {
@@ -902,13 +915,6 @@ async function compareWith(baseline: string, repeat: number): Promise<string> {
   ];
   for (const workers of [1, 2]) {
     const rounds = await paired("sweep", workers, repeat, baseline);
-    if (rounds.some((r) => r.mine.cases !== r.base.cases)) {
-      throw new Error(
-        `the trees' sweeps ran different numbers of cases ` +
-          `(${rounds.map((r) => `${r.mine.cases} against ${r.base.cases}`).join(", ")}): ` +
-          `their times do not compare`,
-      );
-    }
     const of = (pick: (r: { base: ChildReport; mine: ChildReport }) => number) =>
       median(rounds.map(pick));
     const ratios = rounds.map((r) => r.mine.ms / r.base.ms).sort((a, b) => a - b);

@@ -59,6 +59,21 @@ Deno.test("the sweep bench refuses a --baseline that is no checkout of the proje
   }
 });
 
+Deno.test("the sweep bench refuses a --repeat that is no whole number of runs", async () => {
+  for (const args of [["--repeat", "0"], ["--repeat", "2.5", "--long"], ["--repeat", "x"]]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "bench/sweep.bench.ts", ...args, "--baseline", "."],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2, args.join(" "));
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.match(stderr, new RegExp(`^--repeat ${args[1]}: give a whole number of runs`));
+    assert.equal(new TextDecoder().decode(out.stdout), "", "nothing was measured");
+  }
+});
+
 /** Figures that meet every target, for the tests below to move one at a time. */
 const MET: TargetFigures = {
   sweep1CasesPerS: 1500,
