@@ -677,7 +677,16 @@ export interface TargetFigures {
  * round it up to the bound: 9.97 is under 10, and does not print as 10.0.
  */
 export const percent = (x: number): string =>
-  x < 10 && x.toFixed(1) === "10.0" ? x.toFixed(2) : x.toFixed(1);
+  x < 10 && x.toFixed(1) === "10.0" ? (Math.floor(x * 100) / 100).toFixed(2) : x.toFixed(1);
+
+/** A reading with its percent sign, as the bench prints it. */
+const pc = (x: number) => `${percent(x)}%`;
+
+/** A time in seconds, to a hundredth. */
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** Cases a second. */
+const rate = (r: { cases: number; ms: number }) => (r.cases / (r.ms / 1000)).toFixed(0);
 
 /** The four readings of a long sweep's growth, named as the bench prints them. */
 export function longReadings(g: LongGrowth): { name: string; growth: Growth }[] {
@@ -698,7 +707,6 @@ export const longMet = (g: LongGrowth): boolean =>
  * each reading's range over them (one child: its readings).
  */
 export function longSummary(growths: readonly LongGrowth[]): string {
-  const pc = (x: number) => `${percent(x)}%`;
   const names = longReadings(growths[0]).map((r) => r.name);
   const ranges = names.map((name, k) => {
     const xs = growths.map((g) => longReadings(g)[k].growth.percent);
@@ -811,12 +819,12 @@ if (import.meta.main) {
     // Warm the assembly cache (and Deno's module cache) first.
     await spawn("sweep", 2);
     const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
-    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-    const rate = (r: { cases: number; ms: number }) => (r.cases / (r.ms / 1000)).toFixed(0);
     // CPU over wall time: how many of the machine's cores the sweep kept busy.
     const sweepRow = (label: string, r: Awaited<ReturnType<typeof measured>>) =>
-      `${label}: ${r.cases} cases in ${s(r.ms)} (${rate(r)} cases/s; process ${s(r.wallMs)}), ` +
-      `CPU ${s(r.cpuMs)} (${(r.cpuMs / r.ms).toFixed(2)} cores), peak RSS ${mb(r.hwmKb)}`;
+      `${label}: ${r.cases} cases in ${seconds(r.ms)} (${rate(r)} cases/s; process ${
+        seconds(r.wallMs)
+      }), ` +
+      `CPU ${seconds(r.cpuMs)} (${(r.cpuMs / r.ms).toFixed(2)} cores), peak RSS ${mb(r.hwmKb)}`;
     const [sweep1, fl] = await measuredInTurn([
       { what: "sweep", workers: 1 },
       { what: "floor", workers: 1 },
@@ -832,15 +840,15 @@ if (import.meta.main) {
       // The most two threads could do: the one-worker sweep's CPU per case on both of them.
       `--workers 2 against ${TWO_THREADS} cores at --workers 1's CPU per case ` +
       `(${(sweep1.cases / (sweep1.cpuMs / 1000) * TWO_THREADS).toFixed(0)} cases/s): it took ` +
-      `${s(sweep2.cpuMs - sweep1.cpuMs)} more CPU for the same cases`,
+      `${seconds(sweep2.cpuMs - sweep1.cpuMs)} more CPU for the same cases`,
       sweepRow("sweep, --workers 2, cold assembler cache", cold),
       `one case: ${one.ms.toFixed(0)} ms in-process, ${oneProcess.ms.toFixed(0)} ms as a ` +
       `process (Deno's own start-up, the task's command on an empty module, ` +
       `${oneProcess.denoMs.toFixed(0)} ms; the harness's part, paired, ` +
       `${oneProcess.harnessMs.toFixed(0)} ms), peak RSS ${mb(one.hwmKb)}`,
       `floor, 1 thread, reused engines, no hooks or checks: ${fl.cases} cases, engine part ` +
-      `${s(fl.engineMs)} (${rate(bare)} cases/s); with building and loading the worlds ` +
-      `${s(fl.ms)} (${rate(fl)} cases/s)`,
+      `${seconds(fl.engineMs)} (${rate(bare)} cases/s); with building and loading the worlds ` +
+      `${seconds(fl.ms)} (${rate(fl)} cases/s)`,
       `harness/floor (--workers 1): ${
         (sweep1.ms / sweep1.cases / (fl.engineMs / fl.cases)).toFixed(2)
       } ` +
@@ -884,14 +892,13 @@ if (import.meta.main) {
 /** A long-sweep child's growth, and the line that gives its figures. */
 function longRow(l: ChildRun): { row: string; growth: LongGrowth } {
   const g = longGrowth(l.samples!, l.peaks!, l.cases, l.hwmKb, SAMPLE_MS, l.tenK);
-  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  const pc = (x: number) => `${percent(x)}%`;
   // Where 10,000 cases were: found in the runs file, or estimated when it could not be.
   const where = l.tenK === undefined
     ? "at about 10,000 cases"
-    : `at 10,000 cases (${s(l.tenK * SAMPLE_MS)} in)`;
-  const row = `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${s(l.ms)} ` +
-    `(${(l.cases / (l.ms / 1000)).toFixed(0)} cases/s), peak RSS (VmHWM) ${g.hwm.from} MB after ` +
+    : `at 10,000 cases (${seconds(l.tenK * SAMPLE_MS)} in)`;
+  const row =
+    `long sweep, --workers 2, \`run --quiet --json\`: ${l.cases} cases in ${seconds(l.ms)} ` +
+    `(${rate(l)} cases/s), peak RSS (VmHWM) ${g.hwm.from} MB after ` +
     `about 10,000 cases, ${g.hwm.to} MB at the end (${pc(g.hwm.percent)}); sampled RSS ` +
     `${g.sample.from} MB ${where}, at most ${g.sample.to} MB after (${pc(g.sample.percent)}); ` +
     `at most ${g.firstPeak.from} MB in the first 10,000 (${pc(g.firstPeak.percent)}); ` +
@@ -918,11 +925,14 @@ async function compareWith(baseline: string, repeat: number): Promise<string> {
     const of = (pick: (r: { base: ChildReport; mine: ChildReport }) => number) =>
       median(rounds.map(pick));
     const ratios = rounds.map((r) => r.mine.ms / r.base.ms).sort((a, b) => a - b);
-    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     rows.push(
-      `sweep, --workers ${workers}: ${rounds[0].mine.cases} cases in ${s(of((r) => r.mine.ms))} ` +
-        `against ${s(of((r) => r.base.ms))}, CPU ${s(of((r) => r.mine.cpuMs))} against ` +
-        `${s(of((r) => r.base.cpuMs))}, peak RSS ` +
+      `sweep, --workers ${workers}: ${rounds[0].mine.cases} cases in ${
+        seconds(of((r) => r.mine.ms))
+      } ` +
+        `against ${seconds(of((r) => r.base.ms))}, CPU ${
+          seconds(of((r) => r.mine.cpuMs))
+        } against ` +
+        `${seconds(of((r) => r.base.cpuMs))}, peak RSS ` +
         `${Math.max(...rounds.map((r) => r.mine.hwmKb)) >> 10} against ` +
         `${Math.max(...rounds.map((r) => r.base.hwmKb)) >> 10} MB; time ratio ` +
         `${median(ratios).toFixed(3)} (rounds ${ratios[0].toFixed(3)} to ` +

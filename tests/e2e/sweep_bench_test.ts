@@ -217,9 +217,10 @@ Deno.test("several long sweeps meet the target only when every one of them does"
       `${swung.means.percent.toFixed(1)}%`,
   );
   // A reading just under the bound does not print as the bound.
-  assert.deepEqual([9.96, 9.94, 10, 10.04, -0.3].map(percent), [
+  assert.deepEqual([9.96, 9.94, 9.998, 10, 10.04, -0.3].map(percent), [
     "9.96",
     "9.9",
+    "9.99",
     "10.0",
     "10.0",
     "-0.3",
