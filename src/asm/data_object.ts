@@ -182,6 +182,24 @@ export class DataWriter {
     return this;
   }
 
+  /**
+   * `segment`, with the 8-byte value word at its `offset` set to `value`: a
+   * segment kept once for all the values that word takes (an ops' flags).
+   * The word must be one the segment wrote as a value, not as an address.
+   */
+  appendPatched(segment: DataSegment, offset: number, value: bigint): this {
+    const at = this.#sink.length;
+    this.append(segment);
+    if (!(offset >= 0 && offset + 8 <= segment.content.length)) {
+      throw new RangeError(
+        `${this.origin}: a patch at offset ${offset} is outside a segment of ` +
+          `${segment.content.length} bytes`,
+      );
+    }
+    this.#sink.set64(at + offset, BigInt.asUintN(64, value));
+    return this;
+  }
+
   #own(): void {
     if (!this.#handedOver) return;
     if (this.#scratch) throw new Error(`${this.origin}: data written after its chunk was taken`);
@@ -696,6 +714,11 @@ class ByteSink {
     if (size === 8) this.#view.setBigUint64(this.length, bits, true);
     else this.#view.setUint32(this.length, Number(bits), true);
     this.length += size;
+  }
+
+  /** Overwrite the 8 bytes at `at` (already written) with `bits`. */
+  set64(at: number, bits: bigint): void {
+    this.#view.setBigUint64(at, bits, true);
   }
 
   /** A 4- or 8-byte value from an integer in [-2^31, 2^32). */

@@ -90,15 +90,26 @@ interface DerivedNames {
 }
 
 /**
- * The writings of one ops (with one next) kept at most. A sweep's inner
- * parameters cycle through them: ftrace-ops' four booleans give each ops 16
- * sets of flags, and its variants more, which a bound of 8 could not hold:
- * the 100,800-case sweep wrote about 250,000 ops per thread with 8, about
- * 1,700 with 32, and took 21 to 23 s against 15 to 17 (bench/README.md).
+ * The writings of one ops (with one next) kept at most: one per function,
+ * direct call, filter and patch site a sweep gives it (its variants). With
+ * one writing per set of flags too (ftrace-ops' four booleans give 16), a
+ * bound of 8 rewrote about 250,000 ops per thread in the 100,800-case sweep
+ * (bench/README.md), and the kept writings grew through the whole sweep.
  */
 const OPS_WRITTEN_PER_NEXT = 32;
 
-/** An ops' data (the ops and its two hashes) and the values it was written from. */
+/**
+ * The ops an ops has been written pointing at next, kept at most: a sweep's
+ * lists keep their order, so an ops has a few. The first kept goes first (a
+ * lookup, once per ops and case, does not reorder them).
+ */
+const NEXTS_PER_OPS = 16;
+
+/**
+ * An ops' data (the ops and its two hashes) and the values it was written
+ * from. One segment serves every set of flags a sweep gives the ops: other
+ * flags than those it holds are set as it is appended.
+ */
 interface OpsSegment {
   readonly func: string;
   readonly direct: string | undefined;
@@ -163,6 +174,9 @@ function emitHash(a: DataWriter, name: string, ips: readonly DataValue[]): void 
     });
   });
 }
+
+/** Where an ops' flags word is, from the start of its segment (the ops comes first). */
+const FLAGS_OFFSET = FTRACE_OPS.offsets.flags;
 
 /** Flags word of an ops as the kernel leaves it once registered. */
 function opsFlags(ops: OpsSpec): bigint {
@@ -270,14 +284,16 @@ function writeData(workload: Workload, options: DataOptions, statics: string): D
     const notrace = op.notraceTarget ? workload.target.name : undefined;
     // A sweep writes the same ops, by name, case after case: written once, appended after
     // (looked up by the names it was written from, then by its few other values).
-    const written = names.segments.get(next) ?? [];
-    let segment: DataSegment | undefined;
+    const kept = names.segments.get(next);
+    const written = kept ?? [];
+    let segment: DataSegment | undefined, segmentFlags = flags;
     for (const w of written) {
       if (
-        w.func !== func || w.direct !== direct || w.flags !== flags || w.filtered !== filtered ||
+        w.func !== func || w.direct !== direct || w.filtered !== filtered ||
         w.notrace !== notrace || w.blOffset !== blOffset
       ) continue;
       segment = w.segment;
+      segmentFlags = w.flags;
       break;
     }
     if (!segment) {
@@ -299,9 +315,15 @@ function writeData(workload: Workload, options: DataOptions, statics: string): D
       });
       if (written.length >= OPS_WRITTEN_PER_NEXT) written.shift(); // bounded, as the names are
       written.push({ func, direct, flags, filtered, notrace, blOffset, segment });
-      names.segments.set(next, written);
+      if (!kept) {
+        if (names.segments.size >= NEXTS_PER_OPS) {
+          names.segments.delete(names.segments.keys().next().value!);
+        }
+        names.segments.set(next, written);
+      }
     }
-    a.append(segment);
+    if (segmentFlags === flags) a.append(segment);
+    else a.appendPatched(segment, FLAGS_OFFSET, flags);
   }
   return a.chunk();
 }

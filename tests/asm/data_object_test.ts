@@ -120,6 +120,25 @@ Deno.test("typed data: segments' words naming their own objects bind where the s
   }
 });
 
+Deno.test("typed data: a segment appended with one value word set keeps its own bytes", () => {
+  const segment = DataWriter.segment("test segment", (w) => {
+    w.object("patched_ops").quad(sym("handler")).quad(7).quad(sym("patched_ops", 8));
+  });
+  const kept = segment.content.slice();
+  const data = new DataWriter("patched").object("lead").word(1);
+  data.appendPatched(segment, 8, 0x8000_0000_0000_0001n).append(segment);
+  const chunk = data.chunk();
+  const view = new DataView(chunk.content.buffer, chunk.content.byteOffset);
+  // The first copy starts at 4 (its alignment is laid out later, as for any append).
+  assert.equal(view.getBigUint64(4 + 8, true), 0x8000_0000_0000_0001n);
+  assert.equal(view.getBigUint64(4 + 24 + 8, true), 7n, "the next append has the segment's own");
+  assert.deepEqual(segment.content, kept);
+  assert.throws(
+    () => new DataWriter("patched").appendPatched(segment, 20, 1n),
+    /patched: a patch at offset 20 is outside a segment of 24 bytes/,
+  );
+});
+
 Deno.test("typed data: code that puts its own bytes in .data is assembled whole", async () => {
   const data = new DataWriter("test data");
   data.object("answer").quad(42);

@@ -67,3 +67,26 @@ Deno.test("a scenario's ops array changed between parameter sets is written agai
   const second = dataOf(world("args", toWorkload({ target: { args: 2 }, ops })))[0];
   assert.notDeepEqual(second.content, first.content, "the ops' flags word differs");
 });
+
+Deno.test("an ops written once serves every set of flags: each set's bytes are those written anew", () => {
+  // Names of this test's own, so no other test's writings are found first.
+  const ops = (name: string, flags: Partial<OpsSpec>): OpsSpec => ({
+    ...singleTracerOps("ringbuf"),
+    name,
+    ...flags,
+  });
+  const content = (op: OpsSpec) =>
+    dataOf(world("args", toWorkload({ target: { args: 2 }, ops: [op] })))[0].content;
+  const plain = { dynamic: false, rcu: false, recursionSafe: true };
+  const other = { rcu: true, recursionSafe: false };
+  // Written with the plain flags, then appended with the others (set as it is appended),
+  // then with the plain ones again: the kept writing itself is never changed.
+  const first = content(ops("flags_kept_ops", plain));
+  const patched = content(ops("flags_kept_ops", other));
+  const again = content(ops("flags_kept_ops", plain));
+  // The same ops under a name never written: written anew with the other flags.
+  const fresh = content(ops("flags_fresh_ops", other));
+  assert.notDeepEqual(patched, first, "the flags word differs");
+  assert.deepEqual(patched, fresh);
+  assert.deepEqual(again, first);
+});
