@@ -188,14 +188,14 @@ export class DataWriter {
    * The word must be one the segment wrote as a value, not as an address.
    */
   appendPatched(segment: DataSegment, offset: number, value: bigint): this {
-    const at = this.#sink.length;
-    this.append(segment);
     if (!(offset >= 0 && offset + 8 <= segment.content.length)) {
       throw new RangeError(
         `${this.origin}: a patch at offset ${offset} is outside a segment of ` +
           `${segment.content.length} bytes`,
       );
     }
+    const at = this.#sink.length;
+    this.append(segment);
     this.#sink.set64(at + offset, BigInt.asUintN(64, value));
     return this;
   }
