@@ -707,9 +707,9 @@ export const longMet = (g: LongGrowth): boolean =>
  * each reading's range over them (one child: its readings).
  */
 export function longSummary(growths: readonly LongGrowth[]): string {
-  const names = longReadings(growths[0]).map((r) => r.name);
-  const ranges = names.map((name, k) => {
-    const xs = growths.map((g) => longReadings(g)[k].growth.percent);
+  const readings = growths.map(longReadings);
+  const ranges = readings[0].map(({ name }, k) => {
+    const xs = readings.map((r) => r[k].growth.percent);
     const [lo, hi] = [Math.min(...xs), Math.max(...xs)];
     return `${name} ${lo === hi ? pc(lo) : `${pc(lo)} to ${pc(hi)}`}`;
   });

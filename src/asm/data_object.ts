@@ -91,6 +91,14 @@ export interface DataSegment {
   readonly internal: Int32Array;
 }
 
+/** Whether one of the segment's words naming its own objects is at `offset`. */
+function internalAt(segment: DataSegment, offset: number): boolean {
+  for (let i = 0; i < segment.internal.length; i += 3) {
+    if (segment.internal[i] === offset) return true;
+  }
+  return false;
+}
+
 /** Records data objects in order, as bytes; `chunk()` hands them over. */
 export class DataWriter {
   readonly #sink: ByteSink;
@@ -192,6 +200,12 @@ export class DataWriter {
       throw new RangeError(
         `${this.origin}: a patch at offset ${offset} is outside a segment of ` +
           `${segment.content.length} bytes`,
+      );
+    }
+    // An address word is bound at link time, over whatever the patch wrote.
+    if (segment.addresses.some((a) => a.offset === offset) || internalAt(segment, offset)) {
+      throw new RangeError(
+        `${this.origin}: a patch at offset ${offset} would set an address word of the segment`,
       );
     }
     const at = this.#sink.length;

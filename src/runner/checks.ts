@@ -21,6 +21,9 @@ import type { LoadedImage } from "../asm/loader.ts";
 
 const MAX_FRAMES = 16;
 
+/** What a tracer's entry reads: its first arguments, the frame pointer, lr, pc and sp. */
+const ENTRY_REGISTERS: readonly Register[] = ["x0", "x1", "x2", "x3", "x29", "x30", "pc", "sp"];
+
 /**
  * Names of code addresses by code placement (LoadedImage.codeKey): a name in
  * the code is the code's, whatever the data, and a sweep unwinds the same
@@ -128,7 +131,7 @@ export class CheckObserver {
   /** A tracer's first instruction is about to run: record what it was given. */
   onTracerEntry(symbol: string): void {
     const e = this.engine;
-    const regs = e.readRegisters(["x0", "x1", "x2", "x3", "x29", "x30", "pc", "sp"] as Register[]);
+    const regs = e.readRegisters(ENTRY_REGISTERS);
     const [x0, x1, x2, x3, fp, lr, pc, sp] = regs;
     const read64 = this.stackReader(sp);
     const probe = this.probeBySymbol.get(symbol);

@@ -137,6 +137,13 @@ Deno.test("typed data: a segment appended with one value word set keeps its own 
     () => new DataWriter("patched").appendPatched(segment, 20, 1n),
     /patched: a patch at offset 20 is outside a segment of 24 bytes/,
   );
+  // Words the linker binds: one naming another symbol, one naming the segment's own object.
+  for (const offset of [0, 16]) {
+    assert.throws(
+      () => new DataWriter("patched").appendPatched(segment, offset, 1n),
+      new RegExp(`patched: a patch at offset ${offset} would set an address word`),
+    );
+  }
 });
 
 Deno.test("typed data: code that puts its own bytes in .data is assembled whole", async () => {
